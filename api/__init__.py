@@ -1,0 +1,1 @@
+"""The HTTP API and web UI (FastAPI): `python -m api` serves it."""

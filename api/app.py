@@ -1,0 +1,84 @@
+"""The FastAPI application: settings, database, jurisdiction and routers put together."""
+
+import asyncio
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import Engine
+
+from api.errors import install_error_handlers
+from api.routes import auth, health, projects, users
+from core.config import Settings, get_settings
+from core.jurisdiction import load_jurisdiction
+from db.accounts import ensure_admin
+from db.engine import create_all, make_engine, session_scope
+from domain.jurisdiction import Jurisdiction
+
+DESCRIPTION = """\
+根治拖欠农民工工资案件办理系统：受理举报投诉、转办交办、立案调查、责令限期支付、动用工资保证金、
+移送公安、申请法院强制执行、结案，每个案件都是一个 Temporal 工作流，时限到期自动督办升级。
+
+Case management for wage-arrears complaints of migrant workers. Each complaint is a Temporal workflow
+that runs the statutory deadlines; this API registers complaints and projects, takes case actions and
+reads the database projection. Log in at `POST /api/auth/token`, then send `Authorization: Bearer …`.
+"""
+
+# Routers other engineers add; the app runs without them until they exist.
+OPTIONAL_ROUTERS = ("api.routes.cases", "api.routes.web")
+
+
+def _optional_router(module_name: str) -> APIRouter | None:
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:  # the module exists but something it imports is missing
+            raise
+        return None
+    return module.router
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    state = app.state
+    settings: Settings = state.settings
+    if state.jurisdiction is None:
+        # A broken file stops start-up here; the error names the file and the key.
+        state.jurisdiction = load_jurisdiction(settings.jurisdiction)
+    own_engine = state.engine is None
+    if own_engine:
+        state.engine = make_engine(settings.database_url)
+    create_all(state.engine)
+    if settings.admin_password:
+        with session_scope(state.engine) as session:
+            office = state.jurisdiction.office_unit
+            ensure_admin(session=session, password=settings.admin_password, unit=office)
+    try:
+        yield
+    finally:
+        state.temporal = None
+        if own_engine:
+            state.engine.dispose()
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    jurisdiction: Jurisdiction | None = None,
+) -> FastAPI:
+    """The application; engine and jurisdiction are made at start-up unless given (tests give them)."""
+    app = FastAPI(title="wagecase", description=DESCRIPTION, version="0.1.0", lifespan=_lifespan)
+    app.state.settings = settings or get_settings()
+    app.state.engine = engine
+    app.state.jurisdiction = jurisdiction
+    app.state.temporal = None  # connected on first use by api.deps.get_temporal
+    app.state.temporal_lock = asyncio.Lock()
+    install_error_handlers(app)
+
+    routers = [health.router, auth.router, users.router, projects.router]
+    routers += [r for r in map(_optional_router, OPTIONAL_ROUTERS) if r is not None]
+    for router in routers:
+        app.include_router(router)
+    return app

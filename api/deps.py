@@ -1,0 +1,118 @@
+"""Request dependencies: settings, database session, current user, roles, jurisdiction, Temporal."""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from core.config import Settings
+from db.accounts import User, get_user_by_username
+from db.engine import get_engine
+from domain.errors import Forbidden
+from domain.jurisdiction import Jurisdiction
+from domain.roles import Role
+
+from api.security import decode_token
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was created with."""
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A database session for one request."""
+    engine = getattr(request.app.state, "engine", None) or get_engine()
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_jurisdiction(request: Request) -> Jurisdiction:
+    """The jurisdiction loaded at start-up."""
+    return request.app.state.jurisdiction
+
+
+JurisdictionDep = Annotated[Jurisdiction, Depends(get_jurisdiction)]
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail=message,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def get_current_user(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> User:
+    """The active user named by the Bearer token; 401 otherwise."""
+    if not token:
+        raise _unauthorized("not authenticated: send Authorization: Bearer <token>")
+    try:
+        claims = decode_token(token, settings)
+    except jwt.ExpiredSignatureError:
+        raise _unauthorized("the token has expired; log in again") from None
+    except jwt.InvalidTokenError:
+        raise _unauthorized("the token is not valid") from None
+    user = get_user_by_username(session=session, username=claims.username)
+    if user is None or not user.active:
+        raise _unauthorized("the account of this token does not exist or is disabled")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_roles(*roles: Role) -> Callable[[User], User]:
+    """A dependency that returns the current user if their role is one of `roles`, else 403."""
+    allowed = frozenset(roles)
+    needed = " or ".join(str(role) for role in roles)
+
+    def check_role(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise Forbidden(f"this needs the role {needed}; you are {user.role}")
+        return user
+
+    return check_role
+
+
+AdminUser = Annotated[User, Depends(require_roles(Role.ADMIN))]
+
+
+async def get_temporal(request: Request) -> Client:
+    """The app's Temporal client, connected on first use; 503 if Temporal cannot be reached."""
+    state = request.app.state
+    if state.temporal is not None:
+        return state.temporal
+    async with state.temporal_lock:
+        if state.temporal is None:
+            settings: Settings = state.settings
+            try:
+                state.temporal = await Client.connect(
+                    settings.temporal_address,
+                    namespace=settings.temporal_namespace,
+                    data_converter=pydantic_data_converter,
+                )
+            except Exception as exc:  # connection refused, bad address, TLS, … all mean the same here
+                raise HTTPException(
+                    status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                    detail=f"Temporal is not reachable at {settings.temporal_address}: {exc}",
+                ) from exc
+    return state.temporal
+
+
+TemporalDep = Annotated[Client, Depends(get_temporal)]

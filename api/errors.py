@@ -1,0 +1,72 @@
+"""Exception handlers: every error is JSON with a `detail` message; 422s also list `errors` by field."""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.errors import CalendarUnknown, DomainError, Forbidden, InvalidInput, NotAllowedNow
+
+_DOMAIN_STATUS: dict[type[DomainError], int] = {
+    InvalidInput: 422,
+    NotAllowedNow: 409,
+    Forbidden: 403,
+    CalendarUnknown: 503,  # the jurisdiction must publish the year's calendar first
+}
+_SUMMARY_FIELDS = 3
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    errors = []
+    for error in exc.errors():
+        loc = tuple(error.get("loc", ()))
+        if error.get("type") == "json_invalid":
+            # loc is ("body", <character position>)
+            reason = (error.get("ctx") or {}).get("error", "decode error")
+            position = f" at character {loc[1]}" if len(loc) > 1 else ""
+            errors.append({"field": "body", "message": f"the body is not valid JSON: {reason}{position}"})
+            continue
+        message = error.get("msg", "invalid").removeprefix("Value error, ")
+        errors.append({"field": ".".join(str(part) for part in loc), "message": message})
+    return errors
+
+
+def _summary(errors: list[dict[str, str]]) -> str:
+    count = len(errors)
+    parts = [f"{e['field']}: {e['message']}" for e in errors[:_SUMMARY_FIELDS]]
+    more = "; …" if count > _SUMMARY_FIELDS else ""
+    noun = "invalid field" if count == 1 else "invalid fields"
+    return f"{count} {noun}: " + "; ".join(parts) + more
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = _field_errors(exc)
+    return JSONResponse(status_code=422, content={"detail": _summary(errors), "errors": errors})
+
+
+async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+    status = next((code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind)), 409)
+    if status != 422:
+        return JSONResponse(status_code=status, content={"detail": exc.message})
+    errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
+    detail = _summary(errors) if errors else exc.message
+    return JSONResponse(status_code=status, content={"detail": detail, "errors": errors})
+
+
+async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    return JSONResponse(
+        status_code=exc.status_code, content={"detail": exc.detail}, headers=getattr(exc, "headers", None)
+    )
+
+
+async def _unexpected_error(_request: Request, _exc: Exception) -> JSONResponse:
+    # Starlette re-raises the exception after this response, so the server still logs it.
+    return JSONResponse(status_code=500, content={"detail": "internal server error"})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that give every error the same JSON shape."""
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,314 @@
+"""User accounts and construction projects: tables, API schemas and data access."""
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import AfterValidator, BaseModel, StringConstraints, field_validator
+from sqlalchemy import String, func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from db.types import Money, UTCDateTime, utcnow
+from domain.errors import InvalidInput, NotAllowedNow
+from domain.model import Organisation, ProjectInfo
+from domain.roles import Role
+from domain.routing import LAND_TYPES, PROJECT_TYPES, ProjectFacts
+
+# GB 32100-2015 统一社会信用代码: 18 characters, digits and capitals without I, O, S, V, Z.
+_CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def _credit_code(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    code = value.strip().upper()
+    if not _CREDIT_CODE.fullmatch(code):
+        raise ValueError(
+            "a unified social credit code is 18 characters: digits and capital letters except I, O, S, V, Z"
+        )
+    return code
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+CreditCode = Annotated[str | None, AfterValidator(_credit_code)]
+Username = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{2,64}$")
+]
+
+
+class OrgInfo(BaseModel):
+    """An organisation named in a case or project, with its optional unified social credit code."""
+
+    name: Name
+    credit_code: CreditCode = None
+
+    def to_domain(self) -> Organisation:
+        """The same organisation as the workflow's dataclass."""
+        return Organisation(name=self.name, credit_code=self.credit_code)
+
+
+# ---- users -------------------------------------------------------------------------------------
+
+
+class UserBase(SQLModel):
+    username: Username = Field(max_length=64, unique=True, index=True)
+    role: Role = Field(sa_type=String(16))
+    unit: str = Field(max_length=32)
+    full_name: str | None = Field(default=None, max_length=64)
+
+
+class User(UserBase, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    password_hash: str = Field(max_length=255)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UserCreate(UserBase):
+    password: str = Field(min_length=8, max_length=128)
+
+
+class UserPublic(UserBase):
+    id: int
+    active: bool
+    created_at: datetime
+
+
+def hash_password(password: str) -> str:
+    """An argon2 hash of the password."""
+    return _hasher.hash(password)
+
+
+def create_user(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    role: Role | str,
+    unit: str,
+    full_name: str | None = None,
+) -> User:
+    """Create an active user; NotAllowedNow if the username is taken."""
+    try:
+        role = Role(role)
+    except ValueError:
+        raise InvalidInput(f"unknown role {role!r}", field="role") from None
+    if get_user_by_username(session=session, username=username) is not None:
+        raise NotAllowedNow(f"user {username!r} already exists", field="username")
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        unit=unit,
+        full_name=full_name,
+    )
+    session.add(user)
+    try:
+        session.commit()
+    except IntegrityError:  # created concurrently
+        session.rollback()
+        raise NotAllowedNow(f"user {username!r} already exists", field="username") from None
+    session.refresh(user)
+    return user
+
+
+def get_user_by_username(*, session: Session, username: str) -> User | None:
+    """The user with this username, or None."""
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def list_users(*, session: Session) -> list[User]:
+    """All users, by username."""
+    return list(session.exec(select(User).order_by(col(User.username))))
+
+
+def authenticate(*, session: Session, username: str, password: str) -> User | None:
+    """The user if the password is right, else None (taking as long for unknown users)."""
+    user = get_user_by_username(session=session, username=username)
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.add(user)
+        session.commit()
+        session.refresh(user)
+    return user
+
+
+def ensure_admin(*, session: Session, password: str, unit: str = "hrss") -> User:
+    """Create the user `admin`, or reset its password, role, unit and active flag."""
+    user = get_user_by_username(session=session, username="admin")
+    if user is None:
+        return create_user(session=session, username="admin", password=password, role=Role.ADMIN, unit=unit)
+    user.password_hash = hash_password(password)
+    user.role = Role.ADMIN
+    user.unit = unit
+    user.active = True
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+# ---- projects ----------------------------------------------------------------------------------
+
+
+class ProjectBase(SQLModel):
+    name: Name = Field(max_length=200)
+    type: str = Field(max_length=32, schema_extra={"json_schema_extra": {"enum": list(PROJECT_TYPES)}})
+    township: str | None = Field(default=None, max_length=32)
+    has_permit: bool
+    land: str = Field(max_length=16, schema_extra={"json_schema_extra": {"enum": list(LAND_TYPES)}})
+    government_invested: bool
+    contract_amount: Decimal | None = Field(
+        default=None, ge=0, max_digits=14, decimal_places=2, sa_type=Money
+    )
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in PROJECT_TYPES:
+            raise ValueError(f"unknown project type {value!r}; expected one of {', '.join(PROJECT_TYPES)}")
+        return value
+
+    @field_validator("land")
+    @classmethod
+    def _known_land(cls, value: str) -> str:
+        if value not in LAND_TYPES:
+            raise ValueError(f"unknown land type {value!r}; expected one of {', '.join(LAND_TYPES)}")
+        return value
+
+
+class Project(ProjectBase, table=True):
+    __tablename__ = "projects"
+
+    id: int | None = Field(default=None, primary_key=True)
+    construction_unit_name: str = Field(max_length=200)  # 建设单位
+    construction_unit_credit_code: str | None = Field(default=None, max_length=18)
+    general_contractor_name: str = Field(max_length=200)  # 施工总承包单位
+    general_contractor_credit_code: str | None = Field(default=None, max_length=18)
+    subcontractor_name: str | None = Field(default=None, max_length=200)  # 分包单位
+    subcontractor_credit_code: str | None = Field(default=None, max_length=18)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str = Field(max_length=64)
+
+    def facts(self) -> ProjectFacts:
+        """What routing needs to know about this project."""
+        return ProjectFacts(
+            type=self.type,
+            township=self.township,
+            has_permit=self.has_permit,
+            land=self.land,
+            government_invested=self.government_invested,
+        )
+
+    def to_info(self) -> ProjectInfo:
+        """The project as the case workflow holds it."""
+        sub = None
+        if self.subcontractor_name:
+            sub = Organisation(name=self.subcontractor_name, credit_code=self.subcontractor_credit_code)
+        return ProjectInfo(
+            id=self.id,
+            name=self.name,
+            facts=self.facts(),
+            construction_unit=Organisation(
+                name=self.construction_unit_name, credit_code=self.construction_unit_credit_code
+            ),
+            general_contractor=Organisation(
+                name=self.general_contractor_name, credit_code=self.general_contractor_credit_code
+            ),
+            subcontractor=sub,
+        )
+
+
+class ProjectCreate(ProjectBase):
+    construction_unit: OrgInfo
+    general_contractor: OrgInfo
+    subcontractor: OrgInfo | None = None
+
+
+class ProjectPublic(ProjectCreate):
+    id: int
+    created_at: datetime
+    created_by: str
+
+    @classmethod
+    def from_row(cls, project: Project) -> "ProjectPublic":
+        """The public view of a stored project, with its parties nested as on input."""
+        sub = None
+        if project.subcontractor_name:
+            sub = OrgInfo(name=project.subcontractor_name, credit_code=project.subcontractor_credit_code)
+        return cls(
+            **project.model_dump(include=set(ProjectBase.model_fields) | {"id", "created_at", "created_by"}),
+            construction_unit=OrgInfo(
+                name=project.construction_unit_name, credit_code=project.construction_unit_credit_code
+            ),
+            general_contractor=OrgInfo(
+                name=project.general_contractor_name, credit_code=project.general_contractor_credit_code
+            ),
+            subcontractor=sub,
+        )
+
+
+class ProjectList(SQLModel):
+    items: list[ProjectPublic]
+    total: int
+
+
+def create_project(*, session: Session, data: ProjectCreate, created_by: str) -> Project:
+    """Store a new project registered by the user `created_by`."""
+    sub = data.subcontractor
+    project = Project(
+        **data.model_dump(include=set(ProjectBase.model_fields)),
+        construction_unit_name=data.construction_unit.name,
+        construction_unit_credit_code=data.construction_unit.credit_code,
+        general_contractor_name=data.general_contractor.name,
+        general_contractor_credit_code=data.general_contractor.credit_code,
+        subcontractor_name=sub.name if sub else None,
+        subcontractor_credit_code=sub.credit_code if sub else None,
+        created_by=created_by,
+    )
+    session.add(project)
+    session.commit()
+    session.refresh(project)
+    return project
+
+
+def get_project(*, session: Session, project_id: int) -> Project | None:
+    """The project with this id, or None."""
+    return session.get(Project, project_id)
+
+
+def list_projects(
+    *, session: Session, q: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Project], int]:
+    """Projects whose name or parties contain `q`, newest first, and how many match in all."""
+    query = select(Project)
+    if q and q.strip():
+        text = q.strip()
+        query = query.where(
+            or_(
+                col(Project.name).icontains(text, autoescape=True),
+                col(Project.construction_unit_name).icontains(text, autoescape=True),
+                col(Project.general_contractor_name).icontains(text, autoescape=True),
+                col(Project.subcontractor_name).icontains(text, autoescape=True),
+                col(Project.construction_unit_credit_code) == text.upper(),
+                col(Project.general_contractor_credit_code) == text.upper(),
+            )
+        )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(col(Project.id).desc()).offset(offset).limit(limit))
+    return list(rows), total

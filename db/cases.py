@@ -1,0 +1,378 @@
+"""Case tables: the database projection of the case workflows, and the data-access functions on it.
+
+Only activities write these rows (from the workflow's state); the API reads them for lists, details,
+statistics and documents. Every write is idempotent: rows are keyed by (case_no, seq).
+"""
+
+import json
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import TypeAdapter
+from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint, func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, select
+
+from db.types import Money, UTCDateTime, utcnow
+from domain.model import CaseState
+
+_STATE = TypeAdapter(CaseState)
+
+
+class CaseRecord(SQLModel, table=True):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_stage_next", "stage", "next_deadline_at"),
+        Index("ix_cases_lead_next", "lead_unit", "next_deadline_at"),
+    )
+
+    case_no: str = Field(primary_key=True, max_length=32)
+    version: int = 0
+    stage: str = Field(index=True, max_length=32)
+    lead_unit: str = Field(index=True, max_length=64)
+    township: str | None = Field(default=None, index=True, max_length=64)
+    channel: str = Field(max_length=32)
+    received_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    registered_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    registered_by: str = Field(max_length=64)
+    complainant_name: str = Field(max_length=200)
+    complainant_phone: str | None = Field(default=None, max_length=32)
+    complainant_id_number: str | None = Field(default=None, max_length=32)
+    employer_name: str = Field(max_length=300, index=True)
+    employer_credit_code: str | None = Field(default=None, max_length=18, index=True)
+    project_id: int | None = Field(default=None, index=True)
+    project_name: str | None = Field(default=None, max_length=300)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    amount_claimed: Decimal = Field(sa_column=Column(Money, nullable=False))
+    amount_owed: Decimal | None = Field(default=None, sa_column=Column(Money, nullable=True))
+    amount_recovered: Decimal = Field(default=Decimal("0"), sa_column=Column(Money, nullable=False))
+    workers_count: int = 0
+    major: bool = Field(default=False, index=True)
+    overdue: bool = Field(default=False, index=True)
+    escalated: bool = Field(default=False, index=True)
+    next_deadline_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True, index=True))
+    liable_party: str | None = Field(default=None, max_length=32)
+    outcome: str | None = Field(default=None, max_length=200)
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    pending_actions: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    state_json: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class CaseUnit(SQLModel, table=True):
+    """Which units may see and work a case: the lead and the co-handlers (unit scoping)."""
+
+    __tablename__ = "case_units"
+    case_no: str = Field(primary_key=True, max_length=32)
+    unit: str = Field(primary_key=True, max_length=64, index=True)
+    role: str = Field(max_length=8)  # lead | co
+
+
+class CaseDeadline(SQLModel, table=True):
+    __tablename__ = "case_deadlines"
+    case_no: str = Field(primary_key=True, max_length=32)
+    seq: int = Field(primary_key=True)
+    kind: str = Field(max_length=64, index=True)
+    unit: str = Field(max_length=64)
+    start_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    due_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    status: str = Field(max_length=16, index=True)
+    level: int = 0
+    basis: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    extended_working_days: int = 0
+
+
+class CaseEvent(SQLModel, table=True):
+    """The case timeline."""
+
+    __tablename__ = "case_events"
+    case_no: str = Field(primary_key=True, max_length=32)
+    seq: int = Field(primary_key=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    kind: str = Field(max_length=64)
+    actor: str = Field(max_length=64)
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+
+
+class CaseEscalation(SQLModel, table=True):
+    __tablename__ = "case_escalations"
+    case_no: str = Field(primary_key=True, max_length=32)
+    seq: int = Field(primary_key=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    level: str = Field(max_length=32)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    deadline_kind: str = Field(max_length=64)
+    unit: str = Field(max_length=64)
+
+
+class CaseWorker(SQLModel, table=True):
+    __tablename__ = "case_workers"
+    case_no: str = Field(primary_key=True, max_length=32)
+    seq: int = Field(primary_key=True)
+    name: str = Field(max_length=100)
+    id_number: str | None = Field(default=None, max_length=18, index=True)
+    amount_owed: Decimal = Field(sa_column=Column(Money, nullable=False))
+
+
+class CasePayment(SQLModel, table=True):
+    __tablename__ = "case_payments"
+    case_no: str = Field(primary_key=True, max_length=32)
+    seq: int = Field(primary_key=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    amount: Decimal = Field(sa_column=Column(Money, nullable=False))
+    payer: str = Field(max_length=32)
+    actor: str = Field(max_length=64)
+    reference: str | None = Field(default=None, max_length=100)
+
+
+class Document(SQLModel, table=True):
+    """An issued document: stored once, never changed (its content hash proves it)."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("case_no", "seq", name="uq_documents_case_seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_no: str = Field(max_length=32, index=True)
+    seq: int
+    kind: str = Field(max_length=32)
+    title: str = Field(max_length=100)
+    content_hash: str = Field(max_length=64)
+    html: str = Field(sa_column=Column(Text, nullable=False))
+    issued_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class IdempotencyKey(SQLModel, table=True):
+    __tablename__ = "idempotency_keys"
+    key: str = Field(primary_key=True, max_length=200)
+    request_hash: str = Field(max_length=64)
+    case_no: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class CaseCounter(SQLModel, table=True):
+    """The last case number issued per prefix and year (DX-2026-000123)."""
+
+    __tablename__ = "case_counters"
+    prefix: str = Field(primary_key=True, max_length=16)
+    year: int = Field(primary_key=True)
+    last: int = 0
+
+
+# ---- writes (activities) ---------------------------------------------------------------------------
+
+
+def project_case(*, session: Session, state: CaseState, pending: list[str]) -> bool:
+    """Write a case's state into its rows; a stale or repeated write changes nothing. True if written."""
+    case_no = state.case_no
+    record = session.get(CaseRecord, case_no, with_for_update=True)
+    if record is not None and record.version > state.version:
+        return False
+    intake = state.intake
+    facts = intake.project.facts if intake.project else None
+    values = dict(
+        version=state.version,
+        stage=state.stage.value,
+        lead_unit=state.lead_unit,
+        township=facts.township if facts else None,
+        channel=intake.channel.value,
+        received_at=intake.received_at,
+        registered_at=intake.registered_at,
+        registered_by=intake.registered_by.username,
+        complainant_name=intake.complainant.name,
+        complainant_phone=intake.complainant.phone,
+        complainant_id_number=intake.complainant.id_number,
+        employer_name=intake.employer.name,
+        employer_credit_code=intake.employer.credit_code,
+        project_id=intake.project.id if intake.project else None,
+        project_name=intake.project.name if intake.project else None,
+        description=intake.description,
+        amount_claimed=intake.amount_claimed,
+        amount_owed=state.amount_owed,
+        amount_recovered=state.amount_recovered,
+        workers_count=len(intake.workers),
+        major=state.major,
+        overdue=state.overdue(),
+        escalated=bool(state.escalations),
+        next_deadline_at=state.next_deadline(),
+        liable_party=state.liable_party.value if state.liable_party else None,
+        outcome=state.outcome,
+        closed_at=state.closed_at,
+        pending_actions=json.dumps(pending),
+        state_json=_STATE.dump_json(state).decode(),
+        updated_at=utcnow(),
+    )
+    if record is None:
+        record = CaseRecord(case_no=case_no, **values)
+    else:
+        for key, value in values.items():
+            setattr(record, key, value)
+    session.add(record)
+
+    units = {state.lead_unit: "lead", **{u: "co" for u in state.co_units if u != state.lead_unit}}
+    existing_units = {u.unit: u for u in session.exec(select(CaseUnit).where(CaseUnit.case_no == case_no))}
+    for unit, row in existing_units.items():
+        if unit not in units:
+            session.delete(row)
+    for unit, role in units.items():
+        row = existing_units.get(unit) or CaseUnit(case_no=case_no, unit=unit, role=role)
+        row.role = role
+        session.add(row)
+
+    _upsert(session, CaseDeadline, case_no, [
+        dict(seq=d.seq, kind=d.kind, unit=d.unit, start_at=d.start_at, due_at=d.due_at, status=d.status.value,
+             level=d.level, basis=d.basis, resolved_at=d.resolved_at, extended_working_days=d.extended_working_days)
+        for d in state.deadlines])
+    _insert_new(session, CaseEvent, case_no, [
+        dict(seq=e.seq, at=e.at, kind=e.kind, actor=e.actor, summary=e.summary,
+             data=json.dumps(e.data, ensure_ascii=False, default=str))
+        for e in state.timeline])
+    _insert_new(session, CaseEscalation, case_no, [
+        dict(seq=e.seq, at=e.at, level=e.level, reason=e.reason, deadline_kind=e.deadline_kind, unit=e.unit)
+        for e in state.escalations])
+    _insert_new(session, CaseWorker, case_no, [
+        dict(seq=i, name=w.name, id_number=w.id_number, amount_owed=w.amount_owed)
+        for i, w in enumerate(intake.workers, start=1)])
+    _insert_new(session, CasePayment, case_no, [
+        dict(seq=p.seq, at=p.at, amount=p.amount, payer=p.payer.value, actor=p.actor, reference=p.reference)
+        for p in state.payments])
+    return True
+
+
+def _insert_new(session: Session, model, case_no: str, rows: list[dict]) -> None:
+    """Insert the rows whose seq is not stored yet (append-only children)."""
+    if not rows:
+        return
+    known = set(session.exec(select(model.seq).where(model.case_no == case_no)))
+    for row in rows:
+        if row["seq"] not in known:
+            session.add(model(case_no=case_no, **row))
+
+
+def _upsert(session: Session, model, case_no: str, rows: list[dict]) -> None:
+    """Insert or update rows by seq (children whose fields change, such as deadlines)."""
+    existing = {r.seq: r for r in session.exec(select(model).where(model.case_no == case_no))}
+    for row in rows:
+        current = existing.get(row["seq"])
+        if current is None:
+            session.add(model(case_no=case_no, **row))
+        else:
+            for key, value in row.items():
+                setattr(current, key, value)
+            session.add(current)
+
+
+def store_document(*, session: Session, case_no: str, seq: int, kind: str, title: str,
+                   content_hash: str, html: str) -> Document:
+    """Store an issued document once; an existing one (same case and seq) is returned unchanged."""
+    existing = get_document(session=session, case_no=case_no, seq=seq)
+    if existing is not None:
+        return existing
+    doc = Document(case_no=case_no, seq=seq, kind=kind, title=title, content_hash=content_hash, html=html)
+    session.add(doc)
+    session.flush()
+    return doc
+
+
+# ---- reads (API) -----------------------------------------------------------------------------------
+
+
+def get_document(*, session: Session, case_no: str, seq: int) -> Document | None:
+    """One issued document of a case."""
+    return session.exec(select(Document).where(Document.case_no == case_no, Document.seq == seq)).first()
+
+
+def get_case(*, session: Session, case_no: str) -> CaseRecord | None:
+    """A case's projection row."""
+    return session.get(CaseRecord, case_no)
+
+
+def case_state(record: CaseRecord) -> CaseState:
+    """The workflow state as last projected."""
+    return _STATE.validate_json(record.state_json)
+
+
+def case_units(*, session: Session, case_no: str) -> dict[str, str]:
+    """Unit code → lead/co for a case."""
+    return {u.unit: u.role for u in session.exec(select(CaseUnit).where(CaseUnit.case_no == case_no))}
+
+
+def case_children(*, session: Session, model, case_no: str) -> list:
+    """Rows of one child table of a case, in order."""
+    return list(session.exec(select(model).where(model.case_no == case_no).order_by(model.seq)))
+
+
+def list_cases(*, session: Session, visible_units: list[str] | None, registered_by: str | None = None,
+               stage: str | None = None, unit: str | None = None, township: str | None = None,
+               overdue: bool | None = None, q: str | None = None, limit: int = 50,
+               offset: int = 0) -> tuple[list[CaseRecord], int]:
+    """Cases a user may see, filtered, nearest deadline first; returns (page, total)."""
+    query = select(CaseRecord)
+    if visible_units is not None:
+        scoped = select(CaseUnit.case_no).where(CaseUnit.unit.in_(visible_units))
+        condition = CaseRecord.case_no.in_(scoped)
+        if registered_by:
+            condition = or_(condition, CaseRecord.registered_by == registered_by)
+        query = query.where(condition)
+    if stage:
+        query = query.where(CaseRecord.stage == stage)
+    if unit:
+        query = query.where(CaseRecord.case_no.in_(select(CaseUnit.case_no).where(CaseUnit.unit == unit)))
+    if township:
+        query = query.where(CaseRecord.township == township)
+    if overdue is not None:
+        query = query.where(CaseRecord.overdue == overdue)
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(or_(CaseRecord.case_no.ilike(like), CaseRecord.employer_name.ilike(like),
+                                CaseRecord.project_name.ilike(like), CaseRecord.complainant_name.ilike(like),
+                                CaseRecord.employer_credit_code == q.strip()))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(CaseRecord.next_deadline_at.is_(None), CaseRecord.next_deadline_at,
+                       CaseRecord.registered_at.desc()).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def case_stats(*, session: Session) -> dict:
+    """Totals, closure rate and overdue counts by unit and township (KPI: closure rate ≥ 95%)."""
+    total = session.exec(select(func.count()).select_from(CaseRecord)).one()
+    closed = session.exec(select(func.count()).where(CaseRecord.stage == "closed")).one()
+    overdue = session.exec(select(func.count()).where(CaseRecord.overdue.is_(True))).one()
+
+    def grouped(column):
+        rows = session.exec(
+            select(column,
+                   func.count(),
+                   func.sum((CaseRecord.stage == "closed").cast(Integer)),
+                   func.sum(CaseRecord.overdue.cast(Integer)),
+                   func.sum(CaseRecord.escalated.cast(Integer)))
+            .group_by(column)
+        ).all()
+        out = {}
+        for key, count, n_closed, n_overdue, n_escalated in rows:
+            out[key or "-"] = {"total": count, "closed": int(n_closed or 0), "overdue": int(n_overdue or 0),
+                               "escalated": int(n_escalated or 0),
+                               "closure_rate": round(int(n_closed or 0) / count, 4) if count else 0.0}
+        return out
+
+    return {"total": total, "closed": closed, "closure_rate": round(closed / total, 4) if total else 0.0,
+            "overdue": overdue, "by_unit": grouped(CaseRecord.lead_unit), "by_township": grouped(CaseRecord.township)}
+
+
+def next_case_no(*, session: Session, prefix: str, year: int) -> str:
+    """Allocate the next case number for the prefix and year, e.g. DX-2026-000123."""
+    bump = (update(CaseCounter).where(CaseCounter.prefix == prefix, CaseCounter.year == year)
+            .values(last=CaseCounter.last + 1).returning(CaseCounter.last))
+    for _ in range(3):
+        last = session.execute(bump).scalar_one_or_none()
+        if last is not None:
+            return f"{prefix}-{year}-{last:06d}"
+        try:
+            with session.begin_nested():
+                session.add(CaseCounter(prefix=prefix, year=year, last=1))
+            return f"{prefix}-{year}-{1:06d}"
+        except IntegrityError:
+            continue  # another request created the counter first
+    raise RuntimeError("could not allocate a case number")

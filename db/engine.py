@@ -1,0 +1,73 @@
+"""The database engine, sessions and schema creation (SQLite for one machine, PostgreSQL for real)."""
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel, create_engine
+
+from core.config import get_settings
+
+# Modules that define tables; optional ones may not exist yet in every checkout.
+TABLE_MODULES = ("db.accounts",)
+OPTIONAL_TABLE_MODULES = ("db.cases",)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    cursor.execute("PRAGMA busy_timeout=5000")  # wait for a lock instead of failing at once
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """A new engine for this URL, configured for SQLite or PostgreSQL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10)
+
+
+@lru_cache(maxsize=1)
+def get_engine() -> Engine:
+    """The engine of this process, from the settings."""
+    return make_engine(get_settings().database_url)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that commits when the block ends and rolls back if it raises."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def import_tables() -> None:
+    """Import every module that defines tables, so that SQLModel.metadata knows them all."""
+    for name in TABLE_MODULES:
+        importlib.import_module(name)
+    for name in OPTIONAL_TABLE_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # the module exists but one of its imports is missing
+                raise
+
+
+def create_all(engine: Engine) -> None:
+    """Create the tables that do not exist yet (the schema path until Alembic migrations arrive)."""
+    import_tables()
+    SQLModel.metadata.create_all(engine)

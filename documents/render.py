@@ -1,0 +1,154 @@
+"""Render the official documents (公文) of a case as standalone, printable HTML (zh-CN, A4)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+# Shown wherever an optional value is absent.
+MISSING = "—"
+
+DOCUMENT_KINDS: dict[str, str] = {
+    "receipt": "受理回执",
+    "referral": "转办单",
+    "order_to_pay": "劳动保障监察限期改正指令书",
+    "result_notice": "处理结果告知书",
+    "escalation": "督办单",
+    "deposit_payout": "工资保证金支付通知书",
+    "police_transfer": "涉嫌犯罪案件移送书",
+    "court_reminder": "催告书",
+    "major_case_dispatch": "重大欠薪案件调度单",
+}
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """The context keys of one kind: required ones, and optional ones with their defaults."""
+
+    required: tuple[str, ...]
+    optional: dict[str, Any] = field(default_factory=dict)
+
+
+_COMMON = ("jurisdiction_name", "issuer", "case_no", "issued_on", "doc_no")
+
+
+def _dashes(*keys: str) -> dict[str, Any]:
+    return {key: MISSING for key in keys}
+
+
+_FIELDS: dict[str, _Fields] = {
+    "receipt": _Fields(
+        required=(
+            "complainant_name", "channel_label", "received_at", "employer_name",
+            "amount_claimed", "lead_unit_name", "acknowledge_due",
+        ),
+        optional=_dashes("project_name", "workers_count", "hotline"),
+    ),
+    "referral": _Fields(
+        required=("to_unit_name", "from_unit_name", "employer_name", "amount_claimed", "acknowledge_due"),
+        optional=_dashes("routing_reason", "project_name", "workers_count", "basis", "description"),
+    ),
+    "order_to_pay": _Fields(
+        required=("liable_party_name", "amount", "due_at"),
+        optional=_dashes("liable_party_label", "employer_name", "workers_count", "facts"),
+    ),
+    "result_notice": _Fields(
+        required=("complainant_name", "outcome_label"),
+        optional=_dashes("received_at", "amount_owed", "amount_recovered", "closed_on", "summary"),
+    ),
+    "escalation": _Fields(
+        required=("to_unit_name", "level_label", "deadline_label", "due_at"),
+        optional=_dashes("overdue_text", "basis", "request"),
+    ),
+    "deposit_payout": _Fields(
+        required=("bank", "amount", "workers", "payout_due"),
+        optional=_dashes("project_name"),
+    ),
+    "police_transfer": _Fields(
+        required=("employer_name", "amount"),
+        # 国务院令第310号: the transfer goes to the police (公安机关) of the same level.
+        optional={**_dashes("workers_count", "facts", "order_due_at"), "to_unit_name": "公安机关"},
+    ),
+    "court_reminder": _Fields(
+        required=("liable_party_name", "amount", "decision_ref"),
+        # 行政强制法 art. 54: the court may be asked ten days after the reminder is served.
+        optional={"reply_days": 10},
+    ),
+    "major_case_dispatch": _Fields(
+        required=("leader_title", "status_text"),
+        optional=_dashes("next_dispatch_at"),
+    ),
+}
+
+_WORKER_KEYS = ("name", "masked_id", "amount")
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _with_unit(value: Any, unit: str) -> str:
+    """Append a unit (名, 人, 日) to a present value; leave the missing mark alone."""
+    return MISSING if value == MISSING else f"{value}{unit}"
+
+
+def _paragraphs(value: Any) -> Markup:
+    """Split free text on line breaks into escaped <p> elements."""
+    lines = [line.strip() for line in str(value).splitlines() if line.strip()] or [MISSING]
+    return Markup("").join(Markup('<p class="text">{}</p>').format(line) for line in lines)
+
+
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters["with_unit"] = _with_unit
+_env.filters["paragraphs"] = _paragraphs
+
+
+def _prepare(kind: str, context: dict[str, Any]) -> dict[str, Any]:
+    fields = _FIELDS[kind]
+    required = _COMMON + fields.required
+    missing = [key for key in required if _is_blank(context.get(key))]
+    if missing:
+        raise ValueError(f"document {kind!r} is missing required keys: {', '.join(missing)}")
+    prepared = {key: context[key] for key in required}
+    for key, default in fields.optional.items():
+        value = context.get(key)
+        prepared[key] = default if _is_blank(value) else value
+    if kind == "deposit_payout":
+        prepared["workers"] = _prepare_workers(context["workers"])
+    prepared["title"] = DOCUMENT_KINDS[kind]
+    return prepared
+
+
+def _prepare_workers(workers: Any) -> list[dict[str, Any]]:
+    if not isinstance(workers, (list, tuple)):
+        raise ValueError("document 'deposit_payout' needs 'workers' as a list of dicts")
+    rows = []
+    for worker in workers:
+        if not isinstance(worker, dict):
+            raise ValueError("each entry of 'workers' must be a dict with name, masked_id, amount")
+        rows.append({key: MISSING if _is_blank(worker.get(key)) else worker[key] for key in _WORKER_KEYS})
+    return rows
+
+
+def render_document(kind: str, context: dict[str, Any]) -> str:
+    """Render one official document of a case as a complete standalone HTML5 page."""
+    if kind not in DOCUMENT_KINDS:
+        raise ValueError(f"unknown document kind {kind!r}; known: {', '.join(DOCUMENT_KINDS)}")
+    template = _env.get_template(f"{kind}.html")
+    return template.render(_prepare(kind, context))
+
+
+def content_hash(html: str) -> str:
+    """Return the SHA-256 hex digest of a rendered document, to record what was issued."""
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()

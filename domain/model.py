@@ -1,0 +1,234 @@
+"""The case as the workflow holds it: plain dataclasses, serialisable by the pydantic converter."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from domain.routing import ProjectFacts, RoutingConfig
+from domain.rules import DeadlineRule
+
+
+class Stage(StrEnum):
+    INTAKE = "intake"  # 受理
+    REFERRED = "referred"  # 转办/交办
+    INVESTIGATING = "investigating"  # 立案调查
+    PAYMENT_ORDERED = "payment_ordered"  # 责令限期支付
+    DEPOSIT_DRAWDOWN = "deposit_drawdown"  # 动用工资保证金
+    POLICE_REFERRED = "police_referred"  # 移送公安
+    COURT_ENFORCEMENT = "court_enforcement"  # 申请法院强制执行
+    CLOSED = "closed"  # 结案
+
+
+class Channel(StrEnum):
+    HOTLINE = "hotline"
+    ONLINE = "online"
+    WALK_IN = "walk_in"
+    PETITION = "petition"
+    MEDIA = "media"
+    UNION = "union"
+    TOWNSHIP_WARNING = "township_warning"
+    SELF_REPORT = "self_report"
+
+
+class DeadlineStatus(StrEnum):
+    OPEN = "open"
+    MET = "met"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class Party(StrEnum):
+    """Who may owe or pay (DOMAIN.md "Who pays")."""
+
+    EMPLOYER = "employer"
+    SUBCONTRACTOR = "subcontractor"
+    GENERAL_CONTRACTOR = "general_contractor"
+    CONSTRUCTION_UNIT = "construction_unit"
+    DEPOSIT = "deposit"
+    EMERGENCY_FUND = "emergency_fund"
+    COURT = "court"
+
+
+LIABLE_PARTIES = (Party.EMPLOYER, Party.SUBCONTRACTOR, Party.GENERAL_CONTRACTOR, Party.CONSTRUCTION_UNIT)
+
+
+@dataclass
+class Actor:
+    username: str
+    role: str
+    unit: str
+
+
+SYSTEM = Actor(username="system", role="system", unit="")
+
+
+@dataclass
+class Organisation:
+    name: str
+    credit_code: str | None = None
+
+
+@dataclass
+class Person:
+    name: str
+    phone: str | None = None
+    id_number: str | None = None
+
+
+@dataclass
+class WorkerClaim:
+    name: str
+    id_number: str | None = None
+    amount_owed: Decimal = Decimal("0")
+
+
+@dataclass
+class ProjectInfo:
+    id: int
+    name: str
+    facts: ProjectFacts
+    construction_unit: Organisation | None = None
+    general_contractor: Organisation | None = None
+    subcontractor: Organisation | None = None
+
+
+@dataclass
+class CasePolicy:
+    """The part of the jurisdiction configuration that shapes a case, recorded in its history."""
+
+    deadlines: dict[str, DeadlineRule]
+    routing: RoutingConfig
+    office_unit: str
+    escalation_levels: list[str]
+    calendar_unknown_year: str = "weekends"
+    calendar_extra_holidays: list[str] = field(default_factory=list)
+    calendar_extra_workdays: list[str] = field(default_factory=list)
+    major_case_workers: int = 30
+    major_case_amount: Decimal = Decimal("500000")
+
+
+@dataclass
+class CaseIntake:
+    """Everything the intake clerk registered: the case workflow's input."""
+
+    case_no: str
+    channel: Channel
+    received_at: datetime
+    registered_at: datetime
+    registered_by: Actor
+    complainant: Person
+    workers: list[WorkerClaim]
+    employer: Organisation
+    amount_claimed: Decimal
+    description: str
+    policy: CasePolicy
+    project: ProjectInfo | None = None
+    group_incident: bool = False
+
+
+@dataclass
+class Deadline:
+    seq: int
+    kind: str  # the rule's name in the jurisdiction file
+    unit: str  # the unit that must act
+    start_at: datetime
+    due_at: datetime
+    basis: str
+    status: DeadlineStatus = DeadlineStatus.OPEN
+    escalate_at: list[datetime] = field(default_factory=list)  # later escalation levels, in order
+    level: int = 0  # escalation levels reached
+    resolved_at: datetime | None = None  # when the awaited act happened (or the clock was cancelled)
+    extended_working_days: int = 0
+
+
+@dataclass
+class Event:
+    seq: int
+    at: datetime
+    kind: str
+    actor: str
+    summary: str  # zh-CN, for the timeline
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class Escalation:
+    seq: int
+    at: datetime
+    level: str
+    reason: str
+    deadline_kind: str
+    unit: str
+
+
+@dataclass
+class Payment:
+    seq: int
+    at: datetime
+    amount: Decimal
+    payer: Party
+    actor: str
+    reference: str | None = None
+
+
+@dataclass
+class DocumentRef:
+    seq: int
+    kind: str
+    url: str = ""
+
+
+@dataclass
+class CaseState:
+    intake: CaseIntake
+    stage: Stage = Stage.INTAKE
+    version: int = 0
+    lead_unit: str = ""
+    co_units: list[str] = field(default_factory=list)
+    routing_reason: str = ""
+    units_held: list[str] = field(default_factory=list)  # every unit that has led the case
+    major: bool = False
+    substantiated: bool | None = None
+    liable_party: Party | None = None
+    findings_text: str = ""
+    amount_owed: Decimal | None = None
+    amount_recovered: Decimal = Decimal("0")
+    order_amount: Decimal | None = None
+    outcome: str | None = None
+    # milestones
+    referred_at: datetime | None = None
+    accepted_at: datetime | None = None
+    findings_at: datetime | None = None
+    order_served_at: datetime | None = None
+    payment_due_at: datetime | None = None
+    closed_at: datetime | None = None
+    deadlines: list[Deadline] = field(default_factory=list)
+    timeline: list[Event] = field(default_factory=list)
+    escalations: list[Escalation] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)
+    documents: list[DocumentRef] = field(default_factory=list)
+
+    @property
+    def case_no(self) -> str:
+        return self.intake.case_no
+
+    @property
+    def outstanding(self) -> Decimal:
+        """What is still unpaid: the amount found owed (or claimed, before findings) less recoveries."""
+        owed = self.amount_owed if self.amount_owed is not None else self.intake.amount_claimed
+        return max(owed - self.amount_recovered, Decimal("0"))
+
+    def open_deadline(self, kind: str) -> Deadline | None:
+        """The unresolved clock of that kind, open or missed, if any."""
+        for d in reversed(self.deadlines):
+            if d.kind == kind and d.resolved_at is None:
+                return d
+        return None
+
+    def overdue(self) -> bool:
+        return any(d.status is DeadlineStatus.MISSED and d.resolved_at is None for d in self.deadlines)
+
+    def next_deadline(self) -> datetime | None:
+        dues = [d.due_at for d in self.deadlines if d.status is DeadlineStatus.OPEN]
+        return min(dues) if dues else None

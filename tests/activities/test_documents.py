@@ -1,0 +1,223 @@
+"""Tests of the official documents (公文): every kind renders, escapes, and stays self-contained."""
+
+import hashlib
+import re
+
+import pytest
+
+from documents import DOCUMENT_KINDS, MISSING, content_hash, render_document
+
+HOSTILE = "<script>alert(1)</script>"
+HOSTILE_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+COMMON = {
+    "jurisdiction_name": "代县人民政府",
+    "issuer": "代县人力资源和社会保障局",
+    "case_no": "DX-2026-000123",
+    "issued_on": "2026年3月2日",
+    "doc_no": "代人社监令〔2026〕DX-2026-000123号",
+}
+
+CONTEXTS = {
+    "receipt": {
+        "complainant_name": "王建军",
+        "channel_label": "12345热线",
+        "received_at": "2026年3月2日 09:15",
+        "employer_name": "忻州市恒达建筑劳务有限公司",
+        "project_name": "阳明堡镇安置小区3号楼",
+        "workers_count": 12,
+        "amount_claimed": "36,000.00元",
+        "lead_unit_name": "代县住房和城乡建设管理局",
+        "acknowledge_due": "2026年3月9日",
+        "hotline": "12333",
+    },
+    "referral": {
+        "to_unit_name": "代县住房和城乡建设管理局",
+        "from_unit_name": "代县信访局",
+        "routing_reason": "房屋建筑工程，由住建局牵头处理",
+        "employer_name": "忻州市恒达建筑劳务有限公司",
+        "project_name": "阳明堡镇安置小区3号楼",
+        "amount_claimed": "36,000.00元",
+        "workers_count": 12,
+        "acknowledge_due": "2026年3月9日",
+        "basis": "代县人民政府办公室《关于根治拖欠农民工工资问题的通知》一(三)",
+        "description": "12名木工反映2025年10月至12月工资未发放。\n项目已于2026年1月停工。",
+    },
+    "order_to_pay": {
+        "liable_party_label": "施工总承包单位",
+        "liable_party_name": "山西晋北建设工程有限公司",
+        "employer_name": "忻州市恒达建筑劳务有限公司",
+        "amount": "36,000.00元",
+        "workers_count": 12,
+        "due_at": "2026年3月16日",
+        "facts": "分包单位拖欠12名农民工2025年10月至12月工资共计36,000.00元，经核对考勤表和工资表属实。",
+    },
+    "result_notice": {
+        "complainant_name": "王建军",
+        "received_at": "2026年3月2日 09:15",
+        "outcome_label": "已全额支付",
+        "amount_owed": "36,000.00元",
+        "amount_recovered": "36,000.00元",
+        "closed_on": "2026年3月20日",
+        "summary": "施工总承包单位已于2026年3月14日通过银行转账将工资足额支付至12名农民工本人账户。",
+    },
+    "escalation": {
+        "to_unit_name": "代县住房和城乡建设管理局",
+        "level_label": "领导小组办公室",
+        "deadline_label": "签收受理",
+        "due_at": "2026年3月9日 17:30",
+        "overdue_text": "已超期2个工作日",
+        "basis": "关于实施《劳动保障监察条例》若干规定第十八条",
+        "request": "立即签收受理并于3个工作日内报送调查进展。",
+    },
+    "deposit_payout": {
+        "bank": "中国农业银行代县支行",
+        "project_name": "阳明堡镇安置小区3号楼",
+        "amount": "8,000.00元",
+        "workers": [
+            {"name": "王建军", "masked_id": "142223********1234", "amount": "3,000.00元"},
+            {"name": "李二保", "masked_id": "142223********5678", "amount": "5,000.00元"},
+        ],
+        "payout_due": "2026年3月25日",
+    },
+    "police_transfer": {
+        "employer_name": "忻州市恒达建筑劳务有限公司",
+        "amount": "36,000.00元",
+        "workers_count": 12,
+        "facts": "该单位法定代表人于2026年3月10日起无法联系，责令支付文书已张贴送达并录像留证。",
+        "order_due_at": "2026年3月16日",
+    },
+    "court_reminder": {
+        "liable_party_name": "忻州市恒达建筑劳务有限公司",
+        "amount": "18,000.00元",
+        "decision_ref": "代人社监罚决字〔2026〕7号行政处理决定",
+        "reply_days": 10,
+    },
+    "major_case_dispatch": {
+        "leader_title": "县政府副县长",
+        "status_text": "涉及农民工86人、金额124万元，已动用工资保证金支付40万元。\n公安机关已立案侦查。",
+        "next_dispatch_at": "2026年3月27日",
+    },
+}
+
+# One free-text key per kind that a complainant or caseworker could fill with anything.
+HOSTILE_KEYS = {
+    "receipt": "complainant_name",
+    "referral": "description",
+    "order_to_pay": "facts",
+    "result_notice": "complainant_name",
+    "escalation": "request",
+    "deposit_payout": "project_name",
+    "police_transfer": "employer_name",
+    "court_reminder": "decision_ref",
+    "major_case_dispatch": "status_text",
+}
+
+
+def context_for(kind: str, **overrides) -> dict:
+    return {**COMMON, **CONTEXTS[kind], **overrides}
+
+
+def test_every_kind_has_a_test_context():
+    assert set(CONTEXTS) == set(DOCUMENT_KINDS) == set(HOSTILE_KEYS)
+
+
+@pytest.mark.parametrize("kind", sorted(DOCUMENT_KINDS))
+def test_renders_a_complete_document(kind):
+    html = render_document(kind, context_for(kind))
+    assert html.startswith("<!DOCTYPE html>")
+    assert '<html lang="zh-CN">' in html
+    assert '<meta charset="utf-8">' in html
+    assert "@page" in html and "A4" in html
+    assert f'<h1 class="title">{DOCUMENT_KINDS[kind]}</h1>' in html
+    assert COMMON["case_no"] in html
+    assert COMMON["doc_no"] in html
+    assert COMMON["issued_on"] in html
+    assert "（印章）" in html
+    assert MISSING not in html.split("<body>", 1)[1]  # a full context leaves nothing blank
+
+
+@pytest.mark.parametrize("kind", sorted(DOCUMENT_KINDS))
+def test_hostile_text_is_escaped(kind):
+    html = render_document(kind, context_for(kind, **{HOSTILE_KEYS[kind]: HOSTILE}))
+    assert HOSTILE_ESCAPED in html
+    assert HOSTILE not in html
+    assert "<script" not in html.lower()
+
+
+@pytest.mark.parametrize("kind", sorted(DOCUMENT_KINDS))
+def test_no_external_resources(kind):
+    html = render_document(kind, context_for(kind)).lower()
+    for forbidden in ("http://", "https://", "<link", "<script", "src=", "@import", "url("):
+        assert forbidden not in html
+
+
+def test_case_specific_values_appear():
+    html = render_document("receipt", context_for("receipt"))
+    assert "忻州市恒达建筑劳务有限公司" in html
+    assert "36,000.00元" in html
+    assert "12人" in html
+    assert "12333" in html
+    order = render_document("order_to_pay", context_for("order_to_pay"))
+    assert "第二十六条" in order and "第八十五条" in order
+    assert "六十日" in order and "六个月" in order
+    assert "向代县人民政府申请行政复议" in order
+
+
+def test_deposit_payout_lists_each_worker_in_order():
+    html = render_document("deposit_payout", context_for("deposit_payout"))
+    first = html.index("142223********1234")
+    second = html.index("142223********5678")
+    assert first < second
+    assert "5,000.00元" in html
+    assert len(re.findall(r'<td class="center">\d+</td>', html)) == 2
+
+
+def test_multi_line_text_becomes_paragraphs():
+    html = render_document("major_case_dispatch", context_for("major_case_dispatch"))
+    assert '<p class="text">公安机关已立案侦查。</p>' in html
+
+
+@pytest.mark.parametrize("value", [None, "", "  "])
+def test_missing_optional_key_renders_dash(value):
+    context = context_for("receipt")
+    del context["project_name"]
+    context["hotline"] = value
+    html = render_document("receipt", context)
+    assert "阳明堡镇安置小区3号楼" not in html
+    assert "<td>—</td>" in html
+    assert "咨询电话：—" in html
+
+
+def test_missing_count_has_no_unit():
+    context = context_for("order_to_pay")
+    del context["workers_count"]
+    assert "涉及农民工—，" in render_document("order_to_pay", context)
+
+
+def test_court_reminder_defaults_to_ten_working_days():
+    context = context_for("court_reminder")
+    del context["reply_days"]
+    assert "10个工作日内" in render_document("court_reminder", context)
+    assert "30日内" in render_document("court_reminder", context_for("court_reminder", reply_days=30))
+
+
+def test_missing_required_key_raises():
+    context = context_for("order_to_pay")
+    del context["due_at"]
+    with pytest.raises(ValueError, match="due_at"):
+        render_document("order_to_pay", context)
+
+
+def test_unknown_kind_raises():
+    with pytest.raises(ValueError, match="unknown document kind"):
+        render_document("eviction_notice", COMMON)
+
+
+def test_content_hash_is_stable_and_discriminating():
+    first = render_document("receipt", context_for("receipt"))
+    again = render_document("receipt", context_for("receipt"))
+    other = render_document("receipt", context_for("receipt", amount_claimed="36,000.01元"))
+    assert content_hash(first) == content_hash(again)
+    assert content_hash(first) != content_hash(other)
+    assert content_hash(first) == hashlib.sha256(first.encode("utf-8")).hexdigest()

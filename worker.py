@@ -1,0 +1,65 @@
+"""The Temporal worker: runs the case workflows and their activities.
+
+    python worker.py          # settings from WAGECASE_* environment variables
+"""
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.cases import CaseActivities
+from core.config import Settings, get_settings
+from core.jurisdiction import load_jurisdiction
+from db.engine import create_all, make_engine
+from workflows.case import CaseWorkflow
+
+log = logging.getLogger("wagecase.worker")
+
+# The pure domain package is deterministic; passing it through saves re-importing it per workflow.
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("domain")
+)
+
+
+def build_worker(client: Client, settings: Settings, *, engine=None, jurisdiction=None) -> Worker:
+    """A worker for the case workflows on the settings' task queue."""
+    engine = engine or make_engine(settings.database_url)
+    jurisdiction = jurisdiction or load_jurisdiction(settings.jurisdiction)
+    activities = CaseActivities(engine, jurisdiction)
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[CaseWorkflow],
+        activities=activities.all(),
+        activity_executor=ThreadPoolExecutor(max_workers=16),
+        workflow_runner=WORKFLOW_RUNNER,
+    )
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    jurisdiction = load_jurisdiction(settings.jurisdiction)  # a bad file stops start-up here
+    engine = make_engine(settings.database_url)
+    create_all(engine)
+    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
+                                  data_converter=pydantic_data_converter)
+    worker = build_worker(client, settings, engine=engine, jurisdiction=jurisdiction)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker polling task queue %s at %s", settings.task_queue, settings.temporal_address)
+    async with worker:
+        await stop.wait()
+    log.info("worker stopped")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,209 @@
+"""The case workflow: one execution per complaint, from intake to closure.
+
+The workflow owns the case state. Every change goes through the pure rules in domain.lifecycle;
+deadline instants come from an activity (so a calendar update never changes a replay); the database
+is a projection written by idempotent local activities before an action's update returns.
+"""
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain import lifecycle
+    from domain.errors import DomainError
+    from domain.lifecycle import DEADLINE_LABELS, STAGE_LABELS, ClockTimes, DocumentRequest
+    from domain.messages import (
+        ActionInput,
+        ActionResult,
+        CaseInput,
+        CaseOutcome,
+        ComputeClocksInput,
+        IssueDocumentsInput,
+    )
+    from domain.model import CaseState, Stage
+
+TASK_QUEUE = "wagecase"
+
+CASE_NO = SearchAttributeKey.for_keyword("CaseNo")
+CASE_STAGE = SearchAttributeKey.for_keyword("CaseStage")
+LEAD_UNIT = SearchAttributeKey.for_keyword("LeadUnit")
+TOWNSHIP = SearchAttributeKey.for_keyword("Township")
+AMOUNT_OWED = SearchAttributeKey.for_float("AmountOwed")
+WORKERS_AFFECTED = SearchAttributeKey.for_int("WorkersAffected")
+NEXT_DEADLINE = SearchAttributeKey.for_datetime("NextDeadline")
+OVERDUE = SearchAttributeKey.for_bool("Overdue")
+ESCALATED = SearchAttributeKey.for_bool("Escalated")
+MAJOR_CASE = SearchAttributeKey.for_bool("MajorCase")
+
+# Database writes are short; a retry after a crash must not wait long (PERFORMANCE-NOTES).
+_LOCAL = dict(start_to_close_timeout=timedelta(seconds=10),
+              retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200),
+                                       maximum_interval=timedelta(seconds=30),
+                                       non_retryable_error_types=["calendar", "invalid"]))
+
+
+def search_attributes(state: CaseState) -> list[SearchAttributePair]:
+    """The contract's search attributes for a case (no personal data)."""
+    facts = state.intake.project.facts if state.intake.project else None
+    owed = state.amount_owed if state.amount_owed is not None else state.intake.amount_claimed
+    pairs = [
+        CASE_NO.value_set(state.case_no),
+        CASE_STAGE.value_set(state.stage.value),
+        LEAD_UNIT.value_set(state.lead_unit or "-"),
+        TOWNSHIP.value_set((facts.township if facts and facts.township else "-")),
+        AMOUNT_OWED.value_set(float(owed - state.amount_recovered)),
+        WORKERS_AFFECTED.value_set(len(state.intake.workers)),
+        OVERDUE.value_set(state.overdue()),
+        ESCALATED.value_set(bool(state.escalations)),
+        MAJOR_CASE.value_set(state.major),
+    ]
+    nxt = state.next_deadline()
+    if nxt is not None:
+        pairs.append(NEXT_DEADLINE.value_set(nxt))
+    return pairs
+
+
+def details_markdown(state: CaseState) -> str:
+    """What the case waits for, in Chinese, for supervisors in the Temporal Web UI."""
+    lines = [f"**{state.case_no}** · {STAGE_LABELS[state.stage]} · 承办单位 {state.lead_unit}"]
+    waiting = [d for d in state.deadlines if d.resolved_at is None]
+    for d in waiting:
+        label = DEADLINE_LABELS.get(d.kind, d.kind)
+        status = "已逾期" if d.status.value == "missed" else "进行中"
+        lines.append(f"- 等待 {d.unit}「{label}」，期限 {d.due_at.isoformat()}（{status}）")
+    if state.escalations:
+        last = state.escalations[-1]
+        lines.append(f"- 已督办 {len(state.escalations)} 次，最近升级至 {last.level}")
+    owed = state.amount_owed if state.amount_owed is not None else state.intake.amount_claimed
+    lines.append(f"- 涉及 {len(state.intake.workers)} 人，应付 {owed} 元，已追回 {state.amount_recovered} 元")
+    return "\n".join(lines)
+
+
+@workflow.defn(name="CaseWorkflow")
+class CaseWorkflow:
+    @workflow.init
+    def __init__(self, input: CaseInput) -> None:
+        self._state = input.carried or CaseState(intake=input.intake)
+        self._ready = input.carried is not None
+        self._lock = asyncio.Lock()
+        self._changed = False
+        self._published: dict[str, object] = {}
+
+    @workflow.run
+    async def run(self, input: CaseInput) -> CaseOutcome:
+        if not self._ready:
+            async with self._lock:
+                requests = lifecycle.open_case(self._state)
+                times = await self._compute(requests)
+                docs = lifecycle.refer(self._state, workflow.now(), times)
+                self._state.version += 1
+                await self._commit(docs)
+            self._ready = True
+        else:
+            self._publish()
+        while self._state.stage is not Stage.CLOSED:
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(CaseInput(intake=self._state.intake, carried=self._state))
+            await self._wait_for_change_or_clock()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return CaseOutcome(self._state.case_no, self._state.outcome or "", self._state.amount_recovered)
+
+    async def _wait_for_change_or_clock(self) -> None:
+        wake = lifecycle.next_wake(self._state)
+        self._changed = False
+        if wake is not None:
+            seconds = (wake - workflow.now()).total_seconds()
+            if seconds > 0:
+                try:
+                    await workflow.wait_condition(lambda: self._changed, timeout=timedelta(seconds=seconds),
+                                                  timeout_summary=f"下一期限 {wake.isoformat()}")
+                    return
+                except asyncio.TimeoutError:
+                    pass
+            async with self._lock:
+                docs = lifecycle.on_time(self._state, workflow.now())
+                if docs:
+                    await self._commit(docs)
+        else:
+            await workflow.wait_condition(lambda: self._changed)
+
+    @workflow.update
+    async def registered(self) -> ActionResult:
+        """Returns once the case is routed and its projection written (used with update-with-start)."""
+        await workflow.wait_condition(lambda: self._ready)
+        return self._result()
+
+    @workflow.update
+    async def act(self, input: ActionInput) -> ActionResult:
+        """Carry out a case worker's action; the projection is written before this returns."""
+        await workflow.wait_condition(lambda: self._ready)
+        async with self._lock:
+            now = workflow.now()
+            self._check(input)  # again: another action may have won the lock first
+            times = await self._compute(lifecycle.clocks_for(self._state, input.action, input.params, now))
+            docs = lifecycle.apply(self._state, input.action, input.params, input.actor, workflow.now(), times)
+            await self._commit(docs)
+            self._changed = True
+            return self._result()
+
+    @act.validator
+    def _validate_act(self, input: ActionInput) -> None:
+        if not self._ready:
+            raise ApplicationError("the case is still being registered; try again in a moment", type="conflict")
+        self._check(input)
+
+    @workflow.query
+    def state(self) -> CaseState:
+        return self._state
+
+    def _check(self, input: ActionInput) -> None:
+        try:
+            lifecycle.check(self._state, input.action, input.params, input.actor, workflow.now())
+        except DomainError as err:
+            raise ApplicationError(err.message, {"field": err.field}, type=err.kind, non_retryable=True) from None
+
+    def _result(self) -> ActionResult:
+        return ActionResult(self._state.case_no, self._state.version, self._state.stage.value)
+
+    async def _compute(self, requests) -> dict[str, ClockTimes]:
+        if not requests:
+            return {}
+        levels = len(lifecycle.escalation_levels(self._state))
+        return await workflow.execute_local_activity(
+            "compute_clocks",
+            ComputeClocksInput(self._state.case_no, self._state.intake.policy, requests, levels),
+            result_type=dict[str, ClockTimes],
+            summary="计算法定期限",
+            **_LOCAL,
+        )
+
+    async def _commit(self, docs: list[DocumentRequest]) -> None:
+        """Issue the documents, then write the projection and publish the state to the Web UI."""
+        if docs:
+            issued = await workflow.execute_local_activity(
+                "issue_documents", IssueDocumentsInput(self._state, docs), result_type=list,
+                summary="出具文书", **_LOCAL,
+            )
+            urls = {d["seq"]: d["url"] for d in issued}
+            for ref in self._state.documents:
+                ref.url = urls.get(ref.seq, ref.url)
+        await workflow.execute_local_activity("project_case", self._state, summary="更新案件台账", **_LOCAL)
+        self._publish()
+
+    def _publish(self) -> None:
+        pairs = search_attributes(self._state)
+        changed = [p for p in pairs if self._published.get(p.key.name) != p.value]
+        if self._state.next_deadline() is None and self._published.get(NEXT_DEADLINE.name) is not None:
+            changed.append(NEXT_DEADLINE.value_unset())
+        if changed:
+            workflow.upsert_search_attributes(changed)
+            for p in pairs:
+                self._published[p.key.name] = p.value
+            if self._state.next_deadline() is None:
+                self._published[NEXT_DEADLINE.name] = None
+        workflow.set_current_details(details_markdown(self._state))
