@@ -268,8 +268,8 @@ class ProjectList(SQLModel):
     total: int
 
 
-def create_project(*, session: Session, data: ProjectCreate, created_by: str) -> Project:
-    """Store a new project registered by the user `created_by`."""
+def create_project(*, session: Session, data: ProjectCreate, created_by: str, commit: bool = True) -> Project:
+    """Store a new project registered by the user `created_by` (commit=False: inside a larger transaction)."""
     sub = data.subcontractor
     project = Project(
         **data.model_dump(include=set(ProjectBase.model_fields)),
@@ -282,8 +282,11 @@ def create_project(*, session: Session, data: ProjectCreate, created_by: str) ->
         created_by=created_by,
     )
     session.add(project)
-    session.commit()
-    session.refresh(project)
+    if commit:
+        session.commit()
+        session.refresh(project)
+    else:
+        session.flush()
     return project
 
 

@@ -147,6 +147,7 @@ class IdempotencyKey(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     request_hash: str = Field(max_length=64)
     case_no: str = Field(max_length=32)
+    intake_json: str = Field(sa_column=Column(Text, nullable=False))  # to start the workflow again on a replay
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 

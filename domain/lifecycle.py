@@ -107,7 +107,7 @@ ACTIONS: dict[str, ActionSpec] = {
     "order_payment": ActionSpec(frozenset({Stage.INVESTIGATING}), CASE_WORKERS),
     "record_payment": ActionSpec(ENFORCEMENT | {Stage.INVESTIGATING}, CASE_WORKERS, scope=INVOLVED),
     "close": ActionSpec(OPEN_STAGES - {Stage.INTAKE}, CASE_WORKERS),
-    "note": ActionSpec(frozenset(Stage), ("clerk", "caseworker", "unit_head", "liaison", "leader"), scope=INVOLVED,
+    "note": ActionSpec(OPEN_STAGES, ("clerk", "caseworker", "unit_head", "liaison", "leader"), scope=INVOLVED,
                        office_roles=("supervisor", "leader")),
 }
 
@@ -322,8 +322,6 @@ _CHECKS = {
 
 def pending_actions(state: CaseState) -> list[str]:
     """The actions that make sense for the case now (for any authorised actor)."""
-    if state.stage is Stage.CLOSED:
-        return ["note"]
     out = []
     for name, spec in ACTIONS.items():
         if state.stage not in spec.stages:

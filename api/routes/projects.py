@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
+from api.case_service import check_township
 from api.deps import CurrentUser, JurisdictionDep, SessionDep, require_roles
 from db.accounts import (
     ProjectCreate,
@@ -14,7 +15,6 @@ from db.accounts import (
     get_project,
     list_projects,
 )
-from domain.errors import InvalidInput
 from domain.roles import Role
 
 router = APIRouter(prefix="/api/projects", tags=["projects"])
@@ -29,14 +29,7 @@ def post_project(
     body: ProjectCreate, session: SessionDep, jurisdiction: JurisdictionDep, user: ProjectEditor
 ) -> ProjectPublic:
     """Register a project; its township must be a township of the jurisdiction."""
-    if body.township is not None:
-        unit = jurisdiction.units.get(body.township)
-        if unit is None or unit.kind != "township":
-            known = ", ".join(t.code for t in jurisdiction.townships())
-            raise InvalidInput(
-                f"{body.township!r} is not a township of {jurisdiction.name} (townships: {known})",
-                field="body.township",
-            )
+    check_township(jurisdiction, body.township, "body.township")
     project = create_project(session=session, data=body, created_by=user.username)
     return ProjectPublic.from_row(project)
 

@@ -1,0 +1,317 @@
+"""What the API and the web UI do with cases: register complaints, take actions, read details.
+
+Registration and actions go through the case workflow (which owns the state); reads come from the
+database projection, which the workflow has written before an update returns.
+"""
+
+import hashlib
+import json
+from datetime import datetime, timedelta, timezone
+
+from pydantic import TypeAdapter
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api import schemas
+from core.policy import case_policy
+from db.accounts import ProjectCreate, User, create_project, get_project
+from db.cases import (
+    CaseEscalation,
+    CaseEvent,
+    CasePayment,
+    CaseRecord,
+    CaseWorker,
+    Document,
+    IdempotencyKey,
+    case_children,
+    case_state,
+    case_units,
+    get_case,
+    next_case_no,
+)
+from db.engine import session_scope
+from domain.calendar import CHINA_TZ, working_days_between
+from domain.errors import Forbidden, InvalidInput, NotAllowedNow
+from domain.jurisdiction import Jurisdiction
+from domain.lifecycle import DEADLINE_LABELS, STAGE_LABELS
+from domain.messages import ActionInput, CaseInput
+from domain.model import Actor, CaseIntake, CaseState, Person, WorkerClaim
+from domain.roles import Role
+from workflows.case import CASE_NO, CASE_STAGE, WORKERS_AFFECTED, CaseWorkflow
+
+FUTURE_SKEW = timedelta(minutes=2)  # clocks of the clerk's PC and the server may differ a little
+UNMASKED_ROLES = {Role.CASEWORKER, Role.UNIT_HEAD, Role.SUPERVISOR, Role.ADMIN}
+_ERROR_KINDS = {"forbidden": Forbidden, "conflict": NotAllowedNow, "invalid": InvalidInput}
+_INTAKE = TypeAdapter(CaseIntake)
+
+
+class CaseNotFound(Exception):
+    pass
+
+
+def actor_of(user: User) -> Actor:
+    """The user as the workflow sees them."""
+    return Actor(username=user.username, role=user.role, unit=user.unit)
+
+
+def check_township(jurisdiction: Jurisdiction, code: str | None, field: str) -> None:
+    """Refuse a township code that the jurisdiction does not have."""
+    if code is None:
+        return
+    unit = jurisdiction.units.get(code)
+    if unit is None or unit.kind != "township":
+        known = ", ".join(t.code for t in jurisdiction.townships())
+        raise InvalidInput(f"{code!r} is not a township of {jurisdiction.name} (townships: {known})", field=field)
+
+
+def visible_units(user: User) -> list[str] | None:
+    """The units whose cases the user may see; None means every case."""
+    if user.role in (Role.ADMIN, Role.SUPERVISOR, Role.LEADER):
+        return None
+    return [user.unit]
+
+
+def ensure_visible(*, session: Session, record: CaseRecord, user: User) -> None:
+    """403 unless the user's role or unit may see this case."""
+    scope = visible_units(user)
+    if scope is None:
+        return
+    if user.role == Role.CLERK and record.registered_by == user.username:
+        return
+    if not set(scope) & set(case_units(session=session, case_no=record.case_no)):
+        raise Forbidden(f"case {record.case_no} is not handled by your unit ({user.unit})")
+
+
+# ---- registration -------------------------------------------------------------------------------
+
+
+def _request_hash(body: schemas.CaseCreate) -> str:
+    return hashlib.sha256(body.model_dump_json(exclude={"received_at"}).encode()).hexdigest()
+
+
+def _received_at(body: schemas.CaseCreate, now: datetime) -> datetime:
+    received = body.received_at or now
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=CHINA_TZ)
+    if received > now + FUTURE_SKEW:
+        raise InvalidInput("received_at is in the future; give the time the complaint was received",
+                           field="body.received_at")
+    return received.astimezone(timezone.utc)
+
+
+def _new_intake(*, session: Session, body: schemas.CaseCreate, user: User, jurisdiction: Jurisdiction,
+                now: datetime) -> CaseIntake:
+    project = None
+    if body.project_id is not None:
+        row = get_project(session=session, project_id=body.project_id)
+        if row is None:
+            raise InvalidInput(f"there is no project {body.project_id}", field="body.project_id")
+        project = row.to_info()
+    elif body.project is not None:
+        check_township(jurisdiction, body.project.township, "body.project.township")
+        project = create_project(session=session, data=ProjectCreate.model_validate(body.project),
+                                 created_by=user.username, commit=False).to_info()
+    workers = [WorkerClaim(w.name, w.id_number, w.amount_owed) for w in body.workers]
+    claimed = body.amount_claimed if body.amount_claimed is not None else sum(w.amount_owed for w in workers)
+    received_at = _received_at(body, now)
+    case_no = next_case_no(session=session, prefix=jurisdiction.case_prefix, year=now.astimezone(CHINA_TZ).year)
+    return CaseIntake(
+        case_no=case_no, channel=body.channel, received_at=received_at, registered_at=now,
+        registered_by=actor_of(user),
+        complainant=Person(body.complainant.name, body.complainant.phone, body.complainant.id_number),
+        workers=workers, employer=body.employer.to_domain(), amount_claimed=claimed,
+        description=body.description, policy=case_policy(jurisdiction), project=project,
+        group_incident=body.group_incident,
+    )
+
+
+def _reserve(*, engine: Engine, body: schemas.CaseCreate, user: User, jurisdiction: Jurisdiction,
+             key: str | None) -> CaseIntake:
+    """Allocate the case number and, with an Idempotency-Key, remember the intake under the key."""
+    now = datetime.now(timezone.utc)
+    digest = _request_hash(body)
+    if key:
+        with session_scope(engine) as session:
+            known = session.get(IdempotencyKey, key)
+            if known is not None:
+                return _replay(known, digest)
+    try:
+        with session_scope(engine) as session:
+            intake = _new_intake(session=session, body=body, user=user, jurisdiction=jurisdiction, now=now)
+            if key:
+                session.add(IdempotencyKey(key=key, request_hash=digest, case_no=intake.case_no,
+                                           intake_json=_INTAKE.dump_json(intake).decode()))
+        return intake
+    except IntegrityError:
+        if not key:
+            raise
+        with session_scope(engine) as session:  # a concurrent request with the same key won
+            return _replay(session.get(IdempotencyKey, key), digest)
+
+
+def _replay(known: IdempotencyKey, digest: str) -> CaseIntake:
+    if known.request_hash != digest:
+        raise NotAllowedNow(f"Idempotency-Key was already used for case {known.case_no} with a different "
+                            "complaint; use a new key for a new complaint")
+    return _INTAKE.validate_json(known.intake_json)
+
+
+async def register_case(*, client: Client, engine: Engine, body: schemas.CaseCreate, user: User,
+                        jurisdiction: Jurisdiction, task_queue: str, idempotency_key: str | None) -> str:
+    """Register a complaint and start its workflow; returns once the case is routed and projected."""
+    intake = _reserve(engine=engine, body=body, user=user, jurisdiction=jurisdiction, key=idempotency_key)
+    summary = f"{intake.case_no} 欠薪投诉：{intake.employer.name}，{len(intake.workers)}人，{intake.amount_claimed}元"
+    start = WithStartWorkflowOperation(
+        CaseWorkflow.run, CaseInput(intake=intake), id=intake.case_no, task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=TypedSearchAttributes([
+            SearchAttributePair(CASE_NO, intake.case_no), SearchAttributePair(CASE_STAGE, "intake"),
+            SearchAttributePair(WORKERS_AFFECTED, len(intake.workers))]),
+        static_summary=summary,
+    )
+    try:
+        await client.execute_update_with_start_workflow(CaseWorkflow.registered, start_workflow_operation=start)
+    except WorkflowAlreadyStartedError:
+        if not idempotency_key:  # a fresh number already taken: the database and Temporal are out of step
+            raise RuntimeError(f"case number {intake.case_no} is already used in Temporal namespace; "
+                               "the database was reset without Temporal's data") from None
+        # else: a replayed key for a case whose workflow has already finished
+    return intake.case_no
+
+
+# ---- actions ------------------------------------------------------------------------------------
+
+
+async def perform_action(*, client: Client, case_no: str, action: str, params: dict, user: User,
+                         idempotency_key: str | None = None) -> None:
+    """Send an action to the case workflow; domain refusals come back as DomainErrors."""
+    update_id = f"{action}:{idempotency_key}" if idempotency_key else None
+    handle = client.get_workflow_handle(case_no)
+    try:
+        await handle.execute_update(CaseWorkflow.act, ActionInput(action, actor_of(user), params), id=update_id)
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError):
+            details = cause.details[0] if cause.details else {}
+            kind = _ERROR_KINDS.get(cause.type or "", NotAllowedNow)
+            field = details.get("field") if isinstance(details, dict) else None
+            raise kind(cause.message, field=f"body.{field}" if field else None) from None
+        raise
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise NotAllowedNow(f"case {case_no} is closed and archived; no further actions are possible") from None
+        raise
+
+
+# ---- reads --------------------------------------------------------------------------------------
+
+
+def mask_id(value: str | None) -> str | None:
+    """110101********1234 style masking of a resident ID number."""
+    if not value:
+        return value
+    return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
+
+
+def mask_phone(value: str | None) -> str | None:
+    if not value:
+        return value
+    return value[:3] + "****" + value[-4:] if len(value) >= 7 else "****"
+
+
+def may_see_personal_data(user: User) -> bool:
+    return user.role in UNMASKED_ROLES
+
+
+def summary_of(record: CaseRecord) -> schemas.CaseSummary:
+    """The list row of a case."""
+    return schemas.CaseSummary(
+        case_no=record.case_no, stage=record.stage, stage_label=STAGE_LABELS.get(record.stage, record.stage),
+        lead_unit=record.lead_unit, township=record.township, employer_name=record.employer_name,
+        project_name=record.project_name, complainant_name=record.complainant_name,
+        workers_count=record.workers_count, amount_claimed=record.amount_claimed,
+        amount_owed=record.amount_owed, amount_recovered=record.amount_recovered,
+        next_deadline_at=record.next_deadline_at, overdue=record.overdue, escalated=record.escalated,
+        major=record.major, received_at=record.received_at,
+    )
+
+
+def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=None) -> schemas.CaseDetail:
+    """Everything about one case that the user may see."""
+    state: CaseState = case_state(record)
+    intake = state.intake
+    unmasked = may_see_personal_data(user)
+    id_out = (lambda v: v) if unmasked else mask_id
+    phone_out = (lambda v: v) if unmasked else mask_phone
+    now = datetime.now(timezone.utc)
+    deadlines = []
+    for d in state.deadlines:
+        left = None
+        if calendar is not None and d.status.value == "open":
+            left = working_days_between(calendar, now.astimezone(CHINA_TZ).date(),
+                                        d.due_at.astimezone(CHINA_TZ).date())
+        deadlines.append(schemas.DeadlineOut(
+            kind=d.kind, label=DEADLINE_LABELS.get(d.kind, d.kind), unit=d.unit, start_at=d.start_at,
+            due_at=d.due_at, status=d.status.value, level=d.level, basis=d.basis, resolved_at=d.resolved_at,
+            working_days_left=left))
+    docs = case_children(session=session, model=Document, case_no=record.case_no)
+    project = None
+    if intake.project is not None:
+        p = intake.project
+        project = {"id": p.id, "name": p.name, "type": p.facts.type, "township": p.facts.township,
+                   "has_permit": p.facts.has_permit, "land": p.facts.land,
+                   "government_invested": p.facts.government_invested,
+                   "construction_unit": _org(p.construction_unit), "general_contractor": _org(p.general_contractor),
+                   "subcontractor": _org(p.subcontractor)}
+    return schemas.CaseDetail(
+        **summary_of(record).model_dump(),
+        version=state.version, co_units=state.co_units, channel=intake.channel.value,
+        registered_at=intake.registered_at, registered_by=intake.registered_by.username,
+        routing_reason=state.routing_reason,
+        complainant={"name": intake.complainant.name, "phone": phone_out(intake.complainant.phone),
+                     "id_number": id_out(intake.complainant.id_number)},
+        employer=_org(intake.employer), project=project,
+        workers=[schemas.WorkerOut(name=w.name, id_number=id_out(w.id_number), amount_owed=w.amount_owed)
+                 for w in case_children(session=session, model=CaseWorker, case_no=record.case_no)],
+        description=intake.description, outstanding=state.outstanding,
+        liable_party=state.liable_party.value if state.liable_party else None, findings=state.findings_text,
+        order_amount=state.order_amount, outcome=state.outcome,
+        milestones={"referred_at": state.referred_at, "accepted_at": state.accepted_at,
+                    "findings_at": state.findings_at, "order_served_at": state.order_served_at,
+                    "payment_due_at": state.payment_due_at, "closed_at": state.closed_at},
+        deadlines=deadlines,
+        timeline=[schemas.EventOut(at=e.at, kind=e.kind, actor=e.actor, summary=e.summary)
+                  for e in case_children(session=session, model=CaseEvent, case_no=record.case_no)],
+        escalations=[schemas.EscalationOut(at=e.at, level=e.level, reason=e.reason, deadline_kind=e.deadline_kind,
+                                           unit=e.unit)
+                     for e in case_children(session=session, model=CaseEscalation, case_no=record.case_no)],
+        payments=[schemas.PaymentOut(at=p.at, amount=p.amount, payer=p.payer, actor=p.actor, reference=p.reference)
+                  for p in case_children(session=session, model=CasePayment, case_no=record.case_no)],
+        pending_actions=json.loads(record.pending_actions),
+        documents=[schemas.DocumentOut(seq=d.seq, kind=d.kind, title=d.title,
+                                       url=f"/api/cases/{record.case_no}/documents/{d.seq}",
+                                       content_hash=d.content_hash, issued_at=d.issued_at) for d in docs],
+    )
+
+
+def _org(org) -> dict | None:
+    return None if org is None else {"name": org.name, "credit_code": org.credit_code}
+
+
+def load_visible_case(*, session: Session, case_no: str, user: User) -> CaseRecord:
+    """The case's row if it exists and the user may see it (404 / 403 otherwise)."""
+    record = get_case(session=session, case_no=case_no)
+    if record is None:
+        raise CaseNotFound(case_no)
+    ensure_visible(session=session, record=record, user=user)
+    return record

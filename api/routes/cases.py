@@ -1,0 +1,144 @@
+"""Cases: register complaints, list and read them, take actions, fetch documents, statistics."""
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response, status
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+from sqlalchemy import func
+from sqlmodel import select
+
+from api import schemas
+from api.case_service import (
+    CaseNotFound,
+    case_detail,
+    load_visible_case,
+    perform_action,
+    register_case,
+    summary_of,
+    visible_units,
+)
+from api.deps import CurrentUser, JurisdictionDep, SessionDep, SettingsDep, TemporalDep, require_roles
+from api.errors import validation_error_response
+from core.calendar import build_calendar
+from db.accounts import User
+from db.cases import CaseRecord, case_stats, get_case, get_document, list_cases
+from domain.errors import InvalidInput
+from domain.roles import Role
+
+router = APIRouter(tags=["cases"])
+
+Registrar = Annotated[User, Depends(require_roles(Role.CLERK, Role.CASEWORKER, Role.UNIT_HEAD, Role.SUPERVISOR,
+                                                  Role.ADMIN))]
+IdempotencyKeyHeader = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                                    description="the same key returns the same case")]
+
+
+def _detail(session, record, user, jurisdiction) -> schemas.CaseDetail:
+    cal = jurisdiction_calendar(jurisdiction)
+    return case_detail(session=session, record=record, user=user, calendar=cal)
+
+
+def jurisdiction_calendar(jurisdiction):
+    """The working-day calendar of the jurisdiction (for 'working days left')."""
+    cfg = jurisdiction.calendar
+    return build_calendar(extra_holidays=cfg.extra_holidays, extra_workdays=cfg.extra_workdays,
+                          unknown_year=str(cfg.unknown_year))
+
+
+def _load(session, case_no, user):
+    try:
+        return load_visible_case(session=session, case_no=case_no, user=user)
+    except CaseNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"there is no case {case_no}") from None
+
+
+@router.post("/api/cases", status_code=status.HTTP_201_CREATED, response_model=schemas.CaseDetail,
+             summary="Register a complaint (受理)")
+async def post_case(body: schemas.CaseCreate, request: Request, response: Response, session: SessionDep,
+                    user: Registrar, client: TemporalDep, settings: SettingsDep, jurisdiction: JurisdictionDep,
+                    idempotency_key: IdempotencyKeyHeader = None) -> schemas.CaseDetail:
+    """Register a complaint. Every complaint is registered (有案必接): it is routed to its lead unit at once,
+    the acknowledge clock starts from `received_at`, and a receipt (受理回执) is issued."""
+    case_no = await register_case(client=client, engine=request.app.state.engine, body=body, user=user,
+                                  jurisdiction=jurisdiction, task_queue=settings.task_queue,
+                                  idempotency_key=idempotency_key)
+    session.expire_all()
+    record = _load(session, case_no, user)
+    response.headers["Location"] = f"/api/cases/{case_no}"
+    return _detail(session, record, user, jurisdiction)
+
+
+@router.get("/api/cases", response_model=schemas.CaseList, summary="List cases")
+def get_cases(session: SessionDep, user: CurrentUser,
+              stage: Annotated[str | None, Query(description="intake, referred, investigating, …")] = None,
+              unit: Annotated[str | None, Query(description="lead or co-handling unit code")] = None,
+              township: str | None = None, overdue: bool | None = None,
+              q: Annotated[str | None, Query(max_length=100, description="case number, employer, project, "
+                                                                         "complainant or credit code")] = None,
+              limit: Annotated[int, Query(ge=1, le=200)] = 50,
+              offset: Annotated[int, Query(ge=0)] = 0) -> schemas.CaseList:
+    """Cases the user may see, nearest deadline first."""
+    rows, total = list_cases(session=session, visible_units=visible_units(user),
+                             registered_by=user.username if user.role == Role.CLERK else None, stage=stage,
+                             unit=unit, township=township, overdue=overdue, q=q, limit=limit, offset=offset)
+    return schemas.CaseList(items=[summary_of(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/api/cases/{case_no}", response_model=schemas.CaseDetail, summary="One case")
+def get_case_detail(case_no: str, session: SessionDep, user: CurrentUser,
+                    jurisdiction: JurisdictionDep) -> schemas.CaseDetail:
+    """The case with its deadlines, timeline, escalations, payments, pending actions and documents."""
+    return _detail(session, _load(session, case_no, user), user, jurisdiction)
+
+
+ACTION_DOC = "\n".join(f"- `{name}`: {', '.join(model.model_fields) or '(no body)'}"
+                       for name, model in schemas.ACTION_BODIES.items())
+
+
+@router.post("/api/cases/{case_no}/actions/{action}", response_model=schemas.CaseDetail,
+             summary="Take an action on a case", description="Actions and their bodies:\n\n" + ACTION_DOC +
+             "\n\n409 when the action is not allowed now, 403 when your role or unit may not take it, "
+             "422 for invalid input; a refused action changes nothing.")
+async def post_action(case_no: str, action: str, session: SessionDep, user: CurrentUser, client: TemporalDep,
+                      jurisdiction: JurisdictionDep, idempotency_key: IdempotencyKeyHeader = None,
+                      body: Annotated[dict | None, Body()] = None) -> schemas.CaseDetail:
+    model = schemas.ACTION_BODIES.get(action)
+    if model is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            f"there is no action {action!r}; actions: {', '.join(schemas.ACTION_BODIES)}")
+    try:
+        parsed = model.model_validate(body or {})
+    except ValidationError as err:
+        return validation_error_response(err, prefix="body")
+    params = parsed.model_dump(mode="json", exclude_none=True)
+    if action == "transfer" and parsed.to_unit is not None and parsed.to_unit not in jurisdiction.units:
+        raise InvalidInput(f"to_unit {parsed.to_unit!r} is not a unit of {jurisdiction.name}", field="body.to_unit")
+    _load(session, case_no, user)
+    await perform_action(client=client, case_no=case_no, action=action, params=params, user=user,
+                         idempotency_key=idempotency_key)
+    session.expire_all()
+    # the actor saw the case before acting; after a transfer it may belong to another unit
+    return _detail(session, get_case(session=session, case_no=case_no), user, jurisdiction)
+
+
+@router.get("/api/cases/{case_no}/documents/{seq}", response_class=HTMLResponse,
+            summary="An issued document (printable HTML)")
+def get_case_document(case_no: str, seq: int, session: SessionDep, user: CurrentUser) -> HTMLResponse:
+    _load(session, case_no, user)
+    doc = get_document(session=session, case_no=case_no, seq=seq)
+    if doc is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"case {case_no} has no document {seq}")
+    return HTMLResponse(doc.html, headers={"ETag": f'"{doc.content_hash}"',
+                                           "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+
+@router.get("/api/stats", response_model=schemas.Stats, summary="Statistics (KPI: closure rate ≥ 95%)")
+def get_stats(session: SessionDep, user: CurrentUser, jurisdiction: JurisdictionDep) -> schemas.Stats:
+    stats = case_stats(session=session)
+    claimed, recovered = session.exec(
+        select(func.coalesce(func.sum(CaseRecord.amount_claimed), 0),
+               func.coalesce(func.sum(CaseRecord.amount_recovered), 0))).one()
+    return schemas.Stats(**stats, closure_rate_target=float(jurisdiction.thresholds.closure_rate_target) / 100,
+                         amount_claimed=Decimal(str(claimed)), amount_recovered=Decimal(str(recovered)))

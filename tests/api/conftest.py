@@ -1,0 +1,91 @@
+"""A real Temporal dev server, a worker with the real activities, and the API over the same database."""
+
+import dataclasses
+import random
+import string
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from httpx import ASGITransport, AsyncClient
+from temporalio.common import SearchAttributeKey
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from core.config import Settings
+from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
+from db.engine import make_engine
+from worker import build_worker
+
+BIN = Path(sys.executable).parent
+SEARCH_ATTRIBUTES = [
+    SearchAttributeKey.for_keyword("CaseNo"), SearchAttributeKey.for_keyword("CaseStage"),
+    SearchAttributeKey.for_keyword("LeadUnit"), SearchAttributeKey.for_keyword("Township"),
+    SearchAttributeKey.for_float("AmountOwed"), SearchAttributeKey.for_int("WorkersAffected"),
+    SearchAttributeKey.for_datetime("NextDeadline"), SearchAttributeKey.for_bool("Overdue"),
+    SearchAttributeKey.for_bool("Escalated"), SearchAttributeKey.for_bool("MajorCase"),
+]
+ADMIN_PASSWORD = "admin-password-1"
+
+
+@pytest_asyncio.fixture(scope="session")
+async def dev_server():
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"), search_attributes=SEARCH_ATTRIBUTES,
+        data_converter=pydantic_data_converter, ui=False,
+        dev_server_extra_args=["--log-level", "error"])
+    yield env
+    await env.shutdown()
+
+
+class Api:
+    """An HTTP client for the app with helpers to log in as users of any role and unit."""
+
+    def __init__(self, http: AsyncClient):
+        self.http = http
+        self.tokens: dict[str, str] = {}
+
+    async def token(self, username: str, password: str) -> str:
+        r = await self.http.post("/api/auth/token", data={"username": username, "password": password})
+        assert r.status_code == 200, r.text
+        return r.json()["access_token"]
+
+    async def user(self, username: str, role: str, unit: str) -> dict:
+        """Headers of a (new) user with this role and unit."""
+        if username not in self.tokens:
+            admin = await self.as_admin()
+            r = await self.http.post("/api/users", headers=admin, json={
+                "username": username, "password": "password-123", "role": role, "unit": unit})
+            assert r.status_code == 201, r.text
+            self.tokens[username] = await self.token(username, "password-123")
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+    async def as_admin(self) -> dict:
+        if "admin" not in self.tokens:
+            self.tokens["admin"] = await self.token("admin", ADMIN_PASSWORD)
+        return {"Authorization": f"Bearer {self.tokens['admin']}"}
+
+    async def act(self, who: dict, case_no: str, action: str, body: dict | None = None, **kw):
+        return await self.http.post(f"/api/cases/{case_no}/actions/{action}", headers=who, json=body or {}, **kw)
+
+
+@pytest_asyncio.fixture
+async def api(db_url, dev_server):
+    """The API and a worker on a fresh database (SQLite or PostgreSQL) and a task queue of their own."""
+    settings = Settings(database_url=db_url, secret_key="test-secret-key-that-is-long-enough-for-hs256",
+                        admin_password=ADMIN_PASSWORD, task_queue=f"cases-{uuid.uuid4().hex[:8]}")
+    # Case numbers are workflow ids: each test gets its own prefix on the shared dev server.
+    prefix = "".join(random.choice(string.ascii_uppercase) for _ in range(6))
+    jurisdiction = dataclasses.replace(load_jurisdiction(DEFAULT_JURISDICTION), case_prefix=prefix)
+    engine = make_engine(db_url)
+    app = create_app(settings, engine=engine, jurisdiction=jurisdiction)
+    async with app.router.lifespan_context(app):
+        app.state.temporal = dev_server.client
+        worker = build_worker(dev_server.client, settings, engine=engine, jurisdiction=jurisdiction)
+        async with worker:
+            async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+                yield Api(http)
+    engine.dispose()
