@@ -208,14 +208,14 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
-def dev_server_argv(port: int, ui_port: int, namespace: str) -> list[str]:
-    """Command line of the Temporal dev server, keeping its data in var/temporal.db."""
+def dev_server_argv(port: int, ui_port: int, namespace: str, db_file: Path = DEV_DB_FILE) -> list[str]:
+    """Command line of the Temporal dev server, keeping its data in db_file (var/temporal.db)."""
     argv = [
         str(TEMPORAL_CLI), "server", "start-dev",
         "--ip", "127.0.0.1",
         "--port", str(port),
         "--ui-port", str(ui_port),
-        "--db-filename", str(DEV_DB_FILE),
+        "--db-filename", str(db_file),
         "--sqlite-pragma", "journal_mode=WAL",
         "--sqlite-pragma", "synchronous=NORMAL",
         "--namespace", namespace,
@@ -354,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--temporal-port", type=int, default=7233, help="gRPC port of the dev server")
     parser.add_argument("--ui-port", type=int, default=8233, help="port of the Temporal Web UI")
+    parser.add_argument("--temporal-db", type=Path, default=DEV_DB_FILE, help="SQLite file of the dev server")
     args = parser.parse_args(argv)
 
     dev_address = f"127.0.0.1:{args.temporal_port}"
@@ -380,8 +381,9 @@ def main(argv: list[str] | None = None) -> int:
         preflight(start_dev_server, args.temporal_port, args.ui_port, browse_host, api_port)
         (ROOT / "var").mkdir(exist_ok=True)
         if start_dev_server:
-            note(f"starting the Temporal dev server on {dev_address} (data in {DEV_DB_FILE})")
-            supervisor.start("temporal", dev_server_argv(args.temporal_port, args.ui_port, namespace),
+            note(f"starting the Temporal dev server on {dev_address} (data in {args.temporal_db})")
+            supervisor.start("temporal", dev_server_argv(args.temporal_port, args.ui_port, namespace,
+                                                         args.temporal_db),
                              env, stop_last=True)
         else:
             note(f"using the Temporal server at {address}; not starting a dev server")

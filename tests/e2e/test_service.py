@@ -1,0 +1,155 @@
+"""End to end: `scripts/run.py` (what `make run` starts) brings up the real dev server, worker and API as
+separate processes; a case is carried from intake to closure over HTTP, and a missed deadline escalates
+with nobody touching it."""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from temporalio.client import Client, WorkflowExecutionStatus
+
+from workflows.case import CASE_STAGE, ESCALATED, LEAD_UNIT, OVERDUE
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("e2e")
+    # Short clocks so that deadlines pass during the test; everything else is Dai County's.
+    jurisdiction = tmp / "drill.yaml"
+    jurisdiction.write_text(
+        f"extends: {ROOT / 'jurisdictions' / 'daixian.yaml'}\n"
+        "deadlines:\n"
+        "  acknowledge: {duration: PT3S}\n"
+        "  escalation_step: {duration: PT2S}\n", encoding="utf-8")
+    api_port, temporal_port, ui_port = free_port(), free_port(), free_port()
+    env = {**os.environ,
+           "WAGECASE_DATABASE_URL": f"sqlite:///{tmp / 'wagecase.db'}",
+           "WAGECASE_JURISDICTION": str(jurisdiction),
+           "WAGECASE_ADMIN_PASSWORD": "e2e-admin-password",
+           "WAGECASE_API_PORT": str(api_port),
+           "WAGECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+           "WAGECASE_TASK_QUEUE": "e2e"}
+    log = open(tmp / "run.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "scripts/run.py", "--temporal-port", str(temporal_port), "--ui-port", str(ui_port),
+         "--temporal-db", str(tmp / "temporal.db")],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{api_port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the service did not come up:\n" + (tmp / "run.log").read_text(errors="replace")[-4000:])
+        time.sleep(0.5)
+    yield {"base": base, "proc": proc, "ports": (api_port, temporal_port, ui_port), "log": tmp / "run.log",
+           "ui": f"http://127.0.0.1:{ui_port}"}
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+
+
+def login(http: httpx.Client, username: str, password: str) -> dict:
+    r = http.post("/api/auth/token", data={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def describe(address: str, workflow_id: str):
+    client = await Client.connect(address)
+    return await client.get_workflow_handle(workflow_id).describe()
+
+
+def wait_for(fn, timeout: float = 30):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError("condition not reached in time")
+
+
+def test_case_lifecycle_over_http_and_escalation_by_itself(service):
+    with httpx.Client(base_url=service["base"], timeout=30) as http:
+        admin = login(http, "admin", "e2e-admin-password")
+        for name, role, unit in [("clerk", "clerk", "petition"), ("zhujian", "caseworker", "housing"),
+                                 ("renshe", "caseworker", "hrss")]:
+            r = http.post("/api/users", headers=admin,
+                          json={"username": name, "password": "password-123", "role": role, "unit": unit})
+            assert r.status_code == 201, r.text
+        clerk, housing = login(http, "clerk", "password-123"), login(http, "zhujian", "password-123")
+
+        r = http.post("/api/cases", headers=clerk, json={
+            "channel": "hotline",
+            "complainant": {"name": "王五", "phone": "13900001111"},
+            "workers": [{"name": "王五", "amount_owed": "8000"}, {"name": "赵六", "amount_owed": 7000}],
+            "employer": {"name": "山西某劳务有限公司"},
+            "project": {"name": "代县第二中学教学楼", "type": "housing_municipal", "township": "shangguan",
+                        "has_permit": True, "land": "state", "government_invested": True,
+                        "construction_unit": {"name": "代县教育科技局"},
+                        "general_contractor": {"name": "山西某建设集团有限公司"}},
+            "description": "拖欠三个月工资"})
+        assert r.status_code == 201, r.text
+        case = r.json()
+        no = case["case_no"]
+        assert case["stage"] == "referred" and case["lead_unit"] == "housing"
+
+        # nobody acts: the 3-second acknowledge clock passes and climbs two levels by itself
+        detail = wait_for(lambda: (d := http.get(f"/api/cases/{no}", headers=admin).json())["escalations"][1:]
+                          and d, timeout=30)
+        assert [e["level"] for e in detail["escalations"]][:2] == ["unit_head", "office"]
+        assert detail["deadlines"][0]["status"] == "missed" and detail["overdue"] is True
+        assert http.get("/api/stats", headers=admin).json()["overdue"] == 1
+
+        assert http.post(f"/api/cases/{no}/actions/accept", headers=housing).status_code == 200
+        r = http.post(f"/api/cases/{no}/actions/findings", headers=housing,
+                      json={"substantiated": True, "liable_party": "general_contractor", "amount_owed": "15000"})
+        assert r.status_code == 200, r.text
+        r = http.post(f"/api/cases/{no}/actions/order_payment", headers=housing, json={})
+        assert r.status_code == 200 and r.json()["stage"] == "payment_ordered", r.text
+        r = http.post(f"/api/cases/{no}/actions/record_payment", headers=housing,
+                      json={"amount": 15000, "payer": "general_contractor"})
+        closed = r.json()
+        assert r.status_code == 200 and closed["stage"] == "closed" and closed["amount_recovered"] == "15000.00"
+        assert {d["kind"] for d in closed["documents"]} >= {"receipt", "referral", "escalation", "order_to_pay",
+                                                          "result_notice"}
+        doc = http.get(closed["documents"][-1]["url"], headers=clerk)
+        assert doc.status_code == 200 and "处理结果告知书" in doc.text
+
+        # the Temporal side: the workflow finished and its search attributes say so
+        desc = asyncio.run(describe(f"127.0.0.1:{service['ports'][1]}", no))
+        assert desc.status == WorkflowExecutionStatus.COMPLETED
+        attrs = desc.typed_search_attributes
+        assert attrs.get(CASE_STAGE) == "closed" and attrs.get(LEAD_UNIT) == "housing"
+        assert attrs.get(ESCALATED) is True and attrs.get(OVERDUE) is False
+        assert httpx.get(service["ui"], timeout=5).status_code == 200  # the Web UI for supervisors
+
+
+def test_ctrl_c_stops_everything(service):
+    proc = service["proc"]
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C sends to make run
+    assert proc.wait(timeout=30) == 0, service["log"].read_text(errors="replace")[-3000:]
+    for port in service["ports"]:
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
