@@ -1,12 +1,13 @@
 """Request and response bodies of the cases API (amounts are yuan as decimal strings on output)."""
 
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints, model_validator
 
 from db.accounts import OrgInfo, ProjectCreate
+from domain.calendar import CHINA_TZ
 from domain.model import Channel, Party
 
 Yuan = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json")]
@@ -82,9 +83,29 @@ class FindingsBody(Strict):
         return self
 
 
+def china_time(value: datetime | date | None) -> datetime | None:
+    """A date means the end of that day in China; a date-time without an offset is China time (+08:00)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time(23, 59, 59), tzinfo=CHINA_TZ)
+    return value if value.tzinfo is not None else value.replace(tzinfo=CHINA_TZ)
+
+
+def _date_only(value):
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return date.fromisoformat(value)
+    return value
+
+
+ChinaTime = Annotated[datetime | date, BeforeValidator(_date_only), AfterValidator(china_time)]
+
+
 class OrderPaymentBody(Strict):
     amount: AmountIn | None = Field(default=None, description="default: everything still owed")
-    due_at: datetime | None = Field(default=None, description="default: the jurisdiction's order_payment period")
+    due_at: ChinaTime | None = Field(
+        default=None, description="when payment is due; a date means the end of that day (China time); "
+                                  "default: the jurisdiction's order_payment period")
 
 
 class RecordPaymentBody(Strict):

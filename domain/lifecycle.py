@@ -260,6 +260,9 @@ def _check_extend(state: CaseState, params: dict, now: datetime) -> None:
         raise NotAllowedNow("there is no running investigation clock to extend")
     rule = state.intake.policy.deadlines["investigate"]
     allowed = rule.extension_working_days or 0
+    if days > allowed:
+        raise InvalidInput(f"an investigation may be extended by at most {allowed} working days "
+                           "(劳动保障监察条例 art. 17)", field="working_days")
     if clock.extended_working_days + days > allowed:
         left = allowed - clock.extended_working_days
         raise NotAllowedNow(

@@ -194,3 +194,17 @@ async def test_transfer_and_list_filters(api):
     assert (await api.http.get("/api/cases?q=劳务", headers=admin)).json()["total"] == 1
     assert (await api.http.get(f"/api/cases?q={no}", headers=admin)).json()["total"] == 1
     assert (await api.http.get("/api/cases?q=nothing-like-this", headers=admin)).json()["total"] == 0
+
+
+async def test_order_due_date_means_end_of_that_day_in_china(api):
+    case = await new_case(api)
+    no = case["case_no"]
+    head = await api.user("hrss_head", "unit_head", "hrss")
+    await api.act(head, no, "accept")
+    r = await api.act(head, no, "extend_investigation", {"working_days": 31, "reason": "需调取银行流水"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.working_days"
+    await api.act(head, no, "findings", {"substantiated": True, "liable_party": "employer", "amount_owed": 100})
+    r = await api.act(head, no, "order_payment", {"due_at": "2099-12-05"})
+    assert r.status_code == 200, r.text
+    due = [d for d in r.json()["deadlines"] if d["kind"] == "order_payment"][0]["due_at"]
+    assert datetime.fromisoformat(due) == datetime(2099, 12, 5, 23, 59, 59, tzinfo=timezone(timedelta(hours=8)))
