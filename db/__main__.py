@@ -4,6 +4,7 @@
     python -m db current                 # which revision the database is at
     python -m db check                   # exit 1 unless the database is at the newest revision
     python -m db revision -m "message"   # write a migration for model changes (no live database needed)
+    python -m db --url sqlite:////tmp/x.db current   # another database
 """
 
 import argparse

@@ -30,7 +30,7 @@ from db.engine import import_tables
 log = logging.getLogger("wagecase.migrate")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-# One lock for every wagecase database in the cluster; it is held only while upgrading.
+# Advisory locks are per database (all its schemas share this one); held only while upgrading.
 PG_LOCK_KEY = zlib.crc32(b"wagecase schema migrations")
 SQLITE_BUSY_SECONDS = 60
 
@@ -39,11 +39,11 @@ class MigrationError(RuntimeError):
     """The database cannot be brought to the wanted revision as it is."""
 
 
-def _config(script_location: Path = MIGRATIONS_DIR) -> Config:
+def _config() -> Config:
     """An Alembic configuration without an ini file; env.py takes its connection from `attributes`."""
     config = Config()
     # ConfigParser interpolates values: a literal % must be written %%.
-    config.set_main_option("script_location", str(script_location).replace("%", "%%"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     config.set_main_option("truncate_slug_length", "40")
     return config
@@ -128,6 +128,8 @@ def _refuse_unversioned(connection: Connection) -> None:
 
 
 def _upgrade_once(url: str | URL, revision: str) -> tuple[str | None, str | None]:
+    # Alembic's `context` and `op` are process-wide proxies, so the lock also keeps two threads of
+    # one process from running migrations at the same time.
     with _locked_transaction(url) as connection:
         before = _revision_of(connection)
         if before is None:

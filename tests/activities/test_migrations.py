@@ -139,7 +139,7 @@ def run_concurrently(url: str, count: int = 2) -> list:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=120)
+        thread.join(timeout=60)
     return results
 
 
