@@ -9,14 +9,15 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cases import CaseActivities
+from core.codec import data_converter
 from core.config import Settings, get_settings
 from core.jurisdiction import load_jurisdiction
-from db.engine import create_all, make_engine
+from db.engine import make_engine
+from db.migrate import upgrade
 from workflows.case import CaseWorkflow
 
 log = logging.getLogger("wagecase.worker")
@@ -46,10 +47,10 @@ async def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     jurisdiction = load_jurisdiction(settings.jurisdiction)  # a bad file stops start-up here
+    upgrade(settings.database_url)  # migrations; safe while the API or another worker does the same
     engine = make_engine(settings.database_url)
-    create_all(engine)
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
-                                  data_converter=pydantic_data_converter)
+                                  data_converter=data_converter(settings))
     worker = build_worker(client, settings, engine=engine, jurisdiction=jurisdiction)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -13,13 +13,16 @@ from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.deposits import DepositActivities
 from core.calendar import build_calendar
+from db.blacklist import project_blacklist
 from db.cases import project_case as write_projection
 from db.cases import store_document
 from db.engine import session_scope
 from documents import DOCUMENT_KINDS, content_hash, render_document
 from domain.calendar import CHINA_TZ, WorkCalendar
 from domain.deadlines import due_instant, extended_due
+from domain.enforcement import unpaid_shares
 from domain.errors import DomainError
 from domain.jurisdiction import Jurisdiction
 from domain.lifecycle import (
@@ -27,6 +30,7 @@ from domain.lifecycle import (
     LEVEL_LABELS,
     OUTCOME_LABELS,
     PARTY_LABELS,
+    STAGE_LABELS,
     ClockTimes,
     DocumentRequest,
     pending_actions,
@@ -109,7 +113,7 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
     intake = state.intake
     name = jurisdiction.unit_name
     issuer = req.params.get("from_unit") or state.lead_unit or jurisdiction.office_unit
-    if req.kind in ("receipt", "escalation"):
+    if req.kind in ("receipt", "escalation", "major_case_dispatch"):
         issuer = jurisdiction.office_unit
     ctx = {
         "jurisdiction_name": jurisdiction.full_name,
@@ -158,7 +162,55 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
                    overdue_text=f"该期限已于{_fmt_time(clock.due_at)}届满，尚未办理。", basis=clock.basis,
                    request=f"请{name(clock.unit)}立即办理「{DEADLINE_LABELS.get(clock.kind, clock.kind)}」事项，"
                            f"并将办理情况报{jurisdiction.office_name}。")
+    elif req.kind == "deposit_payout":
+        amount = Decimal(req.params["amount"])
+        payout = next((d for d in reversed(state.deadlines) if d.kind == "deposit_payout"), None)
+        shares = unpaid_shares(intake.workers, amount)
+        ctx.update(bank=req.params.get("bank") or state.deposit_bank, amount=_fmt_money(amount),
+                   payout_due=_fmt_date(payout.due_at) if payout else None,
+                   workers=[{"name": w.name, "masked_id": _mask_id(w.id_number), "amount": _fmt_money(share)}
+                            for w, share in zip(intake.workers, shares) if share > 0])
+    elif req.kind == "police_transfer":
+        police = req.params.get("to_unit") or state.intake.policy.police_unit
+        ctx.update(amount=_fmt_money(Decimal(req.params["amount"])),
+                   to_unit_name=name(police) if police in jurisdiction.units else None,
+                   order_due_at=_fmt_time(state.payment_due_at) if state.payment_due_at else None,
+                   facts="\n".join(e.summary for e in state.timeline
+                                   if e.kind in ("findings", "payment_ordered", "absconded", "deposit_drawn",
+                                                 "order_unpaid", "police_proposed")) or None)
+    elif req.kind == "court_reminder":
+        order = next((d for d in reversed(state.documents) if d.kind == "order_to_pay"), None)
+        year = (state.order_served_at or now).astimezone(CHINA_TZ).year
+        decision = (f"《{DOCUMENT_KINDS['order_to_pay']}》（{jurisdiction.name}欠薪〔{year}〕{state.case_no}-{order.seq}号）"
+                    if order else f"责令支付决定（案件编号 {state.case_no}）")
+        rule = state.intake.policy.deadlines["court_reminder"]
+        ctx.update(liable_party_name=_party_name(state), amount=_fmt_money(Decimal(req.params["amount"])),
+                   decision_ref=decision, reply_days=rule.amount or None)
+    elif req.kind == "major_case_dispatch":
+        ctx.update(leader_title=req.params.get("leader") or state.leader, status_text=_status_text(state),
+                   next_dispatch_at=_fmt_date(state.next_dispatch_at) if state.next_dispatch_at else None)
     return ctx
+
+
+def _mask_id(value: str | None) -> str | None:
+    if not value:
+        return None
+    return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
+
+
+def _status_text(state: CaseState) -> str:
+    """Where a major case stands, in Chinese, for the leader's dispatch."""
+    owed = state.amount_owed if state.amount_owed is not None else state.intake.amount_claimed
+    lines = [f"当前阶段：{STAGE_LABELS[state.stage]}；承办单位：{state.lead_unit}；涉及{len(state.intake.workers)}人，"
+             f"应付{_fmt_money(owed)}，已追回{_fmt_money(state.amount_recovered)}，尚欠{_fmt_money(state.outstanding)}。"]
+    for d in state.deadlines:
+        if d.resolved_at is None:
+            status = "已逾期" if d.status.value == "missed" else "办理中"
+            lines.append(f"{DEADLINE_LABELS.get(d.kind, d.kind)}（{d.unit}）期限{_fmt_time(d.due_at)}，{status}。")
+    if state.emergency_outstanding > 0:
+        lines.append(f"应急周转金待追回{_fmt_money(state.emergency_outstanding)}。")
+    lines += [f"{_fmt_date(e.at)} {e.summary}" for e in state.timeline[-3:]]
+    return "\n".join(lines)
 
 
 def _party_name(state: CaseState) -> str:
@@ -176,6 +228,7 @@ class CaseActivities:
     def __init__(self, engine: Engine, jurisdiction: Jurisdiction):
         self.engine = engine
         self.jurisdiction = jurisdiction
+        self.deposits = DepositActivities(engine)
 
     @activity.defn(name="compute_clocks")
     def compute_clocks(self, input: ComputeClocksInput) -> dict[str, ClockTimes]:
@@ -199,7 +252,8 @@ class CaseActivities:
     def project_case(self, state: CaseState) -> None:
         """Write the case's projection (skipped if a newer version is already stored)."""
         with session_scope(self.engine) as session:
-            write_projection(session=session, state=state, pending=pending_actions(state))
+            if write_projection(session=session, state=state, pending=pending_actions(state)):
+                project_blacklist(session=session, state=state)
 
     def all(self) -> list:
-        return [self.compute_clocks, self.issue_documents, self.project_case]
+        return [self.compute_clocks, self.issue_documents, self.project_case, *self.deposits.all()]

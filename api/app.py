@@ -9,11 +9,15 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
 
 from api.errors import install_error_handlers
-from api.routes import auth, health, projects, users
+from api.limits import CodecCors, EdgeGuard
+from api.routes import audit, auth, codec, health, projects, users
+from api.throttle import LoginThrottle
+from core.codec import payload_codec
 from core.config import Settings, get_settings
 from core.jurisdiction import load_jurisdiction
 from db.accounts import ensure_admin
 from db.engine import create_all, make_engine, session_scope
+from db.migrate import upgrade
 from domain.jurisdiction import Jurisdiction
 
 DESCRIPTION = """\
@@ -26,7 +30,7 @@ reads the database projection. Log in at `POST /api/auth/token`, then send `Auth
 """
 
 # Routers other engineers add; the app runs without them until they exist.
-OPTIONAL_ROUTERS = ("api.routes.cases", "api.routes.web")
+OPTIONAL_ROUTERS = ("api.routes.cases", "api.routes.web", "api.routes.deposits", "api.routes.blacklist")
 
 
 def _optional_router(module_name: str) -> APIRouter | None:
@@ -48,8 +52,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.jurisdiction = load_jurisdiction(settings.jurisdiction)
     own_engine = state.engine is None
     if own_engine:
+        upgrade(settings.database_url)  # migrations; safe while a worker does the same
         state.engine = make_engine(settings.database_url)
-    create_all(state.engine)
+    else:
+        create_all(state.engine)  # an engine given by a test: its database may be in memory
     if settings.admin_password:
         with session_scope(state.engine) as session:
             office = state.jurisdiction.office_unit
@@ -75,9 +81,14 @@ def create_app(
     app.state.jurisdiction = jurisdiction
     app.state.temporal = None  # connected on first use by api.deps.get_temporal
     app.state.temporal_lock = asyncio.Lock()
+    app.state.codec = payload_codec(app.state.settings)  # the codec endpoint's; clients get theirs from core.codec
+    app.state.login_throttle = LoginThrottle()
     install_error_handlers(app)
+    origins = [o.strip() for o in app.state.settings.temporal_ui_origins.split(",") if o.strip()]
+    app.add_middleware(CodecCors, origins=origins)
+    app.add_middleware(EdgeGuard)
 
-    routers = [health.router, auth.router, users.router, projects.router]
+    routers = [health.router, auth.router, users.router, projects.router, audit.router, codec.router]
     routers += [r for r in map(_optional_router, OPTIONAL_ROUTERS) if r is not None]
     for router in routers:
         app.include_router(router)

@@ -24,6 +24,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api import schemas
 from core.policy import case_policy
 from db.accounts import ProjectCreate, User, create_project, get_project
+from db.audit import CASE_DETAIL, record_views
 from db.cases import (
     CaseEscalation,
     CaseEvent,
@@ -40,6 +41,7 @@ from db.cases import (
 )
 from db.engine import session_scope
 from domain.calendar import CHINA_TZ, working_days_between
+from domain.enforcement import liable_party_for
 from domain.errors import Forbidden, InvalidInput, NotAllowedNow
 from domain.jurisdiction import Jurisdiction
 from domain.lifecycle import DEADLINE_LABELS, STAGE_LABELS
@@ -224,12 +226,14 @@ def mask_id(value: str | None) -> str | None:
 
 
 def mask_phone(value: str | None) -> str | None:
+    """138****8000 style masking of a phone number."""
     if not value:
         return value
     return value[:3] + "****" + value[-4:] if len(value) >= 7 else "****"
 
 
 def may_see_personal_data(user: User) -> bool:
+    """Whether the user's role needs ID numbers and phones unmasked (every such view is audited)."""
     return user.role in UNMASKED_ROLES
 
 
@@ -253,6 +257,9 @@ def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=No
     unmasked = may_see_personal_data(user)
     id_out = (lambda v: v) if unmasked else mask_id
     phone_out = (lambda v: v) if unmasked else mask_phone
+    if unmasked:  # recorded before anything is shown: no audit row, no unmasked view
+        record_views(session=session, username=user.username, role=user.role, unit=user.unit,
+                     case_nos=[record.case_no], via=CASE_DETAIL)
     now = datetime.now(timezone.utc)
     deadlines = []
     for d in state.deadlines:
@@ -265,6 +272,7 @@ def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=No
             due_at=d.due_at, status=d.status.value, level=d.level, basis=d.basis, resolved_at=d.resolved_at,
             working_days_left=left))
     docs = case_children(session=session, model=Document, case_no=record.case_no)
+    suggestion = liable_party_for(intake.project, intake.employer)
     project = None
     if intake.project is not None:
         p = intake.project
@@ -288,7 +296,11 @@ def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=No
         order_amount=state.order_amount, outcome=state.outcome,
         milestones={"referred_at": state.referred_at, "accepted_at": state.accepted_at,
                     "findings_at": state.findings_at, "order_served_at": state.order_served_at,
-                    "payment_due_at": state.payment_due_at, "closed_at": state.closed_at},
+                    "payment_due_at": state.payment_due_at, "deposit_drawn_at": state.deposit_drawn_at,
+                    "police_proposed_at": state.police_proposed_at, "police_approved_at": state.police_approved_at,
+                    "police_referred_at": state.police_referred_at, "police_decided_at": state.police_decided_at,
+                    "court_reminded_at": state.court_reminded_at, "court_filed_at": state.court_filed_at,
+                    "closed_at": state.closed_at},
         deadlines=deadlines,
         timeline=[schemas.EventOut(at=e.at, kind=e.kind, actor=e.actor, summary=e.summary)
                   for e in case_children(session=session, model=CaseEvent, case_no=record.case_no)],
@@ -301,7 +313,25 @@ def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=No
         documents=[schemas.DocumentOut(seq=d.seq, kind=d.kind, title=d.title,
                                        url=f"/api/cases/{record.case_no}/documents/{d.seq}",
                                        content_hash=d.content_hash, issued_at=d.issued_at) for d in docs],
+        suggested_liable_party=suggestion.party.value, suggested_liable_party_reason=suggestion.reason,
+        enforcement=enforcement_summary(state),
     )
+
+
+def enforcement_summary(state: CaseState) -> dict:
+    """Where the case stands on the enforcement ladder (amounts as yuan strings)."""
+    return {
+        "deposit_drawn": f"{state.deposit_drawn:.2f}", "deposit_bank": state.deposit_bank,
+        "absconded": state.absconded, "months_unpaid": state.months_unpaid,
+        "police_filed": state.police_filed, "police_refusals": state.police_refusals,
+        "liaison_units": list(state.liaison_units), "leader": state.leader,
+        "next_dispatch_at": state.next_dispatch_at.isoformat() if state.next_dispatch_at else None,
+        "emergency_fund": {"wages": f"{state.emergency_wages:.2f}", "living": f"{state.emergency_living:.2f}",
+                           "recovered": f"{state.emergency_recovered:.2f}",
+                           "outstanding": f"{state.emergency_outstanding:.2f}"},
+        "blacklist": state.blacklist,
+        "blacklist_until": state.blacklist_until.isoformat() if state.blacklist_until else None,
+    }
 
 
 def _org(org) -> dict | None:

@@ -8,8 +8,8 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from core.codec import data_converter
 from core.config import Settings
 from db.accounts import User, get_user_by_username
 from db.engine import get_engine
@@ -105,7 +105,7 @@ async def get_temporal(request: Request) -> Client:
                 state.temporal = await Client.connect(
                     settings.temporal_address,
                     namespace=settings.temporal_namespace,
-                    data_converter=pydantic_data_converter,
+                    data_converter=data_converter(settings),
                 )
             except Exception as exc:  # connection refused, bad address, TLS, … all mean the same here
                 raise HTTPException(

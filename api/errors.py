@@ -4,6 +4,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import CalendarUnknown, DomainError, Forbidden, InvalidInput, NotAllowedNow
@@ -61,10 +62,29 @@ async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
     return JSONResponse(status_code=status, content={"detail": detail, "errors": errors})
 
 
+def _body_parse_message(cause: BaseException | None) -> str | None:
+    # FastAPI answers 400 "There was an error parsing the body" for JSON it cannot even decode; say why.
+    if isinstance(cause, UnicodeDecodeError):
+        return f"the body is not UTF-8 text (invalid byte at position {cause.start}); send UTF-8 JSON"
+    if isinstance(cause, RecursionError):
+        return "the JSON body is nested too deeply"
+    return None
+
+
 async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    detail = exc.detail
+    if exc.status_code == 400:
+        detail = _body_parse_message(exc.__cause__) or detail
     return JSONResponse(
-        status_code=exc.status_code, content={"detail": exc.detail}, headers=getattr(exc, "headers", None)
+        status_code=exc.status_code, content={"detail": detail}, headers=getattr(exc, "headers", None)
     )
+
+
+async def _value_out_of_range(_request: Request, _exc: Exception) -> JSONResponse:
+    # The database refused a value from the request (an id or offset beyond 64 bits, say); nothing was
+    # written, since the session rolls back.
+    return JSONResponse(status_code=422, content={
+        "detail": "a number or text in the request is out of the range the database can store"})
 
 
 async def _unexpected_error(_request: Request, _exc: Exception) -> JSONResponse:
@@ -77,4 +97,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OverflowError, _value_out_of_range)  # SQLite: integer beyond 64 bits
+    app.add_exception_handler(DataError, _value_out_of_range)  # PostgreSQL: numeric value out of range, …
     app.add_exception_handler(Exception, _unexpected_error)

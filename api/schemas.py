@@ -4,18 +4,44 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints, model_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
+                      StringConstraints, WithJsonSchema, model_validator)
 
 from db.accounts import OrgInfo, ProjectCreate
 from domain.calendar import CHINA_TZ
+from domain.errors import InvalidInput
+from domain.identity import check_phone, check_resident_id
 from domain.model import Channel, Party
 
 Yuan = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json")]
 AmountIn = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2,
                                     description="yuan; a number or a decimal string such as \"36000.00\"")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-IdNumber = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^\d{17}[\dX]$")]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[\d+\- ]{5,20}$")]
+
+
+def _edge_check(check):
+    """A pydantic validator from a domain check (InvalidInput becomes the field's ValueError)."""
+    def validate(value: str) -> str:
+        try:
+            return check(value)
+        except InvalidInput as err:
+            raise ValueError(err.message) from None
+    return validate
+
+
+def _resident_id(value: str) -> str:
+    return check_resident_id(value, today=datetime.now(CHINA_TZ).date())
+
+
+# Validated by their GB check characters (domain.identity), not by pattern alone.
+IdNumber = Annotated[str, StringConstraints(max_length=40), AfterValidator(_edge_check(_resident_id)),
+                     WithJsonSchema({"type": "string", "pattern": r"^\d{17}[\dXx]$",
+                                     "description": "18-character resident ID number (GB 11643, check character "
+                                                    "verified)", "examples": ["11010519491231002X"]})]
+Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_edge_check(check_phone)),
+                  WithJsonSchema({"type": "string", "maxLength": 40,
+                                  "description": "a mobile number (13800138000) or a landline with its area code "
+                                                 "(0350-5221234)", "examples": ["13800138000"]})]
 
 
 class Strict(BaseModel):
@@ -44,7 +70,7 @@ class CaseCreate(Strict):
     complainant: PersonIn
     workers: list[WorkerIn] = Field(min_length=1, max_length=5000)
     employer: OrgInfo
-    project_id: int | None = None
+    project_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     project: ProjectCreate | None = None
     amount_claimed: AmountIn | None = Field(default=None, description="default: the sum of the workers' amounts")
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
@@ -75,6 +101,9 @@ class FindingsBody(Strict):
     liable_party: Literal["employer", "subcontractor", "general_contractor", "construction_unit"] | None = None
     amount_owed: AmountIn | None = None
     facts: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+    months_unpaid: int | None = Field(default=None, ge=1, le=600, description=(
+        "the longest time a worker went unpaid, in months; with the amounts it decides the crime threshold "
+        "(法释〔2013〕3号 art. 3)"))
 
     @model_validator(mode="after")
     def _needs_party_and_amount(self) -> "FindingsBody":
@@ -129,6 +158,113 @@ class NoteBody(Strict):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
 
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+
+
+class ReportAbscondedBody(Strict):
+    """The employer absconded or refuses to cooperate (欠薪逃匿): propose a police referral at once."""
+
+    reason: Text
+    months_unpaid: int | None = Field(default=None, ge=1, le=600, description="longest time a worker went unpaid")
+
+
+class ApproveReferralBody(Strict):
+    """The unit head approves the police referral (国务院令310 art. 5); the transfer notice is issued."""
+
+
+class RejectReferralBody(Strict):
+    """The unit head does not approve the police referral: the case goes to court enforcement."""
+
+    reason: Text
+
+
+class TransferToPoliceBody(Strict):
+    """The transfer notice and files reached the police (within 24 hours of approval)."""
+
+    reference: Reference | None = Field(default=None, description="the police's receipt (回执) number")
+
+
+class PoliceDecisionBody(Strict):
+    """The police decide whether to file the case (立案), 3 days after the transfer (国务院令310 art. 8)."""
+
+    filed: bool
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = Field(
+        default=None, description="required when the police refuse to file")
+
+    @model_validator(mode="after")
+    def _refusal_needs_reason(self) -> "PoliceDecisionBody":
+        if not self.filed and not self.reason:
+            raise ValueError("a refusal to file needs its reason")
+        return self
+
+
+class RequestReconsiderationBody(Strict):
+    """Ask the police to reconsider a refusal, within 3 days (国务院令310 art. 9)."""
+
+
+class RequestSupervisionBody(Strict):
+    """Ask the procuratorate to supervise the refusal (立案监督, 国务院令310 art. 9)."""
+
+
+class CourtReminderBody(Strict):
+    """After a final police refusal: serve the reminder (催告) that precedes court enforcement."""
+
+
+class CourtApplicationBody(Strict):
+    """Apply to the court for enforcement once the reminder period ran out (行政强制法 arts. 53-54)."""
+
+
+class CourtAcceptedBody(Strict):
+    """The court accepted the application (行政强制法 art. 56)."""
+
+
+class CourtRulingBody(Strict):
+    """The court's ruling on enforcement (行政强制法 art. 57)."""
+
+    granted: bool
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
+class CourtOutcomeBody(Strict):
+    """Money the court enforced: recorded as a payment by the court."""
+
+    amount_enforced: AmountIn
+    reference: Reference | None = None
+
+
+class DepositPayoutBody(Strict):
+    """The bank paid the workers from the deposit."""
+
+    reference: Reference | None = Field(default=None, description="the bank's payment voucher number")
+
+
+class DepositReplenishedBody(Strict):
+    """The general contractor topped the deposit back up (record the money on the project's deposit too)."""
+
+    reference: Reference | None = None
+
+
+class AssignLeaderBody(Strict):
+    """Assign a leader to the case (领导包案); dispatches follow at the jurisdiction's interval."""
+
+    leader: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+        description="the leader's title, e.g. 县政府分管副县长 (a title, not a personal name)")
+
+
+class AdvanceEmergencyFundBody(Strict):
+    """The emergency revolving fund (应急周转金) advances wages or basic living costs (条例 art. 63)."""
+
+    amount: AmountIn
+    purpose: Literal["wages", "living"] = Field(description="wages count as recovered; living costs do not")
+    reference: Reference | None = None
+
+
+class RecoverEmergencyFundBody(Strict):
+    """Money paid back into the emergency fund by the party liable."""
+
+    amount: AmountIn
+
+
 ACTION_BODIES: dict[str, type[BaseModel]] = {
     "accept": AcceptBody,
     "transfer": TransferBody,
@@ -138,6 +274,23 @@ ACTION_BODIES: dict[str, type[BaseModel]] = {
     "extend_investigation": ExtendBody,
     "close": CloseBody,
     "note": NoteBody,
+    "report_absconded": ReportAbscondedBody,
+    "approve_police_referral": ApproveReferralBody,
+    "reject_police_referral": RejectReferralBody,
+    "transfer_to_police": TransferToPoliceBody,
+    "police_decision": PoliceDecisionBody,
+    "request_reconsideration": RequestReconsiderationBody,
+    "request_supervision": RequestSupervisionBody,
+    "serve_court_reminder": CourtReminderBody,
+    "court_application": CourtApplicationBody,
+    "court_accepted": CourtAcceptedBody,
+    "court_ruling": CourtRulingBody,
+    "court_outcome": CourtOutcomeBody,
+    "confirm_deposit_payout": DepositPayoutBody,
+    "deposit_replenished": DepositReplenishedBody,
+    "assign_leader": AssignLeaderBody,
+    "advance_emergency_fund": AdvanceEmergencyFundBody,
+    "recover_emergency_fund": RecoverEmergencyFundBody,
 }
 
 
@@ -246,6 +399,10 @@ class CaseDetail(CaseSummary):
     payments: list[PaymentOut]
     pending_actions: list[str]
     documents: list[DocumentOut]
+    suggested_liable_party: str | None = Field(default=None, description="whom the liability rules name")
+    suggested_liable_party_reason: str | None = None
+    enforcement: dict = Field(default_factory=dict, description=(
+        "the enforcement ladder: deposit drawn, police and court status, leader, emergency fund, blacklist"))
 
 
 class Stats(BaseModel):

@@ -4,17 +4,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-insecure-secret-change-me-in-production"
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
     """Everything configurable about one running service; see CONTRACT.md "Running"."""
 
-    model_config = SettingsConfigDict(env_prefix="WAGECASE_", extra="ignore")
+    # hide_input_in_errors: a refused setting must not print the secrets next to it into the logs.
+    model_config = SettingsConfigDict(env_prefix="WAGECASE_", extra="ignore", hide_input_in_errors=True)
 
     database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'wagecase.db'}"
     temporal_address: str = "127.0.0.1:7233"
@@ -23,16 +25,34 @@ class Settings(BaseSettings):
     jurisdiction: Path = REPO_ROOT / "jurisdictions" / "daixian.yaml"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
-    secret_key: str = DEV_SECRET_KEY
-    admin_password: str | None = None
+    secret_key: str = Field(default=DEV_SECRET_KEY, repr=False)  # secrets stay out of repr() and logs
+    # Keys that encrypt Temporal payloads, "id:base64key,…" (the first encrypts); see core/codec.py.
+    payload_keys: str | None = Field(default=None, repr=False)
+    admin_password: str | None = Field(default=None, repr=False)
     token_minutes: int = 480
+    # Origins of the Temporal Web UI allowed to call the codec endpoint (comma-separated).
+    temporal_ui_origins: str = "http://127.0.0.1:8233,http://localhost:8233"
     env: Literal["development", "production"] = "development"
 
     @model_validator(mode="after")
     def _no_dev_secret_in_production(self) -> "Settings":
-        if self.env == "production" and self.secret_key == DEV_SECRET_KEY:
-            raise ValueError("WAGECASE_SECRET_KEY must be set when WAGECASE_ENV=production")
+        if self.env == "production":
+            if self.secret_key == DEV_SECRET_KEY:
+                raise ValueError("WAGECASE_SECRET_KEY must be set when WAGECASE_ENV=production")
+            if len(self.secret_key) < MIN_SECRET_LENGTH:
+                raise ValueError(f"WAGECASE_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters when "
+                                 "WAGECASE_ENV=production (e.g. `openssl rand -hex 32`)")
         return self
+
+    @field_validator("payload_keys")
+    @classmethod
+    def _payload_keys_parse(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            from core.codec import parse_payload_keys  # imported here: core.codec needs this module's type
+
+            parse_payload_keys(value)
+            return value
+        return None
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,5 @@
 """User accounts and construction projects: tables, API schemas and data access."""
 
-import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -14,12 +13,10 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from db.types import Money, UTCDateTime, utcnow
 from domain.errors import InvalidInput, NotAllowedNow
+from domain.identity import check_credit_code
 from domain.model import Organisation, ProjectInfo
 from domain.roles import Role
 from domain.routing import LAND_TYPES, PROJECT_TYPES, ProjectFacts
-
-# GB 32100-2015 统一社会信用代码: 18 characters, digits and capitals without I, O, S, V, Z.
-_CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -28,12 +25,10 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 def _credit_code(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
-    code = value.strip().upper()
-    if not _CREDIT_CODE.fullmatch(code):
-        raise ValueError(
-            "a unified social credit code is 18 characters: digits and capital letters except I, O, S, V, Z"
-        )
-    return code
+    try:
+        return check_credit_code(value)  # GB 32100-2015: characters and check character
+    except InvalidInput as err:
+        raise ValueError(err.message) from None
 
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

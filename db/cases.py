@@ -65,7 +65,7 @@ class CaseUnit(SQLModel, table=True):
     __tablename__ = "case_units"
     case_no: str = Field(primary_key=True, max_length=32)
     unit: str = Field(primary_key=True, max_length=64, index=True)
-    role: str = Field(max_length=8)  # lead | co
+    role: str = Field(max_length=8)  # lead | co | liaison
 
 
 class CaseDeadline(SQLModel, table=True):
@@ -210,7 +210,8 @@ def project_case(*, session: Session, state: CaseState, pending: list[str]) -> b
             setattr(record, key, value)
     session.add(record)
 
-    units = {state.lead_unit: "lead", **{u: "co" for u in state.co_units if u != state.lead_unit}}
+    units = {**{u: "liaison" for u in state.liaison_units},  # police, court, procuratorate once referred
+             **{u: "co" for u in state.co_units}, state.lead_unit: "lead"}
     existing_units = {u.unit: u for u in session.exec(select(CaseUnit).where(CaseUnit.case_no == case_no))}
     for unit, row in existing_units.items():
         if unit not in units:
@@ -324,10 +325,10 @@ def list_cases(*, session: Session, visible_units: list[str] | None, registered_
     if overdue is not None:
         query = query.where(CaseRecord.overdue == overdue)
     if q:
-        like = f"%{q.strip()}%"
-        query = query.where(or_(CaseRecord.case_no.ilike(like), CaseRecord.employer_name.ilike(like),
-                                CaseRecord.project_name.ilike(like), CaseRecord.complainant_name.ilike(like),
-                                CaseRecord.employer_credit_code == q.strip()))
+        text = q.strip()  # autoescape: a '%' or '_' typed by the user is a character, not a wildcard
+        query = query.where(or_(*(column.icontains(text, autoescape=True) for column in (
+            CaseRecord.case_no, CaseRecord.employer_name, CaseRecord.project_name, CaseRecord.complainant_name)),
+            CaseRecord.employer_credit_code == text.upper()))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(
         query.order_by(CaseRecord.next_deadline_at.is_(None), CaseRecord.next_deadline_at,

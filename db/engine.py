@@ -13,8 +13,8 @@ from sqlmodel import Session, SQLModel, create_engine
 from core.config import get_settings
 
 # Modules that define tables; optional ones may not exist yet in every checkout.
-TABLE_MODULES = ("db.accounts",)
-OPTIONAL_TABLE_MODULES = ("db.cases",)
+TABLE_MODULES = ("db.accounts", "db.audit")
+OPTIONAL_TABLE_MODULES = ("db.cases", "db.deposits", "db.blacklist")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -68,6 +68,6 @@ def import_tables() -> None:
 
 
 def create_all(engine: Engine) -> None:
-    """Create the tables that do not exist yet (the schema path until Alembic migrations arrive)."""
+    """Create the models' tables directly: a shortcut for tests only; services use db.migrate.upgrade()."""
     import_tables()
     SQLModel.metadata.create_all(engine)

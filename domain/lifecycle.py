@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from domain.calendar import CHINA_TZ
+from domain.enforcement import assess_crime, blacklist_criteria
 from domain.errors import Forbidden, InvalidInput, NotAllowedNow
 from domain.model import (
     LIABLE_PARTIES,
+    SYSTEM,
     Actor,
     CaseState,
     Deadline,
@@ -59,6 +62,14 @@ DEADLINE_LABELS = {
     "police_review": "公安立案审查",
     "deposit_payout": "保证金支付",
     "deposit_replenish": "保证金补足",
+    "police_reconsider": "提请复议",
+    "police_reconsider_answer": "公安复议决定",
+    "procuratorate_supervision": "建议立案监督",
+    "court_reminder": "催告履行",
+    "court_accept": "法院受理",
+    "court_rule": "法院执行裁定",
+    "blacklist_notice": "失信名单陈述申辩",
+    "blacklist_decision": "失信名单列入决定",
 }
 
 LEVEL_LABELS = {"unit_head": "单位负责人", "office": "领导小组办公室", "leader": "包案领导"}
@@ -84,8 +95,11 @@ OUTCOME_LABELS = {
 
 CASE_WORKERS = ("caseworker", "unit_head")
 LEAD = "lead"  # the actor's unit leads the case
-INVOLVED = "involved"  # the actor's unit leads or co-handles
+INVOLVED = "involved"  # the actor's unit leads, co-handles or received a referral
 ANY = "any"
+POLICE = "police"  # the actor is of the case's police unit, and the case was referred to it
+COURT = "court"  # the same for the court
+SYSTEM_ONLY = ("system",)  # steps the workflow takes by itself when a clock runs out
 
 
 @dataclass(frozen=True)
@@ -98,6 +112,7 @@ class ActionSpec:
 
 OPEN_STAGES = frozenset(s for s in Stage if s is not Stage.CLOSED)
 ENFORCEMENT = frozenset({Stage.PAYMENT_ORDERED, Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT})
+AFTER_ORDER = ENFORCEMENT - {Stage.PAYMENT_ORDERED}
 
 ACTIONS: dict[str, ActionSpec] = {
     "accept": ActionSpec(frozenset({Stage.REFERRED}), CASE_WORKERS),
@@ -109,6 +124,31 @@ ACTIONS: dict[str, ActionSpec] = {
     "close": ActionSpec(OPEN_STAGES - {Stage.INTAKE}, CASE_WORKERS),
     "note": ActionSpec(OPEN_STAGES, ("clerk", "caseworker", "unit_head", "liaison", "leader"), scope=INVOLVED,
                        office_roles=("supervisor", "leader")),
+    # the enforcement ladder
+    "enforce": ActionSpec(frozenset({Stage.PAYMENT_ORDERED}), SYSTEM_ONLY, office_roles=()),
+    "report_absconded": ActionSpec(frozenset({Stage.INVESTIGATING}), CASE_WORKERS),
+    "approve_police_referral": ActionSpec(frozenset({Stage.POLICE_REFERRED}), ("unit_head",), office_roles=()),
+    "reject_police_referral": ActionSpec(frozenset({Stage.POLICE_REFERRED}), ("unit_head",), office_roles=()),
+    "transfer_to_police": ActionSpec(frozenset({Stage.POLICE_REFERRED}), CASE_WORKERS),
+    "police_decision": ActionSpec(frozenset({Stage.POLICE_REFERRED}), ("liaison",), scope=POLICE, office_roles=()),
+    "request_reconsideration": ActionSpec(frozenset({Stage.POLICE_REFERRED}), CASE_WORKERS),
+    "request_supervision": ActionSpec(frozenset({Stage.POLICE_REFERRED}), CASE_WORKERS),
+    "serve_court_reminder": ActionSpec(frozenset({Stage.POLICE_REFERRED}), CASE_WORKERS),
+    "court_application": ActionSpec(frozenset({Stage.COURT_ENFORCEMENT}), CASE_WORKERS),
+    "court_accepted": ActionSpec(frozenset({Stage.COURT_ENFORCEMENT}), ("liaison",), scope=COURT, office_roles=()),
+    "court_ruling": ActionSpec(frozenset({Stage.COURT_ENFORCEMENT}), ("liaison",), scope=COURT, office_roles=()),
+    "court_outcome": ActionSpec(frozenset({Stage.COURT_ENFORCEMENT}), ("liaison",), scope=COURT, office_roles=()),
+    "confirm_deposit_payout": ActionSpec(AFTER_ORDER, CASE_WORKERS, scope=INVOLVED),
+    "deposit_replenished": ActionSpec(AFTER_ORDER, CASE_WORKERS, scope=INVOLVED),
+    # major cases (领导包案) and the emergency revolving fund (应急周转金)
+    "assign_leader": ActionSpec(OPEN_STAGES - {Stage.INTAKE}, ()),
+    "major_dispatch": ActionSpec(OPEN_STAGES, SYSTEM_ONLY, office_roles=()),
+    "advance_emergency_fund": ActionSpec(ENFORCEMENT | {Stage.INVESTIGATING}, CASE_WORKERS),
+    "recover_emergency_fund": ActionSpec(ENFORCEMENT | {Stage.INVESTIGATING}, CASE_WORKERS),
+    # the dishonest-employer list (人社部令45号); labour inspection (a co-handler) may act too
+    "propose_blacklist": ActionSpec(ENFORCEMENT, CASE_WORKERS, scope=INVOLVED),
+    "blacklist_objection": ActionSpec(ENFORCEMENT, CASE_WORKERS, scope=INVOLVED),
+    "blacklist_decision": ActionSpec(ENFORCEMENT, ("unit_head",), scope=INVOLVED),
 }
 
 
@@ -142,6 +182,8 @@ def may_see(state: CaseState, actor: Actor) -> bool:
     """Whether the actor may see the case (unit scoping of the contract)."""
     if actor.role in ("admin", "supervisor", "leader"):
         return True
+    if actor.unit in state.liaison_units:
+        return True
     return actor.unit == state.lead_unit or actor.unit in state.co_units or (
         actor.role == "clerk" and actor.username == state.intake.registered_by.username
     )
@@ -161,13 +203,26 @@ def check(state: CaseState, action: str, params: dict, actor: Actor, now: dateti
 
 
 def _check_permission(state: CaseState, action: str, spec: ActionSpec, actor: Actor) -> None:
+    if spec.roles == SYSTEM_ONLY:
+        if actor.role != SYSTEM.role:
+            raise Forbidden(f"'{action}' is a step the case takes by itself when its clock runs out")
+        return
     if actor.role == "admin" or actor.role == "system":
         return
     if actor.role in spec.office_roles:
         return
     if actor.role not in spec.roles:
-        raise Forbidden(f"role '{actor.role}' may not {action}; needs one of: {', '.join(spec.roles)}")
-    involved = actor.unit == state.lead_unit or (spec.scope == INVOLVED and actor.unit in state.co_units)
+        raise Forbidden(f"role '{actor.role}' may not {action}; needs one of: {', '.join(spec.roles) or 'supervisor'}")
+    if spec.scope in (POLICE, COURT):
+        policy = state.intake.policy
+        unit = policy.police_unit if spec.scope == POLICE else policy.court_unit
+        if actor.unit != unit:
+            raise Forbidden(f"only the liaison of unit '{unit}' may {action}")
+        if unit not in state.liaison_units:
+            raise Forbidden(f"the case has not been referred to '{unit}'")
+        return
+    involved = actor.unit == state.lead_unit or (
+        spec.scope == INVOLVED and (actor.unit in state.co_units or actor.unit in state.liaison_units))
     if not involved:
         raise Forbidden(f"unit '{actor.unit}' does not lead this case (lead unit: {state.lead_unit})")
 
@@ -248,6 +303,16 @@ def _check_findings(state: CaseState, params: dict, now: datetime) -> None:
             raise InvalidInput(
                 f"amount_owed {owed} is less than the {state.amount_recovered} already recovered", field="amount_owed"
             )
+    _months(params)
+
+
+def _months(params: dict) -> int | None:
+    value = params.get("months_unpaid")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 600:
+        raise InvalidInput("months_unpaid must be a whole number of months from 1 to 600", field="months_unpaid")
+    return value
 
 
 def _check_extend(state: CaseState, params: dict, now: datetime) -> None:
@@ -311,6 +376,181 @@ def _check_note(state: CaseState, params: dict, now: datetime) -> None:
     _text(params, "text", max_len=5000)
 
 
+# -- enforcement ladder ------------------------------------------------------------------------------
+
+
+def _check_enforce(state: CaseState, params: dict, now: datetime) -> None:
+    if state.outstanding <= 0:
+        raise NotAllowedNow("nothing is owed: the ladder stops")
+    drawn = Decimal(str(params.get("drawn") or "0"))
+    if drawn < 0 or drawn > state.outstanding:
+        raise InvalidInput(f"a drawdown of {drawn} does not fit the {state.outstanding} owed", field="drawn")
+
+
+def _check_absconded(state: CaseState, params: dict, now: datetime) -> None:
+    _text(params, "reason")
+    months = _months(params) or state.months_unpaid
+    crime = assess_crime(workers=state.intake.workers, outstanding=state.outstanding, months_unpaid=months,
+                         threshold=state.intake.policy.crime)
+    if not crime.met:
+        raise NotAllowedNow(f"the amount does not reach the crime threshold ({crime.reason}); serve an order to pay "
+                            "instead (it may be posted at the premises, 法释〔2013〕3号 art. 4)")
+
+
+def _needs_clock(state: CaseState, kind: str, what: str) -> None:
+    if state.open_deadline(kind) is None:
+        raise NotAllowedNow(f"{what} is not awaited now (no open '{kind}' clock)")
+
+
+def _check_police_approval(state: CaseState, params: dict, now: datetime) -> None:
+    _needs_clock(state, "police_approval", "an approval of the police referral")
+
+
+def _check_police_rejection(state: CaseState, params: dict, now: datetime) -> None:
+    _needs_clock(state, "police_approval", "a decision on the police referral")
+    _text(params, "reason")
+
+
+def _check_transfer_to_police(state: CaseState, params: dict, now: datetime) -> None:
+    _needs_clock(state, "police_transfer", "the transfer to the police")
+
+
+def _check_police_decision(state: CaseState, params: dict, now: datetime) -> None:
+    filed = params.get("filed")
+    if not isinstance(filed, bool):
+        raise InvalidInput("filed must be true or false", field="filed")
+    _text(params, "reason", required=not filed)
+    if state.police_filed is True:
+        raise NotAllowedNow("the police have already filed the case (立案)")
+    awaited = state.open_deadline("police_review") or state.open_deadline("police_reconsider_answer")
+    supervised = state.intake.policy.procuratorate_unit in state.liaison_units
+    if awaited is None and not supervised:
+        raise NotAllowedNow("no police decision is awaited now: the case has not been transferred, or a refusal "
+                            "awaits reconsideration")
+
+
+def _check_reconsideration(state: CaseState, params: dict, now: datetime) -> None:
+    _needs_clock(state, "police_reconsider", "a request for reconsideration")
+
+
+def _check_supervision(state: CaseState, params: dict, now: datetime) -> None:
+    if state.open_deadline("police_reconsider") is None and state.open_deadline("procuratorate_supervision") is None:
+        raise NotAllowedNow("supervision by the procuratorate can be asked after the police refused to file")
+
+
+def _check_court_reminder(state: CaseState, params: dict, now: datetime) -> None:
+    if state.police_filed is not False:
+        raise NotAllowedNow("court enforcement follows here only after the police refused to file the case")
+
+
+def _check_court_application(state: CaseState, params: dict, now: datetime) -> None:
+    if state.court_filed_at is not None:
+        raise NotAllowedNow("the application to the court has already been made")
+    reminder = state.open_deadline("court_reminder")
+    if reminder is not None and reminder.due_at > now:
+        raise NotAllowedNow(f"the reminder period (催告) runs until {reminder.due_at.isoformat()}; the court may be "
+                            "asked after it (行政强制法 art. 54)")
+
+
+def _check_court_accepted(state: CaseState, params: dict, now: datetime) -> None:
+    _needs_clock(state, "court_accept", "the court's acceptance")
+
+
+def _check_court_ruling(state: CaseState, params: dict, now: datetime) -> None:
+    if not isinstance(params.get("granted"), bool):
+        raise InvalidInput("granted must be true or false", field="granted")
+    _text(params, "reason", required=False)
+    _needs_clock(state, "court_rule", "the court's ruling")
+
+
+def _check_court_outcome(state: CaseState, params: dict, now: datetime) -> None:
+    if state.court_filed_at is None:
+        raise NotAllowedNow("the court has no application for this case yet")
+    amount = _money(params, "amount_enforced")
+    if amount > state.outstanding:
+        raise InvalidInput(f"amount_enforced {amount} exceeds the {state.outstanding} still owed",
+                           field="amount_enforced")
+
+
+def _check_deposit_payout(state: CaseState, params: dict, now: datetime) -> None:
+    _needs_clock(state, "deposit_payout", "a payout from the deposit")
+    _text(params, "reference", required=False, max_len=100)
+
+
+def _check_replenished(state: CaseState, params: dict, now: datetime) -> None:
+    _needs_clock(state, "deposit_replenish", "a replenishment of the deposit")
+    _text(params, "reference", required=False, max_len=100)
+
+
+# -- major cases and the emergency fund ------------------------------------------------------------
+
+
+def _check_assign_leader(state: CaseState, params: dict, now: datetime) -> None:
+    _text(params, "leader", max_len=100)
+
+
+def _check_dispatch(state: CaseState, params: dict, now: datetime) -> None:
+    if state.leader is None or state.next_dispatch_at is None or state.next_dispatch_at > now:
+        raise NotAllowedNow("no dispatch is due")
+
+
+def _check_advance(state: CaseState, params: dict, now: datetime) -> None:
+    amount = _money(params, "amount")
+    purpose = params.get("purpose")
+    if purpose not in ("wages", "living"):
+        raise InvalidInput("purpose must be wages or living", field="purpose")
+    if state.stage is Stage.INVESTIGATING and state.substantiated is not True:
+        raise NotAllowedNow("the emergency fund advances wages once substantiated findings name the amount owed")
+    if purpose == "wages" and amount > state.outstanding:
+        raise InvalidInput(f"amount {amount} exceeds the {state.outstanding} of wages still owed", field="amount")
+
+
+def _check_recover(state: CaseState, params: dict, now: datetime) -> None:
+    amount = _money(params, "amount")
+    if amount > state.emergency_outstanding:
+        raise InvalidInput(f"amount {amount} exceeds the {state.emergency_outstanding} the fund has to get back",
+                           field="amount")
+
+
+# -- blacklist (人社部令45号) ---------------------------------------------------------------------------
+
+
+def blacklist_grounds(state: CaseState) -> str | None:
+    """Why the employer may be listed (人社部令45号 art. 5), or None."""
+    if state.unpaid_at_deadline is None:
+        return None
+    crime = _crime(state, state.unpaid_at_deadline)
+    return blacklist_criteria(order_missed=True, crime=crime, group_incident=state.intake.group_incident)
+
+
+def _check_propose_blacklist(state: CaseState, params: dict, now: datetime) -> None:
+    if state.blacklist in ("proposed", "listed"):
+        raise NotAllowedNow(f"the employer is already {state.blacklist} for the list")
+    if state.unpaid_at_deadline is None:
+        raise NotAllowedNow("listing needs an order to pay whose deadline passed unpaid (人社部令45号 art. 5)")
+    if blacklist_grounds(state) is None:
+        raise NotAllowedNow("what was unpaid at the deadline is below the crime threshold and there was no group "
+                            "incident: the employer cannot be listed (人社部令45号 art. 5)")
+
+
+def _check_objection(state: CaseState, params: dict, now: datetime) -> None:
+    _text(params, "text", max_len=5000)
+    if state.blacklist != "proposed":
+        raise NotAllowedNow("there is no listing proposal to object to")
+
+
+def _check_blacklist_decision(state: CaseState, params: dict, now: datetime) -> None:
+    if not isinstance(params.get("listed"), bool):
+        raise InvalidInput("listed must be true or false", field="listed")
+    _text(params, "reason", required=not params.get("listed"))
+    if state.blacklist != "proposed":
+        raise NotAllowedNow("there is no listing proposal to decide")
+    notice = state.open_deadline("blacklist_notice")
+    if notice is not None and notice.due_at > now:
+        raise NotAllowedNow(f"the employer may object until {notice.due_at.isoformat()} (人社部令45号 art. 6); "
+                            "decide after that")
+
+
 _CHECKS = {
     "accept": _check_accept,
     "transfer": _check_transfer,
@@ -320,6 +560,28 @@ _CHECKS = {
     "record_payment": _check_payment,
     "close": _check_close,
     "note": _check_note,
+    "enforce": _check_enforce,
+    "report_absconded": _check_absconded,
+    "approve_police_referral": _check_police_approval,
+    "reject_police_referral": _check_police_rejection,
+    "transfer_to_police": _check_transfer_to_police,
+    "police_decision": _check_police_decision,
+    "request_reconsideration": _check_reconsideration,
+    "request_supervision": _check_supervision,
+    "serve_court_reminder": _check_court_reminder,
+    "court_application": _check_court_application,
+    "court_accepted": _check_court_accepted,
+    "court_ruling": _check_court_ruling,
+    "court_outcome": _check_court_outcome,
+    "confirm_deposit_payout": _check_deposit_payout,
+    "deposit_replenished": _check_replenished,
+    "assign_leader": _check_assign_leader,
+    "major_dispatch": _check_dispatch,
+    "advance_emergency_fund": _check_advance,
+    "recover_emergency_fund": _check_recover,
+    "propose_blacklist": _check_propose_blacklist,
+    "blacklist_objection": _check_objection,
+    "blacklist_decision": _check_blacklist_decision,
 }
 
 
@@ -327,19 +589,63 @@ def pending_actions(state: CaseState) -> list[str]:
     """The actions that make sense for the case now (for any authorised actor)."""
     out = []
     for name, spec in ACTIONS.items():
-        if state.stage not in spec.stages:
+        if state.stage not in spec.stages or spec.roles == SYSTEM_ONLY:
             continue
-        if name == "extend_investigation":
-            clock = state.open_deadline("investigate")
-            allowed = state.intake.policy.deadlines["investigate"].extension_working_days or 0
-            if clock is None or clock.extended_working_days >= allowed:
-                continue
-        if name == "order_payment" and state.substantiated is not True:
-            continue
-        if name == "record_payment" and state.stage is Stage.INVESTIGATING and state.substantiated is not True:
+        awaited = _AWAITS.get(name)
+        if awaited is not None and not awaited(state):
             continue
         out.append(name)
     return out
+
+
+def _extension_left(state: CaseState) -> bool:
+    clock = state.open_deadline("investigate")
+    allowed = state.intake.policy.deadlines["investigate"].extension_working_days or 0
+    return clock is not None and clock.extended_working_days < allowed
+
+
+def _clock(kind: str):
+    return lambda state: state.open_deadline(kind) is not None
+
+
+def _police_decision_awaited(state: CaseState) -> bool:
+    if state.police_filed is True:
+        return False
+    return bool(state.open_deadline("police_review") or state.open_deadline("police_reconsider_answer")
+                or state.intake.policy.procuratorate_unit in state.liaison_units)
+
+
+def _court_application_awaited(state: CaseState) -> bool:
+    reminder = state.open_deadline("court_reminder")
+    return state.court_filed_at is None and (reminder is None or reminder.status is DeadlineStatus.MISSED)
+
+
+# When an action makes sense beyond its stage (an action absent here is offered in all its stages).
+_AWAITS = {
+    "extend_investigation": _extension_left,
+    "order_payment": lambda s: s.substantiated is True,
+    "record_payment": lambda s: s.outstanding > 0 and (s.stage is not Stage.INVESTIGATING or s.substantiated is True),
+    "approve_police_referral": _clock("police_approval"),
+    "reject_police_referral": _clock("police_approval"),
+    "transfer_to_police": _clock("police_transfer"),
+    "police_decision": _police_decision_awaited,
+    "request_reconsideration": _clock("police_reconsider"),
+    "request_supervision": lambda s: bool(s.open_deadline("police_reconsider")
+                                          or s.open_deadline("procuratorate_supervision")),
+    "serve_court_reminder": lambda s: s.police_filed is False,
+    "court_application": _court_application_awaited,
+    "court_accepted": _clock("court_accept"),
+    "court_ruling": _clock("court_rule"),
+    "court_outcome": lambda s: s.court_filed_at is not None and s.outstanding > 0,
+    "confirm_deposit_payout": _clock("deposit_payout"),
+    "deposit_replenished": _clock("deposit_replenish"),
+    "assign_leader": lambda s: s.major and s.leader is None,
+    "propose_blacklist": lambda s: s.blacklist not in ("proposed", "listed") and blacklist_grounds(s) is not None,
+    "blacklist_objection": lambda s: s.blacklist == "proposed",
+    "blacklist_decision": lambda s: s.blacklist == "proposed" and s.open_deadline("blacklist_notice") is None,
+    "advance_emergency_fund": lambda s: s.outstanding > 0 and (s.substantiated is True or s.absconded),
+    "recover_emergency_fund": lambda s: s.emergency_outstanding > 0,
+}
 
 
 # ---- changes --------------------------------------------------------------------------------------
@@ -423,7 +729,53 @@ def clocks_for(state: CaseState, action: str, params: dict, now: datetime) -> li
         return [ClockRequest("investigate", "investigate", clock.due_at, extend_working_days=params["working_days"])]
     if action == "order_payment" and instant(params, "due_at") is None:
         return [ClockRequest("order_payment", "order_payment", now)]
-    return []
+    if action == "enforce":
+        drawn = Decimal(str(params.get("drawn") or "0"))
+        out = []
+        if drawn > 0:
+            out += [ClockRequest("deposit_payout", "deposit_payout", now),
+                    ClockRequest("deposit_replenish", "deposit_replenish", now)]
+        remaining = state.outstanding - drawn
+        if remaining > 0:
+            rule = "police_approval" if _crime(state, remaining).met else "court_reminder"
+            out.append(ClockRequest(rule, rule, now))
+        return out
+    if action == "police_decision" and params.get("filed") is False:
+        if state.open_deadline("police_review") is not None:
+            return [ClockRequest("police_reconsider", "police_reconsider", now)]
+        if state.open_deadline("police_reconsider_answer") is not None:
+            return [ClockRequest("procuratorate_supervision", "procuratorate_supervision", now)]
+        return []
+    if action == "propose_blacklist":
+        return [ClockRequest("blacklist_notice", "blacklist_notice", now),
+                ClockRequest("blacklist_decision", "blacklist_decision", now)]
+    rule = _OPENS.get(action)
+    return [ClockRequest(rule, rule, now)] if rule else []
+
+
+# The clock each of these actions opens, counted from the action (the rule's name is the clock's kind).
+_OPENS = {
+    "report_absconded": "police_approval",
+    "approve_police_referral": "police_transfer",
+    "reject_police_referral": "court_reminder",
+    "transfer_to_police": "police_review",
+    "request_reconsideration": "police_reconsider_answer",
+    "serve_court_reminder": "court_reminder",
+    "court_application": "court_accept",
+    "court_accepted": "court_rule",
+    "assign_leader": "major_case_dispatch",
+    "major_dispatch": "major_case_dispatch",
+}
+
+
+def _day(at: datetime) -> str:
+    local = at.astimezone(CHINA_TZ)
+    return f"{local.year}年{local.month}月{local.day}日"
+
+
+def _crime(state: CaseState, outstanding: Decimal):
+    return assess_crime(workers=state.intake.workers, outstanding=outstanding, months_unpaid=state.months_unpaid,
+                        threshold=state.intake.policy.crime)
 
 
 def apply(state: CaseState, action: str, params: dict, actor: Actor, now: datetime,
@@ -477,6 +829,7 @@ def _apply_findings(state, params, actor, now, times):
     state.substantiated = params["substantiated"]
     state.findings_at = now
     state.findings_text = (params.get("facts") or "").strip()
+    state.months_unpaid = params.get("months_unpaid")
     if state.substantiated:
         state.liable_party = Party(params["liable_party"])
         state.amount_owed = Decimal(str(params["amount_owed"]))
@@ -523,17 +876,29 @@ def _apply_order(state, params, actor, now, times):
 
 
 def _apply_payment(state, params, actor, now, times):
-    amount = Decimal(str(params["amount"]))
-    payer = Party(params["payer"])
-    state.payments.append(Payment(len(state.payments) + 1, now, amount, payer, actor.username,
-                                  params.get("reference") or None))
+    _pay(state, now, Decimal(str(params["amount"])), Party(params["payer"]), actor.username, params.get("reference"))
+    return _maybe_close(state, actor, now)
+
+
+def _pay(state: CaseState, now: datetime, amount: Decimal, payer: Party, who: str, reference: str | None) -> None:
+    state.payments.append(Payment(len(state.payments) + 1, now, amount, payer, who, reference or None))
     state.amount_recovered += amount
-    _event(state, now, "payment_recorded", actor.username,
+    _event(state, now, "payment_recorded", who,
            f"{PARTY_LABELS[payer]}支付 {amount} 元，累计追回 {state.amount_recovered} 元",
            amount=str(amount), payer=payer.value)
-    if state.outstanding == 0:
-        return _close(state, "paid_in_full", actor, now)
-    return []
+
+
+def _maybe_close(state: CaseState, actor: Actor, now: datetime) -> list[DocumentRequest]:
+    """Close the case paid in full once the workers are paid, the deposit is restored and the fund repaid."""
+    if state.outstanding > 0 or state.stage is Stage.CLOSED:
+        return []
+    waiting = [DEADLINE_LABELS[k] for k in ("deposit_payout", "deposit_replenish") if state.open_deadline(k)]
+    if state.emergency_outstanding > 0:
+        waiting.append(f"追回应急周转金 {state.emergency_outstanding} 元")
+    if waiting:
+        _event(state, now, "paid_pending", "system", f"欠薪已全额清偿，待{'、'.join(waiting)}后结案")
+        return []
+    return _close(state, "paid_in_full", actor, now)
 
 
 def _apply_close(state, params, actor, now, times):
@@ -549,12 +914,299 @@ def _close(state: CaseState, outcome: str, actor: Actor, now: datetime) -> list[
     _move(state, Stage.CLOSED)
     state.outcome = outcome
     state.closed_at = now
+    state.next_dispatch_at = None
     _event(state, now, "closed", actor.username, f"结案：{OUTCOME_LABELS.get(outcome, outcome)}", outcome=outcome)
     return [_doc(state, "result_notice", outcome=outcome)]
 
 
 def _apply_note(state, params, actor, now, times):
     _event(state, now, "note", actor.username, params["text"].strip())
+    return []
+
+
+# -- enforcement ladder ------------------------------------------------------------------------------
+
+
+def _apply_enforce(state, params, actor, now, times):
+    """The order's deadline passed unpaid: draw the deposit, then police or court for what remains."""
+    drawn = Decimal(str(params.get("drawn") or "0"))
+    docs = []
+    state.unpaid_at_deadline = state.outstanding
+    _event(state, now, "order_unpaid", "system", f"限期支付期限届满，仍有 {state.outstanding} 元未支付，自动启动强制清欠程序")
+    if drawn > 0:
+        bank = params.get("bank") or "工资保证金存储银行"
+        _move(state, Stage.DEPOSIT_DRAWDOWN)
+        state.deposit_drawn += drawn
+        state.deposit_bank = bank
+        state.deposit_drawn_at = now
+        _pay(state, now, drawn, Party.DEPOSIT, "system", params.get("reference"))
+        payout = _open_clock(state, "deposit_payout", state.lead_unit, now, times["deposit_payout"])
+        _open_clock(state, "deposit_replenish", state.lead_unit, now, times["deposit_replenish"])
+        _event(state, now, "deposit_drawn", "system",
+               f"动用工资保证金 {drawn} 元，向{bank}发出支付通知书，银行应于{_day(payout.due_at)}前支付；"
+               "施工总承包单位应按期补足保证金", amount=str(drawn), bank=bank)
+        docs.append(_doc(state, "deposit_payout", amount=str(drawn), bank=bank))
+    elif state.intake.project is not None:
+        _event(state, now, "deposit_empty", "system", "该项目未存储工资保证金或余额为零，无法动用")
+    if state.outstanding == 0:
+        return docs + _maybe_close(state, actor, now)
+    return docs + _unpaid_next(state, now, times)
+
+
+def _unpaid_next(state: CaseState, now: datetime, times: dict[str, ClockTimes]) -> list[DocumentRequest]:
+    """What remains unpaid goes to the police where it is a crime (法释〔2013〕3号), else to the court."""
+    crime = _crime(state, state.outstanding)
+    if crime.met:
+        _propose_police(state, now, times, crime.reason)
+        return []
+    _event(state, now, "below_crime_threshold", "system", crime.reason)
+    return _court_reminder(state, now, times)
+
+
+def _propose_police(state: CaseState, now: datetime, times: dict[str, ClockTimes], reason: str) -> None:
+    _move(state, Stage.POLICE_REFERRED)
+    state.police_proposed_at = now
+    _open_clock(state, "police_approval", state.lead_unit, now, times["police_approval"])
+    _event(state, now, "police_proposed", "system",
+           f"涉嫌拒不支付劳动报酬罪，拟移送公安机关，报单位负责人审批：{reason}", reason=reason)
+
+
+def _court_reminder(state: CaseState, now: datetime, times: dict[str, ClockTimes]) -> list[DocumentRequest]:
+    _move(state, Stage.COURT_ENFORCEMENT)
+    state.court_reminded_at = now
+    clock = _open_clock(state, "court_reminder", state.lead_unit, now, times["court_reminder"])
+    _event(state, now, "court_reminder", "system",
+           f"向{PARTY_LABELS.get(state.liable_party, '用人单位')}送达催告书，催告于{_day(clock.due_at)}前"
+           f"履行支付 {state.outstanding} 元；逾期未履行的，申请人民法院强制执行")
+    return [_doc(state, "court_reminder", amount=str(state.outstanding))]
+
+
+def _apply_absconded(state, params, actor, now, times):
+    reason = params["reason"].strip()
+    state.absconded = True
+    state.unpaid_at_deadline = state.outstanding  # 法释〔2013〕3号 art. 4: absconding counts as not paying
+    if params.get("months_unpaid") is not None:
+        state.months_unpaid = params["months_unpaid"]
+    _resolve(state, "investigate", now)
+    _event(state, now, "absconded", actor.username, f"用人单位欠薪逃匿：{reason}", reason=reason)
+    _propose_police(state, now, times, _crime(state, state.outstanding).reason)
+    return []
+
+
+def _apply_police_approval(state, params, actor, now, times):
+    _resolve(state, "police_approval", now)
+    state.police_approved_at = now
+    police = state.intake.policy.police_unit
+    if police not in state.liaison_units:
+        state.liaison_units.append(police)
+    _open_clock(state, "police_transfer", state.lead_unit, now, times["police_transfer"])
+    _event(state, now, "police_approved", actor.username, "单位负责人批准移送公安机关，应于24小时内移送")
+    return [_doc(state, "police_transfer", amount=str(state.outstanding), to_unit=police)]
+
+
+def _apply_police_rejection(state, params, actor, now, times):
+    reason = params["reason"].strip()
+    _resolve(state, "police_approval", now)
+    _event(state, now, "police_rejected", actor.username, f"单位负责人不批准移送公安机关：{reason}", reason=reason)
+    return _court_reminder(state, now, times)
+
+
+def _apply_transfer_to_police(state, params, actor, now, times):
+    _resolve(state, "police_transfer", now)
+    state.police_referred_at = now
+    police = state.intake.policy.police_unit
+    _open_clock(state, "police_review", police, now, times["police_review"])
+    _event(state, now, "police_transferred", actor.username, "涉嫌犯罪案件移送书及有关材料已移送公安机关，公安机关应于3日内决定是否立案")
+    return []
+
+
+def _apply_police_decision(state, params, actor, now, times):
+    reason = (params.get("reason") or "").strip()
+    reconsidered = state.open_deadline("police_reconsider_answer") is not None
+    _resolve(state, "police_review", now)
+    _resolve(state, "police_reconsider_answer", now)
+    state.police_decided_at = now
+    state.police_filed = params["filed"]
+    if state.police_filed:
+        _event(state, now, "police_filed", actor.username, "公安机关决定立案侦查" + (f"：{reason}" if reason else ""))
+        return []
+    state.police_refusals += 1
+    if "police_reconsider" in times:
+        _open_clock(state, "police_reconsider", state.lead_unit, now, times["police_reconsider"])
+        follow = "移送机关可于3日内提请复议，或建议人民检察院立案监督"
+    elif "procuratorate_supervision" in times:
+        _open_clock(state, "procuratorate_supervision", state.lead_unit, now, times["procuratorate_supervision"])
+        follow = "移送机关可于3日内建议人民检察院立案监督"
+    else:
+        follow = "可申请人民法院强制执行"
+    kind = "复议决定维持不予立案" if reconsidered else "决定不予立案"
+    _event(state, now, "police_refused", actor.username, f"公安机关{kind}：{reason}；{follow}", reason=reason)
+    return []
+
+
+def _apply_reconsideration(state, params, actor, now, times):
+    _resolve(state, "police_reconsider", now)
+    _open_clock(state, "police_reconsider_answer", state.intake.policy.police_unit, now,
+                times["police_reconsider_answer"])
+    _event(state, now, "police_reconsideration", actor.username, "提请公安机关复议不予立案决定，公安机关应于3日内作出复议决定")
+    return []
+
+
+def _apply_supervision(state, params, actor, now, times):
+    _resolve(state, "police_reconsider", now, DeadlineStatus.CANCELLED)
+    _resolve(state, "procuratorate_supervision", now)
+    procuratorate = state.intake.policy.procuratorate_unit
+    if procuratorate not in state.liaison_units:
+        state.liaison_units.append(procuratorate)
+    _event(state, now, "procuratorate_supervision", actor.username, "建议人民检察院对公安机关不予立案决定进行立案监督")
+    return []
+
+
+def _apply_serve_court_reminder(state, params, actor, now, times):
+    for kind in ("police_reconsider", "procuratorate_supervision"):
+        _resolve(state, kind, now, DeadlineStatus.CANCELLED)
+    return _court_reminder(state, now, times)
+
+
+def _apply_court_application(state, params, actor, now, times):
+    _resolve(state, "court_reminder", now, DeadlineStatus.MISSED)  # the party did not comply
+    state.court_filed_at = now
+    court = state.intake.policy.court_unit
+    if court not in state.liaison_units:
+        state.liaison_units.append(court)
+    _open_clock(state, "court_accept", court, now, times["court_accept"])
+    _event(state, now, "court_applied", actor.username, f"催告期满仍未履行，申请人民法院强制执行 {state.outstanding} 元")
+    return []
+
+
+def _apply_court_accepted(state, params, actor, now, times):
+    _resolve(state, "court_accept", now)
+    _open_clock(state, "court_rule", state.intake.policy.court_unit, now, times["court_rule"])
+    _event(state, now, "court_accepted", actor.username, "人民法院受理强制执行申请，应于7日内作出执行裁定")
+    return []
+
+
+def _apply_court_ruling(state, params, actor, now, times):
+    _resolve(state, "court_rule", now)
+    reason = (params.get("reason") or "").strip()
+    text = "人民法院裁定准予强制执行" if params["granted"] else "人民法院裁定不予强制执行"
+    _event(state, now, "court_ruling", actor.username, text + (f"：{reason}" if reason else ""),
+           granted=params["granted"])
+    return []
+
+
+def _apply_court_outcome(state, params, actor, now, times):
+    _resolve(state, "court_accept", now)
+    _resolve(state, "court_rule", now)
+    _pay(state, now, Decimal(str(params["amount_enforced"])), Party.COURT, actor.username, params.get("reference"))
+    return _maybe_close(state, actor, now)
+
+
+def _apply_deposit_payout(state, params, actor, now, times):
+    _resolve(state, "deposit_payout", now)
+    ref = (params.get("reference") or "").strip()
+    _event(state, now, "deposit_paid_out", actor.username,
+           f"{state.deposit_bank or '银行'}已从工资保证金中将 {state.deposit_drawn} 元支付至农民工工资账户"
+           + (f"（凭证 {ref}）" if ref else ""))
+    return _maybe_close(state, actor, now)
+
+
+def _apply_replenished(state, params, actor, now, times):
+    _resolve(state, "deposit_replenish", now)
+    ref = (params.get("reference") or "").strip()
+    _event(state, now, "deposit_replenished", actor.username,
+           "施工总承包单位已补足工资保证金" + (f"（{ref}）" if ref else ""))
+    return _maybe_close(state, actor, now)
+
+
+# -- major cases and the emergency fund ------------------------------------------------------------
+
+
+def _apply_assign_leader(state, params, actor, now, times):
+    leader = params["leader"].strip()
+    if not state.major:
+        state.major = True
+        _event(state, now, "major_case", actor.username, "经领导小组办公室认定为重大欠薪案件")
+    previous = state.leader
+    state.leader = leader
+    state.next_dispatch_at = times["major_case_dispatch"].due_at
+    text = f"包案领导由{previous}调整为{leader}" if previous else f"实行领导包案，包案领导：{leader}"
+    _event(state, now, "leader_assigned", actor.username, text, leader=leader)
+    return [_doc(state, "major_case_dispatch", leader=leader)]
+
+
+def _apply_dispatch(state, params, actor, now, times):
+    state.next_dispatch_at = times["major_case_dispatch"].due_at
+    count = sum(1 for d in state.documents if d.kind == "major_case_dispatch") + 1
+    _event(state, now, "major_dispatch", "system", f"向包案领导{state.leader}报送重大欠薪案件调度单（第{count}期）")
+    return [_doc(state, "major_case_dispatch", leader=state.leader)]
+
+
+def _apply_advance(state, params, actor, now, times):
+    amount = Decimal(str(params["amount"]))
+    if params["purpose"] == "wages":
+        state.emergency_wages += amount
+        # 保障农民工工资支付条例 art. 63: the fund advances wages, to be recovered from the party liable
+        _pay(state, now, amount, Party.EMERGENCY_FUND, actor.username, params.get("reference"))
+        _event(state, now, "emergency_advance", actor.username, f"应急周转金垫付农民工工资 {amount} 元，待向欠薪单位追回",
+               amount=str(amount), purpose="wages")
+        return _maybe_close(state, actor, now)
+    state.emergency_living += amount
+    _event(state, now, "emergency_advance", actor.username, f"应急周转金垫付农民工基本生活费 {amount} 元，待向欠薪单位追回",
+           amount=str(amount), purpose="living")
+    return []
+
+
+def _apply_recover(state, params, actor, now, times):
+    amount = Decimal(str(params["amount"]))
+    state.emergency_recovered += amount
+    _event(state, now, "emergency_recovered", actor.username,
+           f"追回应急周转金 {amount} 元，尚待追回 {state.emergency_outstanding} 元", amount=str(amount))
+    return _maybe_close(state, actor, now)
+
+
+# -- blacklist (人社部令45号) ---------------------------------------------------------------------------
+
+
+def _apply_propose_blacklist(state, params, actor, now, times):
+    grounds = blacklist_grounds(state)
+    state.blacklist = "proposed"
+    state.blacklist_reason = grounds
+    notice = _open_clock(state, "blacklist_notice", state.lead_unit, now, times["blacklist_notice"])
+    _open_clock(state, "blacklist_decision", state.lead_unit, now, times["blacklist_decision"])
+    _event(state, now, "blacklist_proposed", actor.username,
+           f"拟将{state.intake.employer.name}列入拖欠农民工工资失信联合惩戒对象名单（{grounds}），已书面告知，"
+           f"当事人可于{_day(notice.due_at)}前陈述申辩", reason=grounds)
+    return []
+
+
+def _apply_objection(state, params, actor, now, times):
+    _event(state, now, "blacklist_objection", actor.username, f"当事人陈述申辩：{params['text'].strip()}")
+    return []
+
+
+def _add_years(at: datetime, years: int) -> datetime:
+    try:
+        return at.replace(year=at.year + years)
+    except ValueError:  # 29 February
+        return at.replace(year=at.year + years, day=28)
+
+
+def _apply_blacklist_decision(state, params, actor, now, times):
+    _resolve(state, "blacklist_notice", now, DeadlineStatus.MET)
+    _resolve(state, "blacklist_decision", now)
+    reason = (params.get("reason") or "").strip()
+    if not params["listed"]:
+        state.blacklist = "declined"
+        _event(state, now, "blacklist_declined", actor.username, f"决定不列入失信联合惩戒对象名单：{reason}")
+        return []
+    years = state.intake.policy.blacklist_years
+    state.blacklist = "listed"
+    state.blacklist_listed_at = now
+    state.blacklist_until = _add_years(now, years)  # 人社部令45号 art. 11
+    _event(state, now, "blacklisted", actor.username,
+           f"作出列入决定：{state.intake.employer.name}列入拖欠农民工工资失信联合惩戒对象名单，期限{years}年，"
+           f"至{_day(state.blacklist_until)}" + (f"（{reason}）" if reason else ""))
     return []
 
 
@@ -567,6 +1219,28 @@ _APPLY = {
     "record_payment": _apply_payment,
     "close": _apply_close,
     "note": _apply_note,
+    "enforce": _apply_enforce,
+    "report_absconded": _apply_absconded,
+    "approve_police_referral": _apply_police_approval,
+    "reject_police_referral": _apply_police_rejection,
+    "transfer_to_police": _apply_transfer_to_police,
+    "police_decision": _apply_police_decision,
+    "request_reconsideration": _apply_reconsideration,
+    "request_supervision": _apply_supervision,
+    "serve_court_reminder": _apply_serve_court_reminder,
+    "court_application": _apply_court_application,
+    "court_accepted": _apply_court_accepted,
+    "court_ruling": _apply_court_ruling,
+    "court_outcome": _apply_court_outcome,
+    "confirm_deposit_payout": _apply_deposit_payout,
+    "deposit_replenished": _apply_replenished,
+    "assign_leader": _apply_assign_leader,
+    "major_dispatch": _apply_dispatch,
+    "advance_emergency_fund": _apply_advance,
+    "recover_emergency_fund": _apply_recover,
+    "propose_blacklist": _apply_propose_blacklist,
+    "blacklist_objection": _apply_objection,
+    "blacklist_decision": _apply_blacklist_decision,
 }
 
 
@@ -585,7 +1259,22 @@ def next_wake(state: CaseState) -> datetime | None:
             nxt = _next_level_at(state, clock)
             if nxt is not None:
                 instants.append(nxt)
+    if state.next_dispatch_at is not None and state.stage is not Stage.CLOSED:
+        instants.append(state.next_dispatch_at)
     return min(instants) if instants else None
+
+
+def due_step(state: CaseState, now: datetime) -> str | None:
+    """The step the case must take by itself now, if any: `enforce` (an order ran out unpaid) or
+    `major_dispatch` (the leader's periodic dispatch). The workflow applies it as the system actor."""
+    if state.stage is Stage.CLOSED:
+        return None
+    order = state.open_deadline("order_payment")
+    if state.stage is Stage.PAYMENT_ORDERED and order is not None and order.due_at <= now and state.outstanding > 0:
+        return "enforce"
+    if state.leader is not None and state.next_dispatch_at is not None and state.next_dispatch_at <= now:
+        return "major_dispatch"
+    return None
 
 
 def escalation_levels(state: CaseState) -> list[str]:
@@ -605,14 +1294,24 @@ def _next_level_at(state: CaseState, clock: Deadline) -> datetime | None:
     return clock.escalate_at[index]
 
 
+# Periods given to a party rather than deadlines of a unit: when they end, they end (nobody is overdue).
+PARTY_PERIODS = frozenset({"blacklist_notice"})
+
+
 def on_time(state: CaseState, now: datetime) -> list[DocumentRequest]:
     """Mark the clocks that have passed and escalate them; return the escalation notices to issue."""
     docs = []
+    changed = False
     levels = escalation_levels(state)
     for clock in state.deadlines:
         if clock.resolved_at is not None:
             continue
         label = DEADLINE_LABELS.get(clock.kind, clock.kind)
+        if clock.kind in PARTY_PERIODS:
+            if clock.due_at <= now:
+                clock.status, clock.resolved_at, changed = DeadlineStatus.MET, clock.due_at, True
+                _event(state, clock.due_at, "period_ended", "system", f"{label}期限届满", deadline=clock.kind)
+            continue
         if clock.status is DeadlineStatus.OPEN and clock.due_at <= now:
             clock.status = DeadlineStatus.MISSED
             _event(state, clock.due_at, "deadline_missed", "system",
@@ -628,6 +1327,6 @@ def on_time(state: CaseState, now: datetime) -> list[DocumentRequest]:
             _event(state, at, "escalated", "system", f"逾期督办，升级至{LEVEL_LABELS.get(level, level)}：{reason}",
                    level=level, deadline=clock.kind)
             docs.append(_doc(state, "escalation", level=level, deadline_seq=clock.seq))
-    if docs:
+    if docs or changed:
         state.version += 1
     return docs

@@ -51,3 +51,21 @@ class IssueDocumentsInput:
 @dataclass
 class IssueDocumentsResult:
     documents: list[DocumentRef]
+
+
+@dataclass
+class DrawDepositInput:
+    """Draw what a case's unpaid order still owes from its project's wage guarantee deposit."""
+
+    project_id: int
+    case_no: str
+    order_ref: str  # the order to pay (its clock's seq): one drawdown per order, however often retried
+    amount: Decimal
+
+
+@dataclass
+class DrawDepositResult:
+    drawn: Decimal  # what was actually drawn: min(balance, amount), 0 without a deposit
+    balance: Decimal  # the balance left
+    bank: str | None
+    entry_id: int | None

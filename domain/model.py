@@ -94,6 +94,16 @@ class ProjectInfo:
 
 
 @dataclass
+class CrimeThreshold:
+    """When unpaid wages amount to the crime of refusing to pay (法释〔2013〕3号 art. 3; set by the province)."""
+
+    amount_per_worker: Decimal = Decimal("5000")
+    months_unpaid: int = 3
+    amount_total: Decimal = Decimal("30000")
+    workers_total: int = 10
+
+
+@dataclass
 class CasePolicy:
     """The part of the jurisdiction configuration that shapes a case, recorded in its history."""
 
@@ -106,6 +116,12 @@ class CasePolicy:
     calendar_extra_workdays: list[str] = field(default_factory=list)
     major_case_workers: int = 30
     major_case_amount: Decimal = Decimal("500000")
+    crime: CrimeThreshold = field(default_factory=CrimeThreshold)
+    # The units that receive referrals (CONTRACT.md unit codes); their liaisons act on referred cases.
+    police_unit: str = "police"
+    court_unit: str = "court"
+    procuratorate_unit: str = "procuratorate"
+    blacklist_years: int = 3  # 人社部令45号 art. 11
 
 
 @dataclass
@@ -196,12 +212,36 @@ class CaseState:
     amount_recovered: Decimal = Decimal("0")
     order_amount: Decimal | None = None
     outcome: str | None = None
+    months_unpaid: int | None = None  # the longest period a worker went unpaid, from the findings
+    liaison_units: list[str] = field(default_factory=list)  # police, court, procuratorate once referred
+    absconded: bool = False  # 欠薪逃匿
+    deposit_drawn: Decimal = Decimal("0")
+    deposit_bank: str | None = None
+    police_filed: bool | None = None  # the police decision: filed (立案) or refused
+    police_refusals: int = 0
+    leader: str | None = None  # the leader's title (领导包案), never a personal name
+    next_dispatch_at: datetime | None = None  # the next dispatch to the leader (major cases)
+    emergency_wages: Decimal = Decimal("0")  # 应急周转金 advanced for wages (counted as recovered)
+    emergency_living: Decimal = Decimal("0")  # advanced for basic living costs (not wages)
+    emergency_recovered: Decimal = Decimal("0")  # paid back into the fund
+    unpaid_at_deadline: Decimal | None = None  # what the order's deadline (or the absconding) left unpaid
+    blacklist: str | None = None  # proposed | listed | declined (人社部令45号)
+    blacklist_reason: str | None = None
+    blacklist_listed_at: datetime | None = None
+    blacklist_until: datetime | None = None
     # milestones
     referred_at: datetime | None = None
     accepted_at: datetime | None = None
     findings_at: datetime | None = None
     order_served_at: datetime | None = None
     payment_due_at: datetime | None = None
+    deposit_drawn_at: datetime | None = None
+    police_proposed_at: datetime | None = None
+    police_approved_at: datetime | None = None
+    police_referred_at: datetime | None = None  # the transfer (移送) reached the police
+    police_decided_at: datetime | None = None
+    court_reminded_at: datetime | None = None
+    court_filed_at: datetime | None = None
     closed_at: datetime | None = None
     deadlines: list[Deadline] = field(default_factory=list)
     timeline: list[Event] = field(default_factory=list)
@@ -218,6 +258,11 @@ class CaseState:
         """What is still unpaid: the amount found owed (or claimed, before findings) less recoveries."""
         owed = self.amount_owed if self.amount_owed is not None else self.intake.amount_claimed
         return max(owed - self.amount_recovered, Decimal("0"))
+
+    @property
+    def emergency_outstanding(self) -> Decimal:
+        """What the emergency fund has advanced and not yet got back."""
+        return self.emergency_wages + self.emergency_living - self.emergency_recovered
 
     def open_deadline(self, kind: str) -> Deadline | None:
         """The unresolved clock of that kind, open or missed, if any."""

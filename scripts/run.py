@@ -208,8 +208,10 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
-def dev_server_argv(port: int, ui_port: int, namespace: str, db_file: Path = DEV_DB_FILE) -> list[str]:
-    """Command line of the Temporal dev server, keeping its data in db_file (var/temporal.db)."""
+def dev_server_argv(port: int, ui_port: int, namespace: str, db_file: Path = DEV_DB_FILE,
+                    codec_endpoint: str | None = None) -> list[str]:
+    """Command line of the Temporal dev server, keeping its data in db_file (var/temporal.db); its Web UI
+    decrypts payloads through the API's codec endpoint when one is given."""
     argv = [
         str(TEMPORAL_CLI), "server", "start-dev",
         "--ip", "127.0.0.1",
@@ -221,6 +223,8 @@ def dev_server_argv(port: int, ui_port: int, namespace: str, db_file: Path = DEV
         "--namespace", namespace,
         "--log-level", "warn",
     ]
+    if codec_endpoint:
+        argv += ["--ui-codec-endpoint", codec_endpoint]
     # Takes effect only when the database file is new; register_search_attributes covers the rest.
     for name, kind in SEARCH_ATTRIBUTES.items():
         argv += ["--search-attribute", f"{name}={kind}"]
@@ -318,6 +322,8 @@ def banner(api_url: str, ui_url: str | None, temporal_address: str, password: st
     ]
     if ui_url:
         lines.append(f"  Temporal Web UI          {ui_url}   (one workflow per case)")
+        lines.append("                           payloads are encrypted: to read them there, log in to the web UI"
+                     " above as a supervisor and tick \"Include cross-origin credentials\" in its codec settings")
     else:
         lines.append(f"  Temporal                 {temporal_address}   (an existing cluster; use its Web UI)")
     if generated:
@@ -382,8 +388,12 @@ def main(argv: list[str] | None = None) -> int:
         (ROOT / "var").mkdir(exist_ok=True)
         if start_dev_server:
             note(f"starting the Temporal dev server on {dev_address} (data in {args.temporal_db})")
+            # The Web UI decrypts case payloads through the API (api/routes/codec.py), which allows its origin.
+            codec = f"http://{browse_host}:{api_port}/codec"
+            env.setdefault("WAGECASE_TEMPORAL_UI_ORIGINS",
+                           f"http://127.0.0.1:{args.ui_port},http://localhost:{args.ui_port}")
             supervisor.start("temporal", dev_server_argv(args.temporal_port, args.ui_port, namespace,
-                                                         args.temporal_db),
+                                                         args.temporal_db, codec_endpoint=codec),
                              env, stop_last=True)
         else:
             note(f"using the Temporal server at {address}; not starting a dev server")

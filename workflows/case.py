@@ -22,9 +22,11 @@ with workflow.unsafe.imports_passed_through():
         CaseInput,
         CaseOutcome,
         ComputeClocksInput,
+        DrawDepositInput,
+        DrawDepositResult,
         IssueDocumentsInput,
     )
-    from domain.model import CaseState, Stage
+    from domain.model import SYSTEM, Actor, CaseState, Stage
 
 TASK_QUEUE = "wagecase"
 
@@ -44,6 +46,14 @@ _LOCAL = dict(start_to_close_timeout=timedelta(seconds=10),
               retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200),
                                        maximum_interval=timedelta(seconds=30),
                                        non_retryable_error_types=["calendar", "invalid"]))
+# Money moves in a regular activity: its result is recorded by the server once, and the ledger's
+# idempotency key makes any retry return what the first attempt drew.
+_LEDGER = dict(start_to_close_timeout=timedelta(seconds=15),
+               retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=500),
+                                        maximum_interval=timedelta(seconds=30),
+                                        non_retryable_error_types=["invalid"]))
+# Steps the case takes by itself at one wake-up, at most (a guard: each step moves the case on).
+_MAX_STEPS = 5
 
 
 def search_attributes(state: CaseState) -> list[SearchAttributePair]:
@@ -80,6 +90,12 @@ def details_markdown(state: CaseState) -> str:
         lines.append(f"- 已督办 {len(state.escalations)} 次，最近升级至 {last.level}")
     owed = state.amount_owed if state.amount_owed is not None else state.intake.amount_claimed
     lines.append(f"- 涉及 {len(state.intake.workers)} 人，应付 {owed} 元，已追回 {state.amount_recovered} 元")
+    if state.deposit_drawn:
+        lines.append(f"- 已动用工资保证金 {state.deposit_drawn} 元")
+    if state.liaison_units:
+        lines.append(f"- 已移送：{'、'.join(state.liaison_units)}")
+    if state.leader:
+        lines.append(f"- 包案领导：{state.leader}")
     return "\n".join(lines)
 
 
@@ -126,8 +142,10 @@ class CaseWorkflow:
                 except asyncio.TimeoutError:
                     pass
             async with self._lock:
+                version = self._state.version
                 docs = lifecycle.on_time(self._state, workflow.now())
-                if docs:
+                docs += await self._take_due_steps()
+                if docs or self._state.version != version:
                     await self._commit(docs)
         else:
             await workflow.wait_condition(lambda: self._changed)
@@ -145,8 +163,7 @@ class CaseWorkflow:
         async with self._lock:
             now = workflow.now()
             self._check(input)  # again: another action may have won the lock first
-            times = await self._compute(lifecycle.clocks_for(self._state, input.action, input.params, now))
-            docs = lifecycle.apply(self._state, input.action, input.params, input.actor, workflow.now(), times)
+            docs = await self._apply(input.action, input.params, input.actor, now)
             await self._commit(docs)
             self._changed = True
             return self._result()
@@ -166,6 +183,38 @@ class CaseWorkflow:
             lifecycle.check(self._state, input.action, input.params, input.actor, workflow.now())
         except DomainError as err:
             raise ApplicationError(err.message, {"field": err.field}, type=err.kind, non_retryable=True) from None
+
+    async def _apply(self, action: str, params: dict, actor: Actor, now) -> list[DocumentRequest]:
+        times = await self._compute(lifecycle.clocks_for(self._state, action, params, now))
+        return lifecycle.apply(self._state, action, params, actor, workflow.now(), times)
+
+    async def _take_due_steps(self) -> list[DocumentRequest]:
+        """Take the steps a clock running out calls for: an unpaid order moves down the ladder by itself."""
+        docs: list[DocumentRequest] = []
+        for _ in range(_MAX_STEPS):
+            now = workflow.now()
+            step = lifecycle.due_step(self._state, now)
+            if step is None:
+                break
+            params: dict = {}
+            if step == "enforce" and self._state.intake.project is not None:
+                params = await self._draw_deposit()
+            lifecycle.check(self._state, step, params, SYSTEM, now)
+            docs += await self._apply(step, params, SYSTEM, now)
+        return docs
+
+    async def _draw_deposit(self) -> dict:
+        state = self._state
+        order = state.open_deadline("order_payment")
+        drawn: DrawDepositResult = await workflow.execute_activity(
+            "draw_deposit",
+            DrawDepositInput(state.intake.project.id, state.case_no, f"order-{order.seq}", state.outstanding),
+            result_type=DrawDepositResult, summary="动用工资保证金", **_LEDGER,
+        )
+        params = {"drawn": str(drawn.drawn), "bank": drawn.bank}
+        if drawn.entry_id is not None:
+            params["reference"] = f"保证金台账#{drawn.entry_id}"
+        return params
 
     def _result(self) -> ActionResult:
         return ActionResult(self._state.case_no, self._state.version, self._state.stage.value)

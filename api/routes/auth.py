@@ -2,12 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from api.deps import SessionDep, SettingsDep
 from api.security import create_access_token
+from api.throttle import ensure_login_allowed, note_login
 from db.accounts import authenticate
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -23,11 +24,16 @@ class Token(BaseModel):
 
 @router.post("/token", summary="Log in (form fields username, password)")
 def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, session: SessionDep,
+    settings: SettingsDep,
 ) -> Token:
-    """A token for the user; 401 with the same message for an unknown user and a wrong password."""
+    """A token for the user; 401 with the same message for an unknown user and a wrong password;
+    429 after repeated failures for the account or from the address (api.throttle)."""
+    ensure_login_allowed(request, form.username)
     user = authenticate(session=session, username=form.username, password=form.password)
-    if user is None or not user.active:
+    ok = user is not None and user.active
+    note_login(request, form.username, ok)
+    if not ok:
         raise HTTPException(
             status_code=status.HTTP_401_UNAUTHORIZED,
             detail="incorrect username or password",

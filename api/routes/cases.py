@@ -65,7 +65,8 @@ async def post_case(body: schemas.CaseCreate, request: Request, response: Respon
                                   jurisdiction=jurisdiction, task_queue=settings.task_queue,
                                   idempotency_key=idempotency_key)
     session.expire_all()
-    record = _load(session, case_no, user)
+    # the registrant is shown what they registered even when it was routed to a unit they cannot see
+    record = get_case(session=session, case_no=case_no)
     response.headers["Location"] = f"/api/cases/{case_no}"
     return _detail(session, record, user, jurisdiction)
 

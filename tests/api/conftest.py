@@ -11,10 +11,10 @@ import pytest
 import pytest_asyncio
 from httpx import ASGITransport, AsyncClient
 from temporalio.common import SearchAttributeKey
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
+from core.codec import data_converter
 from core.config import Settings
 from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
 from db.engine import make_engine
@@ -29,13 +29,14 @@ SEARCH_ATTRIBUTES = [
     SearchAttributeKey.for_bool("Escalated"), SearchAttributeKey.for_bool("MajorCase"),
 ]
 ADMIN_PASSWORD = "admin-password-1"
+SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
 
 
 @pytest_asyncio.fixture(scope="session")
 async def dev_server():
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"), search_attributes=SEARCH_ATTRIBUTES,
-        data_converter=pydantic_data_converter, ui=False,
+        data_converter=data_converter(Settings(secret_key=SECRET_KEY)), ui=False,
         dev_server_extra_args=["--log-level", "error"])
     yield env
     await env.shutdown()
@@ -47,6 +48,7 @@ class Api:
     def __init__(self, http: AsyncClient):
         self.http = http
         self.tokens: dict[str, str] = {}
+        self.app = None  # the FastAPI app, set by the fixture
 
     async def token(self, username: str, password: str) -> str:
         r = await self.http.post("/api/auth/token", data={"username": username, "password": password})
@@ -75,7 +77,7 @@ class Api:
 @pytest_asyncio.fixture
 async def api(db_url, dev_server):
     """The API and a worker on a fresh database (SQLite or PostgreSQL) and a task queue of their own."""
-    settings = Settings(database_url=db_url, secret_key="test-secret-key-that-is-long-enough-for-hs256",
+    settings = Settings(database_url=db_url, secret_key=SECRET_KEY,
                         admin_password=ADMIN_PASSWORD, task_queue=f"cases-{uuid.uuid4().hex[:8]}")
     # Case numbers are workflow ids: each test gets its own prefix on the shared dev server.
     prefix = "".join(random.choice(string.ascii_uppercase) for _ in range(6))
@@ -87,5 +89,7 @@ async def api(db_url, dev_server):
         worker = build_worker(dev_server.client, settings, engine=engine, jurisdiction=jurisdiction)
         async with worker:
             async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
-                yield Api(http)
+                client = Api(http)
+                client.app = app
+                yield client
     engine.dispose()

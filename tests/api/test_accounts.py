@@ -27,7 +27,7 @@ PROJECT = {
     "has_permit": True,
     "land": "state",
     "government_invested": True,
-    "construction_unit": {"name": "代县交通建设投资有限公司", "credit_code": "91140923MA0K1234X5"},
+    "construction_unit": {"name": "代县交通建设投资有限公司", "credit_code": "91140923MA0K1234XW"},
     "general_contractor": {"name": "山西某路桥工程有限公司", "credit_code": None},
     "contract_amount": 1250000.5,
 }

@@ -17,8 +17,8 @@ PROJECT = {
 def complaint(**over) -> dict:
     body = {
         "channel": "hotline",
-        "complainant": {"name": "张三", "phone": "13800138000", "id_number": "11010119900307663X"},
-        "workers": [{"name": "张三", "id_number": "11010119900307663X", "amount_owed": "12000.00"},
+        "complainant": {"name": "张三", "phone": "13800138000", "id_number": "110101199003076632"},
+        "workers": [{"name": "张三", "id_number": "110101199003076632", "amount_owed": "12000.00"},
                     {"name": "李四", "amount_owed": 24000}],
         "employer": {"name": "山西某劳务有限公司", "credit_code": None},
         "description": "春节前工资未结清",
@@ -119,7 +119,7 @@ async def test_unit_scoping(api):
     assert (await api.http.get("/api/cases", headers=hrss)).json()["total"] == 1
     assert (await api.http.get(f"/api/cases/{no}", headers=supervisor)).status_code == 200
     detail = (await api.http.get(f"/api/cases/{no}", headers=await api.user("leader1", "leader", "hrss"))).json()
-    assert detail["complainant"]["id_number"] == "110101********663X"  # masked for leaders
+    assert detail["complainant"]["id_number"] == "110101********6632"  # masked for leaders
     assert (await api.http.get(f"/api/cases/{no}", headers=hrss)).json()["complainant"]["phone"] == "13800138000"
     assert (await api.http.get(f"/api/cases/{no}")).status_code == 401
     assert (await api.http.get("/api/cases/DX-2026-999999", headers=hrss)).status_code == 404

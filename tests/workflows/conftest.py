@@ -12,11 +12,12 @@ import pytest_asyncio
 from temporalio import activity
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.cases import compute_clocks
+from core.codec import data_converter
+from core.config import Settings
 from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
 from core.policy import case_policy
 from domain.messages import CaseInput, ComputeClocksInput, IssueDocumentsInput
@@ -40,6 +41,7 @@ SEARCH_ATTRIBUTES = {
 }
 JURISDICTION = load_jurisdiction(DEFAULT_JURISDICTION)
 CLERK = Actor("clerk1", "clerk", "petition")
+SECRET_KEY = "workflow-tests-secret-key-0123456789abcdef"
 
 
 class Projection:
@@ -74,7 +76,8 @@ class Projection:
 @pytest_asyncio.fixture(scope="session")
 async def env():
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=pydantic_data_converter)
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+        data_converter=data_converter(Settings(secret_key=SECRET_KEY)))
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(namespace="default", search_attributes=SEARCH_ATTRIBUTES))
     yield env

