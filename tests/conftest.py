@@ -71,3 +71,20 @@ def db_url(request) -> str:
     conn, _ = request.getfixturevalue("pg_admin")
     empty_pg_schema(conn, request.getfixturevalue("pg_schema"))
     return url
+
+
+# ---- passwords ---------------------------------------------------------------------------------
+# Production argon2 costs ~160 ms per hash and per check; the suite creates and logs in hundreds of
+# users, so tests use the cheapest argon2 parameters. The algorithm and code path stay the same.
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing():
+    from argon2 import PasswordHasher
+
+    import db.accounts
+
+    original = db.accounts._hasher
+    db.accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    db.accounts._hasher = original
