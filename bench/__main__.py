@@ -23,13 +23,12 @@ from pathlib import Path
 
 import httpx
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench import phases
 from bench.noop import NOOP_TASK_QUEUE
 from bench.phases import progress
-from bench.report import chart_svg, evaluate_targets, markdown
-from bench.service import ADMIN_PASSWORD, ROOT, Service, sqlite_bytes, stop_on_signals
+from bench.report import chart_svg, cpu_per_item, evaluate_targets, markdown
+from bench.service import ADMIN_PASSWORD, ROOT, Service, service_data_converter, sqlite_bytes, stop_on_signals
 
 RESULTS = ROOT / "bench" / "results"
 # The drill jurisdiction: Dai County's, with an acknowledge period the storm can backdate against.
@@ -75,7 +74,7 @@ def drill_jurisdiction(workdir: Path) -> Path:
 async def measure(args: argparse.Namespace, service: Service, results: dict) -> None:
     """Every phase in turn; fills `results` as it goes, so a failure keeps what was measured."""
     notes = results["meta"]["notes"]
-    client = await Client.connect(service.address, data_converter=pydantic_data_converter)
+    client = await Client.connect(service.address, data_converter=service_data_converter())
     with httpx.Client(base_url=service.base_url, timeout=60) as http:
         admin = phases.login(http, "admin", ADMIN_PASSWORD)
         phases.create_user(http, admin, "bench_housing", "caseworker", "housing")
@@ -89,11 +88,15 @@ async def measure(args: argparse.Namespace, service: Service, results: dict) -> 
     open_cases = 5
 
     progress(f"a. ceiling: {args.noop} no-op workflows, 200 in flight")
+    cpu = service.cpu()
     results["ceiling"] = a = await phases.ceiling(client, NOOP_TASK_QUEUE, args.noop)
+    a["cpu_ms"] = cpu_per_item(cpu, service.cpu(), a["count"])
     progress(f"   {a['workflows_per_s']} workflows/s")
 
     progress(f"b. intake: {args.intake} complaints, {args.concurrency} concurrent")
+    cpu = service.cpu()
     b, _ = await phases.intake(service.base_url, admin, project_ids, args.intake, args.concurrency, next(numbering))
+    b["cpu_ms"] = cpu_per_item(cpu, service.cpu(), b["count"])
     b["ratio_to_ceiling"] = round(b["cases_per_s"] / a["workflows_per_s"], 3)
     results["intake"] = b
     if b["errors"] > args.intake // 10:
@@ -103,8 +106,10 @@ async def measure(args: argparse.Namespace, service: Service, results: dict) -> 
     progress(f"   {b['cases_per_s']} cases/s, p50/p99 {b['latency_ms'].get('p50')}/{b['latency_ms'].get('p99')} ms")
 
     progress(f"c. lifecycle: {args.lifecycle} cases to closure, {args.concurrency} concurrent")
+    cpu = service.cpu()
     c, closed = await phases.lifecycle(service.base_url, admin, project_ids, args.lifecycle, args.concurrency,
                                        next(numbering))
+    c["cpu_ms"] = cpu_per_item(cpu, service.cpu(), c["count"])
     c["ratio_to_ceiling"] = round(c["cases_per_s"] / a["workflows_per_s"], 3)
     hist = await phases.history_figures(client, closed)
     longest = hist.pop("longest")
@@ -115,7 +120,8 @@ async def measure(args: argparse.Namespace, service: Service, results: dict) -> 
     progress(f"d. deadline storm: {args.storm} cases")
     bound = 2 * args.storm / a["workflows_per_s"]
     d, storm_cases = await phases.storm(service.base_url, admin, project_ids, args.storm, args.concurrency,
-                                        b["cases_per_s"], ACKNOWLEDGE, next(numbering), timeout=max(120, 10 * bound))
+                                        b["cases_per_s"], ACKNOWLEDGE, next(numbering), timeout=max(120, 10 * bound),
+                                        cpu=service.cpu)
     d["n_over_ceiling_s"] = round(args.storm / a["workflows_per_s"], 2)
     results["storm"] = d
     open_cases += d["cases"]

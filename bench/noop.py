@@ -27,12 +27,12 @@ class NoopWorkflow:
 async def serve(address: str, task_queue: str) -> None:
     """Run a worker for NoopWorkflow until SIGTERM or SIGINT."""
     from temporalio.client import Client
-    from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.worker import Worker
 
     import worker as case_worker  # the repository's worker.py: its runner and tuning
+    from bench.service import service_data_converter
 
-    client = await Client.connect(address, data_converter=pydantic_data_converter)
+    client = await Client.connect(address, data_converter=service_data_converter())
     options = dict(getattr(case_worker, "WORKER_TUNING", {}))
     noop = Worker(client, task_queue=task_queue, workflows=[NoopWorkflow],
                   workflow_runner=case_worker.WORKFLOW_RUNNER, **options)

@@ -16,7 +16,7 @@ import httpx
 from temporalio.client import Client
 
 from bench.noop import NoopWorkflow
-from bench.report import latency_summary, rate
+from bench.report import cpu_per_item, latency_summary, rate
 
 PROJECT_TYPES = ["housing_municipal", "transport", "water", "education", "health", "agriculture", "tourism",
                  "rural_housing", "other"]
@@ -236,7 +236,8 @@ async def overdue_total(http: httpx.AsyncClient) -> int:
 
 
 async def storm(base_url: str, headers: dict, project_ids: list[int], cases: int, concurrency: int,
-                intake_rate: float, acknowledge: timedelta, first: int, timeout: float) -> tuple[dict, list[str]]:
+                intake_rate: float, acknowledge: timedelta, first: int, timeout: float,
+                cpu=None) -> tuple[dict, list[str]]:
     """N cases whose acknowledge clocks fall due at one instant; seconds from it until all are escalated.
 
     Every complaint is backdated (received_at) so that received_at + the drill's acknowledge period is
@@ -253,6 +254,8 @@ async def storm(base_url: str, headers: dict, project_ids: list[int], cases: int
     created_by = datetime.now(timezone.utc)
     target = before + len(case_nos)
     first_seen = None
+    await asyncio.sleep(max((due - created_by).total_seconds(), 0))  # nothing can escalate before then
+    cpu_before = cpu() if cpu else None
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as http:
         while True:
             now = datetime.now(timezone.utc)
@@ -266,7 +269,8 @@ async def storm(base_url: str, headers: dict, project_ids: list[int], cases: int
                 return ({"cases": len(case_nos), "escalated": seen - before, "seconds_to_all_escalated": None,
                          "timeout_s": timeout}, case_nos)
             await asyncio.sleep(0.25)
-    return ({"cases": len(case_nos), "errors": errors, "due_at": due.isoformat(),
+    figures = {"cpu_ms": cpu_per_item(cpu_before, cpu(), len(case_nos))} if cpu else {}
+    return ({**figures, "cases": len(case_nos), "errors": errors, "due_at": due.isoformat(),
              "registered_before_due": created_by <= due,
              "registration_margin_s": round((due - created_by).total_seconds(), 1),
              "seconds_to_first": round(max((first_seen - due).total_seconds(), 0.0), 2),
@@ -312,14 +316,14 @@ def query_latencies(base_url: str, admin: dict, caseworker: dict, rounds: int) -
 
 async def replay(client: Client, case_no: str) -> dict:
     """Time to replay one case's history with the worker's runner and the pydantic data converter."""
-    from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.worker import Replayer
 
+    from bench.service import service_data_converter
     from worker import WORKFLOW_RUNNER
     from workflows.case import CaseWorkflow
 
     history = await client.get_workflow_handle(case_no).fetch_history()
-    replayer = Replayer(workflows=[CaseWorkflow], data_converter=pydantic_data_converter,
+    replayer = Replayer(workflows=[CaseWorkflow], data_converter=service_data_converter(),
                         workflow_runner=WORKFLOW_RUNNER)
     times = []
     for _ in range(5):

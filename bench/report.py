@@ -45,6 +45,19 @@ def rate(count: int, seconds: float) -> float:
     return round(count / seconds, 2) if seconds > 0 else 0.0
 
 
+def cpu_per_item(before: dict[str, float], after: dict[str, float], count: int) -> dict[str, float]:
+    """CPU milliseconds per item of each process between two readings (processes in both readings)."""
+    if count <= 0:
+        return {}
+    return {name: round((after[name] - before[name]) * 1000 / count, 1) for name in before if name in after}
+
+
+def _cpu_text(cpu: dict | None) -> str:
+    if not cpu:
+        return ""
+    return "CPU ms per item: " + ", ".join(f"{name} {ms:g}" for name, ms in cpu.items())
+
+
 def _target(name: str, figure: str, target: str, ok: bool | None, note: str = "") -> dict:
     status = NOT_MEASURED if ok is None else (PASS if ok else FAIL)
     return {"name": name, "figure": figure, "target": target, "status": status, "note": note}
@@ -121,17 +134,23 @@ def figures_rows(results: dict) -> list[tuple[str, str, str]]:
         rows.append(("a. ceiling: no-op workflows/s", f"{c['workflows_per_s']:g}",
                      f"{c['count']} started and completed, {c['in_flight']} in flight; start→result p50/p99 "
                      f"{_ms(c.get('latency_ms'))} ms"))
+        if c.get("cpu_ms"):
+            rows.append(("a. CPU per no-op workflow", "", _cpu_text(c["cpu_ms"])))
     i = results.get("intake") or {}
     if i:
         rows.append(("b. intake: complaints/s", f"{i['cases_per_s']:g}",
                      f"{i['count']} × POST /api/cases, {i['concurrency']} concurrent; p50/p99 "
                      f"{_ms(i.get('latency_ms'))} ms; ratio to (a) {i.get('ratio_to_ceiling', 0):.2f}"))
+        if i.get("cpu_ms"):
+            rows.append(("b. CPU per complaint", "", _cpu_text(i["cpu_ms"])))
     lc = results.get("lifecycle") or {}
     if lc:
         ev, st = lc.get("history_events") or {}, lc.get("state_transitions") or {}
         rows.append(("c. lifecycle: cases/s", f"{lc['cases_per_s']:g}",
                      f"{lc['count']} cases intake → accept → findings → order_payment → record_payment, "
                      f"{lc['concurrency']} concurrent; ratio to (a) {lc.get('ratio_to_ceiling', 0):.2f}"))
+        if lc.get("cpu_ms"):
+            rows.append(("c. CPU per full lifecycle", "", _cpu_text(lc["cpu_ms"])))
         if ev:
             rows.append(("c. history events per case", f"{ev['max']}", f"min {ev['min']}, mean {ev['mean']}"))
         if st:
@@ -144,6 +163,8 @@ def figures_rows(results: dict) -> list[tuple[str, str, str]]:
                      "—" if s.get("seconds_to_all_escalated") is None else f"{s['seconds_to_all_escalated']:.1f}",
                      f"{s['cases']} acknowledge clocks due at one instant; N / (a) = {s.get('n_over_ceiling_s', 0):.1f} s;"
                      f" first escalation after {s.get('seconds_to_first', 0):.1f} s"))
+        if s.get("cpu_ms"):
+            rows.append(("d. CPU per escalated case", "", _cpu_text(s["cpu_ms"])))
     sc = results.get("scale") or {}
     if sc.get("open_cases"):
         rows.append(("e. open cases parked on their clocks", f"{sc['open_cases']:,}", ""))

@@ -27,6 +27,17 @@ run_script = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(run_script)
 
 
+def service_data_converter():
+    """The data converter the worker and API use (with the payload codec when the project has one)."""
+    try:
+        from core.codec import data_converter
+    except ModuleNotFoundError:
+        from temporalio.contrib.pydantic import pydantic_data_converter
+        return pydantic_data_converter
+    from core.config import Settings
+    return data_converter(Settings())
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as s:
@@ -97,6 +108,21 @@ def rss_mb(pid: int) -> float:
             continue
         pending += _children_of(current)
     return round(total_kb / 1024, 1)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and all its live descendants, in seconds (from /proc)."""
+    ticks = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+        pending += _children_of(current)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def sqlite_bytes(path: Path) -> int:
@@ -206,6 +232,13 @@ class Service:
         """Resident memory of the dev server, worker and API, in MB."""
         return {f"{name.replace('-', '_')}_rss_mb": rss_mb(child.process.pid)
                 for name, child in self.children.items()}
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far by each child and by this process."""
+        out = {name.replace("-", "_"): cpu_seconds(child.process.pid) for name, child in self.children.items()}
+        times = os.times()
+        out["bench"] = times.user + times.system
+        return out
 
     def stop(self) -> None:
         """Stop every child: the worker and API first, the dev server last."""
