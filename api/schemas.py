@@ -265,6 +265,19 @@ class RecoverEmergencyFundBody(Strict):
     amount: AmountIn
 
 
+class WorkerRouteBody(Strict):
+    """A step on the workers' own routes: labour arbitration (绿色通道), payment order (支付令), legal aid."""
+
+    route: Literal["arbitration", "payment_order", "legal_aid"]
+    event: Literal["applied", "accepted", "rejected", "awarded", "served", "objected", "effective", "requested",
+                   "granted"] = Field(description="arbitration: applied, accepted, rejected, awarded; "
+                                                   "payment_order: applied, served, objected, effective; "
+                                                   "legal_aid: requested, granted")
+    final_award: bool = Field(default=False, description="一裁终局 (劳动争议调解仲裁法 art. 47)")
+    advance_execution: bool = Field(default=False, description="先予执行 (劳动争议调解仲裁法 art. 44)")
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
 ACTION_BODIES: dict[str, type[BaseModel]] = {
     "accept": AcceptBody,
     "transfer": TransferBody,
@@ -273,6 +286,7 @@ ACTION_BODIES: dict[str, type[BaseModel]] = {
     "record_payment": RecordPaymentBody,
     "extend_investigation": ExtendBody,
     "close": CloseBody,
+    "worker_route": WorkerRouteBody,
     "note": NoteBody,
     "report_absconded": ReportAbscondedBody,
     "approve_police_referral": ApproveReferralBody,

@@ -70,6 +70,9 @@ DEADLINE_LABELS = {
     "court_rule": "法院执行裁定",
     "blacklist_notice": "失信名单陈述申辩",
     "blacklist_decision": "失信名单列入决定",
+    "arbitration_accept": "仲裁受理",
+    "arbitration_award": "仲裁裁决",
+    "payment_order_objection": "支付令异议期",
 }
 
 LEVEL_LABELS = {"unit_head": "单位负责人", "office": "领导小组办公室", "leader": "包案领导"}
@@ -149,6 +152,8 @@ ACTIONS: dict[str, ActionSpec] = {
     "propose_blacklist": ActionSpec(ENFORCEMENT, CASE_WORKERS, scope=INVOLVED),
     "blacklist_objection": ActionSpec(ENFORCEMENT, CASE_WORKERS, scope=INVOLVED),
     "blacklist_decision": ActionSpec(ENFORCEMENT, ("unit_head",), scope=INVOLVED),
+    # the workers' own routes, alongside the administrative case (labour inspection co-handles)
+    "worker_route": ActionSpec(OPEN_STAGES - {Stage.INTAKE}, CASE_WORKERS, scope=INVOLVED),
 }
 
 
@@ -551,6 +556,43 @@ def _check_blacklist_decision(state: CaseState, params: dict, now: datetime) -> 
                             "decide after that")
 
 
+# The workers' own routes (DOMAIN.md step 7) and the events recorded on each, in order.
+WORKER_ROUTES = {
+    "arbitration": ("applied", "accepted", "rejected", "awarded"),  # 劳动人事争议仲裁 green channel
+    "payment_order": ("applied", "served", "objected", "effective"),  # 支付令
+    "legal_aid": ("requested", "granted"),  # 法律援助 (司法局)
+}
+# The clock an event opens, and the clock it ends (the rule's name is the clock's kind).
+ROUTE_OPENS = {("arbitration", "applied"): "arbitration_accept", ("arbitration", "accepted"): "arbitration_award",
+               ("payment_order", "served"): "payment_order_objection"}
+ROUTE_ENDS = {("arbitration", "accepted"): "arbitration_accept", ("arbitration", "rejected"): "arbitration_accept",
+              ("arbitration", "awarded"): "arbitration_award",
+              ("payment_order", "objected"): "payment_order_objection",
+              ("payment_order", "effective"): "payment_order_objection"}
+ROUTE_LABELS = {
+    ("arbitration", "applied"): "农民工申请劳动仲裁（绿色通道）", ("arbitration", "accepted"): "仲裁委员会受理仲裁申请",
+    ("arbitration", "rejected"): "仲裁委员会不予受理", ("arbitration", "awarded"): "作出仲裁裁决",
+    ("payment_order", "applied"): "农民工向人民法院申请支付令", ("payment_order", "served"): "支付令已送达债务人",
+    ("payment_order", "objected"): "债务人提出书面异议，支付令失效", ("payment_order", "effective"): "支付令生效，可申请强制执行",
+    ("legal_aid", "requested"): "农民工申请法律援助", ("legal_aid", "granted"): "司法局指派法律援助",
+}
+
+
+def _check_worker_route(state: CaseState, params: dict, now: datetime) -> None:
+    route, event = params.get("route"), params.get("event")
+    if route not in WORKER_ROUTES:
+        raise InvalidInput("route must be one of: " + ", ".join(WORKER_ROUTES), field="route")
+    if event not in WORKER_ROUTES[route]:
+        raise InvalidInput(f"event of {route} must be one of: " + ", ".join(WORKER_ROUTES[route]), field="event")
+    ends = ROUTE_ENDS.get((route, event))
+    if ends is not None and state.open_deadline(ends) is None:
+        raise NotAllowedNow(f"'{event}' needs the {DEADLINE_LABELS[ends]} clock to be running; record the step "
+                            "before it first")
+    opens = ROUTE_OPENS.get((route, event))
+    if opens is not None and state.open_deadline(opens) is not None:
+        raise NotAllowedNow(f"the {DEADLINE_LABELS[opens]} clock is already running")
+
+
 _CHECKS = {
     "accept": _check_accept,
     "transfer": _check_transfer,
@@ -582,6 +624,7 @@ _CHECKS = {
     "propose_blacklist": _check_propose_blacklist,
     "blacklist_objection": _check_objection,
     "blacklist_decision": _check_blacklist_decision,
+    "worker_route": _check_worker_route,
 }
 
 
@@ -749,6 +792,9 @@ def clocks_for(state: CaseState, action: str, params: dict, now: datetime) -> li
     if action == "propose_blacklist":
         return [ClockRequest("blacklist_notice", "blacklist_notice", now),
                 ClockRequest("blacklist_decision", "blacklist_decision", now)]
+    if action == "worker_route":
+        rule = ROUTE_OPENS.get((params.get("route"), params.get("event")))
+        return [ClockRequest(rule, rule, now)] if rule else []
     rule = _OPENS.get(action)
     return [ClockRequest(rule, rule, now)] if rule else []
 
@@ -1210,6 +1256,26 @@ def _apply_blacklist_decision(state, params, actor, now, times):
     return []
 
 
+def _apply_worker_route(state, params, actor, now, times):
+    route, event = params["route"], params["event"]
+    key = (route, event)
+    if key in ROUTE_ENDS:
+        _resolve(state, ROUTE_ENDS[key], now)
+    if key in ROUTE_OPENS:
+        # 人社局 houses the arbitration court; the payment order's objection period is the debtor's own
+        _open_clock(state, ROUTE_OPENS[key], state.intake.policy.routing.co_handler, now, times[ROUTE_OPENS[key]])
+    extras = []
+    if params.get("final_award"):
+        extras.append("一裁终局")
+    if params.get("advance_execution"):
+        extras.append("裁决先予执行")
+    note = (params.get("note") or "").strip()
+    summary = ROUTE_LABELS[key] + (f"（{'、'.join(extras)}）" if extras else "") + (f"：{note}" if note else "")
+    _event(state, now, f"{route}_{event}", actor.username, summary, route=route, event=event,
+           final_award=bool(params.get("final_award")), advance_execution=bool(params.get("advance_execution")))
+    return []
+
+
 _APPLY = {
     "accept": _apply_accept,
     "transfer": _apply_transfer,
@@ -1241,6 +1307,7 @@ _APPLY = {
     "propose_blacklist": _apply_propose_blacklist,
     "blacklist_objection": _apply_objection,
     "blacklist_decision": _apply_blacklist_decision,
+    "worker_route": _apply_worker_route,
 }
 
 
@@ -1295,7 +1362,7 @@ def _next_level_at(state: CaseState, clock: Deadline) -> datetime | None:
 
 
 # Periods given to a party rather than deadlines of a unit: when they end, they end (nobody is overdue).
-PARTY_PERIODS = frozenset({"blacklist_notice"})
+PARTY_PERIODS = frozenset({"blacklist_notice", "payment_order_objection"})
 
 
 def on_time(state: CaseState, now: datetime) -> list[DocumentRequest]:

@@ -102,9 +102,11 @@ ACTION_LABELS = {
     "court_outcome": "登记法院执行到位金额", "confirm_deposit_payout": "确认保证金已支付",
     "deposit_replenished": "登记保证金已补足", "assign_leader": "指定包案领导",
     "advance_emergency_fund": "应急周转金垫付", "recover_emergency_fund": "登记应急周转金收回",
+    "worker_route": "登记仲裁、支付令或法律援助",
 }
 # Shown after the actions that move the case along its main line.
-SECONDARY_ACTIONS = ("report_absconded", "advance_emergency_fund", "recover_emergency_fund", "assign_leader",
+SECONDARY_ACTIONS = ("worker_route", "report_absconded", "advance_emergency_fund", "recover_emergency_fund",
+                     "assign_leader",
                      "transfer", "extend_investigation", "close", "note")
 ACTION_HINTS = {
     "accept": "确认由本单位承办，开始计算调查处理期限。",
@@ -129,6 +131,7 @@ ACTION_HINTS = {
     "assign_leader": "重大欠薪案件由县领导包案，定期调度直至结案。",
     "advance_emergency_fund": "应急周转金先行垫付工资或基本生活费（保障农民工工资支付条例）。",
     "recover_emergency_fund": "责任主体归还应急周转金后登记。",
+    "worker_route": "农民工自行申请劳动仲裁（绿色通道）、支付令或法律援助的，登记各环节并计算法定期限。",
 }
 FIELD_LABELS = {
     "to_unit": "转送至", "reason": "理由", "substantiated": "投诉事项是否属实", "liable_party": "责任主体",
@@ -136,6 +139,7 @@ FIELD_LABELS = {
     "payer": "支付方", "reference": "支付凭证号", "working_days": "延长工作日数", "outcome": "结案结果",
     "text": "备注内容", "filed": "是否立案", "amount_enforced": "执行到位金额（元）", "bank": "开户银行",
     "months_unpaid": "最长欠薪月数", "granted": "法院裁定", "leader": "包案领导（职务）", "purpose": "垫付用途",
+    "route": "途径", "event": "环节", "final_award": "一裁终局", "advance_execution": "先予执行", "note": "说明",
 }
 # Where one action names a field differently from the others.
 ACTION_FIELD_LABELS = {
@@ -155,7 +159,11 @@ FIELD_HELP = {
 BOOL_LABELS = {"substantiated": ("属实", "不属实"), "filed": ("已立案", "不予立案"),
                "granted": ("准予执行", "不予执行")}
 VALUE_LABELS: dict[str, str] = {**{str(k): v for k, v in PARTY_LABELS.items()}, **OUTCOME_LABELS,
-                                **CHANNEL_LABELS, "wages": "垫付工资", "living": "基本生活费"}
+                                **CHANNEL_LABELS, "wages": "垫付工资", "living": "基本生活费",
+                                "arbitration": "劳动仲裁", "payment_order": "支付令", "legal_aid": "法律援助",
+                                "applied": "提出申请", "accepted": "已受理", "rejected": "不予受理",
+                                "awarded": "已裁决", "served": "已送达", "objected": "债务人异议",
+                                "effective": "已生效", "requested": "申请援助", "granted": "已指派"}
 
 # The milestones (domain.model.CaseState) that show a case reached each stage.
 STAGE_MILESTONES = {

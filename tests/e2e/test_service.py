@@ -3,6 +3,7 @@ separate processes; a case is carried from intake to closure over HTTP, and a mi
 with nobody touching it."""
 
 import asyncio
+from datetime import datetime, timedelta, timezone
 import os
 import signal
 import socket
@@ -144,6 +145,42 @@ def test_case_lifecycle_over_http_and_escalation_by_itself(service):
         assert attrs.get(CASE_STAGE) == "closed" and attrs.get(LEAD_UNIT) == "housing"
         assert attrs.get(ESCALATED) is True and attrs.get(OVERDUE) is False
         assert httpx.get(service["ui"], timeout=5).status_code == 200  # the Web UI for supervisors
+
+
+def test_missed_order_draws_the_deposit_by_itself(service):
+    with httpx.Client(base_url=service["base"], timeout=30) as http:
+        admin = login(http, "admin", "e2e-admin-password")
+        project = http.post("/api/projects", headers=admin, json={
+            "name": "峨口镇污水管网工程", "type": "water", "township": "ekou", "has_permit": True,
+            "land": "state", "government_invested": True,
+            "construction_unit": {"name": "代县水务投资有限公司"},
+            "general_contractor": {"name": "山西某水利工程有限公司"}}).json()
+        r = http.post(f"/api/projects/{project['id']}/deposit", headers=admin,
+                      json={"amount": "10000.00", "bank": "代县农商银行"})
+        assert r.status_code in (200, 201), r.text
+        case = http.post("/api/cases", headers=admin, json={
+            "channel": "walk_in", "complainant": {"name": "周七"},
+            "workers": [{"name": "周七", "amount_owed": "8000"}, {"name": "吴八", "amount_owed": "7000"}],
+            "employer": {"name": "山西某水利工程有限公司"}, "project_id": project["id"]}).json()
+        no = case["case_no"]
+        assert case["lead_unit"] == "water"
+        for action, body in [("accept", {}), ("findings", {"substantiated": True, "liable_party": "general_contractor",
+                                                          "amount_owed": "15000"}),
+                             ("order_payment", {"due_at": (datetime.now(timezone.utc)
+                                                           + timedelta(seconds=4)).isoformat()})]:
+            r = http.post(f"/api/cases/{no}/actions/{action}", headers=admin, json=body)
+            assert r.status_code == 200, r.text
+        # nobody acts: the order runs out and the deposit pays what it holds
+        detail = wait_for(lambda: (d := http.get(f"/api/cases/{no}", headers=admin).json())["stage"]
+                          not in ("payment_ordered",) and d, timeout=30)
+        assert detail["amount_recovered"] == "10000.00"
+        assert any(p["payer"] == "deposit" and p["amount"] == "10000.00" for p in detail["payments"])
+        assert "deposit_payout" in {d["kind"] for d in detail["documents"]}
+        assert detail["stage"] in ("deposit_drawdown", "court_enforcement", "police_referred")
+        ledger = http.get(f"/api/projects/{project['id']}/deposit", headers=admin).json()
+        assert ledger["balance"] == "0.00"
+        assert [(e["kind"], e["amount"], e["case_no"]) for e in ledger["ledger"]] == [
+            ("deposit", "10000.00", None), ("drawdown", "10000.00", no)]
 
 
 def test_ctrl_c_stops_everything(service):
