@@ -36,7 +36,7 @@ from domain.lifecycle import (
     pending_actions,
 )
 from domain.messages import ComputeClocksInput, IssueDocumentsInput
-from domain.model import CasePolicy, CaseState
+from domain.model import CasePolicy, CaseState, document_url
 
 log = logging.getLogger(__name__)
 
@@ -234,26 +234,41 @@ class CaseActivities:
     def compute_clocks(self, input: ComputeClocksInput) -> dict[str, ClockTimes]:
         return compute_clocks(input)
 
+    def _store_documents(self, session, state: CaseState, requests: list[DocumentRequest]) -> list[dict]:
+        now = activity.info().current_attempt_scheduled_time or datetime.now(CHINA_TZ)
+        out = []
+        for req in requests:
+            html = render_document(req.kind, document_context(state, req, self.jurisdiction, now))
+            doc = store_document(session=session, case_no=state.case_no, seq=req.seq, kind=req.kind,
+                                 title=DOCUMENT_KINDS[req.kind], content_hash=content_hash(html), html=html)
+            out.append({"seq": doc.seq, "url": document_url(state.case_no, doc.seq)})
+        return out
+
+    @staticmethod
+    def _project(session, state: CaseState) -> None:
+        if write_projection(session=session, state=state, pending=pending_actions(state)):
+            project_blacklist(session=session, state=state)
+
+    @activity.defn(name="record_step")
+    def record_step(self, input: IssueDocumentsInput) -> None:
+        """Store the step's new documents and write the case's projection, in one transaction."""
+        with session_scope(self.engine) as session:
+            self._store_documents(session, input.state, input.requests)
+            self._project(session, input.state)
+
+    # The two activities that record_step replaced; cases started before it still replay through them.
     @activity.defn(name="issue_documents")
     def issue_documents(self, input: IssueDocumentsInput) -> list[dict]:
         """Render and store each requested document once; return their seq and URL."""
-        state = input.state
-        out = []
-        now = activity.info().current_attempt_scheduled_time or datetime.now(CHINA_TZ)
         with session_scope(self.engine) as session:
-            for req in input.requests:
-                html = render_document(req.kind, document_context(state, req, self.jurisdiction, now))
-                doc = store_document(session=session, case_no=state.case_no, seq=req.seq, kind=req.kind,
-                                     title=DOCUMENT_KINDS[req.kind], content_hash=content_hash(html), html=html)
-                out.append({"seq": doc.seq, "url": f"/api/cases/{state.case_no}/documents/{doc.seq}"})
-        return out
+            return self._store_documents(session, input.state, input.requests)
 
     @activity.defn(name="project_case")
     def project_case(self, state: CaseState) -> None:
         """Write the case's projection (skipped if a newer version is already stored)."""
         with session_scope(self.engine) as session:
-            if write_projection(session=session, state=state, pending=pending_actions(state)):
-                project_blacklist(session=session, state=state)
+            self._project(session, state)
 
     def all(self) -> list:
-        return [self.compute_clocks, self.issue_documents, self.project_case, *self.deposits.all()]
+        return [self.compute_clocks, self.record_step, self.issue_documents, self.project_case,
+                *self.deposits.all()]

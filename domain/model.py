@@ -188,6 +188,11 @@ class Payment:
     reference: str | None = None
 
 
+def document_url(case_no: str, seq: int) -> str:
+    """Where the API serves an issued document."""
+    return f"/api/cases/{case_no}/documents/{seq}"
+
+
 @dataclass
 class DocumentRef:
     seq: int

@@ -26,9 +26,11 @@ with workflow.unsafe.imports_passed_through():
         DrawDepositResult,
         IssueDocumentsInput,
     )
-    from domain.model import SYSTEM, Actor, CaseState, Stage
+    from domain.model import SYSTEM, Actor, CaseState, Stage, document_url
 
 TASK_QUEUE = "wagecase"
+# Patches (README, "Changing workflow code"): changes that cases recorded before them must not see.
+ONE_WRITE_PER_STEP = "one-local-activity-per-step"
 
 CASE_NO = SearchAttributeKey.for_keyword("CaseNo")
 CASE_STAGE = SearchAttributeKey.for_keyword("CaseStage")
@@ -232,16 +234,22 @@ class CaseWorkflow:
         )
 
     async def _commit(self, docs: list[DocumentRequest]) -> None:
-        """Issue the documents, then write the projection and publish the state to the Web UI."""
-        if docs:
-            issued = await workflow.execute_local_activity(
-                "issue_documents", IssueDocumentsInput(self._state, docs), result_type=list,
-                summary="出具文书", **_LOCAL,
-            )
-            urls = {d["seq"]: d["url"] for d in issued}
+        """Issue the documents and write the projection in one local activity; publish to the Web UI."""
+        if workflow.patched(ONE_WRITE_PER_STEP):
             for ref in self._state.documents:
-                ref.url = urls.get(ref.seq, ref.url)
-        await workflow.execute_local_activity("project_case", self._state, summary="更新案件台账", **_LOCAL)
+                ref.url = ref.url or document_url(self._state.case_no, ref.seq)
+            await workflow.execute_local_activity("record_step", IssueDocumentsInput(self._state, docs),
+                                                  summary="出具文书并更新案件台账", **_LOCAL)
+        else:  # cases recorded before ONE_WRITE_PER_STEP: documents, then the projection
+            if docs:
+                issued = await workflow.execute_local_activity(
+                    "issue_documents", IssueDocumentsInput(self._state, docs), result_type=list,
+                    summary="出具文书", **_LOCAL,
+                )
+                urls = {d["seq"]: d["url"] for d in issued}
+                for ref in self._state.documents:
+                    ref.url = urls.get(ref.seq, ref.url)
+            await workflow.execute_local_activity("project_case", self._state, summary="更新案件台账", **_LOCAL)
         self._publish()
 
     def _publish(self) -> None:

@@ -52,25 +52,22 @@ class Projection:
         self.documents: dict[str, list[str]] = {}
 
     def activities(self) -> list:
-        @activity.defn(name="project_case")
-        def project_case(state: CaseState) -> None:
-            self.states[state.case_no] = state
-
-        @activity.defn(name="issue_documents")
-        def issue_documents(input: IssueDocumentsInput) -> list[dict]:
+        def remember_documents(input: IssueDocumentsInput) -> None:
             docs = self.documents.setdefault(input.state.case_no, [])
-            out = []
             for req in input.requests:
                 if len(docs) < req.seq:
                     docs.append(req.kind)
-                out.append({"seq": req.seq, "url": f"/doc/{req.seq}"})
-            return out
+
+        @activity.defn(name="record_step")
+        def record_step(input: IssueDocumentsInput) -> None:
+            remember_documents(input)
+            self.states[input.state.case_no] = input.state
 
         @activity.defn(name="compute_clocks")
         def clocks(input: ComputeClocksInput):
             return compute_clocks(input)
 
-        return [project_case, issue_documents, clocks]
+        return [record_step, clocks]
 
 
 @pytest_asyncio.fixture(scope="session")

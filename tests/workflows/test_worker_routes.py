@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
+from domain.calendar import CHINA_TZ
 from domain.messages import ActionInput
 from tests.workflows.conftest import make_intake, start_case
 from workflows.case import CaseWorkflow
@@ -29,7 +30,8 @@ async def test_arbitration_clocks_run_and_escalate(env, projection, actors):
     state = await handle.query(CaseWorkflow.state)
     award = state.open_deadline("arbitration_award")
     assert state.deadlines[-2].status.value == "met" and award is not None
-    assert (award.due_at - award.start_at) >= timedelta(days=45)  # 45 calendar days, rolled past holidays
+    days = award.due_at.astimezone(CHINA_TZ).date() - award.start_at.astimezone(CHINA_TZ).date()
+    assert days >= timedelta(days=45)  # 45 calendar days, rolled forward past a holiday
     await env.sleep(award.due_at - await env.get_current_time() + timedelta(hours=1))
     state = await handle.query(CaseWorkflow.state)
     assert state.open_deadline("arbitration_award").status.value == "missed"

@@ -1,0 +1,157 @@
+"""Record case histories from a real dev server, one per path, for the replay test.
+
+    .venv/bin/python -m tests.histories.record [SUFFIX]     # e.g. v2 writes paid_in_full-v2.json, …
+
+Run it after a deliberate change of workflow code and commit the new files beside the old ones: the
+replay test then proves that every path recorded before still replays on the new code.
+"""
+
+import asyncio
+import dataclasses
+import sys
+import tempfile
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from core.config import Settings
+from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
+from core.policy import case_policy
+from db.accounts import ProjectCreate, create_project
+from db.deposits import record_entry
+from db.engine import create_all, make_engine, session_scope
+from domain.messages import ActionInput, CaseInput
+from domain.model import Actor, CaseIntake, Channel, Organisation, Person, WorkerClaim
+from domain.rules import DeadlineRule, PeriodUnit
+from tests.api.conftest import SEARCH_ATTRIBUTES
+from worker import build_worker
+from workflows.case import CaseWorkflow
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+CLERK = Actor("clerk", "clerk", "petition")
+HRSS = Actor("hrss1", "caseworker", "hrss")
+HEAD = Actor("hrss_head", "unit_head", "hrss")
+WATER = Actor("water1", "caseworker", "water")
+WATER_HEAD = Actor("water_head", "unit_head", "water")
+POLICE = Actor("police1", "liaison", "police")
+SUPERVISOR = Actor("office1", "supervisor", "hrss")
+
+
+def drill(jurisdiction):
+    """Dai County with clocks of seconds, so that the recorded paths include missed deadlines."""
+    short = {name: DeadlineRule(name, PeriodUnit.DURATION, duration_seconds=seconds,
+                                basis=jurisdiction.deadlines[name].basis)
+             for name, seconds in {"acknowledge": 2, "escalation_step": 1, "police_review": 2}.items()}
+    return dataclasses.replace(jurisdiction, deadlines={**jurisdiction.deadlines, **short})
+
+
+def intake(case_no: str, policy, *, project=None, workers: int = 2, amount: str = "20000") -> CaseIntake:
+    now = datetime.now(timezone.utc)
+    share = Decimal(amount) / workers
+    return CaseIntake(case_no, Channel.HOTLINE, now, now, CLERK, Person("张三", "13800138000"),
+                      [WorkerClaim(f"工人{i}", None, share) for i in range(workers)], Organisation("某劳务有限公司"),
+                      Decimal(amount), "录制用投诉", policy, project=project)
+
+
+async def act(handle, action, actor, **params):
+    await handle.execute_update(CaseWorkflow.act, ActionInput(action, actor, params))
+
+
+async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[str, str]:
+    """Carry one case along each path; return path name → workflow id."""
+    policy = case_policy(jurisdiction)
+    paths = {}
+
+    async def start(name, case_intake):
+        handle = await client.start_workflow(CaseWorkflow.run, CaseInput(case_intake), id=case_intake.case_no,
+                                             task_queue=task_queue)
+        await handle.execute_update(CaseWorkflow.registered)
+        paths[name] = case_intake.case_no
+        return handle
+
+    h = await start("paid_in_full", intake("H-PAID", policy))
+    await act(h, "accept", HRSS)
+    await act(h, "findings", HRSS, substantiated=True, liable_party="employer", amount_owed="20000")
+    await act(h, "order_payment", HRSS)
+    await act(h, "record_payment", HRSS, amount="5000", payer="employer")
+    await act(h, "record_payment", HRSS, amount="15000", payer="employer")
+    await h.result()
+
+    h = await start("acknowledge_missed", intake("H-MISSED", policy))
+    await asyncio.sleep(5)  # the 2-second clock passes and climbs two levels
+    await act(h, "accept", HRSS)
+    await act(h, "extend_investigation", HEAD, working_days=10, reason="需调取银行流水")
+    await act(h, "findings", HRSS, substantiated=False)
+    await act(h, "close", HRSS, outcome="unsubstantiated")
+    await h.result()
+
+    h = await start("transfer_disputed", intake("H-TRANSFER", policy))
+    await act(h, "transfer", HRSS, to_unit="water", reason="系水利工程")
+    await act(h, "transfer", WATER, to_unit="hrss", reason="非水利项目")
+    await act(h, "transfer", SUPERVISOR, to_unit="water", reason="领导小组办公室协调确定")
+    await act(h, "accept", WATER)
+    await act(h, "note", WATER, text="已约谈施工单位")
+    await act(h, "close", WATER, outcome="withdrawn")
+    await h.result()
+
+    with session_scope(engine) as session:
+        project = create_project(session=session, created_by="clerk", data=ProjectCreate.model_validate({
+            "name": "峨口镇污水管网工程", "type": "water", "township": "ekou", "has_permit": True, "land": "state",
+            "government_invested": True, "construction_unit": {"name": "代县水务投资有限公司"},
+            "general_contractor": {"name": "山西某水利工程有限公司"}}))
+        info = project.to_info()
+        record_entry(session=session, project_id=project.id, kind="deposit", amount=Decimal("8000"),
+                     bank="代县农商银行", actor="clerk")
+    h = await start("deposit_then_court", intake("H-DEPOSIT", policy, project=info, amount="12000"))
+    await act(h, "accept", WATER)
+    await act(h, "findings", WATER, substantiated=True, liable_party="general_contractor", amount_owed="12000")
+    await act(h, "order_payment", WATER, due_at=(datetime.now(timezone.utc) + timedelta(seconds=2)).isoformat())
+    await asyncio.sleep(4)  # the order runs out: the deposit pays 8000, the rest goes to the court
+    await act(h, "confirm_deposit_payout", WATER)
+    await act(h, "close", WATER_HEAD, outcome="transferred_to_court")
+    await h.result()
+
+    h = await start("absconded_police", intake("H-POLICE", policy, workers=12, amount="60000"))
+    await act(h, "accept", HRSS)
+    await act(h, "report_absconded", HRSS, reason="老板失联", months_unpaid=4)
+    await act(h, "approve_police_referral", HEAD)
+    await act(h, "transfer_to_police", HRSS, reference="代公刑接〔2026〕1号")
+    await act(h, "police_decision", POLICE, filed=False, reason="证据不足")
+    await act(h, "request_reconsideration", HRSS, reason="补充证据")
+    await asyncio.sleep(3)  # the police's answer is late: it escalates
+    await act(h, "police_decision", POLICE, filed=True, reason="复议后立案")
+    await act(h, "close", HEAD, outcome="transferred_to_court")
+    await h.result()
+    return paths
+
+
+async def main() -> None:
+    suffix = f"-{sys.argv[1]}" if len(sys.argv) > 1 else ""
+    jurisdiction = drill(load_jurisdiction(DEFAULT_JURISDICTION))
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/record.db"
+        engine = make_engine(url)
+        create_all(engine)
+        # recorded in clear (no codec) so that a reviewer can read the files; the replayer opens both
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=str(BIN / "temporal"), search_attributes=SEARCH_ATTRIBUTES,
+            data_converter=pydantic_data_converter, ui=False, dev_server_extra_args=["--log-level", "error"])
+        try:
+            settings = Settings(task_queue="record", database_url=url)
+            async with build_worker(env.client, settings, engine=engine, jurisdiction=jurisdiction):
+                paths = await record(env.client, engine, jurisdiction, "record")
+            for name, workflow_id in paths.items():
+                history = await env.client.get_workflow_handle(workflow_id).fetch_history()
+                (HERE / f"{name}{suffix}.json").write_text(history.to_json(), encoding="utf-8")
+                print(f"{name}{suffix}: {len(history.events)} events")
+        finally:
+            await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
