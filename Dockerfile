@@ -20,6 +20,11 @@ COPY core/ core/
 COPY documents/ documents/
 COPY jurisdictions/ jurisdictions/
 
+# Pango and CJK fonts: WeasyPrint renders the official documents as PDF in Chinese.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN pip install . \
     && useradd --create-home --uid 10001 --user-group wagecase \
     && mkdir -p /app/var \

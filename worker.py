@@ -9,7 +9,7 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorAutoscaling, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cases import CaseActivities
@@ -28,6 +28,12 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
 )
 
 
+# Worker options measured with `make bench` (bench/results/latest.md). With the default five workflow-task
+# pollers the first tasks of a burst (a deadline falling for many cases at once) wait seconds while later
+# ones pass; autoscaling pollers follow the backlog instead (PERFORMANCE-NOTES.md).
+WORKER_TUNING = dict(workflow_task_poller_behavior=PollerBehaviorAutoscaling())
+
+
 def build_worker(client: Client, settings: Settings, *, engine=None, jurisdiction=None) -> Worker:
     """A worker for the case workflows on the settings' task queue."""
     engine = engine or make_engine(settings.database_url)
@@ -40,6 +46,7 @@ def build_worker(client: Client, settings: Settings, *, engine=None, jurisdictio
         activities=activities.all(),
         activity_executor=ThreadPoolExecutor(max_workers=16),
         workflow_runner=WORKFLOW_RUNNER,
+        **WORKER_TUNING,
     )
 
 

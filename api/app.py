@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from api.errors import install_error_handlers
 from api.limits import CodecCors, EdgeGuard
-from api.routes import audit, auth, codec, health, projects, users
+from api.routes import audit, auth, codec, health, office, projects, users
 from api.throttle import LoginThrottle
 from core.codec import payload_codec
 from core.config import Settings, get_settings
@@ -84,11 +84,13 @@ def create_app(
     app.state.codec = payload_codec(app.state.settings)  # the codec endpoint's; clients get theirs from core.codec
     app.state.login_throttle = LoginThrottle()
     install_error_handlers(app)
+    app.add_middleware(EdgeGuard)
+    # added last, so outermost: the Temporal UI can read even the guard's refusals of codec requests
     origins = [o.strip() for o in app.state.settings.temporal_ui_origins.split(",") if o.strip()]
     app.add_middleware(CodecCors, origins=origins)
-    app.add_middleware(EdgeGuard)
 
-    routers = [health.router, auth.router, users.router, projects.router, audit.router, codec.router]
+    # office before cases: /api/cases/export.xlsx must not be taken for /api/cases/{case_no}
+    routers = [health.router, auth.router, users.router, projects.router, audit.router, codec.router, office.router]
     routers += [r for r in map(_optional_router, OPTIONAL_ROUTERS) if r is not None]
     for router in routers:
         app.include_router(router)

@@ -171,7 +171,12 @@ async def register_case(*, client: Client, engine: Engine, body: schemas.CaseCre
                         jurisdiction: Jurisdiction, task_queue: str, idempotency_key: str | None) -> str:
     """Register a complaint and start its workflow; returns once the case is routed and projected."""
     intake = _reserve(engine=engine, body=body, user=user, jurisdiction=jurisdiction, key=idempotency_key)
-    summary = f"{intake.case_no} 欠薪投诉：{intake.employer.name}，{len(intake.workers)}人，{intake.amount_claimed}元"
+    # What the Temporal Web UI shows for the case: no ID numbers or phones in it.
+    project = f"（{intake.project.name}）" if intake.project else ""
+    summary = (f"{intake.case_no} 欠薪投诉：{intake.employer.name}{project}拖欠{len(intake.workers)}名农民工工资"
+               f"{intake.amount_claimed:,.2f}元")
+    details = (f"收到投诉 {intake.received_at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}（北京时间）· "
+               f"渠道 {intake.channel.value} · 登记人 {intake.registered_by.username}")
     start = WithStartWorkflowOperation(
         CaseWorkflow.run, CaseInput(intake=intake), id=intake.case_no, task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -179,7 +184,7 @@ async def register_case(*, client: Client, engine: Engine, body: schemas.CaseCre
         search_attributes=TypedSearchAttributes([
             SearchAttributePair(CASE_NO, intake.case_no), SearchAttributePair(CASE_STAGE, "intake"),
             SearchAttributePair(WORKERS_AFFECTED, len(intake.workers))]),
-        static_summary=summary,
+        static_summary=summary, static_details=details,
     )
     try:
         await client.execute_update_with_start_workflow(CaseWorkflow.registered, start_workflow_operation=start)

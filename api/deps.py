@@ -62,6 +62,11 @@ def get_current_user(
     """The active user named by the Bearer token; 401 otherwise."""
     if not token:
         raise _unauthorized("not authenticated: send Authorization: Bearer <token>")
+    return user_from_token(session, settings, token)
+
+
+def user_from_token(session: Session, settings: Settings, token: str) -> User:
+    """The active user a signed, unexpired token names; 401 otherwise."""
     try:
         claims = decode_token(token, settings)
     except jwt.ExpiredSignatureError:

@@ -33,7 +33,8 @@ from bench.service import ADMIN_PASSWORD, ROOT, Service, service_data_converter,
 RESULTS = ROOT / "bench" / "results"
 # The drill jurisdiction: Dai County's, with an acknowledge period the storm can backdate against.
 ACKNOWLEDGE = timedelta(hours=24)
-CHECKPOINTS = (10_000, 100_000)  # where worker and dev-server memory are recorded on the way up
+CHECKPOINTS = (10_000, 100_000)
+FALLBACK_CONCURRENCY = 6  # when the API fails at --concurrency  # where worker and dev-server memory are recorded on the way up
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -87,22 +88,44 @@ async def measure(args: argparse.Namespace, service: Service, results: dict) -> 
     await phases.intake(service.base_url, admin, project_ids, 5, 5, next(numbering))
     open_cases = 5
 
-    progress(f"a. ceiling: {args.noop} no-op workflows, 200 in flight")
-    cpu = service.cpu()
-    results["ceiling"] = a = await phases.ceiling(client, NOOP_TASK_QUEUE, args.noop)
-    a["cpu_ms"] = cpu_per_item(cpu, service.cpu(), a["count"])
-    progress(f"   {a['workflows_per_s']} workflows/s")
+    async def measure_ceiling(label: str) -> dict:
+        progress(f"a. ceiling ({label}): {args.noop} no-op workflows, 200 in flight")
+        cpu = service.cpu()
+        run = await phases.ceiling(client, NOOP_TASK_QUEUE, args.noop)
+        run["cpu_ms"] = cpu_per_item(cpu, service.cpu(), run["count"])
+        progress(f"   {run['workflows_per_s']} workflows/s")
+        return run
+
+    # The ceiling is measured before intake and again after the lifecycles, and the mean is used, so that
+    # load from elsewhere on the machine does not fall on one side of the ratio only.
+    a = await measure_ceiling("1 of 2")
+    results["ceiling"] = a
 
     progress(f"b. intake: {args.intake} complaints, {args.concurrency} concurrent")
     cpu = service.cpu()
     b, _ = await phases.intake(service.base_url, admin, project_ids, args.intake, args.concurrency, next(numbering))
     b["cpu_ms"] = cpu_per_item(cpu, service.cpu(), b["count"])
-    b["ratio_to_ceiling"] = round(b["cases_per_s"] / a["workflows_per_s"], 3)
-    results["intake"] = b
-    if b["errors"] > args.intake // 10:
-        raise RuntimeError(f"the API refused or dropped {b['errors']} of {args.intake} complaints at "
-                           f"{args.concurrency} concurrent requests; see api.log in the run's directory")
     open_cases += b["count"]
+    if b["errors"] > args.intake // 10:
+        # Keep the finding, then measure at a concurrency the API survives.
+        failed = {"concurrency": args.concurrency, "requests": args.intake, "errors": b["errors"],
+                  "error_sample": b["error_sample"]}
+        progress(f"   the API failed {b['errors']} of {args.intake} requests; retrying at "
+                 f"{FALLBACK_CONCURRENCY} concurrent once it registers complaints again")
+        failed["recovery_s"] = await phases.wait_until_intake_works(service.base_url, admin, project_ids,
+                                                                    next(numbering))
+        open_cases += 1
+        notes.append(f"POST /api/cases failed {b['errors']} of {args.intake} times at {args.concurrency} concurrent "
+                     f"requests (e.g. {b['error_sample']}); the API needed {failed['recovery_s']} s to register a "
+                     f"complaint again. Everything after was measured at {FALLBACK_CONCURRENCY} concurrent.")
+        args.concurrency = FALLBACK_CONCURRENCY
+        cpu = service.cpu()
+        b, _ = await phases.intake(service.base_url, admin, project_ids, args.intake, args.concurrency,
+                                   next(numbering))
+        b["cpu_ms"] = cpu_per_item(cpu, service.cpu(), b["count"])
+        b["failed_first"] = failed
+        open_cases += b["count"]
+    results["intake"] = b
     progress(f"   {b['cases_per_s']} cases/s, p50/p99 {b['latency_ms'].get('p50')}/{b['latency_ms'].get('p99')} ms")
 
     progress(f"c. lifecycle: {args.lifecycle} cases to closure, {args.concurrency} concurrent")
@@ -110,12 +133,17 @@ async def measure(args: argparse.Namespace, service: Service, results: dict) -> 
     c, closed = await phases.lifecycle(service.base_url, admin, project_ids, args.lifecycle, args.concurrency,
                                        next(numbering))
     c["cpu_ms"] = cpu_per_item(cpu, service.cpu(), c["count"])
-    c["ratio_to_ceiling"] = round(c["cases_per_s"] / a["workflows_per_s"], 3)
     hist = await phases.history_figures(client, closed)
     longest = hist.pop("longest")
     c.update(hist)
     results["lifecycle"] = c
     progress(f"   {c['cases_per_s']} cases/s; history events {c['history_events']}")
+
+    second = await measure_ceiling("2 of 2")
+    runs = [a["workflows_per_s"], second["workflows_per_s"]]
+    a.update(workflows_per_s=round(sum(runs) / 2, 2), runs_per_s=runs)
+    b["ratio_to_ceiling"] = round(b["cases_per_s"] / a["workflows_per_s"], 3)
+    c["ratio_to_ceiling"] = round(c["cases_per_s"] / a["workflows_per_s"], 3)
 
     progress(f"d. deadline storm: {args.storm} cases")
     bound = 2 * args.storm / a["workflows_per_s"]

@@ -131,9 +131,11 @@ def figures_rows(results: dict) -> list[tuple[str, str, str]]:
     rows = []
     c = results.get("ceiling") or {}
     if c:
+        runs = " and ".join(f"{r:g}" for r in c.get("runs_per_s", []))
         rows.append(("a. ceiling: no-op workflows/s", f"{c['workflows_per_s']:g}",
-                     f"{c['count']} started and completed, {c['in_flight']} in flight; start→result p50/p99 "
-                     f"{_ms(c.get('latency_ms'))} ms"))
+                     (f"mean of {runs}; " if runs else "") +
+                     f"{c['count']} started and completed per run, {c['in_flight']} in flight; start→result "
+                     f"p50/p99 {_ms(c.get('latency_ms'))} ms"))
         if c.get("cpu_ms"):
             rows.append(("a. CPU per no-op workflow", "", _cpu_text(c["cpu_ms"])))
     i = results.get("intake") or {}
@@ -143,6 +145,11 @@ def figures_rows(results: dict) -> list[tuple[str, str, str]]:
                      f"{_ms(i.get('latency_ms'))} ms; ratio to (a) {i.get('ratio_to_ceiling', 0):.2f}"))
         if i.get("cpu_ms"):
             rows.append(("b. CPU per complaint", "", _cpu_text(i["cpu_ms"])))
+        failed = i.get("failed_first")
+        if failed:
+            rows.append((f"b. intake at {failed['concurrency']} concurrent", "**FAILED**",
+                         f"{failed['errors']} of {failed['requests']} requests failed, e.g. {failed['error_sample']}; "
+                         f"the API took {failed['recovery_s']} s to recover"))
     lc = results.get("lifecycle") or {}
     if lc:
         ev, st = lc.get("history_events") or {}, lc.get("state_transitions") or {}

@@ -323,7 +323,7 @@ def banner(api_url: str, ui_url: str | None, temporal_address: str, password: st
     if ui_url:
         lines.append(f"  Temporal Web UI          {ui_url}   (one workflow per case)")
         lines.append("                           payloads are encrypted: to read them there, log in to the web UI"
-                     " above as a supervisor and tick \"Include cross-origin credentials\" in its codec settings")
+                     " above as a supervisor, then follow the README's supervisors' guide (codec server)")
     else:
         lines.append(f"  Temporal                 {temporal_address}   (an existing cluster; use its Web UI)")
     if generated:

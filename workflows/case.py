@@ -6,7 +6,7 @@ is a projection written by idempotent local activities before an action's update
 """
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair
@@ -14,8 +14,16 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import lifecycle
+    from domain.calendar import CHINA_TZ
     from domain.errors import DomainError
-    from domain.lifecycle import DEADLINE_LABELS, STAGE_LABELS, ClockTimes, DocumentRequest
+    from domain.lifecycle import (
+        DEADLINE_LABELS,
+        LEVEL_LABELS,
+        OUTCOME_LABELS,
+        STAGE_LABELS,
+        ClockTimes,
+        DocumentRequest,
+    )
     from domain.messages import (
         ActionInput,
         ActionResult,
@@ -26,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
         DrawDepositResult,
         IssueDocumentsInput,
     )
-    from domain.model import SYSTEM, Actor, CaseState, Stage, document_url
+    from domain.model import SYSTEM, Actor, CaseState, DeadlineStatus, Stage, document_url
 
 TASK_QUEUE = "wagecase"
 # Patches (README, "Changing workflow code"): changes that cases recorded before them must not see.
@@ -79,26 +87,67 @@ def search_attributes(state: CaseState) -> list[SearchAttributePair]:
     return pairs
 
 
+def china_time(at: datetime) -> str:
+    """An instant as supervisors read it: 2026-12-01 23:59（北京时间）."""
+    return f"{at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}（北京时间）"
+
+
 def details_markdown(state: CaseState) -> str:
-    """What the case waits for, in Chinese, for supervisors in the Temporal Web UI."""
-    lines = [f"**{state.case_no}** · {STAGE_LABELS[state.stage]} · 承办单位 {state.lead_unit}"]
+    """What the case waits for and until when, in Chinese, for supervisors in the Temporal Web UI."""
+    co = f"（协办 {'、'.join(state.co_units)}）" if state.co_units else ""
+    lines = [f"**{state.case_no}** · {STAGE_LABELS[state.stage]} · 承办单位 {state.lead_unit}{co}"]
+    if state.stage is Stage.CLOSED:
+        outcome = OUTCOME_LABELS.get(state.outcome or "", state.outcome or "")
+        when = f"，结案时间 {china_time(state.closed_at)}" if state.closed_at else ""
+        lines.append(f"- 已结案：{outcome or '—'}{when}")
+    levels = lifecycle.escalation_levels(state)
     waiting = [d for d in state.deadlines if d.resolved_at is None]
     for d in waiting:
         label = DEADLINE_LABELS.get(d.kind, d.kind)
-        status = "已逾期" if d.status.value == "missed" else "进行中"
-        lines.append(f"- 等待 {d.unit}「{label}」，期限 {d.due_at.isoformat()}（{status}）")
+        if d.status is DeadlineStatus.MISSED:
+            level = levels[d.level - 1] if 0 < d.level <= len(levels) else ""
+            reached = f"，已督办至{LEVEL_LABELS.get(level, level)}" if level else ""
+            lines.append(f"- **已逾期**：{d.unit}「{label}」，期限 {china_time(d.due_at)}{reached}")
+        else:
+            lines.append(f"- 等待 {d.unit}「{label}」，期限 {china_time(d.due_at)}")
+    if not waiting and state.stage is not Stage.CLOSED:
+        lines.append("- 当前没有计时中的法定期限")
     if state.escalations:
         last = state.escalations[-1]
-        lines.append(f"- 已督办 {len(state.escalations)} 次，最近升级至 {last.level}")
+        lines.append(f"- 已督办 {len(state.escalations)} 次，最近一次 {china_time(last.at)} 升级至"
+                     f"{LEVEL_LABELS.get(last.level, last.level)}")
     owed = state.amount_owed if state.amount_owed is not None else state.intake.amount_claimed
-    lines.append(f"- 涉及 {len(state.intake.workers)} 人，应付 {owed} 元，已追回 {state.amount_recovered} 元")
+    lines.append(f"- 涉及农民工 {len(state.intake.workers)} 人，应付 {owed:,.2f} 元，"
+                 f"已追回 {state.amount_recovered:,.2f} 元")
     if state.deposit_drawn:
-        lines.append(f"- 已动用工资保证金 {state.deposit_drawn} 元")
+        lines.append(f"- 已动用工资保证金 {state.deposit_drawn:,.2f} 元")
     if state.liaison_units:
         lines.append(f"- 已移送：{'、'.join(state.liaison_units)}")
+    if state.major:
+        lines.append("- 重大欠薪案件")
     if state.leader:
-        lines.append(f"- 包案领导：{state.leader}")
+        dispatch = f"，下次调度 {china_time(state.next_dispatch_at)}" if state.next_dispatch_at else ""
+        lines.append(f"- 包案领导：{state.leader}{dispatch}")
     return "\n".join(lines)
+
+
+def wake_summary(state: CaseState, wake: datetime) -> str:
+    """The label of the timer the case waits on: until when, and which deadline (or escalation) it is."""
+    until = f"等待至 {china_time(wake)}"
+    levels = lifecycle.escalation_levels(state)
+    for d in state.deadlines:
+        if d.resolved_at is not None:
+            continue
+        label = DEADLINE_LABELS.get(d.kind, d.kind)
+        if d.status is DeadlineStatus.OPEN and d.due_at == wake:
+            return f"{until}：{d.unit}「{label}」期限届满"
+        if d.status is DeadlineStatus.MISSED and wake in d.escalate_at:
+            index = d.escalate_at.index(wake) + 1  # escalate_at[0] is when the second level is reached
+            level = levels[index] if index < len(levels) else ""
+            return f"{until}：{d.unit}「{label}」逾期未办，升级督办至{LEVEL_LABELS.get(level, level or '上一级')}"
+    if state.next_dispatch_at == wake:
+        return f"{until}：包案领导定期调度"
+    return until
 
 
 @workflow.defn(name="CaseWorkflow")
@@ -139,7 +188,7 @@ class CaseWorkflow:
             if seconds > 0:
                 try:
                     await workflow.wait_condition(lambda: self._changed, timeout=timedelta(seconds=seconds),
-                                                  timeout_summary=f"下一期限 {wake.isoformat()}")
+                                                  timeout_summary=wake_summary(self._state, wake))
                     return
                 except asyncio.TimeoutError:
                     pass

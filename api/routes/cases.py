@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
@@ -23,7 +24,8 @@ from api.deps import CurrentUser, JurisdictionDep, SessionDep, SettingsDep, Temp
 from api.errors import validation_error_response
 from core.calendar import build_calendar
 from db.accounts import User
-from db.cases import CaseRecord, case_stats, get_case, get_document, list_cases
+from db.cases import CaseRecord, Document, case_stats, get_case, get_document, list_cases
+from documents.pdf import PdfUnavailable, render_pdf
 from domain.errors import InvalidInput
 from domain.roles import Role
 
@@ -122,6 +124,34 @@ async def post_action(case_no: str, action: str, session: SessionDep, user: Curr
     session.expire_all()
     # the actor saw the case before acting; after a transfer it may belong to another unit
     return _detail(session, get_case(session=session, case_no=case_no), user, jurisdiction)
+
+
+def document_pdf(doc: Document) -> Response:
+    """A stored document as a PDF download named after its case and title; raises PdfUnavailable."""
+    pdf = render_pdf(doc.html)
+    name = f"{doc.case_no}-{doc.title}.pdf"
+    disposition = f'attachment; filename="{doc.case_no}-{doc.seq}.pdf"; filename*=UTF-8\'\'{quote(name, safe="")}'  # RFC 6266/5987
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": disposition, "Cache-Control": "no-store",
+                             "X-Content-Type-Options": "nosniff"})
+
+
+# Before the HTML route: its `{seq}` would take "1.pdf" too.
+@router.get("/api/cases/{case_no}/documents/{seq}.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}, 503: {"description": "no PDF renderer installed"}},
+            summary="An issued document as PDF (A4)")
+def get_case_document_pdf(case_no: str, seq: int, session: SessionDep, user: CurrentUser) -> Response:
+    """The document rendered to PDF by WeasyPrint; the HTML version is always available."""
+    _load(session, case_no, user)
+    doc = get_document(session=session, case_no=case_no, seq=seq)
+    if doc is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"case {case_no} has no document {seq}")
+    try:
+        return document_pdf(doc)
+    except PdfUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            f"PDF output is not available on this server ({exc}); the HTML document at "
+                            f"/api/cases/{case_no}/documents/{seq} prints to A4 from a browser") from None
 
 
 @router.get("/api/cases/{case_no}/documents/{seq}", response_class=HTMLResponse,

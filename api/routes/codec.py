@@ -16,17 +16,15 @@ import binascii
 import re
 from typing import Annotated
 
-import jwt
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio.api.common.v1 import Payload
 
-from api.deps import SessionDep, SettingsDep, oauth2_scheme
-from api.security import decode_token
+from api.deps import SessionDep, SettingsDep, oauth2_scheme, user_from_token
 from api.web_auth import SESSION_COOKIE
 from core.codec import ENCODING, EncryptionCodec, PayloadDecryptError
-from db.accounts import User, get_user_by_username
+from db.accounts import User
 from db.audit import TEMPORAL_CODEC, record_views
 from domain.roles import Role
 
@@ -60,18 +58,10 @@ def codec_user(request: Request, session: SessionDep, settings: SettingsDep,
     if not token:
         raise _unauthorized("not authenticated: send Authorization: Bearer <token>, or log in to the web UI "
                             "and let the Temporal UI include credentials")
-    try:
-        claims = decode_token(token, settings)
-    except jwt.ExpiredSignatureError:
-        raise _unauthorized("the token has expired; log in again") from None
-    except jwt.InvalidTokenError:
-        raise _unauthorized("the token is not valid") from None
-    user = get_user_by_username(session=session, username=claims.username)
-    if user is None or not user.active:
-        raise _unauthorized("the account of this token does not exist or is disabled")
+    user = user_from_token(session, settings, token)
     if user.role not in CODEC_ROLES:
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            detail=f"decoding Temporal payloads needs the role supervisor or admin; you are {user.role}")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="decoding Temporal payloads needs the role "
+                                                              f"supervisor or admin; you are {user.role}")
     return user
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
+from functools import cache
 from pathlib import Path
 from types import NoneType, UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -22,7 +23,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from activities.cases import CHANNEL_LABELS
 from api import schemas
@@ -38,7 +39,9 @@ from api.case_service import (
     visible_units,
 )
 from api.deps import JurisdictionDep, SessionDep, SettingsDep, TemporalDep
-from api.routes.cases import jurisdiction_calendar
+from api.routes.cases import document_pdf, jurisdiction_calendar
+from api.routes.office import MONTH_PATTERN, export_case_list, monthly_report_xlsx, xlsx_response
+from api.spreadsheets import MAX_ROSTER_BYTES, ROSTER_HEADERS, RosterRejected, parse_roster, roster_template
 from api.throttle import client_address, note_login
 from api.web_auth import (
     CSRF_FIELD,
@@ -61,6 +64,7 @@ from api.web_auth import (
 from db import reports
 from db.accounts import ProjectCreate, User, authenticate, create_project, get_project, list_projects
 from db.cases import case_state, case_stats, get_document, list_cases
+from documents.pdf import PdfUnavailable, pdf_available
 from domain import lifecycle
 from domain.calendar import CHINA_TZ, WorkCalendar, working_days_between
 from domain.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow
@@ -578,6 +582,15 @@ def inbox(request: Request, session: SessionDep, user: WebUser, jurisdiction: Ju
                   _inbox_filter(request.query_params, jurisdiction, with_query=False))
 
 
+@router.post("/cases/export.xlsx")
+def inbox_export(request: Request, session: SessionDep, user: WebUser, jurisdiction: JurisdictionDep,
+                 form: CheckedForm) -> Response:
+    """The inbox's cases with the posted filters (all pages) as an .xlsx download."""
+    flt = _inbox_filter(form, jurisdiction, with_query=True)
+    return export_case_list(session=session, user=user, jurisdiction=jurisdiction, stage=flt.stage, unit=flt.unit,
+                            township=flt.township, overdue=True if flt.overdue else None, q=flt.q and flt.q[:100])
+
+
 @router.post("/")
 def inbox_search(request: Request, session: SessionDep, user: WebUser, jurisdiction: JurisdictionDep,
                  form: CheckedForm) -> Response:
@@ -774,7 +787,7 @@ def _case_page(request: Request, session, record, user: User, jurisdiction: Juri
         deadlines.append({"d": d, "days": view})
     return render(request, "case.html", status=status, case=detail, steps=lifecycle_steps(state),
                   deadlines=deadlines, forms=forms, others=others, failed=failed or {},
-                  outstanding=detail.outstanding)
+                  outstanding=detail.outstanding, pdf_ok=pdf_available())
 
 
 @router.get("/cases/new")
@@ -836,6 +849,22 @@ async def case_action(case_no: str, action: str, request: Request, session: Sess
     return redirect(request, f"/cases/{case_no}", f"已{label}。")
 
 
+# Before the HTML route: its `{seq}` would take "1.pdf" too.
+@router.get("/cases/{case_no}/documents/{seq}.pdf")
+def case_document_pdf(case_no: str, seq: str, request: Request, session: SessionDep, user: WebUser) -> Response:
+    """An issued document of the case as a PDF download (A4)."""
+    load_visible_case(session=session, case_no=case_no, user=user)
+    doc = get_document(session=session, case_no=case_no, seq=int(seq)) if seq.isdigit() else None
+    if doc is None:
+        raise PageNotFound(f"案件 {case_no} 没有第 {seq} 号文书。")
+    try:
+        return document_pdf(doc)
+    except PdfUnavailable:
+        return _error_page(request, 503, "暂不能生成PDF",
+                           "本服务器未安装PDF生成组件（WeasyPrint 和 Pango）。请打开文书网页，用浏览器打印，"
+                           "或在打印对话框中选择“另存为PDF”。")
+
+
 @router.get("/cases/{case_no}/documents/{seq}")
 def case_document(case_no: str, seq: str, session: SessionDep, user: WebUser) -> Response:
     """An issued document of the case as printable HTML."""
@@ -856,10 +885,10 @@ def _require_registrar(user: User) -> None:
 
 
 def _intake_page(request: Request, session, *, values: dict, rows: int, status: int = 200,
-                 errors: dict | None = None, general: list | None = None) -> HTMLResponse:
+                 errors: dict | None = None, general: list | None = None, roster: dict | None = None) -> HTMLResponse:
     projects, _ = list_projects(session=session, limit=200)
     return render(request, "intake.html", status=status, values=values, rows=rows, errors=errors or {},
-                  general=general or [], projects=projects, channels=CHANNEL_LABELS,
+                  general=general or [], roster=roster, projects=projects, channels=CHANNEL_LABELS,
                   townships=_township_options(request), max_rows=MAX_WORKER_ROWS,
                   now_local=datetime.now(CHINA_TZ).strftime("%Y-%m-%dT%H:%M"))
 
@@ -926,6 +955,41 @@ def intake_body(form: FormData, rows: int) -> tuple[dict, dict[int, int]]:
     return _no_nones(body), row_of
 
 
+async def _import_roster(request: Request, session, *, values: dict, rows: int, upload) -> HTMLResponse:
+    """The intake form again, its worker rows replaced by the roster's, with a report of each bad cell."""
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _intake_page(request, session, values=values, rows=rows, status=422,
+                            roster={"error": "请先选择要导入的花名册文件（.xlsx）。"})
+    data = await upload.read(MAX_ROSTER_BYTES + 1)
+    try:
+        roster = parse_roster(data)
+    except RosterRejected as exc:
+        return _intake_page(request, session, values=values, rows=rows, status=exc.status,
+                            roster={"file": upload.filename, "error": exc.message_zh})
+    if len(roster.rows) > MAX_WORKER_ROWS:
+        return _intake_page(request, session, values=values, rows=rows, status=422, roster={
+            "file": upload.filename,
+            "error": f"花名册有 {len(roster.rows)} 人，网页表单一次最多登记 {MAX_WORKER_ROWS} 人。"
+                     "请先登记主要投诉人，其余在调查中补充，或由系统管理员通过接口批量登记。"})
+    values = {key: value for key, value in values.items() if not key.startswith("workers.")}
+    index_of = {}
+    for index, row in enumerate(roster.rows):
+        index_of[row.row] = index
+        for key, text in row.values.items():
+            values[f"workers.{index}.{key}"] = text
+    errors, issues = {}, []
+    for issue in roster.issues:
+        message = issue.message_zh or _validation_message(issue.error or {"type": "", "msg": issue.message})
+        if issue.field:
+            errors.setdefault(f"workers.{index_of[issue.row]}.{issue.field}", message)
+        issues.append({"row": issue.row, "column": issue.column, "message": message,
+                       "label": ROSTER_HEADERS.get(issue.field or "", "")})
+    report = {"file": upload.filename, "sheet": roster.sheet, "total": len(roster.rows),
+              "valid": len(roster.workers), "issues": issues}
+    return _intake_page(request, session, values=values, rows=max(len(roster.rows), 1), errors=errors,
+                        roster=report)
+
+
 @router.post("/cases/new")
 async def intake_submit(request: Request, session: SessionDep, user: WebUser, form: CheckedForm,
                         client: TemporalDep, settings: SettingsDep, jurisdiction: JurisdictionDep) -> Response:
@@ -935,9 +999,11 @@ async def intake_submit(request: Request, session: SessionDep, user: WebUser, fo
         rows = min(max(int(form.get("worker_rows") or 3), 1), MAX_WORKER_ROWS)
     except ValueError:
         rows = 3
-    values = {key: str(value) for key, value in form.items() if key != CSRF_FIELD}
+    values = {key: str(value) for key, value in form.items() if key != CSRF_FIELD and isinstance(value, str)}
     if form.get("op") == "add_row":
         return _intake_page(request, session, values=values, rows=min(rows + 1, MAX_WORKER_ROWS))
+    if form.get("op") == "import_roster":
+        return await _import_roster(request, session, values=values, rows=rows, upload=form.get("roster"))
     body, row_of = intake_body(form, rows)
 
     def form_key(key: str) -> str:  # the list index of a worker → the row of the form it came from
@@ -1111,7 +1177,28 @@ def dashboard(request: Request, session: SessionDep, user: WebUser, jurisdiction
                   target=float(jurisdiction.thresholds.closure_rate_target) / 100,
                   escalated=reports.escalated_count(session=session),
                   by_unit=_rate_rows(stats["by_unit"], name), by_township=_rate_rows(stats["by_township"], name),
-                  monthly=monthly, ticks=ticks, year_label=f"{months[0]} 至 {months[-1]}")
+                  monthly=monthly, ticks=ticks, year_label=f"{months[0]} 至 {months[-1]}", this_month=months[-1])
+
+
+@router.get("/dashboard/monthly.xlsx")
+def dashboard_monthly_report(request: Request, session: SessionDep, user: WebUser, jurisdiction: JurisdictionDep,
+                             month: str | None = None) -> Response:
+    """The monthly statistics report (.xlsx) of the month chosen on the dashboard."""
+    month = _clean(month)
+    if month is not None and not re.fullmatch(MONTH_PATTERN, month):
+        return _error_page(request, 422, "月份有误", "请选择月份，格式如 2026-11。")
+    return monthly_report_xlsx(session=session, jurisdiction=jurisdiction, month=month)
+
+
+@router.get("/static/roster-template.xlsx")
+def roster_template_file() -> Response:
+    """The empty worker roster to fill in and import on the intake form (no login needed: it holds no data)."""
+    return xlsx_response(_roster_template(), name="农民工花名册模板.xlsx", ascii_name="roster-template.xlsx")
+
+
+@cache
+def _roster_template() -> bytes:
+    return roster_template()
 
 
 _STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml", ".png": "image/png"}

@@ -125,7 +125,8 @@ BAD_INPUTS = [
     Bad("password too short", "POST", "/api/users", who="admin",
         json={"username": "newbie", "password": "123", "role": "clerk", "unit": "hrss"}, fields=("body.password",)),
     Bad("unit unknown", "POST", "/api/users", who="admin",
-        json={"username": "newbie", "password": "password-123", "role": "clerk", "unit": "mars"}, fields=("body.unit",)),
+        json={"username": "newbie", "password": "password-123", "role": "clerk", "unit": "mars"},
+        fields=("body.unit",)),
     Bad("username taken", "POST", "/api/users", who="admin",
         json={"username": "admin", "password": "password-123", "role": "clerk", "unit": "hrss"}, status=(409,)),
     Bad("log-in as JSON", "POST", "/api/auth/token", who="none", json={"username": "admin", "password": "x"}),
@@ -178,8 +179,8 @@ BAD_INPUTS = [
 
 
 async def test_bad_inputs_get_a_4xx_with_a_message_and_write_nothing(api):
-    people = {"clerk": await api.user("clerk1", "clerk", "petition"), "hrss": await api.user("hrss1", "caseworker", "hrss"),
-              "admin": await api.as_admin(), "none": {}}
+    people = {"clerk": await api.user("clerk1", "clerk", "petition"),
+              "hrss": await api.user("hrss1", "caseworker", "hrss"), "admin": await api.as_admin(), "none": {}}
     r = await api.http.post("/api/cases", headers=people["clerk"], json=complaint())
     assert r.status_code == 201, r.text
     no = r.json()["case_no"]

@@ -83,8 +83,8 @@ async def test_tokens_expire_after_token_minutes(app, http):
 
 
 @pytest.mark.parametrize("token", [
-    jwt.encode({"sub": "admin", "role": "admin", "exp": utcnow() + timedelta(hours=1)}, "another-secret-entirely-0123456789abcdef",
-               algorithm="HS256"),
+    jwt.encode({"sub": "admin", "role": "admin", "exp": utcnow() + timedelta(hours=1)},
+               "another-secret-entirely-0123456789abcdef", algorithm="HS256"),
     jwt.encode({"sub": "admin", "role": "admin", "exp": utcnow() + timedelta(hours=1)}, None, algorithm="none"),
     jwt.encode({"sub": "admin", "role": "admin"}, SECRET, algorithm="HS256"),  # no expiry
     "not-a-jwt", "",

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from db.engine import make_engine
+from tests.conftest import empty_pg_schema
 from tests.e2e.harness import Service, admin_headers, complaint, drill_jurisdiction, free_port, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -165,7 +166,8 @@ class Proxy:
 
 
 @pytest.mark.postgres
-def test_database_unavailable_during_activities(tmp_path, pg_url):
+def test_database_unavailable_during_activities(tmp_path, pg_url, pg_admin, pg_schema):
+    empty_pg_schema(pg_admin[0], pg_schema)  # the migrations start from an empty schema
     proxy = Proxy()
     proxy.restore()
     jurisdiction = drill_jurisdiction(tmp_path, acknowledge="PT8S", escalation_step="PT3S")

@@ -4,9 +4,11 @@ import re
 import time
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
+from openpyxl import Workbook
 from sqlmodel import Session
 
 from db.cases import get_case, list_cases
@@ -167,6 +169,32 @@ def test_forms_work_without_javascript(login, web):
     assert clerk.locator("tr.worker-row").count() == 4
     assert clerk.locator("[name='workers.2.name']").input_value() == "王五"
     assert clerk.locator("[name='workers.3.name']").input_value() == ""
+
+
+def test_a_roster_is_imported_and_a_document_downloads_as_pdf_without_javascript(login, web, tmp_path):
+    clerk = login("clerk1", javascript=False)
+    roster = tmp_path / "花名册.xlsx"
+    workbook = Workbook()
+    for row in (["姓名", "身份证号", "欠薪金额"], ["张三", ID_NUMBER, 12000], ["李四", None, "一万元"]):
+        workbook.active.append(row)
+    workbook.save(roster)
+    clerk.goto(f"{web.url}/cases/new")
+    clerk.set_input_files("#f-roster", str(roster))
+    clerk.click("#import-roster")
+    assert clerk.locator("tr.worker-row").count() == 2
+    assert clerk.locator("[name='workers.0.id_number']").input_value() == ID_NUMBER
+    assert "读入 2 人，其中 1 人无误" in clerk.inner_text("#roster-report")
+    assert "请填写金额" in clerk.inner_text("#err-workers-1-amount_owed")
+
+    fill_complaint(clerk)  # corrects the second row, and registers
+    clerk.click("button.big")
+    clerk.wait_for_url(re.compile(r"/cases/[A-Z]+-\d{4}-\d{6}$"))
+    if clerk.locator("a.pdf").count() == 0:
+        pytest.skip("no PDF renderer (WeasyPrint, Pango) on this machine")
+    with clerk.expect_download() as download:
+        clerk.locator("a.pdf").first.click()
+    assert download.value.suggested_filename.endswith("-受理回执.pdf")
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
 
 
 def test_a_post_without_the_session_csrf_token_is_refused(login, web):
