@@ -186,6 +186,15 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
         rule = state.intake.policy.deadlines["court_reminder"]
         ctx.update(liable_party_name=_party_name(state), amount=_fmt_money(Decimal(req.params["amount"])),
                    decision_ref=decision, reply_days=rule.amount or None)
+    elif req.kind in ("blacklist_notice", "blacklist_decision"):
+        notice = next((d for d in reversed(state.deadlines) if d.kind == "blacklist_notice"), None)
+        objected = any(e.kind == "blacklist_objection" for e in state.timeline)
+        ctx.update(credit_code=intake.employer.credit_code, grounds=state.blacklist_reason,
+                   objection_due=_fmt_date(notice.due_at) if notice else None,
+                   years=state.intake.policy.blacklist_years,
+                   listed_on=_fmt_date(state.blacklist_listed_at) if state.blacklist_listed_at else None,
+                   until=_fmt_date(state.blacklist_until) if state.blacklist_until else None,
+                   objection_text=("你单位提出的陈述申辩意见经复核不能成立。" if objected else None))
     elif req.kind == "major_case_dispatch":
         ctx.update(leader_title=req.params.get("leader") or state.leader, status_text=_status_text(state),
                    next_dispatch_at=_fmt_date(state.next_dispatch_at) if state.next_dispatch_at else None)

@@ -23,6 +23,8 @@ DOCUMENT_KINDS: dict[str, str] = {
     "police_transfer": "涉嫌犯罪案件移送书",
     "court_reminder": "催告书",
     "major_case_dispatch": "重大欠薪案件调度单",
+    "blacklist_notice": "拖欠农民工工资失信联合惩戒对象名单列入告知书",
+    "blacklist_decision": "拖欠农民工工资失信联合惩戒对象名单列入决定书",
 }
 
 
@@ -82,6 +84,16 @@ _FIELDS: dict[str, _Fields] = {
     "major_case_dispatch": _Fields(
         required=("leader_title", "status_text"),
         optional=_dashes("next_dispatch_at"),
+    ),
+    # 人社部令45号 art. 6: written prior notice with a 5-working-day objection period.
+    "blacklist_notice": _Fields(
+        required=("employer_name", "grounds", "objection_due", "years"),
+        optional=_dashes("credit_code"),
+    ),
+    # same, arts. 8 and 11: the listing decision and its period.
+    "blacklist_decision": _Fields(
+        required=("employer_name", "listed_on", "until"),
+        optional={**_dashes("credit_code"), "objection_text": "你单位在规定期限内未提出陈述申辩。"},
     ),
 }
 

@@ -1223,7 +1223,7 @@ def _apply_propose_blacklist(state, params, actor, now, times):
     _event(state, now, "blacklist_proposed", actor.username,
            f"拟将{state.intake.employer.name}列入拖欠农民工工资失信联合惩戒对象名单（{grounds}），已书面告知，"
            f"当事人可于{_day(notice.due_at)}前陈述申辩", reason=grounds)
-    return []
+    return [_doc(state, "blacklist_notice")]
 
 
 def _apply_objection(state, params, actor, now, times):
@@ -1253,7 +1253,7 @@ def _apply_blacklist_decision(state, params, actor, now, times):
     _event(state, now, "blacklisted", actor.username,
            f"作出列入决定：{state.intake.employer.name}列入拖欠农民工工资失信联合惩戒对象名单，期限{years}年，"
            f"至{_day(state.blacklist_until)}" + (f"（{reason}）" if reason else ""))
-    return []
+    return [_doc(state, "blacklist_decision")]
 
 
 def _apply_worker_route(state, params, actor, now, times):

@@ -98,6 +98,15 @@ CONTEXTS = {
         "status_text": "涉及农民工86人、金额124万元，已动用工资保证金支付40万元。\n公安机关已立案侦查。",
         "next_dispatch_at": "2026年3月27日",
     },
+    "blacklist_notice": {
+        "employer_name": "山西某劳务有限公司", "credit_code": "91140923MA0K1234X5",
+        "grounds": "责令支付期限届满仍未支付，拖欠数额达到拒不支付劳动报酬罪数额标准", "objection_due": "2026年12月7日",
+        "years": 3,
+    },
+    "blacklist_decision": {
+        "employer_name": "山西某劳务有限公司", "credit_code": "91140923MA0K1234X5",
+        "listed_on": "2026年12月30日", "until": "2029年12月30日",
+    },
 }
 
 # One free-text key per kind that a complainant or caseworker could fill with anything.
@@ -111,6 +120,8 @@ HOSTILE_KEYS = {
     "police_transfer": "employer_name",
     "court_reminder": "decision_ref",
     "major_case_dispatch": "status_text",
+    "blacklist_notice": "employer_name",
+    "blacklist_decision": "employer_name",
 }
 
 

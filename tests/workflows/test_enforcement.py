@@ -325,4 +325,6 @@ async def test_blacklist_with_objection_then_listing(env, ladder):
     assert projection.states[s.case_no].blacklist == "listed"
     kinds = [e.kind for e in s.timeline]
     assert kinds.index("blacklist_proposed") < kinds.index("blacklist_objection") < kinds.index("blacklisted")
+    issued = projection.documents[s.case_no]
+    assert issued.index("blacklist_notice") < issued.index("blacklist_decision")
     await act(handle, "close", HRSS1, outcome="transferred_to_court")
