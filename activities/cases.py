@@ -24,6 +24,7 @@ from domain.calendar import CHINA_TZ, WorkCalendar
 from domain.deadlines import due_instant, extended_due
 from domain.enforcement import unpaid_shares
 from domain.errors import DomainError
+from domain.identity import mask_id
 from domain.jurisdiction import Jurisdiction
 from domain.lifecycle import (
     DEADLINE_LABELS,
@@ -168,7 +169,7 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
         shares = unpaid_shares(intake.workers, amount)
         ctx.update(bank=req.params.get("bank") or state.deposit_bank, amount=_fmt_money(amount),
                    payout_due=_fmt_date(payout.due_at) if payout else None,
-                   workers=[{"name": w.name, "masked_id": _mask_id(w.id_number), "amount": _fmt_money(share)}
+                   workers=[{"name": w.name, "masked_id": mask_id(w.id_number), "amount": _fmt_money(share)}
                             for w, share in zip(intake.workers, shares) if share > 0])
     elif req.kind == "police_transfer":
         police = req.params.get("to_unit") or state.intake.policy.police_unit
@@ -199,12 +200,6 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
         ctx.update(leader_title=req.params.get("leader") or state.leader, status_text=_status_text(state),
                    next_dispatch_at=_fmt_date(state.next_dispatch_at) if state.next_dispatch_at else None)
     return ctx
-
-
-def _mask_id(value: str | None) -> str | None:
-    if not value:
-        return None
-    return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
 
 
 def _status_text(state: CaseState) -> str:

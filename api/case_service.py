@@ -43,6 +43,7 @@ from db.engine import session_scope
 from domain.calendar import CHINA_TZ, working_days_between
 from domain.enforcement import liable_party_for
 from domain.errors import Forbidden, InvalidInput, NotAllowedNow
+from domain.identity import mask_id, mask_phone
 from domain.jurisdiction import Jurisdiction
 from domain.lifecycle import DEADLINE_LABELS, STAGE_LABELS
 from domain.messages import ActionInput, CaseInput
@@ -221,20 +222,6 @@ async def perform_action(*, client: Client, case_no: str, action: str, params: d
 
 
 # ---- reads --------------------------------------------------------------------------------------
-
-
-def mask_id(value: str | None) -> str | None:
-    """110101********1234 style masking of a resident ID number."""
-    if not value:
-        return value
-    return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
-
-
-def mask_phone(value: str | None) -> str | None:
-    """138****8000 style masking of a phone number."""
-    if not value:
-        return value
-    return value[:3] + "****" + value[-4:] if len(value) >= 7 else "****"
 
 
 def may_see_personal_data(user: User) -> bool:

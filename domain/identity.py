@@ -114,3 +114,17 @@ def check_phone(value: str) -> str:
         return f"{landline.group(1)}-{landline.group(2)}"
     raise InvalidInput("a phone number must be a mobile number (11 digits starting 13–19, e.g. 13800138000) or "
                        "a landline with its area code (e.g. 0350-5221234) (电话号码格式不正确)")
+
+
+def mask_id(value: str | None) -> str | None:
+    """A resident ID number shown as 110101********1234."""
+    if not value:
+        return value
+    return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
+
+
+def mask_phone(value: str | None) -> str | None:
+    """A phone number shown as 138****8000."""
+    if not value:
+        return value
+    return value[:3] + "****" + value[-4:] if len(value) >= 7 else "****"

@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from activities.cases import CHANNEL_LABELS
-from api.case_service import mask_phone, may_see_personal_data, visible_units
+from api.case_service import may_see_personal_data, visible_units
+from domain.identity import mask_phone
 from api.deps import CurrentUser, JurisdictionDep, SessionDep
 from api.routes.cases import Registrar
 from api.schemas import Yuan

@@ -159,3 +159,11 @@ def test_mobiles_and_landlines_are_normalised(value, normal):
 def test_other_phone_numbers_are_refused_with_both_forms_named(value):
     with pytest.raises(InvalidInput, match="mobile number .* landline"):
         check_phone(value)
+
+
+def test_masking_keeps_region_and_last_four_only():
+    from domain.identity import mask_id, mask_phone
+
+    assert mask_id("11010519491231002X") == "110105********002X"
+    assert mask_phone("13800138000") == "138****8000"
+    assert mask_id(None) is None and mask_phone("") == ""
