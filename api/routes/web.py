@@ -307,6 +307,8 @@ class WebRoute(APIRoute):
             try:
                 return await handler(request)
             except LoginRequired as exc:
+                if request.method == "GET" and request.url.path == "/" and not exc.expired:
+                    return _login_page(request, next_path="/")  # the front door is the login page itself
                 return RedirectResponse(login_redirect_url(exc.next_path, exc.expired), status_code=303)
             except CsrfFailed:
                 return _error_page(request, 403, "页面已过期", "表单校验未通过（页面可能已过期）。请返回、刷新页面后重新提交。")

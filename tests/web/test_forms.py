@@ -132,3 +132,21 @@ def test_pages_escape_what_people_typed():
         unit_name=str, can_register=False, title="<script>alert(1)</script>", message="A & B <img src=x>")
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;img src=x&gt;" in html and "&lt;b&gt;已登记&lt;/b&gt;" in html
+
+
+def test_front_door_without_a_session_is_the_login_page_itself():
+    """GET / answers the web UI's login page (HTML, zh-CN) directly, not a redirect."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from core.config import Settings
+    from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
+    from db.engine import make_engine
+
+    app = create_app(Settings(secret_key="front-door-secret-key-0123456789abcdef"),
+                     engine=make_engine("sqlite://"), jurisdiction=load_jurisdiction(DEFAULT_JURISDICTION))
+    with TestClient(app) as client:
+        r = client.get("/", follow_redirects=False)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+        assert 'lang="zh-CN"' in r.text and 'name="password"' in r.text
+        assert client.get("/dashboard", follow_redirects=False).status_code == 303
