@@ -287,6 +287,10 @@ async def test_every_web_page_needs_a_session_and_follows_the_same_rules(api):
         for who in NOBODY:
             data = {"csrf_token": "x"} if method == "POST" else None
             r = await api.http.request(method, url, headers=web_headers(who, api, settings), data=data)
+            if (method, path) == ("GET", "/") and r.status_code == 200:  # the front door is the login form
+                if 'name="password"' not in r.text or 'class="who"' in r.text:
+                    wrong.append(f"GET / as {who.name}: {r.status_code}, expected the login form only")
+                continue
             if r.status_code not in (302, 303, 307) or not r.headers["location"].startswith("/login"):
                 wrong.append(f"{method} {path} as {who.name}: {r.status_code} {r.headers.get('location')}")
     assert row_counts(api.app.state.engine) == before, "a request without a session wrote to the database"
