@@ -18,7 +18,7 @@ CONTRACT_ATTRIBUTES = {
     "AmountOwed": "Double", "WorkersAffected": "Int", "NextDeadline": "Datetime",
     "Overdue": "Bool", "Escalated": "Bool", "MajorCase": "Bool",
 }
-REQUIRED = {"POSTGRES_PASSWORD": "pw", "WAGECASE_SECRET_KEY": "k" * 40}
+REQUIRED = {"POSTGRES_PASSWORD": "pw", "WAGECASE_SECRET_KEY": "k" * 40, "WAGECASE_PAYLOAD_KEYS": "k1:" + "A" * 43}
 
 
 def interpolate(value, env: dict[str, str]):
@@ -117,6 +117,7 @@ def test_api_and_worker_environment(services):
         assert env["WAGECASE_TEMPORAL_ADDRESS"] == "temporal:7233"
         assert env["WAGECASE_ENV"] == "production"
         assert env["WAGECASE_SECRET_KEY"] == REQUIRED["WAGECASE_SECRET_KEY"]
+        assert env["WAGECASE_PAYLOAD_KEYS"] == REQUIRED["WAGECASE_PAYLOAD_KEYS"]  # Temporal holds no clear data
     api = services["api"]
     assert api["environment"]["WAGECASE_API_HOST"] == "0.0.0.0"
     assert "/healthz" in " ".join(api["healthcheck"]["test"])
