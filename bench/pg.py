@@ -1,8 +1,8 @@
 """PostgreSQL for the query measurements: a schema of its own, filled with projection rows in bulk.
 
-Running 100,000 workflows takes an hour on two cores, so the rows are written directly with
-db.cases.project_case, from the states of real cases of this run (renumbered, other employers).
-The schema is dropped afterwards.
+Running 100,000 workflows takes hours on two cores, so the rows are written directly: a few thousand
+cases with db.cases.project_case, from the states of real cases of this run (renumbered, other
+employers), then renumbered copies of their rows made in SQL. The schema is dropped afterwards.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import psycopg
 from psycopg import sql
 from pydantic import TypeAdapter
 from sqlalchemy import create_engine, text
+from sqlmodel import SQLModel
 
 from bench.phases import TRADE_NAMES, progress
 from db.cases import project_case
-from db.engine import create_all, make_engine, session_scope
+from db.engine import create_all, import_tables, make_engine, session_scope
 from domain.lifecycle import pending_actions
 from domain.model import CaseState
 
@@ -54,6 +55,18 @@ class PostgresSchema:
         self.conn.close()
 
 
+def create_schema(url: str) -> None:
+    """The service's tables, the way the service makes them (migrations where the project has them)."""
+    try:
+        from db.migrate import upgrade
+    except ModuleNotFoundError:
+        engine = make_engine(url)
+        create_all(engine)
+        engine.dispose()
+        return
+    upgrade(url)
+
+
 def sample_states(sqlite_path, limit: int = 1000) -> list[str]:
     """state_json of up to `limit` cases of the run's SQLite projection (open, escalated and closed)."""
     engine = create_engine(f"sqlite:///{sqlite_path}")
@@ -63,23 +76,49 @@ def sample_states(sqlite_path, limit: int = 1000) -> list[str]:
     return [r[0] for r in rows]
 
 
-def fill(url: str, states: list[str], count: int, batch: int = 500) -> dict:
-    """Write `count` projection rows with project_case (the worker's own write path); returns timing."""
+def fill(url: str, states: list[str], count: int, templates: int = 2_000, batch: int = 500) -> dict:
+    """Write `count` cases' projection rows: up to `templates` with project_case (the worker's own write
+    path), the rest as renumbered copies of those rows made in SQL; returns timing."""
+    create_schema(url)
     engine = make_engine(url)
-    create_all(engine)
     t0 = time.perf_counter()
-    done = 0
-    while done < count:
+    written = min(templates, count)
+    for start in range(0, written, batch):
         with session_scope(engine) as session:
-            for n in range(done, min(done + batch, count)):
+            for n in range(start, min(start + batch, written)):
                 state = _STATE.validate_json(states[n % len(states)])
                 state.intake.case_no = f"PG-2026-{n + 1:07d}"
                 state.intake.employer.name = f"代县{TRADE_NAMES[n % len(TRADE_NAMES)]}劳务有限公司第{n % 997}分公司"
                 project_case(session=session, state=state, pending=pending_actions(state))
-        done = min(done + batch, count)
-        if done % 10_000 == 0 or done == count:
-            progress(f"postgres: {done:,} of {count:,} rows ({time.perf_counter() - t0:.0f} s)")
+    progress(f"postgres: {written:,} cases written with project_case ({time.perf_counter() - t0:.0f} s)")
+    copies = -(-count // written) - 1  # each template row is copied this many times
+    if copies > 0:
+        _copy_cases(engine, written, copies, count)
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
+        total = conn.execute(text("SELECT count(*) FROM cases")).scalar_one()
     engine.dispose()
-    return {"rows": count, "seconds": round(time.perf_counter() - t0, 1)}
+    progress(f"postgres: {total:,} cases ({time.perf_counter() - t0:.0f} s)")
+    return {"rows": total, "written_with_project_case": written, "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def _copy_cases(engine, written: int, copies: int, count: int) -> None:
+    """Copy every row of the template cases into `copies` renumbered cases, in every table keyed by case."""
+    import_tables()
+    wanted = count - written  # copies beyond `count` are not made
+    with engine.begin() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            if "case_no" not in table.columns or table.name == "idempotency_keys":
+                continue
+            columns = [c for c in table.columns if not (c.primary_key and c.name == "id")]
+            names = ", ".join(f'"{c.name}"' for c in columns)
+            values = ", ".join(
+                "t.case_no || '-' || lpad(g::text, 3, '0')" if c.name == "case_no" else f't."{c.name}"'
+                for c in columns)
+            # the n-th copy of template k is case number (g - 1) * written + k beyond the templates
+            conn.execute(text(
+                f'INSERT INTO "{table.name}" ({names}) SELECT {values} FROM "{table.name}" t '
+                f"CROSS JOIN generate_series(1, :copies) g "
+                f"WHERE t.case_no LIKE 'PG-2026-%' AND length(t.case_no) = 15 "
+                f"AND (g - 1) * :written + substr(t.case_no, 9)::int <= :wanted"),
+                {"copies": copies, "written": written, "wanted": wanted})

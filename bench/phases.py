@@ -188,7 +188,11 @@ async def lifecycle(base_url: str, headers: dict, project_ids: list[int], count:
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120, limits=limits) as http:
         async def timed(step: str, path: str, body: dict) -> dict | None:
             t0 = time.perf_counter()
-            r = await http.post(path, json=body)
+            try:
+                r = await http.post(path, json=body)
+            except httpx.HTTPError as err:
+                errors.append(f"{step}: {err!r}")
+                return None
             if r.status_code not in (200, 201):
                 errors.append(f"{step}: {r.status_code} {r.text[:200]}")
                 return None
@@ -227,6 +231,31 @@ async def lifecycle(base_url: str, headers: dict, project_ids: list[int], count:
              "concurrency": concurrency, "seconds": round(elapsed, 2),
              "step_latency_ms": {step: latency_summary(values) for step, values in steps.items()}},
             closed)
+
+
+async def long_case(base_url: str, headers: dict, client: Client, project_ids: list[int], notes: int,
+                    number: int) -> dict:
+    """One case carried to closure with `notes` notes on the way: its history events per run and its runs."""
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120) as http:
+        body = complaint(number, project_ids)
+        r = await http.post("/api/cases", json=body)
+        r.raise_for_status()
+        no = r.json()["case_no"]
+        owed = str(sum(Decimal(w["amount_owed"]) for w in body["workers"]))
+        steps = [("accept", {})] + [("note", {"text": f"第{k + 1}次电话催告用人单位"}) for k in range(notes)] + [
+            ("findings", {"substantiated": True, "liable_party": "general_contractor", "amount_owed": owed}),
+            ("order_payment", {}), ("record_payment", {"amount": owed, "payer": "general_contractor"})]
+        for action, params in steps:
+            r = await http.post(f"/api/cases/{no}/actions/{action}", json=params)
+            if r.status_code != 200:
+                raise RuntimeError(f"long case {no}: {action} answered {r.status_code} {r.text[:200]}")
+    runs = [e async for e in client.list_workflows(f"WorkflowId = '{no}'")]
+    per_run = []
+    for run in runs:
+        history = await client.get_workflow_handle(no, run_id=run.run_id).fetch_history()
+        per_run.append(len(history.events))
+    return {"case_no": no, "notes": notes, "runs": len(runs), "events_per_run": sorted(per_run),
+            "events_total": sum(per_run), "stage": r.json()["stage"]}
 
 
 async def history_figures(client: Client, case_nos: list[str]) -> dict:
@@ -302,16 +331,27 @@ async def storm(base_url: str, headers: dict, project_ids: list[int], cases: int
 # ---- e. queries -------------------------------------------------------------------------------------------
 
 
+def case_total(base_url: str, headers: dict) -> int:
+    """How many cases the API lists for this user."""
+    with httpx.Client(base_url=base_url, timeout=60) as http:
+        r = http.get("/api/cases", headers=headers, params={"limit": 1})
+        r.raise_for_status()
+        return r.json()["total"]
+
+
 def query_latencies(base_url: str, admin: dict, caseworker: dict, rounds: int) -> tuple[dict, dict]:
     """p50/p99 of list, filter, search and stats, one request at a time; (latencies, what each asks)."""
     how = {"list": "admin: GET /api/cases?limit=50&offset=0..200",
-           "filter": "housing caseworker: ?stage=referred&township=…&overdue=false (unit-scoped)",
+           "filter": "alternately housing caseworker ?stage=referred&overdue=false (unit-scoped) and "
+                     "admin ?township=…&stage=referred",
            "search": "admin: ?q=<employer trade name> (substring)",
            "stats": "admin: GET /api/stats"}
     requests = {
         "list": lambda n: ("/api/cases", admin, {"limit": 50, "offset": 50 * (n % 5)}),
-        "filter": lambda n: ("/api/cases", caseworker, {"stage": "referred", "township": TOWNSHIPS[n % len(TOWNSHIPS)],
-                                                       "overdue": "false", "limit": 50}),
+        "filter": lambda n: (("/api/cases", caseworker, {"stage": "referred", "overdue": "false", "limit": 50})
+                             if n % 2 == 0 else
+                             ("/api/cases", admin, {"township": TOWNSHIPS[n // 2 % len(TOWNSHIPS)],
+                                                    "stage": "referred", "limit": 50})),
         "search": lambda n: ("/api/cases", admin, {"q": TRADE_NAMES[n % len(TRADE_NAMES)], "limit": 50}),
         "stats": lambda n: ("/api/stats", admin, {}),
     }

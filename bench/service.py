@@ -193,6 +193,12 @@ class Service:
         self.wait_healthy(url, name)
         return url
 
+    def restart_api(self) -> None:
+        """Stop the API process and start a new one (after an overload it could not recover from)."""
+        self.stop_child("api")
+        self._start("api", [sys.executable, "-m", "api"], self.env())
+        self.wait_healthy(self.base_url, "api")
+
     def stop_child(self, name: str) -> None:
         """Stop one child (SIGTERM, then SIGKILL after the supervisor's timeout)."""
         child = self.children.pop(name)

@@ -56,7 +56,7 @@ def test_rate_and_cpu_per_item():
 
 
 def results(*, ceiling=40.0, intake=30.0, storm_seconds=10.0, storm_cases=500, list_p99=20.0, stats_p99=150.0,
-            rss=(150.0, 160.0), events=60) -> dict:
+            rss=(150.0, 160.0), events=60, long_runs=(120, 140)) -> dict:
     latency = {q: {"count": 100, "p50": 5.0, "p99": list_p99, "max": list_p99 + 1} for q in ("list", "filter", "search")}
     latency["stats"] = {"count": 100, "p50": 50.0, "p99": stats_p99, "max": stats_p99 + 1}
     return {
@@ -65,7 +65,9 @@ def results(*, ceiling=40.0, intake=30.0, storm_seconds=10.0, storm_cases=500, l
                    "ratio_to_ceiling": intake / ceiling},
         "lifecycle": {"cases_per_s": 5.0, "count": 200, "concurrency": 50, "ratio_to_ceiling": 5 / ceiling,
                       "history_events": {"min": events - 2, "mean": events - 1, "max": events},
-                      "state_transitions": {"min": 7, "mean": 7, "max": 7}},
+                      "state_transitions": {"min": 7, "mean": 7, "max": 7},
+                      "long_case": {"case_no": "DX-2026-000002", "notes": 30, "runs": len(long_runs),
+                                    "events_per_run": list(long_runs), "events_total": sum(long_runs)}},
         "storm": {"cases": storm_cases, "seconds_to_all_escalated": storm_seconds, "n_over_ceiling_s": 12.5},
         "scale": {"open_cases": 100_000, "worker_rss_mb": rss[1], "server_rss_mb": 400.0, "api_rss_mb": 150.0,
                   "temporal_bytes_per_case": 20_000.0, "service_bytes_per_case": 15_000.0,
@@ -84,7 +86,7 @@ def test_targets_pass_when_every_figure_is_within_its_limit():
     got = statuses(results())
     assert got == {"intake ÷ ceiling": PASS, "deadline storm": PASS, "list p99": PASS, "filter p99": PASS,
                    "search p99": PASS, "stats p99": PASS, "worker RSS 10k → 100k parked": PASS,
-                   "history events per full lifecycle": PASS}
+                   "history events per full lifecycle": PASS, "history events per run": PASS}
 
 
 def test_each_target_fails_on_its_own_figure():
@@ -95,6 +97,7 @@ def test_each_target_fails_on_its_own_figure():
     assert slow["list p99"] == slow["search p99"] == slow["stats p99"] == FAIL
     assert statuses(results(rss=(150.0, 181.0)))["worker RSS 10k → 100k parked"] == FAIL  # +21%
     assert statuses(results(events=151))["history events per full lifecycle"] == FAIL
+    assert statuses(results(long_runs=(175,)))["history events per run"] == FAIL  # no continue-as-new
 
 
 def test_targets_not_measured_are_said_so():
@@ -114,6 +117,7 @@ def test_markdown_table_has_the_figures_and_marks_failures():
     text = markdown(res)
     assert "| a. ceiling: no-op workflows/s | 40 |" in text
     assert "| b. intake: complaints/s | 20 |" in text
+    assert "| c. a long case: 30 notes, then closed | 260 events | 2 run(s) of 120, 140 events |" in text
     assert "**FAIL**" in text and "0.50 (20 / 40 per s)" in text
     assert "- a note | with a pipe" in text  # notes are a list, not table cells
     rows = [line for line in text.splitlines() if line.startswith("| ")]
