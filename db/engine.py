@@ -17,10 +17,26 @@ TABLE_MODULES = ("db.accounts", "db.audit")
 OPTIONAL_TABLE_MODULES = ("db.cases", "db.deposits", "db.blacklist")
 
 
+# Under a burst (fifty complaints at once) writers queue for SQLite's one write lock for seconds.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option of sessions that read and then write in one transaction (session_scope).
+IMMEDIATE = "sqlite_begin_immediate"
+
+
+def _sqlite_begin(conn) -> None:
+    """Take the write lock when the transaction begins, for sessions that will write.
+
+    In WAL mode a deferred transaction that has read and then tries to write after another writer committed
+    fails at once with "database is locked" (its snapshot is stale; the busy timeout does not apply). Taking
+    the lock up front makes such a transaction wait its turn instead."""
+    if conn.get_execution_options().get(IMMEDIATE):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
-    cursor.execute("PRAGMA busy_timeout=5000")  # wait for a lock instead of failing at once
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # wait for the write lock instead of failing
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -33,6 +49,7 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10)
 
@@ -45,8 +62,9 @@ def get_engine() -> Engine:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits when the block ends and rolls back if it raises."""
-    with Session(engine, expire_on_commit=False) as session:
+    """A session that commits when the block ends and rolls back if it raises (on SQLite it holds the write
+    lock from its first statement, so that a read followed by a write never fails on a stale snapshot)."""
+    with Session(engine.execution_options(**{IMMEDIATE: True}), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
