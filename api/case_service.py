@@ -9,6 +9,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 from pydantic import TypeAdapter
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -171,7 +172,9 @@ def _replay(known: IdempotencyKey, digest: str) -> CaseIntake:
 async def register_case(*, client: Client, engine: Engine, body: schemas.CaseCreate, user: User,
                         jurisdiction: Jurisdiction, task_queue: str, idempotency_key: str | None) -> str:
     """Register a complaint and start its workflow; returns once the case is routed and projected."""
-    intake = _reserve(engine=engine, body=body, user=user, jurisdiction=jurisdiction, key=idempotency_key)
+    # Database work runs in a thread: the event loop keeps serving while SQLite waits for its write lock.
+    intake = await run_in_threadpool(_reserve, engine=engine, body=body, user=user, jurisdiction=jurisdiction,
+                                     key=idempotency_key)
     # What the Temporal Web UI shows for the case: no ID numbers or phones in it.
     project = f"（{intake.project.name}）" if intake.project else ""
     summary = (f"{intake.case_no} 欠薪投诉：{intake.employer.name}{project}拖欠{len(intake.workers)}名农民工工资"

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -63,14 +64,19 @@ async def post_case(body: schemas.CaseCreate, request: Request, response: Respon
                     idempotency_key: IdempotencyKeyHeader = None) -> schemas.CaseDetail:
     """Register a complaint. Every complaint is registered (有案必接): it is routed to its lead unit at once,
     the acknowledge clock starts from `received_at`, and a receipt (受理回执) is issued."""
+    session.commit()  # end the read transaction: no database connection is held while the workflow registers the case
     case_no = await register_case(client=client, engine=request.app.state.engine, body=body, user=user,
                                   jurisdiction=jurisdiction, task_queue=settings.task_queue,
                                   idempotency_key=idempotency_key)
-    session.expire_all()
-    # the registrant is shown what they registered even when it was routed to a unit they cannot see
-    record = get_case(session=session, case_no=case_no)
     response.headers["Location"] = f"/api/cases/{case_no}"
-    return _detail(session, record, user, jurisdiction)
+    # the registrant is shown what they registered even when it was routed to a unit they cannot see
+    return await run_in_threadpool(_fresh_detail, session, case_no, user, jurisdiction)
+
+
+def _fresh_detail(session, case_no: str, user, jurisdiction) -> schemas.CaseDetail:
+    """The case as its projection stands now (after the workflow wrote it)."""
+    session.expire_all()
+    return _detail(session, get_case(session=session, case_no=case_no), user, jurisdiction)
 
 
 @router.get("/api/cases", response_model=schemas.CaseList, summary="List cases")
@@ -118,12 +124,12 @@ async def post_action(case_no: str, action: str, session: SessionDep, user: Curr
     params = parsed.model_dump(mode="json", exclude_none=True)
     if action == "transfer" and parsed.to_unit is not None and parsed.to_unit not in jurisdiction.units:
         raise InvalidInput(f"to_unit {parsed.to_unit!r} is not a unit of {jurisdiction.name}", field="body.to_unit")
-    _load(session, case_no, user)
+    await run_in_threadpool(_load, session, case_no, user)
+    session.commit()  # end the read transaction: no database connection is held while the workflow carries out the action
     await perform_action(client=client, case_no=case_no, action=action, params=params, user=user,
                          idempotency_key=idempotency_key)
-    session.expire_all()
     # the actor saw the case before acting; after a transfer it may belong to another unit
-    return _detail(session, get_case(session=session, case_no=case_no), user, jurisdiction)
+    return await run_in_threadpool(_fresh_detail, session, case_no, user, jurisdiction)
 
 
 def document_pdf(doc: Document) -> Response:
