@@ -9,7 +9,7 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
-from temporalio.worker import PollerBehaviorAutoscaling, Worker
+from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cases import CaseActivities
@@ -22,10 +22,21 @@ from workflows.case import CaseWorkflow
 
 log = logging.getLogger("wagecase.worker")
 
-# The pure domain package is deterministic; passing it through saves re-importing it per workflow.
-WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+# Two runners for the same workflow code. The sandbox re-imports the workflow module for every case the
+# worker loads and refuses non-deterministic calls (the clock, random, I/O) at run time: the test suite runs
+# every workflow test and every recorded-history replay in it, so such a call fails a test. The worker runs
+# unsandboxed by default: at intake the sandbox cost a third of the worker's CPU per case and most of its
+# memory (bench/results, README "Performance"). WAGECASE_WORKFLOW_SANDBOX=true turns it back on.
+SANDBOXED_RUNNER = SandboxedWorkflowRunner(
+    # The pure domain package is deterministic; passing it through saves re-importing it per workflow.
     restrictions=SandboxRestrictions.default.with_passthrough_modules("domain")
 )
+UNSANDBOXED_RUNNER = UnsandboxedWorkflowRunner()
+
+
+def workflow_runner(settings: Settings) -> WorkflowRunner:
+    """The runner the settings ask for."""
+    return SANDBOXED_RUNNER if settings.workflow_sandbox else UNSANDBOXED_RUNNER
 
 
 # Worker options measured with `make bench` (bench/results/latest.md). With the default five workflow-task
@@ -45,7 +56,7 @@ def build_worker(client: Client, settings: Settings, *, engine=None, jurisdictio
         workflows=[CaseWorkflow],
         activities=activities.all(),
         activity_executor=ThreadPoolExecutor(max_workers=16),
-        workflow_runner=WORKFLOW_RUNNER,
+        workflow_runner=workflow_runner(settings),
         **WORKER_TUNING,
     )
 

@@ -380,12 +380,13 @@ async def replay(client: Client, case_no: str) -> dict:
     from temporalio.worker import Replayer
 
     from bench.service import service_data_converter
-    from worker import WORKFLOW_RUNNER
+    from core.config import Settings
+    from worker import workflow_runner
     from workflows.case import CaseWorkflow
 
     history = await client.get_workflow_handle(case_no).fetch_history()
     replayer = Replayer(workflows=[CaseWorkflow], data_converter=service_data_converter(),
-                        workflow_runner=WORKFLOW_RUNNER)
+                        workflow_runner=workflow_runner(Settings()))  # the worker's default runner
     times = []
     for _ in range(5):
         t0 = time.perf_counter()

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # Origins of the Temporal Web UI allowed to call the codec endpoint (comma-separated).
     temporal_ui_origins: str = "http://127.0.0.1:8233,http://localhost:8233"
     env: Literal["development", "production"] = "development"
+    # Run the worker's workflows in Temporal's sandbox (a determinism guard that costs CPU and memory per case;
+    # the test suite always runs the workflows sandboxed, see worker.py).
+    workflow_sandbox: bool = False
 
     @model_validator(mode="after")
     def _no_dev_secret_in_production(self) -> "Settings":

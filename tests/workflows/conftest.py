@@ -23,7 +23,7 @@ from core.policy import case_policy
 from domain.messages import CaseInput, ComputeClocksInput, IssueDocumentsInput
 from domain.model import Actor, CaseIntake, CaseState, Channel, Organisation, Person, ProjectInfo, WorkerClaim
 from domain.routing import ProjectFacts
-from worker import WORKFLOW_RUNNER
+from worker import SANDBOXED_RUNNER
 from workflows.case import CaseWorkflow
 
 BIN = Path(sys.executable).parent
@@ -86,7 +86,7 @@ async def projection(env):
     projection = Projection()
     worker = Worker(env.client, task_queue="test-cases", workflows=[CaseWorkflow],
                     activities=projection.activities(), activity_executor=ThreadPoolExecutor(8),
-                    workflow_runner=WORKFLOW_RUNNER, workflow_failure_exception_types=[Exception])
+                    workflow_runner=SANDBOXED_RUNNER, workflow_failure_exception_types=[Exception])
     async with worker:
         yield projection
 

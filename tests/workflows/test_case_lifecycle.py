@@ -206,3 +206,27 @@ async def search_attributes(handle) -> dict:
         DescribeWorkflowExecutionRequest(namespace="default", execution=WorkflowExecution(workflow_id=handle.id)))
     fields = raw.workflow_execution_info.search_attributes.indexed_fields
     return {name: json.loads(payload.data) for name, payload in fields.items() if payload.data}
+
+
+async def test_a_long_case_continues_as_new_and_keeps_every_run_short(env, projection, actors):
+    handle = await start_case(env, make_intake(project=HOUSING))
+    await handle.execute_update(CaseWorkflow.registered)
+    await act(handle, "accept", actors["housing"])
+    for k in range(30):
+        await act(handle, "note", actors["housing"], text=f"第{k + 1}次电话催告")
+    await act(handle, "findings", actors["housing"], substantiated=True, liable_party="general_contractor",
+              amount_owed="30000.00")
+    await act(handle, "order_payment", actors["housing"], amount="30000.00")
+    await act(handle, "record_payment", actors["housing"], amount="30000.00", payer="general_contractor")
+    outcome = await handle.result()  # follows the chain of runs to the last one
+    assert outcome.outcome == "paid_in_full" and outcome.amount_recovered == Decimal("30000.00")
+
+    lengths, run_id = [], handle.first_execution_run_id
+    while run_id:  # each run's last event names the next run
+        events = (await env.client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()).events
+        lengths.append(len(events))
+        run_id = events[-1].workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+    assert len(lengths) >= 2 and max(lengths) <= 150, lengths
+    final = projection.states[handle.id]
+    assert final.stage is Stage.CLOSED
+    assert sum(1 for e in final.timeline if e.kind == "note") == 30  # nothing was lost between runs

@@ -23,7 +23,7 @@ from domain.model import Actor, Party, Stage
 from domain.routing import ProjectFacts
 from tests.workflows.conftest import Projection, make_intake
 from tests.workflows.test_case_lifecycle import search_attributes
-from worker import WORKFLOW_RUNNER
+from worker import SANDBOXED_RUNNER
 from workflows.case import CaseWorkflow
 
 QUEUE = "test-enforcement"
@@ -67,7 +67,7 @@ async def ladder(env):
     projection, ledger = Projection(), FakeLedger()
     worker = Worker(env.client, task_queue=QUEUE, workflows=[CaseWorkflow],
                     activities=[*projection.activities(), ledger.activity()],
-                    activity_executor=ThreadPoolExecutor(4), workflow_runner=WORKFLOW_RUNNER,
+                    activity_executor=ThreadPoolExecutor(4), workflow_runner=SANDBOXED_RUNNER,
                     workflow_failure_exception_types=[Exception])
     async with worker:
         yield projection, ledger

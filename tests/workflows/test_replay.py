@@ -14,16 +14,19 @@ from core.codec import data_converter
 from core.config import Settings
 from domain.messages import ActionInput
 from tests.workflows.conftest import SECRET_KEY, make_intake, start_case
-from worker import WORKFLOW_RUNNER
+from worker import SANDBOXED_RUNNER, UNSANDBOXED_RUNNER
 from workflows.case import CaseWorkflow
 
 HISTORIES = sorted((Path(__file__).resolve().parents[1] / "histories").glob("*.json"))
 
 
-def replayer() -> Replayer:
-    """The worker's replayer; its codec also opens the recorded histories, which were not encrypted."""
+RUNNERS = {"sandboxed": SANDBOXED_RUNNER, "unsandboxed": UNSANDBOXED_RUNNER}
+
+
+def replayer(runner=SANDBOXED_RUNNER) -> Replayer:
+    """A replayer like the worker's; its codec also opens the recorded histories, which were not encrypted."""
     return Replayer(workflows=[CaseWorkflow], data_converter=data_converter(Settings(secret_key=SECRET_KEY)),
-                    workflow_runner=WORKFLOW_RUNNER)
+                    workflow_runner=runner)
 
 
 def test_every_path_has_a_recorded_history():
@@ -32,10 +35,11 @@ def test_every_path_has_a_recorded_history():
             "absconded_police"} <= names
 
 
+@pytest.mark.parametrize("runner", RUNNERS)  # the tests' sandbox and the worker's default
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
-async def test_recorded_history_replays(path):
+async def test_recorded_history_replays(path, runner):
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
-    result = await replayer().replay_workflow(history, raise_on_replay_failure=False)
+    result = await replayer(RUNNERS[runner]).replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
 
 
