@@ -9,11 +9,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from pydantic import TypeAdapter
-from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint, func, or_, update
+from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint, and_, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
+from db.search import COUNT_CAP, CaseSearchGram, grams_of, is_exact, query_grams, rarest
 from db.types import Money, UTCDateTime, utcnow
+from domain.identity import looks_like_credit_code
 from domain.model import CaseState
 
 _STATE = TypeAdapter(CaseState)
@@ -203,6 +205,10 @@ def project_case(*, session: Session, state: CaseState, pending: list[str]) -> b
         state_json=_STATE.dump_json(state).decode(),
         updated_at=utcnow(),
     )
+    searchable = ("case_no", "employer_name", "employer_credit_code", "project_name", "complainant_name")
+    texts = [case_no, *(values[name] for name in searchable[1:])]
+    if record is None or [getattr(record, name) for name in searchable] != texts:
+        _index_search(session, case_no, texts, new=record is None)
     if record is None:
         record = CaseRecord(case_no=case_no, **values)
     else:
@@ -304,6 +310,39 @@ def case_children(*, session: Session, model, case_no: str) -> list:
     return list(session.exec(select(model).where(model.case_no == case_no).order_by(model.seq)))
 
 
+def _index_search(session: Session, case_no: str, texts: list[str | None], *, new: bool) -> None:
+    """(Re)write the case's search bigrams (db.search)."""
+    if not new:
+        session.execute(delete(CaseSearchGram).where(CaseSearchGram.case_no == case_no))
+    session.add_all(CaseSearchGram(gram=g, case_no=case_no) for g in sorted(grams_of(texts)))
+
+
+def _gram_count(session: Session, gram: str) -> int:
+    """How many cases hold the bigram, counted up to COUNT_CAP + 1 (an index-only look-up)."""
+    held = select(CaseSearchGram.case_no).where(CaseSearchGram.gram == gram).limit(COUNT_CAP + 1)
+    return session.exec(select(func.count()).select_from(held.subquery())).one()
+
+
+def _search_condition(session: Session, q: str):
+    """Cases whose number, employer, project or complainant contains `q` (any case), or whose employer's
+    credit code is `q`; narrowed through the search bigrams where `q` has any."""
+    text = q.strip()  # autoescape: a '%' or '_' typed by the user is a character, not a wildcard
+    substring = or_(*(column.icontains(text, autoescape=True) for column in (
+        CaseRecord.case_no, CaseRecord.employer_name, CaseRecord.project_name, CaseRecord.complainant_name)))
+    grams = query_grams(text)
+    if len(grams) > 1:
+        grams = rarest({g: _gram_count(session, g) for g in grams})
+    if grams:
+        holding = select(CaseSearchGram.case_no).where(CaseSearchGram.gram.in_(grams))
+        if len(grams) > 1:
+            holding = holding.group_by(CaseSearchGram.case_no).having(func.count() == len(grams))
+        narrowed = CaseRecord.case_no.in_(holding)
+        substring = narrowed if is_exact(text) else and_(narrowed, substring)
+    if looks_like_credit_code(text):  # only then: an OR over another column would read every case
+        return or_(substring, CaseRecord.employer_credit_code == text.upper())
+    return substring
+
+
 def list_cases(*, session: Session, visible_units: list[str] | None, registered_by: str | None = None,
                stage: str | None = None, unit: str | None = None, township: str | None = None,
                overdue: bool | None = None, q: str | None = None, limit: int = 50,
@@ -324,14 +363,12 @@ def list_cases(*, session: Session, visible_units: list[str] | None, registered_
         query = query.where(CaseRecord.township == township)
     if overdue is not None:
         query = query.where(CaseRecord.overdue == overdue)
-    if q:
-        text = q.strip()  # autoescape: a '%' or '_' typed by the user is a character, not a wildcard
-        query = query.where(or_(*(column.icontains(text, autoescape=True) for column in (
-            CaseRecord.case_no, CaseRecord.employer_name, CaseRecord.project_name, CaseRecord.complainant_name)),
-            CaseRecord.employer_credit_code == text.upper()))
+    if q and q.strip():
+        query = query.where(_search_condition(session, q))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(
-        query.order_by(CaseRecord.next_deadline_at.is_(None), CaseRecord.next_deadline_at,
+        # nearest deadline first, cases without one last: the deadline index gives the order (no sort)
+        query.order_by(CaseRecord.next_deadline_at.asc().nulls_last(),
                        CaseRecord.registered_at.desc()).limit(limit).offset(offset)
     ).all()
     return list(rows), total

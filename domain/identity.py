@@ -76,6 +76,11 @@ def check_resident_id(value: str, *, today: date) -> str:
     return number
 
 
+def looks_like_credit_code(value: str) -> bool:
+    """True for 18 characters of the credit-code alphabet (any case), whether or not the check holds."""
+    return bool(_CODE_SHAPE.fullmatch(value.strip().upper()))
+
+
 def credit_code_check_char(first17: str) -> str:
     """The GB 32100 check character of the first 17 characters of a unified social credit code."""
     if len(first17) != 17 or any(char not in CODE_CHARS for char in first17):
