@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from pydantic import TypeAdapter
-from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint, and_, delete, func, or_, update
+from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint, and_, delete, func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -314,7 +314,9 @@ def _index_search(session: Session, case_no: str, texts: list[str | None], *, ne
     """(Re)write the case's search bigrams (db.search)."""
     if not new:
         session.execute(delete(CaseSearchGram).where(CaseSearchGram.case_no == case_no))
-    session.add_all(CaseSearchGram(gram=g, case_no=case_no) for g in sorted(grams_of(texts)))
+    rows = [{"gram": g, "case_no": case_no} for g in sorted(grams_of(texts))]
+    if rows:  # one executemany: some sixty rows per case, too many for the ORM's unit of work at intake
+        session.execute(insert(CaseSearchGram), rows)
 
 
 def _gram_count(session: Session, gram: str) -> int:
