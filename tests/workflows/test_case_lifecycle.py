@@ -6,11 +6,13 @@ from decimal import Decimal
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.worker import Replayer
 
 from domain.messages import ActionInput
 from domain.model import Stage
 from domain.routing import ProjectFacts
 from tests.workflows.conftest import make_intake, start_case
+from worker import SANDBOXED_RUNNER, UNSANDBOXED_RUNNER
 from workflows.case import CaseWorkflow
 
 HOUSING = ProjectFacts("housing_municipal", "shangguan", True, "state", False)
@@ -223,9 +225,12 @@ async def test_a_long_case_continues_as_new_and_keeps_every_run_short(env, proje
 
     lengths, run_id = [], handle.first_execution_run_id
     while run_id:  # each run's last event names the next run
-        events = (await env.client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()).events
-        lengths.append(len(events))
-        run_id = events[-1].workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+        history = await env.client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
+        lengths.append(len(history.events))
+        for runner in (SANDBOXED_RUNNER, UNSANDBOXED_RUNNER):  # every run replays on today's code
+            await Replayer(workflows=[CaseWorkflow], data_converter=env.client.data_converter,
+                           workflow_runner=runner).replay_workflow(history)
+        run_id = history.events[-1].workflow_execution_continued_as_new_event_attributes.new_execution_run_id
     assert len(lengths) >= 2 and max(lengths) <= 150, lengths
     final = projection.states[handle.id]
     assert final.stage is Stage.CLOSED
