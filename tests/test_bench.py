@@ -110,6 +110,14 @@ def test_targets_not_measured_are_said_so():
     assert statuses({})["intake ÷ ceiling"] == NOT_MEASURED
 
 
+def test_a_run_that_stops_short_of_100k_says_how_far_it_got():
+    res = results(rss=(385.0, 390.0))
+    res["scale"]["checkpoints"][1]["open_cases"] = 40_000
+    row = next(t for t in evaluate_targets(res) if t["name"].startswith("worker RSS"))
+    assert row["name"] == "worker RSS 10k → 40k parked" and row["status"] == PASS
+    assert row["figure"] == "385 → 390 MB (+1%)" and "stopped at 40,000" in row["note"]
+
+
 def test_markdown_table_has_the_figures_and_marks_failures():
     res = results(intake=20.0)
     res["meta"] = {"finished_at": "2026-01-01T00:00:00+00:00", "mode": "quick", "seconds": 100,
