@@ -25,8 +25,8 @@ log = logging.getLogger("wagecase.worker")
 # Two runners for the same workflow code. The sandbox re-imports the workflow module for every case the
 # worker loads and refuses non-deterministic calls (the clock, random, I/O) at run time: the test suite runs
 # every workflow test and every recorded-history replay in it, so such a call fails a test. The worker runs
-# unsandboxed by default: at intake the sandbox cost a third of the worker's CPU per case and most of its
-# memory (bench/results, README "Performance"). WAGECASE_WORKFLOW_SANDBOX=true turns it back on.
+# unsandboxed by default: at intake the sandbox cost 40% of the worker's CPU per complaint (59 -> 35 ms,
+# README "Performance"). WAGECASE_WORKFLOW_SANDBOX=true turns it back on.
 SANDBOXED_RUNNER = SandboxedWorkflowRunner(
     # The pure domain package is deterministic; passing it through saves re-importing it per workflow.
     restrictions=SandboxRestrictions.default.with_passthrough_modules("domain")

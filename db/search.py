@@ -56,9 +56,8 @@ def query_grams(text: str) -> list[str]:
 
 
 def rarest(counts: dict[str, int]) -> list[str]:
-    """The bigrams to look up: the rarest ones (ties keep the search text's order from its end)."""
-    order = list(counts)
-    return sorted(order, key=lambda g: (counts[g], order.index(g)))[:GRAMS_PER_SEARCH]
+    """The bigrams to look up: the rarest ones (the sort is stable: ties keep the order of `counts`)."""
+    return sorted(counts, key=counts.__getitem__)[:GRAMS_PER_SEARCH]
 
 
 def is_exact(text: str) -> bool:

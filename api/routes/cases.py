@@ -64,7 +64,7 @@ async def post_case(body: schemas.CaseCreate, request: Request, response: Respon
                     idempotency_key: IdempotencyKeyHeader = None) -> schemas.CaseDetail:
     """Register a complaint. Every complaint is registered (有案必接): it is routed to its lead unit at once,
     the acknowledge clock starts from `received_at`, and a receipt (受理回执) is issued."""
-    session.commit()  # end the read transaction: no database connection is held while the workflow registers the case
+    session.commit()  # end the read transaction: hold no connection while the workflow works
     case_no = await register_case(client=client, engine=request.app.state.engine, body=body, user=user,
                                   jurisdiction=jurisdiction, task_queue=settings.task_queue,
                                   idempotency_key=idempotency_key)
@@ -125,7 +125,7 @@ async def post_action(case_no: str, action: str, session: SessionDep, user: Curr
     if action == "transfer" and parsed.to_unit is not None and parsed.to_unit not in jurisdiction.units:
         raise InvalidInput(f"to_unit {parsed.to_unit!r} is not a unit of {jurisdiction.name}", field="body.to_unit")
     await run_in_threadpool(_load, session, case_no, user)
-    session.commit()  # end the read transaction: no database connection is held while the workflow carries out the action
+    session.commit()  # end the read transaction: hold no connection while the workflow works
     await perform_action(client=client, case_no=case_no, action=action, params=params, user=user,
                          idempotency_key=idempotency_key)
     # the actor saw the case before acting; after a transfer it may belong to another unit
@@ -142,16 +142,22 @@ def document_pdf(doc: Document) -> Response:
                              "X-Content-Type-Options": "nosniff"})
 
 
+def _visible_document(session, case_no: str, seq: int, user) -> Document:
+    """Document `seq` of a case the user may see; 404 when either does not exist."""
+    _load(session, case_no, user)
+    doc = get_document(session=session, case_no=case_no, seq=seq)
+    if doc is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"case {case_no} has no document {seq}")
+    return doc
+
+
 # Before the HTML route: its `{seq}` would take "1.pdf" too.
 @router.get("/api/cases/{case_no}/documents/{seq}.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}, 503: {"description": "no PDF renderer installed"}},
             summary="An issued document as PDF (A4)")
 def get_case_document_pdf(case_no: str, seq: int, session: SessionDep, user: CurrentUser) -> Response:
     """The document rendered to PDF by WeasyPrint; the HTML version is always available."""
-    _load(session, case_no, user)
-    doc = get_document(session=session, case_no=case_no, seq=seq)
-    if doc is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"case {case_no} has no document {seq}")
+    doc = _visible_document(session, case_no, seq, user)
     try:
         return document_pdf(doc)
     except PdfUnavailable as exc:
@@ -163,10 +169,7 @@ def get_case_document_pdf(case_no: str, seq: int, session: SessionDep, user: Cur
 @router.get("/api/cases/{case_no}/documents/{seq}", response_class=HTMLResponse,
             summary="An issued document (printable HTML)")
 def get_case_document(case_no: str, seq: int, session: SessionDep, user: CurrentUser) -> HTMLResponse:
-    _load(session, case_no, user)
-    doc = get_document(session=session, case_no=case_no, seq=seq)
-    if doc is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"case {case_no} has no document {seq}")
+    doc = _visible_document(session, case_no, seq, user)
     return HTMLResponse(doc.html, headers={"ETag": f'"{doc.content_hash}"',
                                            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
 

@@ -830,7 +830,7 @@ async def case_action(case_no: str, action: str, request: Request, session: Sess
         return failed(422, fields, general)
     if action == "transfer" and params.get("to_unit") and params["to_unit"] not in jurisdiction.units:
         return failed(422, {"to_unit": "请选择本县的单位"})
-    session.commit()  # end the read transaction: no database connection is held while the workflow carries out the action
+    session.commit()  # end the read transaction: hold no connection while the workflow works
     try:
         await perform_action(client=client, case_no=case_no, action=action, params=params, user=user,
                              idempotency_key=_clean(form.get("key")))
@@ -1018,7 +1018,7 @@ async def intake_submit(request: Request, session: SessionDep, user: WebUser, fo
     except ValidationError as exc:
         errors, general = _errors_by_field(exc, form_key)
         return _intake_page(request, session, values=values, rows=rows, status=422, errors=errors, general=general)
-    session.commit()  # end the read transaction: no database connection is held while the workflow registers the case
+    session.commit()  # end the read transaction: hold no connection while the workflow works
     try:
         case_no = await register_case(client=client, engine=request.app.state.engine, body=data, user=user,
                                       jurisdiction=jurisdiction, task_queue=settings.task_queue,
