@@ -30,6 +30,14 @@ def kpis(page, web) -> dict[str, str]:
     return {name: page.inner_text(f"#kpi-{name}").strip() for name in ("total", "closed", "rate")}
 
 
+def submit(page, target: str) -> None:
+    """Send a form by clicking `target` and wait for the page the server answers with.
+
+    Without this, a read right after the click may see the old page, or none while the new one loads."""
+    with page.expect_navigation():
+        page.locator(target).click()
+
+
 def fill_complaint(page, *, received_at: str = "", id_number: str = ID_NUMBER) -> None:
     """Fill the intake form: two workers of a housing project in 上馆镇 (so 住建局 leads)."""
     page.select_option("[name=channel]", "hotline")
@@ -67,8 +75,8 @@ def act(page, action: str, fields: dict[str, str] | None = None) -> None:
             control.select_option(value)
         else:
             control.fill(value)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
 
 
 def test_a_complaint_from_the_intake_form_to_closure(login, web, screenshots):
@@ -147,14 +155,14 @@ def test_bad_fields_are_shown_next_to_them_and_nothing_is_registered(login, web,
     clerk.goto(f"{web.url}/cases/new")
     tomorrow = (datetime.now(CHINA_TZ) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     fill_complaint(clerk, received_at=tomorrow, id_number="1101011990030766")
-    clerk.click("button.big")
+    submit(clerk, "button.big")
     assert "身份证号码应为18位" in clerk.inner_text("#err-complainant-id_number")
     assert clerk.locator("[name='complainant.id_number']").get_attribute("aria-invalid") == "true"
     assert clerk.locator("[name='employer.name']").input_value() == "山西某劳务有限公司"  # what was typed stays
     shoot(clerk, screenshots, "intake-error")
 
     clerk.fill("[name='complainant.id_number']", ID_NUMBER)
-    clerk.click("button.big")
+    submit(clerk, "button.big")
     assert "不能晚于当前时间" in clerk.inner_text("#err-received_at")
     assert clerk.locator(".field-error").count() == 1
     assert case_count(web) == before
@@ -165,7 +173,7 @@ def test_forms_work_without_javascript(login, web):
     clerk.goto(f"{web.url}/cases/new")
     assert clerk.locator("tr.worker-row").count() == 3
     clerk.fill("[name='workers.2.name']", "王五")
-    clerk.click("#add-row")
+    submit(clerk, "#add-row")
     assert clerk.locator("tr.worker-row").count() == 4
     assert clerk.locator("[name='workers.2.name']").input_value() == "王五"
     assert clerk.locator("[name='workers.3.name']").input_value() == ""
@@ -180,7 +188,7 @@ def test_a_roster_is_imported_and_a_document_downloads_as_pdf_without_javascript
     workbook.save(roster)
     clerk.goto(f"{web.url}/cases/new")
     clerk.set_input_files("#f-roster", str(roster))
-    clerk.click("#import-roster")
+    submit(clerk, "#import-roster")
     assert clerk.locator("tr.worker-row").count() == 2
     assert clerk.locator("[name='workers.0.id_number']").input_value() == ID_NUMBER
     assert "读入 2 人，其中 1 人无误" in clerk.inner_text("#roster-report")
@@ -214,7 +222,7 @@ def test_login_redirects_back_and_logout_ends_the_session(browser, web):
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     page.fill("#username", "hrss1")
     page.fill("#password", "wrong-password")
-    page.click("button[type=submit]")
+    submit(page, "button[type=submit]")
     assert "用户名或密码不正确" in page.inner_text(".error-box")
     page.fill("#password", "password-123")
     page.click("button[type=submit]")
@@ -303,13 +311,13 @@ def test_the_inbox_lists_nearest_deadlines_first_and_filters(login, web, screens
     shoot(housing, screenshots, "inbox")
 
     housing.check("input[name=overdue]")
-    housing.click("text=查询")
+    submit(housing, "text=查询")
     shown = [r.get_attribute("data-case") for r in rows.all()]
     assert late in shown and not set(numbers[1:]) & set(shown)
     assert all(r.get_attribute("data-overdue") == "1" for r in rows.all())
     housing.uncheck("input[name=overdue]")
     housing.fill("#f-q", "路桥")
-    housing.click("text=查询")
+    submit(housing, "text=查询")
     assert [r.get_attribute("data-case") for r in rows.all()] == [numbers[1]]
     assert "路桥" not in housing.url  # search text never goes into the URL
 
@@ -331,7 +339,7 @@ def test_a_project_with_its_deposit_ledger_and_the_blacklist(login, web):
     caseworker.fill("[name='construction_unit.name']", "代县交通建设投资有限公司")
     caseworker.fill("[name='general_contractor.name']", "山西某路桥有限公司")
     caseworker.fill("[name='general_contractor.credit_code']", "123")
-    caseworker.click("button.big")
+    submit(caseworker, "button.big")
     assert "统一社会信用代码应为18位" in caseworker.inner_text("#err-general_contractor-credit_code")
     caseworker.fill("[name='general_contractor.credit_code']", "")
     caseworker.click("button.big")
