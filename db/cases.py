@@ -11,10 +11,11 @@ from decimal import Decimal
 from pydantic import TypeAdapter
 from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint, and_, delete, func, insert, literal, or_, union_all, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlmodel import Field, Session, SQLModel, select
 
 from db.search import COUNT_CAP, CaseSearchGram, grams_of, is_exact, query_grams, rarest
-from db.types import Money, UTCDateTime, utcnow
+from db.types import CENT, Money, UTCDateTime, utcnow
 from domain.identity import looks_like_credit_code
 from domain.model import CaseState
 
@@ -66,12 +67,18 @@ class CaseRecord(SQLModel, table=True):
 
 
 class CaseUnit(SQLModel, table=True):
-    """Which units may see and work a case: the lead and the co-handlers (unit scoping)."""
+    """Which units may see and work a case: the lead and the co-handlers (unit scoping).
+
+    Each row repeats the case's stage and overdue flag, so that a unit's list filtered by them is counted
+    from this table's index alone, without reading the cases (list_cases)."""
 
     __tablename__ = "case_units"
+    __table_args__ = (Index("ix_case_units_unit_stage_overdue", "unit", "stage", "overdue", "case_no"),)
     case_no: str = Field(primary_key=True, max_length=32)
     unit: str = Field(primary_key=True, max_length=64, index=True)
     role: str = Field(max_length=8)  # lead | co | liaison
+    stage: str = Field(default="", max_length=32)  # as cases.stage
+    overdue: bool = False  # as cases.overdue
 
 
 class CaseDeadline(SQLModel, table=True):
@@ -227,7 +234,7 @@ def project_case(*, session: Session, state: CaseState, pending: list[str]) -> b
             session.delete(row)
     for unit, role in units.items():
         row = existing_units.get(unit) or CaseUnit(case_no=case_no, unit=unit, role=role)
-        row.role = role
+        row.role, row.stage, row.overdue = role, values["stage"], values["overdue"]
         session.add(row)
 
     _upsert(session, CaseDeadline, case_no, [
@@ -334,79 +341,125 @@ def _gram_counts(session: Session, grams: list[str]) -> dict[str, int]:
 
 def _search_condition(session: Session, q: str):
     """Cases whose number, employer, project or complainant contains `q` (any case), or whose employer's
-    credit code is `q`; narrowed through the search bigrams where `q` has any."""
+    credit code is `q`, as (bigram subquery, condition on the cases): the subquery holds the case numbers
+    that may match, the condition (None when the subquery is the answer) checks the substring on them."""
     text = q.strip()  # autoescape: a '%' or '_' typed by the user is a character, not a wildcard
     substring = or_(*(column.icontains(text, autoescape=True) for column in (
         CaseRecord.case_no, CaseRecord.employer_name, CaseRecord.project_name, CaseRecord.complainant_name)))
     grams = query_grams(text)
     if len(grams) > 1:
         grams = rarest(_gram_counts(session, grams))
+    holding = None
     if grams:
         holding = select(CaseSearchGram.case_no).where(CaseSearchGram.gram.in_(grams))
         if len(grams) > 1:
             holding = holding.group_by(CaseSearchGram.case_no).having(func.count() == len(grams))
-        narrowed = CaseRecord.case_no.in_(holding)
-        substring = narrowed if is_exact(text) else and_(narrowed, substring)
     if looks_like_credit_code(text):  # only then: an OR over another column would read every case
-        return or_(substring, CaseRecord.employer_credit_code == text.upper())
-    return substring
+        matched = substring if holding is None else and_(CaseRecord.case_no.in_(holding), substring)
+        return None, or_(matched, CaseRecord.employer_credit_code == text.upper())
+    if holding is None:
+        return None, substring
+    return holding, None if is_exact(text) else substring
 
 
 def list_cases(*, session: Session, visible_units: list[str] | None, registered_by: str | None = None,
                stage: str | None = None, unit: str | None = None, township: str | None = None,
                overdue: bool | None = None, q: str | None = None, limit: int = 50,
                offset: int = 0) -> tuple[list[CaseRecord], int]:
-    """Cases a user may see, filtered, nearest deadline first; returns (page, total)."""
-    query = select(CaseRecord)
+    """Cases a user may see, filtered, nearest deadline first; returns (page, total).
+
+    Filters are conditions on the cases rows, or subqueries of case numbers from the index tables
+    (case_units, the search bigrams). When one such subquery answers every filter by itself (a unit's
+    list by stage and overdue; a two-character search over all cases), the total is counted there alone:
+    counting through the cases reads some 100,000 index entries at that many cases."""
+    conditions = []  # on the cases rows
+    narrowing = []  # subqueries of case numbers
+    answered_by_subquery = True  # no filter needs the cases rows
     if visible_units is not None:
         scoped = select(CaseUnit.case_no).where(CaseUnit.unit.in_(visible_units))
-        condition = CaseRecord.case_no.in_(scoped)
-        if registered_by:
-            condition = or_(condition, CaseRecord.registered_by == registered_by)
-        query = query.where(condition)
+        if registered_by:  # a clerk also sees the cases they registered
+            conditions.append(or_(CaseRecord.case_no.in_(scoped), CaseRecord.registered_by == registered_by))
+            answered_by_subquery = False
+        else:  # case_units repeat each case's stage and overdue flag
+            if stage:
+                scoped = scoped.where(CaseUnit.stage == stage)
+            if overdue is not None:
+                scoped = scoped.where(CaseUnit.overdue == overdue)
+            narrowing.append(scoped)
+    if stage or overdue is not None:
+        answered_by_subquery = answered_by_subquery and bool(narrowing)
+    # on the cases too (where also in case_units): the page then walks the stage's deadline index
     if stage:
-        query = query.where(CaseRecord.stage == stage)
-    if unit:
-        query = query.where(CaseRecord.case_no.in_(select(CaseUnit.case_no).where(CaseUnit.unit == unit)))
-    if township:
-        query = query.where(CaseRecord.township == township)
+        conditions.append(CaseRecord.stage == stage)
     if overdue is not None:
-        query = query.where(CaseRecord.overdue == overdue)
+        conditions.append(CaseRecord.overdue == overdue)
+    if unit:
+        narrowing.append(select(CaseUnit.case_no).where(CaseUnit.unit == unit))
+    if township:
+        conditions.append(CaseRecord.township == township)
+        answered_by_subquery = False
     if q and q.strip():
-        query = query.where(_search_condition(session, q))
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+        holding, substring = _search_condition(session, q)
+        if holding is not None:
+            narrowing.append(holding)
+        if substring is not None:
+            conditions.append(substring)
+            answered_by_subquery = False
+    query = select(CaseRecord).where(*conditions, *(CaseRecord.case_no.in_(n) for n in narrowing))
+    if answered_by_subquery and len(narrowing) == 1:
+        held = narrowing[0].subquery()
+        total = session.exec(select(func.count(func.distinct(held.c.case_no))).select_from(held)).one()
+    else:
+        total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(
+        # a page of list rows: the workflow state (some 9 KB a case) and the description stay in the database
+        query.options(defer(CaseRecord.state_json), defer(CaseRecord.description))
         # nearest deadline first, cases without one last: the deadline index gives the order (no sort)
-        query.order_by(CaseRecord.next_deadline_at.asc().nulls_last(),
-                       CaseRecord.registered_at.desc()).limit(limit).offset(offset)
+        .order_by(CaseRecord.next_deadline_at.asc().nulls_last(),
+                  CaseRecord.registered_at.desc()).limit(limit).offset(offset)
     ).all()
     return list(rows), total
 
 
 def case_stats(*, session: Session) -> dict:
-    """Totals, closure rate and overdue counts by unit and township (KPI: closure rate ≥ 95%)."""
-    total = session.exec(select(func.count()).select_from(CaseRecord)).one()
-    closed = session.exec(select(func.count()).where(CaseRecord.stage == "closed")).one()
-    overdue = session.exec(select(func.count()).where(CaseRecord.overdue.is_(True))).one()
+    """Totals, closure rate, overdue counts and amounts, for the county and by lead unit and township
+    (KPI: closure rate ≥ 95%). One pass over the cases, grouped by unit and township, folded here."""
+    rows = session.exec(
+        select(CaseRecord.lead_unit, CaseRecord.township, func.count(),
+               func.sum((CaseRecord.stage == "closed").cast(Integer)),
+               func.sum(CaseRecord.overdue.cast(Integer)),
+               func.sum(CaseRecord.escalated.cast(Integer)),
+               func.sum(CaseRecord.amount_claimed), func.sum(CaseRecord.amount_recovered))
+        .group_by(CaseRecord.lead_unit, CaseRecord.township)
+    ).all()
+    county = {**_tally(), "amount_claimed": Decimal("0.00"), "amount_recovered": Decimal("0.00")}
+    by_unit: dict[str, dict] = {}
+    by_township: dict[str, dict] = {}
+    for unit, township, count, n_closed, n_overdue, n_escalated, claimed, recovered in rows:
+        counts = (count, int(n_closed or 0), int(n_overdue or 0), int(n_escalated or 0))
+        for tally in (county, by_unit.setdefault(unit or "-", _tally()), by_township.setdefault(township or "-", _tally())):
+            for key, n in zip(("total", "closed", "overdue", "escalated"), counts):
+                tally[key] += n
+        county["amount_claimed"] += _cents(claimed)
+        county["amount_recovered"] += _cents(recovered)
+    return {"total": county["total"], "closed": county["closed"], "closure_rate": _rate(county),
+            "overdue": county["overdue"], "amount_claimed": county["amount_claimed"],
+            "amount_recovered": county["amount_recovered"],
+            "by_unit": {k: {**v, "closure_rate": _rate(v)} for k, v in by_unit.items()},
+            "by_township": {k: {**v, "closure_rate": _rate(v)} for k, v in by_township.items()}}
 
-    def grouped(column):
-        rows = session.exec(
-            select(column,
-                   func.count(),
-                   func.sum((CaseRecord.stage == "closed").cast(Integer)),
-                   func.sum(CaseRecord.overdue.cast(Integer)),
-                   func.sum(CaseRecord.escalated.cast(Integer)))
-            .group_by(column)
-        ).all()
-        out = {}
-        for key, count, n_closed, n_overdue, n_escalated in rows:
-            out[key or "-"] = {"total": count, "closed": int(n_closed or 0), "overdue": int(n_overdue or 0),
-                               "escalated": int(n_escalated or 0),
-                               "closure_rate": round(int(n_closed or 0) / count, 4) if count else 0.0}
-        return out
 
-    return {"total": total, "closed": closed, "closure_rate": round(closed / total, 4) if total else 0.0,
-            "overdue": overdue, "by_unit": grouped(CaseRecord.lead_unit), "by_township": grouped(CaseRecord.township)}
+def _tally() -> dict:
+    return {"total": 0, "closed": 0, "overdue": 0, "escalated": 0}
+
+
+def _rate(tally: dict) -> float:
+    return round(tally["closed"] / tally["total"], 4) if tally["total"] else 0.0
+
+
+def _cents(amount) -> Decimal:
+    """A sum as the database returns it (a float on SQLite), in yuan to the cent."""
+    return Decimal(str(amount or 0)).quantize(CENT)
 
 
 def next_case_no(*, session: Session, prefix: str, year: int) -> str:

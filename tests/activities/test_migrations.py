@@ -204,3 +204,32 @@ def test_cli_check_upgrade_current(sqlite_url, tmp_path, capsys):
     assert f"{HEAD} (head)" in capsys.readouterr().out
     assert db_main(["--url", "postgresql+psycopg://nobody@127.0.0.1:1/none", "upgrade"]) == 1
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_case_units_of_existing_cases_take_their_stage_and_overdue_flag(db_url):
+    """0004 adds stage and overdue to case_units: rows written before it are filled from their case."""
+    from alembic import command
+    from sqlmodel import Session, select
+
+    from db.cases import CaseUnit, project_case
+    from domain.model import Stage
+    from tests.activities.test_case_list import states
+
+    migrate.upgrade(db_url)
+    engine = make_engine(db_url)
+    cases = [s for s in states() if s.co_units][::3]  # lead and co rows, of every stage, some overdue
+    with Session(engine) as session:
+        for s in cases:
+            project_case(session=session, state=s, pending=[])
+        session.commit()
+    with migrate._locked_transaction(db_url) as connection:  # back to 0003: the columns are dropped
+        config = migrate._config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    assert migrate.upgrade(db_url) == ("0003", HEAD)
+    with Session(engine) as session:
+        rows = {(r.case_no, r.unit): (r.stage, r.overdue) for r in session.exec(select(CaseUnit))}
+    engine.dispose()
+    assert rows == {(s.case_no, u): (s.stage.value, s.overdue()) for s in cases for u in (s.lead_unit, *s.co_units)}
+    assert {stage for stage, _ in rows.values()} >= {Stage.REFERRED.value, Stage.CLOSED.value}
+    assert {overdue for _, overdue in rows.values()} == {False, True}
