@@ -216,10 +216,11 @@ def project_case(*, session: Session, state: CaseState, pending: list[str]) -> b
         state_json=_STATE.dump_json(state).decode(),
         updated_at=utcnow(),
     )
+    new = record is None  # a new case has no rows to compare with: its children are inserted in bulk
     texts = [case_no, *(values[name] for name in SEARCHED_COLUMNS[1:])]
-    if record is None or [getattr(record, name) for name in SEARCHED_COLUMNS] != texts:
-        _index_search(session, case_no, texts, new=record is None)
-    if record is None:
+    if new or [getattr(record, name) for name in SEARCHED_COLUMNS] != texts:
+        _index_search(session, case_no, texts, new=new)
+    if new:
         record = CaseRecord(case_no=case_no, **values)
     else:
         for key, value in values.items():
@@ -228,7 +229,8 @@ def project_case(*, session: Session, state: CaseState, pending: list[str]) -> b
 
     units = {**{u: "liaison" for u in state.liaison_units},  # police, court, procuratorate once referred
              **{u: "co" for u in state.co_units}, state.lead_unit: "lead"}
-    existing_units = {u.unit: u for u in session.exec(select(CaseUnit).where(CaseUnit.case_no == case_no))}
+    existing_units = {} if new else {
+        u.unit: u for u in session.exec(select(CaseUnit).where(CaseUnit.case_no == case_no))}
     for unit, row in existing_units.items():
         if unit not in units:
             session.delete(row)
@@ -237,28 +239,36 @@ def project_case(*, session: Session, state: CaseState, pending: list[str]) -> b
         row.role, row.stage, row.overdue = role, values["stage"], values["overdue"]
         session.add(row)
 
-    _upsert(session, CaseDeadline, case_no, [
+    _upsert(session, CaseDeadline, case_no, new, [
         dict(seq=d.seq, kind=d.kind, unit=d.unit, start_at=d.start_at, due_at=d.due_at, status=d.status.value,
              level=d.level, basis=d.basis, resolved_at=d.resolved_at, extended_working_days=d.extended_working_days)
         for d in state.deadlines])
-    _insert_new(session, CaseEvent, case_no, [
+    _insert_new(session, CaseEvent, case_no, new, [
         dict(seq=e.seq, at=e.at, kind=e.kind, actor=e.actor, summary=e.summary,
              data=json.dumps(e.data, ensure_ascii=False, default=str))
         for e in state.timeline])
-    _insert_new(session, CaseEscalation, case_no, [
+    _insert_new(session, CaseEscalation, case_no, new, [
         dict(seq=e.seq, at=e.at, level=e.level, reason=e.reason, deadline_kind=e.deadline_kind, unit=e.unit)
         for e in state.escalations])
-    _insert_new(session, CaseWorker, case_no, [
+    _insert_new(session, CaseWorker, case_no, new, [
         dict(seq=i, name=w.name, id_number=w.id_number, amount_owed=w.amount_owed)
         for i, w in enumerate(intake.workers, start=1)])
-    _insert_new(session, CasePayment, case_no, [
+    _insert_new(session, CasePayment, case_no, new, [
         dict(seq=p.seq, at=p.at, amount=p.amount, payer=p.payer.value, actor=p.actor, reference=p.reference)
         for p in state.payments])
     return True
 
 
-def _insert_new(session: Session, model, case_no: str, rows: list[dict]) -> None:
+def _insert_all(session: Session, model, case_no: str, rows: list[dict]) -> None:
+    """Insert every row, in one executemany (the children of a new case)."""
+    if rows:
+        session.execute(insert(model), [{"case_no": case_no, **row} for row in rows])
+
+
+def _insert_new(session: Session, model, case_no: str, new: bool, rows: list[dict]) -> None:
     """Insert the rows whose seq is not stored yet (append-only children)."""
+    if new:
+        return _insert_all(session, model, case_no, rows)
     if not rows:
         return
     known = set(session.exec(select(model.seq).where(model.case_no == case_no)))
@@ -267,8 +277,10 @@ def _insert_new(session: Session, model, case_no: str, rows: list[dict]) -> None
             session.add(model(case_no=case_no, **row))
 
 
-def _upsert(session: Session, model, case_no: str, rows: list[dict]) -> None:
+def _upsert(session: Session, model, case_no: str, new: bool, rows: list[dict]) -> None:
     """Insert or update rows by seq (children whose fields change, such as deadlines)."""
+    if new:
+        return _insert_all(session, model, case_no, rows)
     existing = {r.seq: r for r in session.exec(select(model).where(model.case_no == case_no))}
     for row in rows:
         current = existing.get(row["seq"])
