@@ -27,11 +27,7 @@ from core.policy import case_policy
 from db.accounts import ProjectCreate, User, create_project, get_project
 from db.audit import CASE_DETAIL, record_views
 from db.cases import (
-    CaseEscalation,
-    CaseEvent,
-    CasePayment,
     CaseRecord,
-    CaseWorker,
     Document,
     IdempotencyKey,
     case_children,
@@ -246,7 +242,8 @@ def summary_of(record: CaseRecord) -> schemas.CaseSummary:
 
 
 def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=None) -> schemas.CaseDetail:
-    """Everything about one case that the user may see."""
+    """Everything about one case that the user may see: from the projected workflow state, and the issued
+    documents' rows (their hashes and issue times are the database's)."""
     state: CaseState = case_state(record)
     intake = state.intake
     unmasked = may_see_personal_data(user)
@@ -285,7 +282,7 @@ def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=No
                      "id_number": id_out(intake.complainant.id_number)},
         employer=_org(intake.employer), project=project,
         workers=[schemas.WorkerOut(name=w.name, id_number=id_out(w.id_number), amount_owed=w.amount_owed)
-                 for w in case_children(session=session, model=CaseWorker, case_no=record.case_no)],
+                 for w in intake.workers],
         description=intake.description, outstanding=state.outstanding,
         liable_party=state.liable_party.value if state.liable_party else None, findings=state.findings_text,
         order_amount=state.order_amount, outcome=state.outcome,
@@ -297,13 +294,12 @@ def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=No
                     "court_reminded_at": state.court_reminded_at, "court_filed_at": state.court_filed_at,
                     "closed_at": state.closed_at},
         deadlines=deadlines,
-        timeline=[schemas.EventOut(at=e.at, kind=e.kind, actor=e.actor, summary=e.summary)
-                  for e in case_children(session=session, model=CaseEvent, case_no=record.case_no)],
+        timeline=[schemas.EventOut(at=e.at, kind=e.kind, actor=e.actor, summary=e.summary) for e in state.timeline],
         escalations=[schemas.EscalationOut(at=e.at, level=e.level, reason=e.reason, deadline_kind=e.deadline_kind,
                                            unit=e.unit)
-                     for e in case_children(session=session, model=CaseEscalation, case_no=record.case_no)],
-        payments=[schemas.PaymentOut(at=p.at, amount=p.amount, payer=p.payer, actor=p.actor, reference=p.reference)
-                  for p in case_children(session=session, model=CasePayment, case_no=record.case_no)],
+                     for e in state.escalations],
+        payments=[schemas.PaymentOut(at=p.at, amount=p.amount, payer=p.payer.value, actor=p.actor,
+                                     reference=p.reference) for p in state.payments],
         pending_actions=json.loads(record.pending_actions),
         documents=[schemas.DocumentOut(seq=d.seq, kind=d.kind, title=d.title,
                                        url=f"/api/cases/{record.case_no}/documents/{d.seq}",
