@@ -5,12 +5,10 @@ import itertools
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlmodel import Session, select
 
 from db.cases import CaseUnit, case_stats, list_cases, project_case
-from db.engine import make_engine, session_scope
-from db.migrate import upgrade
+from db.engine import session_scope
 from domain.lifecycle import pending_actions
 from domain.model import CaseState, Deadline, DeadlineStatus, Organisation, Stage
 from tests.workflows.conftest import make_intake
@@ -49,14 +47,6 @@ def expected(cases: list[CaseState], *, visible_units, registered_by=None, stage
             continue
         found.add(s.case_no)
     return found
-
-
-@pytest.fixture
-def engine(db_url):
-    upgrade(db_url)
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def test_every_filter_lists_and_counts_exactly_the_matching_cases(engine):

@@ -3,12 +3,10 @@
 import itertools
 from dataclasses import replace
 
-import pytest
 from sqlmodel import Session, select
 
 from db.cases import list_cases, project_case
-from db.engine import make_engine, session_scope
-from db.migrate import upgrade
+from db.engine import session_scope
 from db.search import CaseSearchGram, grams_of, query_grams, rarest
 from domain.lifecycle import pending_actions
 from domain.model import CaseState, Organisation, Person, ProjectInfo
@@ -48,14 +46,6 @@ def expected(cases: list[CaseState], q: str) -> set[str]:
         if any(name and t in name.lower() for name in names) or s.intake.employer.credit_code == q.strip().upper():
             found.add(s.case_no)
     return found
-
-
-@pytest.fixture
-def engine(db_url):
-    upgrade(db_url)
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def test_bigrams():
