@@ -110,6 +110,7 @@ def test_unique_constraint_and_indexes_exist(db_url):
     assert ("uq_documents_case_seq", ("case_no", "seq")) in uniques
     assert indexes["ix_cases_stage_next"] == ("stage", "next_deadline_at")
     assert indexes["ix_cases_lead_next"] == ("lead_unit", "next_deadline_at")
+    assert indexes["ix_cases_township_stage"] == ("township", "stage")
     assert users["ix_users_username"] is True
 
 
