@@ -15,7 +15,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Field, Session, SQLModel, select
 
 from db.search import COUNT_CAP, CaseSearchGram, grams_of, is_exact, query_grams, rarest
-from db.types import CENT, Money, UTCDateTime, utcnow
+from db.types import Money, UTCDateTime, utcnow
 from domain.identity import looks_like_credit_code
 from domain.model import CaseState
 
@@ -388,40 +388,35 @@ def list_cases(*, session: Session, visible_units: list[str] | None, registered_
     list by stage and overdue; a two-character search over all cases), the total is counted there alone:
     counting through the cases reads some 100,000 index entries at that many cases."""
     conditions = []  # on the cases rows
+    repeated = []  # on the cases rows too, though a subquery answers them (the page then walks the stage's index)
     narrowing = []  # subqueries of case numbers
-    answered_by_subquery = True  # no filter needs the cases rows
-    if visible_units is not None:
+    by_stage = ([CaseRecord.stage == stage] if stage else []) + (
+        [CaseRecord.overdue == overdue] if overdue is not None else [])
+    if visible_units is not None and not registered_by:  # case_units repeat each case's stage and overdue flag
         scoped = select(CaseUnit.case_no).where(CaseUnit.unit.in_(visible_units))
-        if registered_by:  # a clerk also sees the cases they registered
+        if stage:
+            scoped = scoped.where(CaseUnit.stage == stage)
+        if overdue is not None:
+            scoped = scoped.where(CaseUnit.overdue == overdue)
+        narrowing.append(scoped)
+        repeated += by_stage
+    else:
+        if visible_units is not None:  # a clerk also sees the cases they registered
+            scoped = select(CaseUnit.case_no).where(CaseUnit.unit.in_(visible_units))
             conditions.append(or_(CaseRecord.case_no.in_(scoped), CaseRecord.registered_by == registered_by))
-            answered_by_subquery = False
-        else:  # case_units repeat each case's stage and overdue flag
-            if stage:
-                scoped = scoped.where(CaseUnit.stage == stage)
-            if overdue is not None:
-                scoped = scoped.where(CaseUnit.overdue == overdue)
-            narrowing.append(scoped)
-    if stage or overdue is not None:
-        answered_by_subquery = answered_by_subquery and bool(narrowing)
-    # on the cases too (where also in case_units): the page then walks the stage's deadline index
-    if stage:
-        conditions.append(CaseRecord.stage == stage)
-    if overdue is not None:
-        conditions.append(CaseRecord.overdue == overdue)
+        conditions += by_stage
     if unit:
         narrowing.append(select(CaseUnit.case_no).where(CaseUnit.unit == unit))
     if township:
         conditions.append(CaseRecord.township == township)
-        answered_by_subquery = False
     if q and q.strip():
         holding, substring = _search_condition(session, q)
         if holding is not None:
             narrowing.append(holding)
         if substring is not None:
             conditions.append(substring)
-            answered_by_subquery = False
-    query = select(CaseRecord).where(*conditions, *(CaseRecord.case_no.in_(n) for n in narrowing))
-    if answered_by_subquery and len(narrowing) == 1:
+    query = select(CaseRecord).where(*conditions, *repeated, *(CaseRecord.case_no.in_(n) for n in narrowing))
+    if not conditions and len(narrowing) == 1:  # one subquery answers every filter: count it alone
         held = narrowing[0].subquery()
         total = session.exec(select(func.count(func.distinct(held.c.case_no))).select_from(held)).one()
     else:
@@ -455,8 +450,8 @@ def case_stats(*, session: Session) -> dict:
         for tally in (county, by_unit.setdefault(unit or "-", _tally()), by_township.setdefault(township or "-", _tally())):
             for key, n in zip(("total", "closed", "overdue", "escalated"), counts):
                 tally[key] += n
-        county["amount_claimed"] += _cents(claimed)
-        county["amount_recovered"] += _cents(recovered)
+        county["amount_claimed"] += claimed  # sums of Money columns: Decimal, to the cent
+        county["amount_recovered"] += recovered
     return {"total": county["total"], "closed": county["closed"], "closure_rate": _rate(county),
             "overdue": county["overdue"], "amount_claimed": county["amount_claimed"],
             "amount_recovered": county["amount_recovered"],
@@ -470,11 +465,6 @@ def _tally() -> dict:
 
 def _rate(tally: dict) -> float:
     return round(tally["closed"] / tally["total"], 4) if tally["total"] else 0.0
-
-
-def _cents(amount) -> Decimal:
-    """A sum as the database returns it (a float on SQLite), in yuan to the cent."""
-    return Decimal(str(amount or 0)).quantize(CENT)
 
 
 def next_case_no(*, session: Session, prefix: str, year: int) -> str:
