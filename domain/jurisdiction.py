@@ -310,6 +310,7 @@ def _routing(check: _Checker, raw: Any, units: dict[str, Unit]) -> RoutingConfig
             "default_unit",
             "co_handler",
         ),
+        ("not_construction_types",),
     )
     by_type: dict[str, str] = {}
     for project_type, code in check.mapping(data["by_project_type"], "routing.by_project_type").items():
@@ -321,6 +322,13 @@ def _routing(check: _Checker, raw: Any, units: dict[str, Unit]) -> RoutingConfig
     township_types = tuple(
         _project_type(check, item, f"routing.township_types[{index}]") for index, item in enumerate(raw_types)
     )
+    raw_exempt = data.get("not_construction_types", [])
+    if not isinstance(raw_exempt, list):
+        raise check.fail("routing.not_construction_types", f"must be a list, got {_type_name(raw_exempt)}")
+    not_construction = tuple(
+        _project_type(check, item, f"routing.not_construction_types[{index}]")
+        for index, item in enumerate(raw_exempt)
+    )
     return RoutingConfig(
         by_project_type=by_type,
         township_types=township_types,
@@ -330,6 +338,7 @@ def _routing(check: _Checker, raw: Any, units: dict[str, Unit]) -> RoutingConfig
         ),
         default_unit=_unit_ref(check, units, data["default_unit"], "routing.default_unit"),
         co_handler=_unit_ref(check, units, data["co_handler"], "routing.co_handler"),
+        not_construction_types=not_construction,
     )
 
 

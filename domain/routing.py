@@ -33,6 +33,10 @@ class RoutingConfig:
     township_if_collective_land: bool
     default_unit: str
     co_handler: str
+    # Types that are not construction projects (a mine, a processing plant): the township rules for
+    # construction projects without a permit or on collective land do not apply to them. Empty by
+    # default, so a case opened under a policy recorded before this rule keeps the routing it had.
+    not_construction_types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ def _township_reason(project: ProjectFacts, cfg: RoutingConfig) -> str | None:
     """Why the township leads, or None when no township rule applies (seed notice section 一)."""
     if project.type in cfg.township_types:
         return "新民居、城中村改造、小产权房等项目由项目所在地乡（镇）政府负总责"
+    if project.type in cfg.not_construction_types:
+        return None  # the permit and land rules are for construction projects (建设项目)
     if cfg.township_if_no_permit and not project.has_permit:
         return "未取得施工许可证或批准开工报告的建设项目由项目所在地乡（镇）政府组织处理"
     if cfg.township_if_collective_land and project.land == "collective":
