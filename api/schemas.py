@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
-                      StringConstraints, WithJsonSchema, model_validator)
+                      StringConstraints, WithJsonSchema, field_validator, model_validator)
 
 from db.accounts import OrgInfo, ProjectCreate
 from domain.calendar import CHINA_TZ
@@ -81,6 +81,21 @@ class CaseCreate(Strict):
         if self.project_id is not None and self.project is not None:
             raise ValueError("give either project_id or project, not both")
         return self
+
+    @field_validator("workers")
+    @classmethod
+    def _one_row_per_worker(cls, workers: list[WorkerIn]) -> list[WorkerIn]:
+        """A worker appears once in a complaint: two rows with one ID number would count their wages twice."""
+        first: dict[str, int] = {}
+        for index, worker in enumerate(workers):
+            if worker.id_number is None:
+                continue
+            key = worker.id_number.upper()
+            if key in first:
+                raise ValueError(f"workers {first[key]} and {index} have the same ID number; "
+                                 "list each worker once with everything owed to them")
+            first[key] = index
+        return workers
 
 
 # ---- action bodies ------------------------------------------------------------------------------
