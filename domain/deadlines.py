@@ -1,5 +1,6 @@
 """When a deadline falls due: rules applied to a start instant and a working-day calendar."""
 
+import calendar
 import re
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -24,6 +25,19 @@ def _end_of_china_day(day: date) -> datetime:
     return datetime.combine(day, _END_OF_DAY, tzinfo=CHINA_TZ).astimezone(timezone.utc)
 
 
+def add_months(cal: WorkCalendar, start: date, n: int) -> date:
+    """Last day of an n-month period after start: the same day of the month n months on (the month's last
+    day where it is shorter), rolled forward to a working day (民事诉讼法 art. 85)."""
+    if n < 1:
+        raise InvalidInput(f"A period in months must be at least 1 month, got {n}.")
+    month_index = start.month - 1 + n
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    day = date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+    while not cal.is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
 def due_instant(rule: DeadlineRule, start: datetime, cal: WorkCalendar) -> datetime:
     """The instant (UTC) at which the rule's period, started at start, runs out."""
     _require_aware(start, "The start of a deadline")
@@ -35,6 +49,8 @@ def due_instant(rule: DeadlineRule, start: datetime, cal: WorkCalendar) -> datet
         else:
             last_day = add_calendar_days(cal, start_day, rule.amount)
         return _end_of_china_day(last_day)
+    if rule.unit is PeriodUnit.MONTHS:
+        return _end_of_china_day(add_months(cal, start.astimezone(CHINA_TZ).date(), rule.amount))
     if rule.unit is PeriodUnit.HOURS:
         if rule.amount < 1:
             raise InvalidInput(f"Deadline {rule.name!r} needs at least 1 hour, got {rule.amount}.")
@@ -51,7 +67,7 @@ def extended_due(
     _require_aware(current_due, "The current due instant")
     if extra_working_days < 1:
         raise InvalidInput(f"An extension must be at least 1 working day, got {extra_working_days}.")
-    if rule.unit in (PeriodUnit.WORKING_DAYS, PeriodUnit.CALENDAR_DAYS):
+    if rule.unit in (PeriodUnit.WORKING_DAYS, PeriodUnit.CALENDAR_DAYS, PeriodUnit.MONTHS):
         # Extensions are granted in working days (e.g. 劳动保障监察条例 art. 17: +30 WD).
         due_day = current_due.astimezone(CHINA_TZ).date()
         return _end_of_china_day(add_working_days(cal, due_day, extra_working_days))

@@ -17,7 +17,7 @@ from domain.rules import DeadlineRule, PeriodUnit
 
 UNIT_KINDS = ("bureau", "township", "judicial")
 
-PERIOD_KEYS = ("working_days", "calendar_days", "hours", "duration")
+PERIOD_KEYS = ("working_days", "calendar_days", "months", "hours", "duration")
 
 # Every rule the software starts a clock for; a jurisdiction file must define all of them.
 REQUIRED_DEADLINES = (

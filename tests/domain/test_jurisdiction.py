@@ -160,7 +160,7 @@ def test_two_periods_in_one_rule_error_message_names_file_key_and_what_was_found
         build(mutate)
     assert str(info.value) == (
         "jurisdictions/daixian.yaml: deadlines.acknowledge: needs exactly one of working_days, "
-        "calendar_days, hours, duration (found: working_days, hours)"
+        "calendar_days, months, hours, duration (found: working_days, hours)"
     )
     assert isinstance(info.value, InvalidInput)
     assert (info.value.source, info.value.key_path) == (SOURCE, "deadlines.acknowledge")
@@ -211,6 +211,14 @@ def test_duration_and_string_amounts_and_dates_are_parsed():
 
     j = build(mutate)
     assert (j.rule("acknowledge").unit, j.rule("acknowledge").duration_seconds) == (PeriodUnit.DURATION, 90.0)
+
+
+def test_a_period_in_months_is_parsed():
+    def mutate(data):
+        data["deadlines"]["investigate"] = {"months": 6, "basis": "行政诉讼法 第46条"}
+
+    rule = build(mutate).rule("investigate")
+    assert (rule.unit, rule.amount, rule.describe()) == (PeriodUnit.MONTHS, 6, "6个月")
     assert j.thresholds.crime_amount_per_worker == Decimal("20000.50")
     assert j.calendar.extra_holidays == (date(2030, 10, 9), date(2030, 10, 10))
     assert j.calendar.extra_workdays == (date(2030, 10, 12),)
