@@ -211,6 +211,9 @@ def test_duration_and_string_amounts_and_dates_are_parsed():
 
     j = build(mutate)
     assert (j.rule("acknowledge").unit, j.rule("acknowledge").duration_seconds) == (PeriodUnit.DURATION, 90.0)
+    assert j.thresholds.crime_amount_per_worker == Decimal("20000.50")
+    assert j.calendar.extra_holidays == (date(2030, 10, 9), date(2030, 10, 10))
+    assert j.calendar.extra_workdays == (date(2030, 10, 12),)
 
 
 def test_a_period_in_months_is_parsed():
@@ -219,9 +222,6 @@ def test_a_period_in_months_is_parsed():
 
     rule = build(mutate).rule("investigate")
     assert (rule.unit, rule.amount, rule.describe()) == (PeriodUnit.MONTHS, 6, "6个月")
-    assert j.thresholds.crime_amount_per_worker == Decimal("20000.50")
-    assert j.calendar.extra_holidays == (date(2030, 10, 9), date(2030, 10, 10))
-    assert j.calendar.extra_workdays == (date(2030, 10, 12),)
 
 
 # --- the loader (files, extends) ---
