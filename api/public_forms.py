@@ -49,8 +49,8 @@ def _nonce(request: Request) -> str:
 
 def form_token(request: Request, purpose: str, *, now: float | None = None) -> str:
     """A token for a form of this purpose; put_cookie() must go on the response that carries it."""
-    nonce = _nonce(request) or secrets.token_urlsafe(18)
-    request.state.public_nonce = nonce
+    nonce = getattr(request.state, "public_nonce", None) or _nonce(request) or secrets.token_urlsafe(18)
+    request.state.public_nonce = nonce  # every form of the page is bound to the same cookie
     issued = f"{now if now is not None else time.time():.3f}"
     return f"{issued}.{_mac(request.app.state.settings, purpose, nonce, issued)}"
 
@@ -92,7 +92,7 @@ def check_form(request: Request, form, purpose: str, *, min_fill: float = 0.0, n
     """The form's token if it is genuine and fresh (and, with `min_fill`, was filled in that long); else
     FormRejected."""
     token = str(form.get(TOKEN_FIELD) or "")
-    issued, _, mac = token.partition(".")
+    issued, _, mac = token.rpartition(".")
     nonce = _nonce(request)
     try:
         at = float(issued)

@@ -3,12 +3,15 @@
 Against a real dev server and worker, on SQLite and PostgreSQL (the `api` fixture)."""
 
 import json
+import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from httpx import ASGITransport, AsyncClient
 from sqlmodel import Session, select
 
+from api.public_forms import COOKIE, _mac
 from api.public_door import MAX_COMPLAINTS_PER_ADDRESS, ONLINE_REGISTRANT, throttles
 from core.sms import HttpSmsSender, drain_outbox
 from db.cases import case_state, get_case
@@ -212,3 +215,44 @@ async def test_public_pages_need_their_form_token(api):
     r = await api.http.post("/complaint", data={"name": "王秀英", "phone": PHONE, "employer": "某公司",
                                                 "worker.0.amount": "100", "form_token": "1.forged"})
     assert r.status_code == 403 and "页面已过期" in r.text
+
+
+def aged_token(api, http: AsyncClient, purpose: str, seconds: float) -> str:
+    """A genuine token of the client's cookie, issued `seconds` ago (as if the form took that long)."""
+    issued = f"{time.time() - seconds:.3f}"
+    return f"{issued}.{_mac(api.app.state.settings, purpose, http.cookies[COOKIE], issued)}"
+
+
+async def test_the_complaint_form_wants_a_person_s_pace_and_registers_once(api):
+    r = await api.http.get("/complaint")
+    token = re.search(r'name="form_token" value="([^"]+)"', r.text)[1]
+    form = {"name": "王秀英", "phone": PHONE, "employer": "山西某劳务有限公司", "worker.0.amount": "12,000",
+            "worker.1.name": "李建国", "worker.1.amount": "800", "place": "雁门关景区道路", "key": "k1"}
+    before = row_counts(api.app.state.engine)
+    r = await api.http.post("/complaint", data={**form, "form_token": token})  # sent the moment it was shown
+    assert r.status_code == 422 and "提交太快" in r.text and 'value="李建国"' in r.text
+    r = await api.http.post("/complaint", data={**form, "form_token": aged_token(api, api.http, "complaint", 20),
+                                                "website": "http://spam.example"})
+    assert r.status_code == 403
+    r = await api.http.post("/complaint", data={**form, "worker.0.amount": "很多",
+                                                "form_token": aged_token(api, api.http, "complaint", 20)})
+    assert r.status_code == 422 and "第1行" in r.text
+    assert row_counts(api.app.state.engine) == before, "nothing registered from a refused form"
+
+    token = aged_token(api, api.http, "complaint", 20)
+    r = await api.http.post("/complaint", data={**form, "form_token": token})
+    assert r.status_code == 200 and "投诉已受理" in r.text, r.text
+    case_no = re.search(r'id="case-no">([^<]+)<', r.text)[1]
+    admin = await api.as_admin()
+    detail = (await api.http.get(f"/api/cases/{case_no}", headers=admin)).json()
+    assert [(w["name"], w["amount_owed"]) for w in detail["workers"]] == [("王秀英", "12000.00"), ("李建国", "800.00")]
+    assert detail["channel"] == "online" and detail["description"].startswith("工地或项目：雁门关景区道路")
+    r = await api.http.post("/complaint", data={**form, "form_token": token})
+    assert r.status_code == 409 and "已经提交过" in r.text, "one token, one complaint"
+    r = await api.http.post("/progress/document", data={"case_no": case_no, "phone": PHONE, "seq": "1",
+                                                        "format": "html",
+                                                        "form_token": aged_token(api, api.http, "document", 1)})
+    assert r.status_code == 200 and "受理回执" in r.text and case_no in r.text
+    r = await api.http.post("/progress/document", data={"case_no": case_no, "phone": PHONE, "seq": "2",
+                                                        "form_token": aged_token(api, api.http, "document", 1)})
+    assert r.status_code == 404, "the referral is not the complainant's document"
