@@ -8,12 +8,13 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
+import pytest
 from httpx import ASGITransport, AsyncClient
 from sqlmodel import Session, select
 
-from api.public_forms import COOKIE, _mac
 from api.public_door import MAX_COMPLAINTS_PER_ADDRESS, ONLINE_REGISTRANT, throttles
-from core.sms import HttpSmsSender, drain_outbox
+from api.public_forms import COOKIE, _mac
+from core.sms import HttpSmsSender, SmsError, SmsSettings, drain_outbox, sender_from_env
 from db.cases import case_state, get_case
 from db.outbox import ComplainantMessage, case_messages, enqueue_complainant_messages
 from db.satisfaction import satisfaction_by_unit, unsatisfied_inbox
@@ -111,6 +112,29 @@ async def test_a_retried_projection_queues_nothing_twice(api):
         session.commit()
         assert before == 1 and added == 0
         assert len(case_messages(session=session, case_no=case_no)) == 1
+    hrss = await api.user("hrss1", "caseworker", "hrss")
+    assert (await api.act(hrss, case_no, "accept")).status_code == 200
+    r = await api.act(hrss, case_no, "findings", {"substantiated": False, "facts": "工资已结清"})
+    assert r.status_code == 200, r.text
+    with Session(engine) as session:
+        messages = case_messages(session=session, case_no=case_no)
+    assert [m.kind for m in messages] == ["registered", "decided"], "accepting is not told; the findings are"
+    assert "未能查实" in messages[1].text and "12333" in messages[1].text
+
+
+def test_sms_provider_comes_from_the_environment(monkeypatch):
+    assert sender_from_env(SmsSettings()) is None  # default: none, messages stay unsent
+    with pytest.raises(ValueError, match="WAGECASE_SMS_URL"):
+        sender_from_env(SmsSettings(provider="http"))
+    monkeypatch.setenv("WAGECASE_SMS_PROVIDER", "http")
+    monkeypatch.setenv("WAGECASE_SMS_URL", "http://127.0.0.1:9/sms")
+    monkeypatch.setenv("WAGECASE_SMS_KEY", "secret-key")
+    sender = sender_from_env()
+    assert isinstance(sender, HttpSmsSender) and sender.url == "http://127.0.0.1:9/sms"
+    assert "secret-key" not in repr(SmsSettings())
+    with pytest.raises(SmsError, match="not reachable"):
+        sender.send(PHONE, "测试")
+    sender.close()
 
 
 async def test_a_wrong_phone_and_an_unknown_case_get_the_same_404_and_the_sixth_failure_429(api):
