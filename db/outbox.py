@@ -108,7 +108,8 @@ def enqueue_complainant_messages(*, session: Session, state: CaseState, unit_nam
     fresh = [e for e in state.timeline if e.seq > projected and e.kind in TOLD_EVENTS]
     if not fresh:
         return 0
-    known = set(session.exec(select(ComplainantMessage.event_seq).where(ComplainantMessage.case_no == case_no)))
+    known = set() if not projected else set(  # a case without projected events has no messages yet either
+        session.exec(select(ComplainantMessage.event_seq).where(ComplainantMessage.case_no == case_no)))
     named = _safe_names(unit_name)
     status = PENDING if is_mobile(state.intake.complainant.phone) else NO_MOBILE
     added = 0
