@@ -117,7 +117,8 @@ class PageRoute(APIRoute):
             except Forbidden:
                 return render(request, "error.html", status=403, title="无权查看", message="您无权查看此页面。")
             except CaseNotFound as exc:
-                return render(request, "error.html", status=404, title="未找到案件", message=f"没有编号为 {exc} 的案件。")
+                return render(request, "error.html", status=404, title="未找到案件",
+                              message=f"没有编号为 {exc} 的案件。")
 
         return route
 

@@ -85,7 +85,8 @@ def post_rating(body: RatingIn, request: Request, session: SessionDep) -> dict:
         note_lookup_failed(request, body.case_no)
         raise not_found()
     if record.stage != "closed":
-        raise HTTPException(status.HTTP_409_CONFLICT, "the case is not closed yet; rate it once it is (案件办结后才能评价)")
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            "the case is not closed yet; rate it once it is (案件办结后才能评价)")
     try:
         row = rate_case(session=session, case_no=record.case_no, unit=record.lead_unit, rating=body.rating,
                         comment=body.comment)

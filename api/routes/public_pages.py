@@ -21,10 +21,23 @@ from pydantic import ValidationError
 
 from api.deps import JurisdictionDep, SessionDep, SettingsDep, TemporalDep
 from api.public_door import NOT_FOUND, find_case, progress_view, public_document
-from api.public_forms import HONEYPOT_FIELD, MIN_FILL_SECONDS, TOKEN_FIELD, FormRejected, check_form, form_token, \
-    put_cookie, used_tokens
-from api.routes.public import check_complaint_allowed, check_lookup_allowed, complaint_body, file_complaint, \
-    note_lookup_failed
+from api.public_forms import (
+    HONEYPOT_FIELD,
+    MIN_FILL_SECONDS,
+    TOKEN_FIELD,
+    FormRejected,
+    check_form,
+    form_token,
+    put_cookie,
+    used_tokens,
+)
+from api.routes.public import (
+    check_complaint_allowed,
+    check_lookup_allowed,
+    complaint_body,
+    file_complaint,
+    note_lookup_failed,
+)
 from db.cases import get_case
 from db.satisfaction import RATING_LABELS, RATINGS, AlreadyRated, rate_case
 from documents.pdf import PdfUnavailable, pdf_available, render_pdf

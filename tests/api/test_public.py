@@ -190,7 +190,10 @@ class FakeProvider(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         FakeProvider.received.append((self.headers.get("Authorization"), body))
-        status, answer = (503, {"error": "busy"}) if FakeProvider.fail else (200, {"message_id": f"m{len(self.received)}"})
+        if FakeProvider.fail:
+            status, answer = 503, {"error": "busy"}
+        else:
+            status, answer = 200, {"message_id": f"m{len(self.received)}"}
         data = json.dumps(answer).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
