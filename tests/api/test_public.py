@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from api.public_door import MAX_COMPLAINTS_PER_ADDRESS, ONLINE_REGISTRANT, throttles
 from api.public_forms import COOKIE, _mac
+from api.web_auth import SESSION_COOKIE
 from core.sms import HttpSmsSender, SmsError, SmsSettings, drain_outbox, sender_from_env
 from db.cases import case_state, get_case
 from db.outbox import ComplainantMessage, case_messages, enqueue_complainant_messages
@@ -98,6 +99,25 @@ async def test_file_online_follow_transfer_close_and_rate(api):
     assert [m["kind"] for m in items] == ["registered", "transferred", "closed"]
     assert {m["status"] for m in items} == {"pending"} and all(m["sent_at"] is None for m in items)
     assert case_no in items[0]["text"] and "住房和城乡建设" in items[1]["text"] and "投诉人撤回" in items[2]["text"]
+
+    # the office calls the unsatisfied complainant back; a case worker sees the rates but not the inbox
+    office = (await api.user("office1", "supervisor", "hrss"))["Authorization"].removeprefix("Bearer ")
+    session = {"Cookie": f"{SESSION_COOKIE}={office}"}
+    page = await api.http.get("/satisfaction", headers=session)
+    assert page.status_code == 200 and case_no in page.text and "拖了很久" in page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+    action = re.search(r'action="(/satisfaction/\d+/follow-up)"', page.text)[1]
+    r = await api.http.post(action, headers=session, data={"csrf_token": "forged", "note": "已电话回访"})
+    assert r.status_code == 403
+    r = await api.http.post(action, headers=session, data={"csrf_token": csrf, "note": "已电话回访，解释了处理经过"})
+    assert r.status_code == 303
+    with Session(api.app.state.engine) as session:
+        assert unsatisfied_inbox(session=session) == []
+        (done,) = unsatisfied_inbox(session=session, include_done=True)
+        assert done.follow_up == "done" and done.follow_up_by == "office1"
+    worker = (await api.user("hrss1", "caseworker", "hrss"))["Authorization"].removeprefix("Bearer ")
+    page = await api.http.get("/satisfaction", headers={"Cookie": f"{SESSION_COOKIE}={worker}"})
+    assert page.status_code == 200 and 'id="satisfaction"' in page.text and 'id="unsatisfied"' not in page.text
 
 
 async def test_a_retried_projection_queues_nothing_twice(api):
