@@ -139,7 +139,8 @@ def transfers(state: CaseState, jurisdiction: Jurisdiction) -> list[dict]:
         out.append({"at": event.at, "from_unit": event.data.get("from_unit"),
                     "from_unit_name": _unit_name(jurisdiction, event.data.get("from_unit")),
                     "to_unit": event.data.get("to_unit"),
-                    "to_unit_name": _unit_name(jurisdiction, event.data.get("to_unit")),
+                    "to_unit_name": (_unit_name(jurisdiction, event.data.get("to_unit")) if event.kind == "transferred"
+                                     else jurisdiction.office_name),
                     "reason": (event.data.get("reason") if event.kind == "transferred"
                                else "承办单位认为不属其职责，报领导小组办公室协调确定承办单位")})
     return out

@@ -72,7 +72,7 @@ def message_text(state: CaseState, event: Event, kind: str, *, unit_name: Callab
         to_unit = event.data.get("to_unit") or state.lead_unit
         reason = str(event.data.get("reason") or "").strip()
         if event.kind == "referral_disputed":
-            return f"{head}您的案件{case_no}正由{unit_name(to_unit)}协调确定办理单位，确定后再告知您。"
+            return f"{head}您的案件{case_no}正由{county}根治欠薪工作领导小组办公室协调确定办理单位，确定后再告知您。"
         why = f"，原因：{reason[:40]}" if reason else ""
         return f"{head}您的案件{case_no}已转由{unit_name(to_unit)}办理{why}。{follow}"
     if kind == "decided":

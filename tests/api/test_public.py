@@ -140,6 +140,13 @@ async def test_a_retried_projection_queues_nothing_twice(api):
         messages = case_messages(session=session, case_no=case_no)
     assert [m.kind for m in messages] == ["registered", "decided"], "accepting is not told; the findings are"
     assert "未能查实" in messages[1].text and "12333" in messages[1].text
+    r = await api.act(hrss, case_no, "transfer", {"reason": "不属本单位职责"})  # back to the office
+    assert r.status_code == 200, r.text
+    with Session(engine) as session:
+        told = case_messages(session=session, case_no=case_no)[-1]
+    assert told.kind == "transferred" and "领导小组办公室协调" in told.text
+    (moved,) = (await progress(api.http, case_no)).json()["transfers"]
+    assert moved["to_unit_name"] == jurisdiction.office_name and "协调" in moved["reason"]
 
 
 def test_sms_provider_comes_from_the_environment(monkeypatch):
