@@ -19,6 +19,7 @@ from db.blacklist import project_blacklist
 from db.cases import project_case as write_projection
 from db.cases import store_document
 from db.engine import session_scope
+from db.outbox import enqueue_complainant_messages
 from documents import DOCUMENT_KINDS, content_hash, render_document
 from domain.calendar import CHINA_TZ, WorkCalendar
 from domain.deadlines import due_instant, extended_due
@@ -248,8 +249,9 @@ class CaseActivities:
             out.append({"seq": doc.seq, "url": document_url(state.case_no, doc.seq)})
         return out
 
-    @staticmethod
-    def _project(session, state: CaseState) -> None:
+    def _project(self, session, state: CaseState) -> None:
+        enqueue_complainant_messages(session=session, state=state, unit_name=self.jurisdiction.unit_name,
+                                     county=self.jurisdiction.name)  # before the projection: it tells new events
         if write_projection(session=session, state=state, pending=pending_actions(state)):
             project_blacklist(session=session, state=state)
 

@@ -10,11 +10,12 @@ from sqlalchemy import Engine
 
 from api.errors import install_error_handlers
 from api.limits import CodecCors, EdgeGuard
-from api.routes import audit, auth, codec, health, office, projects, users
+from api.routes import audit, auth, codec, complainant_office, health, office, projects, public, public_pages, users
 from api.throttle import LoginThrottle
 from core.codec import payload_codec
 from core.config import Settings, get_settings
 from core.jurisdiction import load_jurisdiction
+from core.sms import SmsSettings, run_sender, sender_from_env
 from db.accounts import ensure_admin
 from db.engine import create_all, make_engine, session_scope
 from db.migrate import upgrade
@@ -60,9 +61,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         with session_scope(state.engine) as session:
             office = state.jurisdiction.office_unit
             ensure_admin(session=session, password=settings.admin_password, unit=office)
+    sender_task = None
+    if state.sms_sender is not None:  # drain the complainants' outbox (db/outbox.py) in this process
+        sender_task = asyncio.create_task(run_sender(state.engine, state.sms_sender, SmsSettings().interval_seconds))
     try:
         yield
     finally:
+        if sender_task is not None:
+            sender_task.cancel()
         state.temporal = None
         if own_engine:
             state.engine.dispose()
@@ -83,6 +89,7 @@ def create_app(
     app.state.temporal_lock = asyncio.Lock()
     app.state.codec = payload_codec(app.state.settings)  # the codec endpoint's; clients get theirs from core.codec
     app.state.login_throttle = LoginThrottle()
+    app.state.sms_sender = sender_from_env()  # None: messages to complainants stay in the outbox, unsent
     install_error_handlers(app)
     app.add_middleware(EdgeGuard)
     # added last, so outermost: the Temporal UI can read even the guard's refusals of codec requests
@@ -90,7 +97,8 @@ def create_app(
     app.add_middleware(CodecCors, origins=origins)
 
     # office before cases: /api/cases/export.xlsx must not be taken for /api/cases/{case_no}
-    routers = [health.router, auth.router, users.router, projects.router, audit.router, codec.router, office.router]
+    routers = [health.router, auth.router, users.router, projects.router, audit.router, codec.router, office.router,
+               public.router, public_pages.router, complainant_office.router, complainant_office.pages]
     routers += [r for r in map(_optional_router, OPTIONAL_ROUTERS) if r is not None]
     for router in routers:
         app.include_router(router)

@@ -19,7 +19,7 @@ from api.web_auth import SESSION_COOKIE
 from core.config import Settings
 from db.accounts import get_user_by_username
 from db.types import utcnow
-from tests.api.util import PROJECT, complaint, row_counts
+from tests.api.util import PHONE, PROJECT, complaint, row_counts
 
 PUBLIC = "public"  # no log-in needed
 CASE_WORKERS = frozenset({"caseworker", "unit_head"})
@@ -96,6 +96,12 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/blacklist"): Rule(anyone),
     ("POST", "/api/blacklist/{entry_id}/removal"): Rule(lifts_blacklisting, ok=frozenset({404})),  # no entry 1 yet
     ("GET", "/api/audit/personal-data-views"): Rule(roles(*OFFICE)),
+    ("POST", "/api/public/progress"): Rule(PUBLIC),  # the complainant's phone: see tests/api/test_public.py
+    ("POST", "/api/public/complaints"): Rule(PUBLIC, ok=frozenset({422})),  # 422: without a phone
+    ("POST", "/api/public/ratings"): Rule(PUBLIC, ok=frozenset({409})),  # 409: not closed yet
+    ("GET", "/api/cases/{case_no}/messages"): Rule(sees_case),
+    ("GET", "/api/satisfaction"): Rule(anyone),
+    ("GET", "/api/satisfaction/unsatisfied"): Rule(roles(*OFFICE)),
     ("POST", "/codec/decode"): Rule(roles(*OFFICE)),
     ("POST", "/codec/encode"): Rule(roles(*OFFICE)),
 }
@@ -103,7 +109,10 @@ API_RULES: dict[tuple[str, str], Rule] = {
 # The web UI's pages (cookie session): without a valid session every page sends the browser to /login.
 # A page missing here is still checked for that; one without path parameters is taken to be for anyone.
 WEB_PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/static/{name}"),
-              ("GET", "/static/roster-template.xlsx")}
+              ("GET", "/static/roster-template.xlsx"),
+              # the complainants' pages (tests/api/test_public.py, tests/web/test_public_browser.py)
+              ("GET", "/progress"), ("POST", "/progress"), ("POST", "/progress/rating"), ("POST", "/progress/document"),
+              ("GET", "/complaint"), ("POST", "/complaint")}
 WEB_PAGES: dict[str, Rule] = {
     "/": Rule(anyone),
     "/dashboard": Rule(anyone),
@@ -116,6 +125,8 @@ WEB_PAGES: dict[str, Rule] = {
     "/cases/{case_no}": Rule(sees_case),
     "/cases/{case_no}/documents/{seq}": Rule(sees_case),
     "/cases/{case_no}/documents/{seq}.pdf": Rule(sees_case, ok=frozenset({200, 503})),
+    "/cases/{case_no}/messages": Rule(sees_case),
+    "/satisfaction": Rule(anyone),
 }
 
 PEOPLE = [
@@ -192,6 +203,12 @@ def body_for(method: str, path: str, ctx: Context) -> dict:
         return {"json": PROJECT}
     if path == "/api/cases":
         return {"json": complaint()}
+    if path == "/api/public/progress":
+        return {"json": {"case_no": ctx.case_no, "phone": PHONE}}
+    if path == "/api/public/complaints":  # refused for its content once let in: nothing registered
+        return {"json": complaint(complainant={"name": "王秀英"})}
+    if path == "/api/public/ratings":
+        return {"json": {"case_no": ctx.case_no, "phone": PHONE, "rating": "satisfied"}}
     if path == "/api/rosters/parse":  # not a workbook: refused with 422 once access is granted
         return {"files": {"file": ("roster.xlsx", b"not a workbook", "application/octet-stream")}}
     if path.startswith("/codec/"):
