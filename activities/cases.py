@@ -5,23 +5,23 @@ a retry after a crash computes the same instants, finds the same document, rewri
 """
 
 import logging
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
+from collections.abc import Mapping
 
 from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.deposits import DepositActivities
-from core.calendar import build_calendar
+from activities.calendar import ScheduleCache, calendar_for, clock_times
+from core.calendar import YearSchedule
 from db.blacklist import project_blacklist
 from db.cases import project_case as write_projection
 from db.cases import store_document
 from db.engine import session_scope
 from documents import DOCUMENT_KINDS, content_hash, render_document
-from domain.calendar import CHINA_TZ, WorkCalendar
-from domain.deadlines import due_instant, extended_due
+from domain.calendar import CHINA_TZ
 from domain.enforcement import unpaid_shares
 from domain.errors import DomainError
 from domain.identity import mask_id
@@ -37,7 +37,7 @@ from domain.lifecycle import (
     pending_actions,
 )
 from domain.messages import ComputeClocksInput, IssueDocumentsInput
-from domain.model import CasePolicy, CaseState, document_url
+from domain.model import CaseState, document_url
 
 log = logging.getLogger(__name__)
 
@@ -53,41 +53,19 @@ CHANNEL_LABELS = {
 }
 
 
-@lru_cache(maxsize=32)
-def _calendar(unknown_year: str, holidays: tuple[str, ...], workdays: tuple[str, ...]) -> WorkCalendar:
-    return build_calendar(extra_holidays=[date.fromisoformat(d) for d in holidays],
-                          extra_workdays=[date.fromisoformat(d) for d in workdays], unknown_year=unknown_year)
-
-
-def calendar_for(policy: CasePolicy) -> WorkCalendar:
-    """The working-day calendar of a case's jurisdiction."""
-    return _calendar(policy.calendar_unknown_year, tuple(policy.calendar_extra_holidays),
-                     tuple(policy.calendar_extra_workdays))
-
-
-def compute_clocks(input: ComputeClocksInput) -> dict[str, ClockTimes]:
-    """Due instants (and later escalation instants) for the clocks an action opens or extends."""
-    cal = calendar_for(input.policy)
-    step = input.policy.deadlines["escalation_step"]
+def compute_clocks(input: ComputeClocksInput, schedules: Mapping[int, YearSchedule] = {}) -> dict[str, ClockTimes]:
+    """Due instants (and later escalation instants) for the clocks an action opens or extends, on the
+    official schedules loaded so far and, for other years, the provisional calendar (marked as such)."""
+    cal = calendar_for(input.policy, schedules)
     out: dict[str, ClockTimes] = {}
     try:
         for req in input.requests:
-            rule = input.policy.deadlines[req.rule]
-            if req.extend_working_days:
-                due = extended_due(rule, req.start, req.extend_working_days, cal)
-            else:
-                due = due_instant(rule, req.start, cal)
-            escalate_at = []
-            at = due
-            for _ in range(max(input.escalation_levels - 1, 0)):
-                at = due_instant(step, at, cal)
-                escalate_at.append(at)
-            assumed = cal.years_assumed(req.start.astimezone(CHINA_TZ).date(), at.astimezone(CHINA_TZ).date())
-            if assumed:
-                log.warning("case %s: the holiday calendar does not know %s; counted Monday to Friday as "
-                            "working days. Add the year to the jurisdiction file's calendar section.",
-                            input.case_no, ", ".join(map(str, assumed)))
-            out[req.key] = ClockTimes(due, escalate_at)
+            times = clock_times(input.policy, req.rule, req.start, cal, input.escalation_levels,
+                                extend_working_days=req.extend_working_days)
+            if times.provisional:
+                log.info("case %s: %s counted on a provisional year (no official schedule loaded yet)",
+                         input.case_no, req.rule)
+            out[req.key] = times
     except DomainError as err:
         raise ApplicationError(err.message, type=err.kind, non_retryable=True) from None
     return out
@@ -233,10 +211,11 @@ class CaseActivities:
         self.engine = engine
         self.jurisdiction = jurisdiction
         self.deposits = DepositActivities(engine)
+        self.schedules = ScheduleCache(engine)
 
     @activity.defn(name="compute_clocks")
     def compute_clocks(self, input: ComputeClocksInput) -> dict[str, ClockTimes]:
-        return compute_clocks(input)
+        return compute_clocks(input, self.schedules.get())
 
     def _store_documents(self, session, state: CaseState, requests: list[DocumentRequest]) -> list[dict]:
         now = activity.info().current_attempt_scheduled_time or datetime.now(CHINA_TZ)

@@ -10,7 +10,7 @@ The arithmetic counts weekdays by formula and looks the exceptions up in sorted 
 any length costs a handful of steps, not one per day.
 """
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
