@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from api.errors import install_error_handlers
 from api.limits import CodecCors, EdgeGuard
-from api.routes import audit, auth, codec, health, office, projects, users
+from api.routes import audit, auth, calendar, codec, health, office, projects, users
 from api.throttle import LoginThrottle
 from core.codec import payload_codec
 from core.config import Settings, get_settings
@@ -90,7 +90,8 @@ def create_app(
     app.add_middleware(CodecCors, origins=origins)
 
     # office before cases: /api/cases/export.xlsx must not be taken for /api/cases/{case_no}
-    routers = [health.router, auth.router, users.router, projects.router, audit.router, codec.router, office.router]
+    routers = [health.router, auth.router, users.router, projects.router, audit.router, codec.router, office.router,
+               calendar.router]
     routers += [r for r in map(_optional_router, OPTIONAL_ROUTERS) if r is not None]
     for router in routers:
         app.include_router(router)

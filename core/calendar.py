@@ -180,3 +180,20 @@ def check_schedule(year: int, holidays: Iterable[date], workdays: Iterable[date]
 def schedule_days(schedule: YearSchedule) -> tuple[list[date], list[date]]:
     """A schedule's days off and make-up working days, sorted."""
     return sorted(schedule.holidays), sorted(schedule.workdays)
+
+
+# The State Council publishes next year's schedule late in the year (usually in November); from this day
+# on the admin and the dashboard are told while next year is still counted provisionally.
+WARN_FROM = (10, 1)
+
+
+def next_year_warning(today: date, schedules: Mapping[int, YearSchedule] = {}) -> str | None:
+    """From 1 October: the warning that next year's official schedule is not loaded yet (None otherwise)."""
+    if (today.month, today.day) < WARN_FROM:
+        return None
+    year = today.year + 1
+    if year_status(year, schedules) == "official":
+        return None
+    return (f"{year}年节假日安排尚未载入：跨入{year}年的期限目前按《全国年节及纪念日放假办法》规定的法定节假日暂定计算"
+            f"（不含调休），页面显示「暂定」。国务院办公厅公布{year}年安排后，请管理员在「节假日安排」页面载入，"
+            f"在办案件的期限将自动重新计算。")

@@ -98,6 +98,9 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/audit/personal-data-views"): Rule(roles(*OFFICE)),
     ("POST", "/codec/decode"): Rule(roles(*OFFICE)),
     ("POST", "/codec/encode"): Rule(roles(*OFFICE)),
+    ("GET", "/api/calendar"): Rule(anyone),
+    ("GET", "/api/calendar/{year}"): Rule(anyone),
+    ("PUT", "/api/calendar/{year}"): Rule(roles("admin"), ok=frozenset({422})),  # 422: no schedule sent
 }
 
 # The web UI's pages (cookie session): without a valid session every page sends the browser to /login.
@@ -116,6 +119,7 @@ WEB_PAGES: dict[str, Rule] = {
     "/cases/{case_no}": Rule(sees_case),
     "/cases/{case_no}/documents/{seq}": Rule(sees_case),
     "/cases/{case_no}/documents/{seq}.pdf": Rule(sees_case, ok=frozenset({200, 503})),
+    "/calendar": Rule(anyone),
 }
 
 PEOPLE = [
@@ -176,7 +180,7 @@ class Context:
 
 def fill(path: str, ctx: Context) -> str:
     return path.format(case_no=ctx.case_no, project_id=ctx.project_id, seq=1, action="accept", name="x.css",
-                       entry_id=1)
+                       entry_id=1, year=2027)
 
 
 def body_for(method: str, path: str, ctx: Context) -> dict:
