@@ -117,7 +117,8 @@ def details_markdown(state: CaseState) -> str:
             reached = f"，已督办至{LEVEL_LABELS.get(level, level)}" if level else ""
             lines.append(f"- **已逾期**：{d.unit}「{label}」，期限 {china_time(d.due_at)}{reached}")
         else:
-            lines.append(f"- 等待 {d.unit}「{label}」，期限 {china_time(d.due_at)}")
+            provisional = "（暂定：该年节假日安排尚未载入）" if d.provisional else ""
+            lines.append(f"- 等待 {d.unit}「{label}」，期限 {china_time(d.due_at)}{provisional}")
     if not waiting and state.stage is not Stage.CLOSED:
         lines.append("- 当前没有计时中的法定期限")
     if state.escalations:

@@ -25,7 +25,7 @@ from domain.recompute import RecomputeClocksInput
 from tests.workflows.conftest import BIN, SEARCH_ATTRIBUTES, SECRET_KEY, make_intake
 from worker import SANDBOXED_RUNNER
 from workflows.calendar import CalendarChangeWorkflow, CalendarFanOut
-from workflows.case import CaseWorkflow
+from workflows.case import CaseWorkflow, details_markdown
 
 QUEUE = "test-calendar"
 
@@ -95,6 +95,7 @@ async def test_loaded_schedule_moves_a_running_investigation_and_rearms_its_time
     assert clock.due_at.astimezone(CHINA_TZ).date() == provisional_due
     # counted across 2027 before its schedule exists: provisional, and later than Monday-to-Friday counting
     assert clock.provisional is (provisional_due.year == 2027)
+    assert ("暂定" in details_markdown(state)) is clock.provisional  # the Temporal Web UI's current details
 
     fakes.schedules[2027] = schedule_2027()
     official_due = add_working_days(build_calendar(schedules=fakes.schedules), accepted_day, 60)
@@ -113,6 +114,7 @@ async def test_loaded_schedule_moves_a_running_investigation_and_rearms_its_time
         assert event.data["new_due_at"].startswith(official_due.isoformat())
         assert "测试用安排" in event.summary and "调查处理" in event.summary
         assert fakes.states[intake.case_no].open_deadline("investigate").due_at == clock.due_at  # projected
+        assert "暂定" not in details_markdown(state)
     # the timer was re-armed on the new instant: the clock runs out then, not at the old one
     await env.sleep(clock.due_at - await env.get_current_time() + timedelta(hours=1))
     state = await handle.query(CaseWorkflow.state)
