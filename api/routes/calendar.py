@@ -21,8 +21,9 @@ from api.deps import AdminUser, CurrentUser, SessionDep, get_temporal
 from api.routes.web import WebRoute, redirect, render
 from api.web_auth import CheckedForm, WebUser
 from core.calendar import (
-    LAST_PROVISIONAL_YEAR,
     FIRST_PROVISIONAL_YEAR,
+    LAST_PROVISIONAL_YEAR,
+    build_calendar,
     check_schedule,
     next_year_warning,
     package_schedule,
@@ -31,7 +32,8 @@ from core.calendar import (
 from db.accounts import User
 from db.calendar import current_rows, current_schedules, history, load_schedule
 from db.engine import session_scope
-from domain.calendar import CHINA_TZ
+from domain.calendar import CHINA_TZ, WorkCalendar
+from domain.jurisdiction import Jurisdiction
 from domain.roles import Role
 from workflows.calendar import CalendarFanOut, fan_out_id
 
@@ -81,6 +83,18 @@ class CalendarSummary(BaseModel):
 
 def _today() -> date:
     return datetime.now(CHINA_TZ).date()
+
+
+def loaded_calendar(session: Session, jurisdiction: Jurisdiction) -> WorkCalendar:
+    """The jurisdiction's working-day calendar with the schedules loaded so far (for "working days left")."""
+    cfg = jurisdiction.calendar
+    return build_calendar(extra_holidays=cfg.extra_holidays, extra_workdays=cfg.extra_workdays,
+                          unknown_year=str(cfg.unknown_year), schedules=current_schedules(session))
+
+
+def calendar_warning(session: Session) -> str | None:
+    """What the dashboard shows from 1 October while next year's schedule is not loaded (None otherwise)."""
+    return next_year_warning(_today(), current_schedules(session))
 
 
 def calendar_out(session: Session, request: Request, year: int) -> CalendarOut:
@@ -133,7 +147,7 @@ async def load_and_fan_out(request: Request, client: Client, user: User, year: i
 def calendar_summary(request: Request, session: SessionDep, _user: CurrentUser) -> CalendarSummary:
     today = _today()
     years = [calendar_out(session, request, y) for y in (today.year, today.year + 1)]
-    return CalendarSummary(years=years, warning=next_year_warning(today, current_schedules(session)))
+    return CalendarSummary(years=years, warning=calendar_warning(session))
 
 
 @router.get("/api/calendar/{year}", response_model=CalendarOut, summary="A year's holidays and make-up working days")

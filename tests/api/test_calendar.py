@@ -144,3 +144,24 @@ async def test_calendar_page_warns_and_takes_a_pasted_schedule(api):
     assert "正式" in r.text and "测试用安排〔2026〕1号" in r.text
     hrss = await api.user("hrss1", "caseworker", "hrss")
     assert (await api.http.get("/api/calendar/2027", headers=hrss)).json()["status"] == "official"
+
+
+async def test_loaded_calendar_counts_a_loaded_year(api):
+    from sqlmodel import Session
+
+    from api.routes.calendar import calendar_warning, loaded_calendar
+
+    admin = await api.as_admin()
+    engine, jurisdiction = api.app.state.engine, api.app.state.jurisdiction
+    with Session(engine) as session:
+        assert not loaded_calendar(session, jurisdiction).is_known_year(2027)
+        warned = calendar_warning(session)
+    assert (warned is not None) is (datetime.now(CHINA_TZ).date() >= date(datetime.now(CHINA_TZ).year, 10, 1))
+    r = await api.http.put("/api/calendar/2027", headers=admin, json=SCHEDULE)
+    assert r.status_code == 200, r.text
+    await api.app.state.temporal.get_workflow_handle(r.json()["recompute_workflow"]).result()
+    with Session(engine) as session:
+        cal = loaded_calendar(session, jurisdiction)
+        assert cal.is_known_year(2027) and cal.is_working_day(date(2027, 2, 14))
+        if datetime.now(CHINA_TZ).year == 2026:
+            assert calendar_warning(session) is None
