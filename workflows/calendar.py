@@ -24,8 +24,10 @@ class CalendarFanOut:
     signalled: int = 0
 
 
-def fan_out_id(year: int, version: int) -> str:
-    return f"calendar-{year}-v{version}"
+def fan_out_id(year: int, version: int, token: str) -> str:
+    """The fan-out's workflow id: year and version for people, a token so that a database restored (its ids
+    counted again) never collides with a run already in Temporal."""
+    return f"calendar-{year}-v{version}-{token}"
 
 
 @workflow.defn(name="CalendarChangeWorkflow")

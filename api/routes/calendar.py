@@ -7,6 +7,7 @@ otherwise `provisional` (the statutory holidays alone, core.calendar). Each load
 (workflows.calendar) and count their clocks again."""
 
 import re
+import uuid
 from datetime import date, datetime
 from typing import Annotated
 
@@ -136,7 +137,7 @@ async def load_and_fan_out(request: Request, client: Client, user: User, year: i
             return row.id
 
     version = await run_in_threadpool(write)
-    workflow_id = fan_out_id(year, version)
+    workflow_id = fan_out_id(year, version, uuid.uuid4().hex[:8])
     await client.start_workflow("CalendarChangeWorkflow", CalendarFanOut(year, version, body.source),
                                 id=workflow_id, task_queue=request.app.state.settings.task_queue,
                                 static_summary=f"{year}年节假日安排已载入（第{version}版）：通知在办案件重新计算期限")
