@@ -2,6 +2,7 @@
 shortened while the authority's own clocks take the official date."""
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from core.calendar import YearSchedule, build_calendar
 from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
@@ -29,7 +30,7 @@ def clock(seq, kind, start, *, provisional=True, status=DeadlineStatus.OPEN, res
 
 def case(*deadlines) -> CaseState:
     intake = CaseIntake("DX-2026-000009", Channel.HOTLINE, NOW, NOW, Actor("c", "clerk", "petition"), Person("张三"),
-                        [], Organisation("某公司"), 0, "", POLICY)
+                        [], Organisation("某公司"), Decimal("0"), "", POLICY)
     state = CaseState(intake=intake, deadlines=list(deadlines))
     state.payment_due_at = next((d.due_at for d in deadlines if d.kind == "order_payment"), None)
     return state
