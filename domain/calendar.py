@@ -212,3 +212,24 @@ def check_due_at(due: datetime, now: datetime, *, field: str = "due_at") -> date
                            f"ahead (latest {limit:%Y-%m-%d}); an order's period is days or weeks: check the date.",
                            field=field)
     return due
+
+
+# 劳动保障监察条例 art. 20: violations older than two years are not pursued; a complaint entered as received
+# longer ago than that is a typing error (or belongs to no case this service can still run).
+MAX_RECEIVED_YEARS_BACK = 2
+
+
+def check_received_at(received: datetime, now: datetime, *, field: str = "received_at") -> datetime:
+    """When a complaint reached the government: refused when it lies more than MAX_RECEIVED_YEARS_BACK back."""
+    if received.tzinfo is None or received.utcoffset() is None:
+        raise InvalidInput(f"{field} must carry a time zone (China time is assumed without one).", field=field)
+    local_now = now.astimezone(CHINA_TZ)
+    try:
+        earliest = local_now.replace(year=local_now.year - MAX_RECEIVED_YEARS_BACK)
+    except ValueError:  # 29 February
+        earliest = local_now.replace(year=local_now.year - MAX_RECEIVED_YEARS_BACK, day=28)
+    if received < earliest:
+        raise InvalidInput(f"{field} {received.astimezone(CHINA_TZ):%Y-%m-%d} is more than {MAX_RECEIVED_YEARS_BACK} "
+                           f"years back (earliest {earliest:%Y-%m-%d}, 劳动保障监察条例 art. 20): check the date.",
+                           field=field)
+    return received

@@ -18,6 +18,7 @@ from domain.calendar import (
     add_calendar_days,
     add_working_days,
     check_due_at,
+    check_received_at,
     provisional_days_off,
     working_days_between,
 )
@@ -141,3 +142,12 @@ def test_due_at_bound():
     assert caught.value.field == "due_at" and "9999-12-31" in caught.value.message
     with pytest.raises(InvalidInput):
         check_due_at(limit + timedelta(days=1), now)
+
+
+def test_received_at_bound():
+    now = datetime(2026, 12, 2, 10, 0, tzinfo=CHINA_TZ)
+    recent = datetime(2025, 1, 5, 9, 0, tzinfo=CHINA_TZ)
+    assert check_received_at(recent, now) == recent
+    with pytest.raises(InvalidInput) as caught:
+        check_received_at(datetime(2024, 12, 1, 9, 0, tzinfo=CHINA_TZ), now)
+    assert caught.value.field == "received_at" and "2024-12-01" in caught.value.message
