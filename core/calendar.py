@@ -146,34 +146,64 @@ def _build(policy: UnknownYearPolicy, extra_off: frozenset[date], extra_on: froz
                         unknown_year=policy)
 
 
-def check_schedule(year: int, holidays: Iterable[date], workdays: Iterable[date]) -> list[tuple[str, str]]:
-    """What is wrong with a year's schedule as entered, as (field, message) pairs; empty when it is fine."""
-    errors: list[tuple[str, str]] = []
+# What can be wrong with an entered schedule: one code each, its text in English (API) and Chinese (page).
+SCHEDULE_ERRORS = {
+    "other_year": ("{day} is not in {year}", "{day} 不在{year}年内"),
+    "twice": ("{day} is listed twice", "{day} 重复填写"),
+    "weekday_workday": ("{day} is a weekday; make-up working days (调休) are Saturdays or Sundays",
+                        "{day} 是工作日（周一至周五）；调休上班日应为周六或周日"),
+    "both": ("{day} is also listed as a holiday", "{day} 同时填为放假日和上班日"),
+    "no_weekday_off": ("no weekday off in {year}: a State Council schedule gives the statutory holidays "
+                       "(元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆) as days off",
+                       "{year}年没有一个工作日放假：国务院办公厅的安排应包括元旦、春节、清明、劳动节、端午、中秋、国庆等法定节假日"),
+    "festival_missing": ("none of the days of {names} is off; enter the whole schedule, every statutory holiday "
+                         "included", "{names}没有任何一天放假：请完整填写全年安排，包括每个法定节假日"),
+}
+
+
+@dataclass(frozen=True)
+class ScheduleError:
+    field: str  # holidays, holidays.3, workdays.0
+    code: str  # a key of SCHEDULE_ERRORS
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def message(self) -> str:
+        return SCHEDULE_ERRORS[self.code][0].format(**dict(self.params))
+
+    @property
+    def text_zh(self) -> str:
+        return SCHEDULE_ERRORS[self.code][1].format(**dict(self.params))
+
+
+def check_schedule(year: int, holidays: Iterable[date], workdays: Iterable[date]) -> list[ScheduleError]:
+    """What is wrong with a year's schedule as entered (empty when it is fine)."""
+    errors: list[ScheduleError] = []
     off, on = list(holidays), list(workdays)
+
+    def add(field: str, code: str, **params) -> None:
+        errors.append(ScheduleError(field, code, tuple((k, str(v)) for k, v in params.items())))
+
     for name, days in (("holidays", off), ("workdays", on)):
-        for i, day in enumerate(days):
-            if day.year != year:
-                errors.append((f"{name}.{i}", f"{day.isoformat()} is not in {year}"))
         seen: set[date] = set()
         for i, day in enumerate(days):
-            if day in seen:
-                errors.append((f"{name}.{i}", f"{day.isoformat()} is listed twice"))
+            if day.year != year:
+                add(f"{name}.{i}", "other_year", day=day.isoformat(), year=year)
+            elif day in seen:
+                add(f"{name}.{i}", "twice", day=day.isoformat())
             seen.add(day)
+    listed = set(off)
     for i, day in enumerate(on):
         if day.weekday() < 5:
-            errors.append((f"workdays.{i}", f"{day.isoformat()} is a weekday; make-up working days (调休) "
-                                            f"are Saturdays or Sundays"))
-        if day in set(off):
-            errors.append((f"workdays.{i}", f"{day.isoformat()} is also listed as a holiday"))
+            add(f"workdays.{i}", "weekday_workday", day=day.isoformat())
+        elif day in listed:
+            add(f"workdays.{i}", "both", day=day.isoformat())
     if not any(day.weekday() < 5 for day in off if day.year == year):
-        errors.append(("holidays", f"no weekday off in {year}: a State Council schedule gives the statutory "
-                                   f"holidays (元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆) as days off"))
+        add("holidays", "no_weekday_off", year=year)
     elif not errors and FIRST_PROVISIONAL_YEAR <= year <= LAST_PROVISIONAL_YEAR:
-        listed = set(off)
         missing = [f.name for f in festivals(year) if not any(d in listed for d in f.days)]
         if missing:
-            errors.append(("holidays", f"none of the days of {'、'.join(missing)} is off; enter the whole "
-                                       f"schedule, every statutory holiday included"))
+            add("holidays", "festival_missing", names="、".join(missing))
     return errors
 
 

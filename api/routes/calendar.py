@@ -24,6 +24,7 @@ from api.web_auth import CheckedForm, WebUser
 from core.calendar import (
     FIRST_PROVISIONAL_YEAR,
     LAST_PROVISIONAL_YEAR,
+    ScheduleError,
     build_calendar,
     check_schedule,
     next_year_warning,
@@ -120,8 +121,8 @@ def calendar_out(session: Session, request: Request, year: int) -> CalendarOut:
                        source=STATUTE, versions=versions, warning=warning, **extra)
 
 
-def _errors_response(errors: list[tuple[str, str]]) -> JSONResponse:
-    items = [{"field": f"body.{field}", "message": message} for field, message in errors]
+def _errors_response(errors: list[ScheduleError]) -> JSONResponse:
+    items = [{"field": f"body.{e.field}", "message": e.message, "code": e.code} for e in errors]
     shown = "; ".join(f"{e['field']}: {e['message']}" for e in items[:3]) + ("; …" if len(items) > 3 else "")
     return JSONResponse(status_code=422, content={"detail": f"{len(items)} invalid fields: {shown}", "errors": items})
 
@@ -235,8 +236,8 @@ async def calendar_submit(year: Year, request: Request, session: SessionDep, use
     if not text["source"].strip():
         errors["source"] = "请填写国务院办公厅通知的文号，例如 国办发明电〔2026〕X号。"
     if not errors:
-        for field, message in check_schedule(year, holidays, workdays):
-            errors.setdefault(field.split(".")[0], message)
+        for error in check_schedule(year, holidays, workdays):
+            errors.setdefault(error.field.split(".")[0], error.text_zh)
     if errors:
         return _page(request, session, user, year, form=text, errors=errors, status=422)
     body = ScheduleIn(holidays=holidays, workdays=workdays, source=text["source"])

@@ -122,13 +122,15 @@ def test_loaded_schedule_makes_the_year_official_and_replaces_the_statute():
 
 
 def test_schedule_checks_name_the_field():
-    errors = dict(check_schedule(2027, [D(2027, 1, 1), D(2026, 12, 31)], [D(2027, 1, 4)]))
-    assert "holidays.1" in errors and "2026-12-31" in errors["holidays.1"]
-    assert "workdays.0" in errors and "weekday" in errors["workdays.0"]
-    weekend_only = dict(check_schedule(2027, [D(2027, 1, 2), D(2027, 1, 3)], []))
-    assert "weekday" in weekend_only["holidays"]
-    missing = dict(check_schedule(2027, [D(2027, 1, 1), D(2027, 10, 1)], []))
-    assert "春节" in missing["holidays"]
+    errors = {e.field: e for e in check_schedule(2027, [D(2027, 1, 1), D(2026, 12, 31)], [D(2027, 1, 4)])}
+    assert errors["holidays.1"].code == "other_year" and "2026-12-31" in errors["holidays.1"].message
+    assert errors["workdays.0"].code == "weekday_workday" and "周六或周日" in errors["workdays.0"].text_zh
+    weekend_only = {e.field: e for e in check_schedule(2027, [D(2027, 1, 2), D(2027, 1, 3)], [])}
+    assert weekend_only["holidays"].code == "no_weekday_off"
+    missing = {e.field: e for e in check_schedule(2027, [D(2027, 1, 1), D(2027, 10, 1)], [])}
+    assert "春节" in missing["holidays"].message and "春节" in missing["holidays"].text_zh
+    twice = check_schedule(2027, [D(2027, 1, 1), D(2027, 1, 1)], [D(2027, 1, 1)])
+    assert {(e.field, e.code) for e in twice} >= {("holidays.1", "twice")}
 
 
 def test_due_at_bound():
