@@ -2,9 +2,9 @@
 
 - Official years: the State Council schedules held by the `chinesecalendar` package (2004-2026 in
   1.11), replaced year by year by the schedules an admin loaded (db.calendar), each as a whole.
-- Provisional years (any other year up to LAST_PROVISIONAL_YEAR): the statutory holidays of
-  全国年节及纪念日放假办法, with lunar dates and the 清明 solar term from `lunar-python`
-  (docs/calendar.md says why that library).
+- Provisional years (any other year, up to PROVISIONAL_YEARS_AHEAD after the last official one): the
+  statutory holidays of 全国年节及纪念日放假办法, with lunar dates and the 清明 solar term from
+  `lunar-python` (docs/calendar.md says why that library).
 - The jurisdiction file's `calendar:` adds a county's own days off or working days on top; they never
   make a year official.
 """
@@ -26,10 +26,14 @@ from domain.calendar import (
 )
 from domain.errors import InvalidInput
 
-# Provisional years are counted up to here (dates are bounded at the edge to a few years ahead; later
-# years, which no case reaches, count Monday to Friday and are still marked provisional).
-LAST_PROVISIONAL_YEAR = 2099
+# The years a schedule can be given or shown for (the API's range).
 FIRST_PROVISIONAL_YEAR = 2000
+LAST_PROVISIONAL_YEAR = 2099
+# A calendar counts the statutory holidays of the years without a schedule up to this many years after
+# the last official one (each year costs a few milliseconds of lunar arithmetic, once per process). Due
+# dates are bounded at the edge to a few years ahead; a later year, which no case reaches, counts Monday to
+# Friday and is still marked provisional.
+PROVISIONAL_YEARS_AHEAD = 10
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,8 @@ def _build(policy: UnknownYearPolicy, extra_off: frozenset[date], extra_on: froz
         off |= schedule.holidays
         on |= schedule.workdays
     if policy is UnknownYearPolicy.PROVISIONAL:
-        for year in range(FIRST_PROVISIONAL_YEAR, LAST_PROVISIONAL_YEAR + 1):
+        last = max(official, default=FIRST_PROVISIONAL_YEAR)
+        for year in range(FIRST_PROVISIONAL_YEAR, min(last + PROVISIONAL_YEARS_AHEAD, LAST_PROVISIONAL_YEAR) + 1):
             if year not in official:
                 off |= provisional_holidays(year)
     holidays = frozenset((off | extra_off) - extra_on)
