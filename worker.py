@@ -12,12 +12,14 @@ from temporalio.client import Client
 from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.calendar import CalendarActivities
 from activities.cases import CaseActivities
 from core.codec import data_converter
 from core.config import Settings, get_settings
 from core.jurisdiction import load_jurisdiction
 from db.engine import make_engine
 from db.migrate import upgrade
+from workflows.calendar import CalendarChangeWorkflow
 from workflows.case import CaseWorkflow
 
 log = logging.getLogger("wagecase.worker")
@@ -50,11 +52,12 @@ def build_worker(client: Client, settings: Settings, *, engine=None, jurisdictio
     engine = engine or make_engine(settings.database_url)
     jurisdiction = jurisdiction or load_jurisdiction(settings.jurisdiction)
     activities = CaseActivities(engine, jurisdiction)
+    calendar = CalendarActivities(engine, activities.schedules)
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[CaseWorkflow],
-        activities=activities.all(),
+        workflows=[CaseWorkflow, CalendarChangeWorkflow],
+        activities=activities.all() + calendar.all(),
         activity_executor=ThreadPoolExecutor(max_workers=16),
         workflow_runner=workflow_runner(settings),
         **WORKER_TUNING,

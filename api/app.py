@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 
 from api.errors import install_error_handlers
 from api.limits import CodecCors, EdgeGuard
-from api.routes import audit, auth, codec, complainant_office, health, office, projects, public, public_pages, users
+from api.routes import (audit, auth, calendar, codec, complainant_office, health, office, projects, public,
+                        public_pages, users)
 from api.throttle import LoginThrottle
 from core.codec import payload_codec
 from core.config import Settings, get_settings
@@ -98,7 +99,8 @@ def create_app(
 
     # office before cases: /api/cases/export.xlsx must not be taken for /api/cases/{case_no}
     routers = [health.router, auth.router, users.router, projects.router, audit.router, codec.router, office.router,
-               public.router, public_pages.router, complainant_office.router, complainant_office.pages]
+               public.router, public_pages.router, complainant_office.router, complainant_office.pages,
+               calendar.router]
     routers += [r for r in map(_optional_router, OPTIONAL_ROUTERS) if r is not None]
     for router in routers:
         app.include_router(router)

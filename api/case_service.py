@@ -262,7 +262,7 @@ def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=No
         deadlines.append(schemas.DeadlineOut(
             kind=d.kind, label=DEADLINE_LABELS.get(d.kind, d.kind), unit=d.unit, start_at=d.start_at,
             due_at=d.due_at, status=d.status.value, level=d.level, basis=d.basis, resolved_at=d.resolved_at,
-            working_days_left=left))
+            working_days_left=left, provisional=d.provisional))
     docs = case_children(session=session, model=Document, case_no=record.case_no)
     suggestion = liable_party_for(intake.project, intake.employer)
     project = None

@@ -1,6 +1,6 @@
 """Request and response bodies of the cases API (amounts are yuan as decimal strings on output)."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -8,7 +8,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       StringConstraints, WithJsonSchema, field_validator, model_validator)
 
 from db.accounts import OrgInfo, ProjectCreate
-from domain.calendar import CHINA_TZ
+from domain.calendar import CHINA_TZ, check_due_at
 from domain.errors import InvalidInput
 from domain.identity import check_phone, check_resident_id
 from domain.model import Channel, Party
@@ -145,9 +145,22 @@ def _date_only(value):
 ChinaTime = Annotated[datetime | date, BeforeValidator(_date_only), AfterValidator(china_time)]
 
 
+def _bounded_due(value: datetime | None) -> datetime | None:
+    """A due date at most domain.calendar.MAX_DUE_YEARS_AHEAD ahead (checked at the edge, on today's date)."""
+    if value is None:
+        return None
+    try:
+        return check_due_at(value, datetime.now(timezone.utc))
+    except InvalidInput as err:
+        raise ValueError(err.message) from None
+
+
+DueAt = Annotated[ChinaTime, AfterValidator(_bounded_due)]
+
+
 class OrderPaymentBody(Strict):
     amount: AmountIn | None = Field(default=None, description="default: everything still owed")
-    due_at: ChinaTime | None = Field(
+    due_at: DueAt | None = Field(
         default=None, description="when payment is due; a date means the end of that day (China time); "
                                   "default: the jurisdiction's order_payment period")
 
@@ -337,6 +350,8 @@ class DeadlineOut(BaseModel):
     basis: str
     resolved_at: datetime | None
     working_days_left: int | None = None
+    provisional: bool = Field(default=False, description="due_at was counted on a year whose official holiday "
+                                                         "schedule is not loaded yet (暂定)")
 
 
 class EventOut(BaseModel):

@@ -125,9 +125,9 @@ _THRESHOLD_KINDS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class CalendarConfig:
-    """Local additions to the State Council calendar and what to do for unknown years."""
+    """A county's own days off and working days, and how to count a year without its official schedule."""
 
-    unknown_year: UnknownYearPolicy = UnknownYearPolicy.WEEKENDS
+    unknown_year: UnknownYearPolicy = UnknownYearPolicy.PROVISIONAL
     extra_holidays: tuple[date, ...] = ()
     extra_workdays: tuple[date, ...] = ()
 
@@ -411,7 +411,7 @@ def _thresholds(check: _Checker, raw: Any) -> Thresholds:
 def _calendar(check: _Checker, raw: Any) -> CalendarConfig:
     data = check.mapping(raw, "calendar")
     check.keys(data, "calendar", (), ("unknown_year", "extra_holidays", "extra_workdays"))
-    policy = UnknownYearPolicy.WEEKENDS
+    policy = UnknownYearPolicy.PROVISIONAL
     if "unknown_year" in data:
         text = check.string(data["unknown_year"], "calendar.unknown_year")
         allowed = [p.value for p in UnknownYearPolicy]

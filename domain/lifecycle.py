@@ -171,6 +171,7 @@ class ClockRequest:
 class ClockTimes:
     due_at: datetime
     escalate_at: list[datetime] = field(default_factory=list)
+    provisional: bool = False  # computed on a year without the official schedule
 
 
 @dataclass
@@ -713,7 +714,7 @@ def _doc(state: CaseState, kind: str, **params) -> DocumentRequest:
 def _open_clock(state: CaseState, kind: str, unit: str, start: datetime, times: ClockTimes) -> Deadline:
     rule = state.intake.policy.deadlines[kind]
     clock = Deadline(len(state.deadlines) + 1, kind, unit, start, times.due_at, rule.basis,
-                     escalate_at=list(times.escalate_at))
+                     escalate_at=list(times.escalate_at), provisional=times.provisional)
     state.deadlines.append(clock)
     return clock
 
@@ -896,6 +897,7 @@ def _apply_extend(state, params, actor, now, times):
     days = params["working_days"]
     clock.due_at = times["investigate"].due_at
     clock.escalate_at = list(times["investigate"].escalate_at)
+    clock.provisional = clock.provisional or times["investigate"].provisional
     clock.extended_working_days += days
     if clock.status is DeadlineStatus.MISSED:
         clock.status = DeadlineStatus.OPEN
@@ -914,7 +916,9 @@ def _apply_order(state, params, actor, now, times):
     state.order_served_at = now
     state.payment_due_at = due
     escalate = times["order_payment"].escalate_at if "order_payment" in times else []
-    _open_clock(state, "order_payment", state.lead_unit, now, ClockTimes(due, escalate))
+    computed = "order_payment" in times and instant(params, "due_at") is None
+    _open_clock(state, "order_payment", state.lead_unit, now,
+                ClockTimes(due, escalate, computed and times["order_payment"].provisional))
     _event(state, now, "payment_ordered", actor.username,
            f"送达限期改正指令书：责令{PARTY_LABELS[state.liable_party]}于期限内支付 {amount} 元",
            amount=str(amount), due_at=due.isoformat())

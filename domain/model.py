@@ -156,6 +156,7 @@ class Deadline:
     level: int = 0  # escalation levels reached
     resolved_at: datetime | None = None  # when the awaited act happened (or the clock was cancelled)
     extended_working_days: int = 0
+    provisional: bool = False  # due_at was computed on a year without the official schedule (暂定)
 
 
 @dataclass

@@ -35,6 +35,8 @@ with workflow.unsafe.imports_passed_through():
         IssueDocumentsInput,
     )
     from domain.model import SYSTEM, Actor, CaseState, DeadlineStatus, Stage, document_url
+    from domain import recompute
+    from domain.recompute import CalendarChange, RecomputeClocksInput, RecomputedClock
 
 TASK_QUEUE = "wagecase"
 # Patches (README, "Changing workflow code"): changes that cases recorded before them must not see.
@@ -115,7 +117,8 @@ def details_markdown(state: CaseState) -> str:
             reached = f"，已督办至{LEVEL_LABELS.get(level, level)}" if level else ""
             lines.append(f"- **已逾期**：{d.unit}「{label}」，期限 {china_time(d.due_at)}{reached}")
         else:
-            lines.append(f"- 等待 {d.unit}「{label}」，期限 {china_time(d.due_at)}")
+            provisional = "（暂定：该年节假日安排尚未载入）" if d.provisional else ""
+            lines.append(f"- 等待 {d.unit}「{label}」，期限 {china_time(d.due_at)}{provisional}")
     if not waiting and state.stage is not Stage.CLOSED:
         lines.append("- 当前没有计时中的法定期限")
     if state.escalations:
@@ -165,6 +168,7 @@ class CaseWorkflow:
         self._lock = asyncio.Lock()
         self._changed = False
         self._published: dict[str, object] = {}
+        self._calendar_changes: list[CalendarChange] = []
 
     @workflow.run
     async def run(self, input: CaseInput) -> CaseOutcome:
@@ -179,9 +183,13 @@ class CaseWorkflow:
         else:
             self._publish()
         while self._state.stage is not Stage.CLOSED:
+            if self._calendar_changes:
+                await self._recompute_for_calendar()
             if self._run_is_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(CaseInput(intake=self._state.intake, carried=self._state))
+                if not self._calendar_changes:  # one that came in meanwhile is handled first
+                    workflow.continue_as_new(CaseInput(intake=self._state.intake, carried=self._state))
+                continue
             await self._wait_for_change_or_clock()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return CaseOutcome(self._state.case_no, self._state.outcome or "", self._state.amount_recovered)
@@ -314,6 +322,32 @@ class CaseWorkflow:
                     ref.url = urls.get(ref.seq, ref.url)
             await workflow.execute_local_activity("project_case", self._state, summary="更新案件台账", **_LOCAL)
         self._publish()
+
+    # ---- a year's official holiday schedule was loaded (sent by workflows.calendar) -----------------
+    # Cases recorded before this signal existed never received it, so they replay unchanged.
+
+    @workflow.signal(name="calendar_changed")
+    def calendar_changed(self, change: CalendarChange) -> None:
+        self._calendar_changes.append(change)
+        self._changed = True  # wakes a case parked on a timer: the main loop re-arms it on the new instants
+
+    async def _recompute_for_calendar(self) -> None:
+        """Count the running clocks that touch the changed years again (an activity) and apply the result."""
+        changes, self._calendar_changes = self._calendar_changes, []
+        async with self._lock:
+            now = workflow.now()
+            clocks = recompute.clocks_to_recompute(self._state, {c.year for c in changes}, now)
+            if not clocks:
+                return
+            levels = len(lifecycle.escalation_levels(self._state))
+            results = await workflow.execute_local_activity(
+                "recompute_clocks",
+                RecomputeClocksInput(self._state.case_no, self._state.intake.policy, clocks, levels,
+                                     sorted({c.year for c in changes})),
+                result_type=list[RecomputedClock], summary="按新载入的节假日安排重新计算期限", **_LOCAL,
+            )
+            if recompute.apply_recomputed(self._state, changes[-1], results, workflow.now()):
+                await self._commit([])
 
     def _publish(self) -> None:
         pairs = search_attributes(self._state)

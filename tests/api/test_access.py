@@ -104,6 +104,9 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/satisfaction/unsatisfied"): Rule(roles(*OFFICE)),
     ("POST", "/codec/decode"): Rule(roles(*OFFICE)),
     ("POST", "/codec/encode"): Rule(roles(*OFFICE)),
+    ("GET", "/api/calendar"): Rule(anyone),
+    ("GET", "/api/calendar/{year}"): Rule(anyone),
+    ("PUT", "/api/calendar/{year}"): Rule(roles("admin"), ok=frozenset({422})),  # 422: no schedule sent
 }
 
 # The web UI's pages (cookie session): without a valid session every page sends the browser to /login.
@@ -127,6 +130,7 @@ WEB_PAGES: dict[str, Rule] = {
     "/cases/{case_no}/documents/{seq}.pdf": Rule(sees_case, ok=frozenset({200, 503})),
     "/cases/{case_no}/messages": Rule(sees_case),
     "/satisfaction": Rule(anyone),
+    "/calendar": Rule(anyone),
 }
 
 PEOPLE = [
@@ -187,7 +191,7 @@ class Context:
 
 def fill(path: str, ctx: Context) -> str:
     return path.format(case_no=ctx.case_no, project_id=ctx.project_id, seq=1, action="accept", name="x.css",
-                       entry_id=1)
+                       entry_id=1, year=2027)
 
 
 def body_for(method: str, path: str, ctx: Context) -> dict:

@@ -114,7 +114,7 @@ def test_shipped_thresholds():
 
 
 def test_shipped_calendar_and_escalation():
-    assert SHIPPED.calendar.unknown_year == "weekends"
+    assert SHIPPED.calendar.unknown_year == "provisional"
     assert SHIPPED.calendar.extra_holidays == () and SHIPPED.calendar.extra_workdays == ()
     assert SHIPPED.escalation.levels == ("unit_head", "office", "leader")
     assert SHIPPED.rule(SHIPPED.escalation.step).name == "escalation_step"
