@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import ClassVar
 
 from domain.lifecycle import ClockRequest, DocumentRequest
 from domain.model import Actor, CaseIntake, CasePolicy, CaseState, DocumentRef
@@ -25,6 +26,15 @@ class ActionInput:
     action: str
     actor: Actor
     params: dict = field(default_factory=dict)
+    # Exactly once for the life of the case: the sender's Idempotency-Key and a hash of the action and its
+    # params (optional, so histories recorded before them decode unchanged).
+    key: str | None = None
+    digest: str | None = None
+    # True only when the worker's codec opened this input with the service's key (core/codec.py); whatever
+    # a sender writes here is overwritten when the input is decoded.
+    sealed: bool = False
+
+    SEALABLE: ClassVar[bool] = True
 
 
 @dataclass

@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
         DrawDepositResult,
         IssueDocumentsInput,
     )
-    from domain.model import SYSTEM, Actor, CaseState, DeadlineStatus, Stage, document_url
+    from domain.model import SYSTEM, Actor, AppliedAction, CaseState, DeadlineStatus, Stage, document_url
 
 TASK_QUEUE = "wagecase"
 # Patches (README, "Changing workflow code"): changes that cases recorded before them must not see.
@@ -223,21 +223,49 @@ class CaseWorkflow:
 
     @workflow.update
     async def act(self, input: ActionInput) -> ActionResult:
-        """Carry out a case worker's action; the projection is written before this returns."""
+        """Carry out a case worker's action; the projection is written before this returns.
+
+        An action sent with a key is applied once for the life of the case: the same key again returns the
+        first result and changes nothing (the keys travel in the state across continue-as-new)."""
         await workflow.wait_condition(lambda: self._ready)
         async with self._lock:
+            done = self._applied(input)  # again: the same key may have won the lock first
+            if done is not None:
+                return ActionResult(self._state.case_no, done.version, done.stage)
             now = workflow.now()
             self._check(input)  # again: another action may have won the lock first
             docs = await self._apply(input.action, input.params, input.actor, now)
+            if input.key:
+                self._state.remember_applied(AppliedAction(input.actor.username, input.key, input.digest or "",
+                                                           input.action, self._state.version,
+                                                           self._state.stage.value))
             await self._commit(docs)
             self._changed = True
             return self._result()
 
     @act.validator
     def _validate_act(self, input: ActionInput) -> None:
+        # Validators run for new updates only, never in replay: histories recorded before encryption (whose
+        # updates were not sealed) replay unchanged.
+        if not input.sealed:
+            raise ApplicationError("only the wagecase service may change a case: this update was not sealed "
+                                   "with the service's key", type="forbidden", non_retryable=True)
         if not self._ready:
             raise ApplicationError("the case is still being registered; try again in a moment", type="conflict")
+        if self._applied(input) is not None:
+            return  # a retry: the handler returns the first result
         self._check(input)
+
+    def _applied(self, input: ActionInput) -> AppliedAction | None:
+        """The earlier application of this keyed action; refuses the same key with another body."""
+        if not input.key:
+            return None
+        done = self._state.applied_action(input.actor.username, input.key)
+        if done is not None and done.digest != (input.digest or ""):
+            raise ApplicationError(f"Idempotency-Key {input.key!r} was already used on case {self._state.case_no} "
+                                   f"for another request ({done.action}); use a new key for a new request",
+                                   type="conflict", non_retryable=True)
+        return done
 
     @workflow.query
     def state(self) -> CaseState:
