@@ -6,6 +6,7 @@ is a projection written by idempotent local activities before an action's update
 """
 
 import asyncio
+import dataclasses
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -34,12 +35,23 @@ with workflow.unsafe.imports_passed_through():
         DrawDepositResult,
         IssueDocumentsInput,
     )
-    from domain.model import SYSTEM, Actor, AppliedAction, CaseState, DeadlineStatus, Stage, document_url
+    from domain.model import (
+        SYSTEM,
+        Actor,
+        AppliedAction,
+        CaseState,
+        DeadlineStatus,
+        Escalation,
+        Event,
+        Stage,
+        document_url,
+    )
 
 TASK_QUEUE = "wagecase"
 # Patches (README, "Changing workflow code"): changes that cases recorded before them must not see.
 ONE_WRITE_PER_STEP = "one-local-activity-per-step"
 CONTINUE_AS_NEW_AT_LIMIT = "continue-as-new-at-event-limit"
+REFUSED_STEP_ESCALATES = "refused-step-escalates"
 
 # A run continues as new once its history reaches this many events, at a quiet point between steps; one
 # step adds at most a few dozen, so no run of a case passes 150 events (issue 6). A case that runs long
@@ -195,7 +207,7 @@ class CaseWorkflow:
         return info.get_current_history_length() >= RUN_EVENT_LIMIT and workflow.patched(CONTINUE_AS_NEW_AT_LIMIT)
 
     async def _wait_for_change_or_clock(self) -> None:
-        wake = lifecycle.next_wake(self._state)
+        wake = self._next_wake()
         self._changed = False
         if wake is not None:
             seconds = (wake - workflow.now()).total_seconds()
@@ -282,19 +294,72 @@ class CaseWorkflow:
         return lifecycle.apply(self._state, action, params, actor, workflow.now(), times)
 
     async def _take_due_steps(self) -> list[DocumentRequest]:
-        """Take the steps a clock running out calls for: an unpaid order moves down the ladder by itself."""
+        """Take the steps a clock running out calls for: an unpaid order moves down the ladder by itself.
+
+        A step the rules refuse is recorded on the case and escalated to the office, once; the case goes
+        on without it (a person takes over) instead of failing its workflow task for ever."""
         docs: list[DocumentRequest] = []
         for _ in range(_MAX_STEPS):
             now = workflow.now()
-            step = lifecycle.due_step(self._state, now)
+            step = self._due_step(now)
             if step is None:
                 break
             params: dict = {}
             if step == "enforce" and self._state.intake.project is not None:
                 params = await self._draw_deposit()
-            lifecycle.check(self._state, step, params, SYSTEM, now)
+            try:
+                lifecycle.check(self._state, step, params, SYSTEM, now)
+            except DomainError as err:
+                # Asked only when a step is refused: every case recorded before it never got this far.
+                if not workflow.patched(REFUSED_STEP_ESCALATES):
+                    raise
+                self._refuse_step(step, params, err, now)
+                continue
             docs += await self._apply(step, params, SYSTEM, now)
         return docs
+
+    def _step_mark(self, step: str) -> str:
+        """What a refused step is remembered by: the order it enforces, or the dispatch that fell due."""
+        if step == "enforce":
+            order = self._state.open_deadline("order_payment")
+            return f"enforce:{order.seq if order else '-'}"
+        due = self._state.next_dispatch_at
+        return f"{step}:{due.isoformat() if due else '-'}"
+
+    def _due_step(self, now: datetime) -> str | None:
+        """lifecycle.due_step, less the steps already refused (each is refused once, not at every wake)."""
+        refused = self._state.refused_steps
+        step = lifecycle.due_step(self._state, now)
+        if step is None or self._step_mark(step) not in refused:
+            return step
+        if step == "enforce":  # the leader's dispatch, the other step a case takes by itself, may be due too
+            s = self._state
+            if (s.leader is not None and s.next_dispatch_at is not None and s.next_dispatch_at <= now
+                    and self._step_mark("major_dispatch") not in refused):
+                return "major_dispatch"
+        return None
+
+    def _next_wake(self) -> datetime | None:
+        """lifecycle.next_wake, less a refused dispatch (its instant has passed: waking for it would spin)."""
+        state = self._state
+        if state.refused_steps and self._step_mark("major_dispatch") in state.refused_steps:
+            state = dataclasses.replace(state, next_dispatch_at=None)
+        return lifecycle.next_wake(state)
+
+    def _refuse_step(self, step: str, params: dict, err: DomainError, now: datetime) -> None:
+        """Record a refused step on the timeline and escalate it to the office, to be taken up by a person."""
+        state = self._state
+        state.refused_steps.append(self._step_mark(step))
+        levels = lifecycle.escalation_levels(state)
+        level = "office" if "office" in levels else (levels[-1] if levels else "office")
+        label = {"enforce": "责令支付期满后的强制执行", "major_dispatch": "包案领导定期调度"}.get(step, step)
+        reason = f"案件自动办理「{label}」被规则拒绝，需人工处理：{err.message}"
+        state.escalations.append(Escalation(len(state.escalations) + 1, now, level, reason, step, state.lead_unit))
+        state.timeline.append(Event(len(state.timeline) + 1, now, "step_refused", "system", reason,
+                                    {"step": step, "code": err.kind, "params": params}))
+        state.version += 1
+        workflow.logger.warning("case %s: the step %s was refused (%s); escalated to %s",
+                                state.case_no, step, err.message, level)
 
     async def _draw_deposit(self) -> dict:
         state = self._state

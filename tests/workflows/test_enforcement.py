@@ -328,3 +328,29 @@ async def test_blacklist_with_objection_then_listing(env, ladder):
     issued = projection.documents[s.case_no]
     assert issued.index("blacklist_notice") < issued.index("blacklist_decision")
     await act(handle, "close", HRSS1, outcome="transferred_to_court")
+
+
+async def test_a_step_the_rules_refuse_is_escalated_once_and_the_case_goes_on(env, ladder):
+    """The ledger answers with more than the order still owes: the rules refuse the enforce step. The case
+    records it and escalates it to the office once, draws no second time, and takes people's actions."""
+    projection, ledger = ladder
+    handle = await start(env, ledger, deposit="50000.00")
+    due = await order(env, handle, HOUSING1, "36000")
+    s = await state(handle)
+    ledger.drawn[f"{s.case_no}:order-{s.open_deadline('order_payment').seq}"] = Decimal("99999.00")  # broken
+    calls = ledger.calls
+    await skip_past(env, due)
+    s = await until(handle, lambda s: any(e.kind == "step_refused" for e in s.timeline), "refused step")
+    refused = [e for e in s.timeline if e.kind == "step_refused"]
+    assert len(refused) == 1 and refused[0].data["step"] == "enforce" and "99999" in refused[0].summary
+    escalation = s.escalations[-1]
+    assert escalation.deadline_kind == "enforce" and escalation.level == "office"
+    assert s.stage is Stage.PAYMENT_ORDERED and s.payments == [] and ledger.calls == calls + 1
+    # later wakes (the order's escalation steps) do not try the refused step again
+    await env.sleep(timedelta(days=20))
+    s = await state(handle)
+    assert sum(e.kind == "step_refused" for e in s.timeline) == 1 and ledger.calls == calls + 1
+    assert any(e.deadline_kind == "order_payment" for e in s.escalations)  # the clocks still run
+    await act(handle, "record_payment", HOUSING1, amount="36000", payer="general_contractor")
+    assert (await handle.result()).outcome == "paid_in_full"
+    assert projection.states[s.case_no].refused_steps == [f"enforce:{s.open_deadline('order_payment').seq}"]
