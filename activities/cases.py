@@ -4,11 +4,13 @@ All three run as local activities (short, on the worker that runs the workflow) 
 a retry after a crash computes the same instants, finds the same document, rewrites the same rows.
 """
 
+import json
 import logging
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
+from pydantic import TypeAdapter
 from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -16,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 from activities.deposits import DepositActivities
 from core.calendar import build_calendar
 from db.blacklist import project_blacklist
+from db.cases import CaseRecord
 from db.cases import project_case as write_projection
 from db.cases import store_document
 from db.engine import session_scope
@@ -36,8 +39,8 @@ from domain.lifecycle import (
     DocumentRequest,
     pending_actions,
 )
-from domain.messages import ComputeClocksInput, IssueDocumentsInput
-from domain.model import CasePolicy, CaseState, document_url
+from domain.messages import ClockRules, ComputeClocksInput, IssueDocumentsInput
+from domain.model import CasePolicy, CaseState, WorkerClaim, document_url
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +62,7 @@ def _calendar(unknown_year: str, holidays: tuple[str, ...], workdays: tuple[str,
                           extra_workdays=[date.fromisoformat(d) for d in workdays], unknown_year=unknown_year)
 
 
-def calendar_for(policy: CasePolicy) -> WorkCalendar:
+def calendar_for(policy: CasePolicy | ClockRules) -> WorkCalendar:
     """The working-day calendar of a case's jurisdiction."""
     return _calendar(policy.calendar_unknown_year, tuple(policy.calendar_extra_holidays),
                      tuple(policy.calendar_extra_workdays))
@@ -67,12 +70,13 @@ def calendar_for(policy: CasePolicy) -> WorkCalendar:
 
 def compute_clocks(input: ComputeClocksInput) -> dict[str, ClockTimes]:
     """Due instants (and later escalation instants) for the clocks an action opens or extends."""
-    cal = calendar_for(input.policy)
-    step = input.policy.deadlines["escalation_step"]
+    rules = input.rules or input.policy  # ClockRules has the policy's attribute names
+    cal = calendar_for(rules)
+    step = rules.deadlines["escalation_step"]
     out: dict[str, ClockTimes] = {}
     try:
         for req in input.requests:
-            rule = input.policy.deadlines[req.rule]
+            rule = rules.deadlines[req.rule]
             if req.extend_working_days:
                 due = extended_due(rule, req.start, req.extend_working_days, cal)
             else:
@@ -226,6 +230,21 @@ def _party_name(state: CaseState) -> str:
     return org.name if org else state.intake.employer.name
 
 
+_ROSTER = TypeAdapter(list[WorkerClaim])
+_POLICY = TypeAdapter(CasePolicy)
+
+
+def _restore_intake(session, state: CaseState) -> bool:
+    """Put the stored roster and policy back into a state sent without them; False without a stored case."""
+    record = session.get(CaseRecord, state.case_no, with_for_update=True)
+    if record is None:
+        return False
+    stored = json.loads(record.state_json)["intake"]
+    state.intake.workers = _ROSTER.validate_python(stored["workers"])
+    state.intake.policy = _POLICY.validate_python(stored["policy"])
+    return True
+
+
 class CaseActivities:
     """The activities bound to this worker's database engine and jurisdiction."""
 
@@ -254,11 +273,18 @@ class CaseActivities:
             project_blacklist(session=session, state=state)
 
     @activity.defn(name="record_step")
-    def record_step(self, input: IssueDocumentsInput) -> None:
-        """Store the step's new documents and write the case's projection, in one transaction."""
+    def record_step(self, input: IssueDocumentsInput) -> bool:
+        """Store the step's new documents and write the case's projection, in one transaction.
+
+        False (nothing written) when the input omits the intake's roster and policy and there is no stored
+        projection to take them from: the workflow then sends them."""
         with session_scope(self.engine) as session:
-            self._store_documents(session, input.state, input.requests)
-            self._project(session, input.state)
+            state = input.state
+            if input.intake_omitted and not _restore_intake(session, state):
+                return False
+            self._store_documents(session, state, input.requests)
+            self._project(session, state)
+        return True
 
     # The two activities that record_step replaced; cases started before it still replay through them.
     @activity.defn(name="issue_documents")

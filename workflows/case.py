@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from domain import lifecycle
     from domain.calendar import CHINA_TZ
     from domain.errors import DomainError
+    from domain.routing import RoutingConfig
     from domain.lifecycle import (
         DEADLINE_LABELS,
         LEVEL_LABELS,
@@ -29,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         ActionInput,
         ActionResult,
         CaseInput,
+        ClockRules,
         CaseOutcome,
         ComputeClocksInput,
         DrawDepositInput,
@@ -39,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         SYSTEM,
         Actor,
         AppliedAction,
+        CasePolicy,
         CaseState,
         DeadlineStatus,
         Escalation,
@@ -52,6 +55,12 @@ TASK_QUEUE = "wagecase"
 ONE_WRITE_PER_STEP = "one-local-activity-per-step"
 CONTINUE_AS_NEW_AT_LIMIT = "continue-as-new-at-event-limit"
 REFUSED_STEP_ESCALATES = "refused-step-escalates"
+LEAN_STEPS = "record-step-without-roster"  # record_step gets the roster and policy once per run
+CARRY_STATE_ONCE = "continue-as-new-carries-the-state-once"
+
+# What a state sent without its intake's policy carries in its place (record_step restores the real one).
+_NO_POLICY = CasePolicy(deadlines={}, routing=RoutingConfig({}, (), False, False, "", ""), office_unit="",
+                        escalation_levels=[])
 
 # A run continues as new once its history reaches this many events, at a quiet point between steps; one
 # step adds at most a few dozen, so no run of a case passes 150 events (issue 6). A case that runs long
@@ -177,6 +186,8 @@ class CaseWorkflow:
         self._lock = asyncio.Lock()
         self._changed = False
         self._published: dict[str, object] = {}
+        # The projection holds the roster and policy once a run has written it (a carried run's first did).
+        self._intake_projected = input.carried is not None
 
     @workflow.run
     async def run(self, input: CaseInput) -> CaseOutcome:
@@ -193,7 +204,8 @@ class CaseWorkflow:
         while self._state.stage is not Stage.CLOSED:
             if self._run_is_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(CaseInput(intake=self._state.intake, carried=self._state))
+                intake = None if workflow.patched(CARRY_STATE_ONCE) else self._state.intake
+                workflow.continue_as_new(CaseInput(intake=intake, carried=self._state))
             await self._wait_for_change_or_clock()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return CaseOutcome(self._state.case_no, self._state.outcome or "", self._state.amount_recovered)
@@ -281,7 +293,14 @@ class CaseWorkflow:
 
     @workflow.query
     def state(self) -> CaseState:
-        return self._state
+        """The case state without the intake's roster (`intake.workers` is empty: the roster of a large
+        complaint is most of the state; the database projection and the workflow input hold it)."""
+        return self._without_roster()
+
+    def _without_roster(self, policy: CasePolicy | None = None) -> CaseState:
+        intake = self._state.intake
+        lean = dataclasses.replace(intake, workers=[], policy=policy or intake.policy)
+        return dataclasses.replace(self._state, intake=lean)
 
     def _check(self, input: ActionInput) -> None:
         try:
@@ -381,9 +400,12 @@ class CaseWorkflow:
         if not requests:
             return {}
         levels = len(lifecycle.escalation_levels(self._state))
+        # only the rules these clocks need, not the whole policy (a local activity: nothing in the history
+        # depends on its input)
+        rules = ClockRules.for_requests(self._state.intake.policy, requests)
         return await workflow.execute_local_activity(
             "compute_clocks",
-            ComputeClocksInput(self._state.case_no, self._state.intake.policy, requests, levels),
+            ComputeClocksInput(self._state.case_no, None, requests, levels, rules=rules),
             result_type=dict[str, ClockTimes],
             summary="计算法定期限",
             **_LOCAL,
@@ -394,8 +416,15 @@ class CaseWorkflow:
         if workflow.patched(ONE_WRITE_PER_STEP):
             for ref in self._state.documents:
                 ref.url = ref.url or document_url(self._state.case_no, ref.seq)
-            await workflow.execute_local_activity("record_step", IssueDocumentsInput(self._state, docs),
-                                                  summary="出具文书并更新案件台账", **_LOCAL)
+            written = None
+            if self._intake_projected and workflow.patched(LEAN_STEPS):
+                lean = IssueDocumentsInput(self._without_roster(_NO_POLICY), docs, intake_omitted=True)
+                written = await workflow.execute_local_activity("record_step", lean, summary="出具文书并更新案件台账",
+                                                                **_LOCAL)
+            if written is not True:  # the run's first projection, or the stored one is gone: send everything
+                await workflow.execute_local_activity("record_step", IssueDocumentsInput(self._state, docs),
+                                                      summary="出具文书并更新案件台账", **_LOCAL)
+                self._intake_projected = True
         else:  # cases recorded before ONE_WRITE_PER_STEP: documents, then the projection
             if docs:
                 issued = await workflow.execute_local_activity(

@@ -50,6 +50,7 @@ class Projection:
     def __init__(self) -> None:
         self.states: dict[str, CaseState] = {}
         self.documents: dict[str, list[str]] = {}
+        self.sent: list[IssueDocumentsInput] = []  # every record_step input, as the workflow sent it
 
     def activities(self) -> list:
         def remember_documents(input: IssueDocumentsInput) -> None:
@@ -59,9 +60,17 @@ class Projection:
                     docs.append(req.kind)
 
         @activity.defn(name="record_step")
-        def record_step(input: IssueDocumentsInput) -> None:
+        def record_step(input: IssueDocumentsInput) -> bool:
+            state = input.state
+            if input.intake_omitted:  # like activities.cases: the roster and policy of the stored projection
+                stored = self.states.get(state.case_no)
+                if stored is None:
+                    return False
+                state.intake.workers, state.intake.policy = stored.intake.workers, stored.intake.policy
+            self.sent.append(input)
             remember_documents(input)
-            self.states[input.state.case_no] = input.state
+            self.states[state.case_no] = state
+            return True
 
         @activity.defn(name="compute_clocks")
         def clocks(input: ComputeClocksInput):
