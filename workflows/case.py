@@ -7,10 +7,11 @@ is a projection written by idempotent local activities before an action's update
 
 import asyncio
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair
+from temporalio.common import RawValue, RetryPolicy, SearchAttributeKey, SearchAttributePair
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -290,6 +291,13 @@ class CaseWorkflow:
                                    f"for another request ({done.action}); use a new key for a new request",
                                    type="conflict", non_retryable=True)
         return done
+
+    @workflow.signal(dynamic=True)
+    def _any_signal(self, name: str, args: Sequence[RawValue]) -> None:
+        """The case takes no signals: whatever arrives (the Temporal CLI, the Web UI) is dropped and logged.
+        A signal handler added later must drop an input whose `sealed` is False (signals have no validator)."""
+        workflow.logger.warning("case %s: dropped the signal %r; a case changes only through the service",
+                                self._state.case_no, name)
 
     @workflow.query
     def state(self) -> CaseState:

@@ -91,3 +91,4 @@ def test_the_temporal_cli_cannot_change_a_case(service):
         assert after["payments"] == [] and after["amount_recovered"] == "0.00"
         assert after["version"] == before["version"] + 1 and after["stage"] == "payment_ordered"
         assert "ghost" not in json.dumps(after, ensure_ascii=False)
+        assert f"case {no}: dropped the signal 'act'" in service.log("worker")

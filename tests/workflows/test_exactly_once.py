@@ -91,6 +91,9 @@ async def test_an_update_not_sealed_with_the_service_key_is_refused(env, project
         await outsider.get_workflow_handle(handle.id).execute_update("act", forged)
     after = await handle.query(CaseWorkflow.state)
     assert after.version == before.version and after.payments == [] and after.stage is Stage.PAYMENT_ORDERED
+    # a signal (`temporal workflow signal --name act …`) is dropped: the case takes none
+    await outsider.get_workflow_handle(handle.id).signal("act", forged)
+    assert (await handle.query(CaseWorkflow.state)).version == before.version
     # the service's own request still goes through
     await keyed(handle, "record_payment", actors["hrss"], "pay-3", amount="36000", payer="employer")
     assert (await handle.result()).amount_recovered == Decimal("36000")
