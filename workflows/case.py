@@ -182,7 +182,11 @@ def wake_summary(state: CaseState, wake: datetime) -> str:
 class CaseWorkflow:
     @workflow.init
     def __init__(self, input: CaseInput) -> None:
-        self._state = input.carried or CaseState(intake=input.intake)
+        if input.carried is not None:
+            self._state = input.carried
+        else:
+            assert input.intake is not None, "a new case starts with its intake"
+            self._state = CaseState(intake=input.intake)
         self._ready = input.carried is not None
         self._lock = asyncio.Lock()
         self._changed = False
