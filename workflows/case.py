@@ -385,7 +385,8 @@ class CaseWorkflow:
         level = "office" if "office" in levels else (levels[-1] if levels else "office")
         label = {"enforce": "责令支付期满后的强制执行", "major_dispatch": "包案领导定期调度"}.get(step, step)
         reason = f"案件自动办理「{label}」被规则拒绝，需人工处理：{err.message}"
-        state.escalations.append(Escalation(len(state.escalations) + 1, now, level, reason, step, state.lead_unit))
+        clock = "order_payment" if step == "enforce" else step  # the clock whose end called for the step
+        state.escalations.append(Escalation(len(state.escalations) + 1, now, level, reason, clock, state.lead_unit))
         state.timeline.append(Event(len(state.timeline) + 1, now, "step_refused", "system", reason,
                                     {"step": step, "code": err.kind, "params": params}))
         state.version += 1

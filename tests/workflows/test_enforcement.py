@@ -355,13 +355,14 @@ async def test_a_step_the_rules_refuse_is_escalated_once_and_the_case_goes_on(en
     refused = [e for e in s.timeline if e.kind == "step_refused"]
     assert len(refused) == 1 and refused[0].data["step"] == "enforce" and "99999" in refused[0].summary
     escalation = s.escalations[-1]
-    assert escalation.deadline_kind == "enforce" and escalation.level == "office"
+    assert escalation.deadline_kind == "order_payment" and escalation.level == "office"
+    assert "强制执行" in escalation.reason and "需人工处理" in escalation.reason
     assert s.stage is Stage.PAYMENT_ORDERED and s.payments == [] and ledger.calls == calls + 1
     # later wakes (the order's escalation steps) do not try the refused step again
     await env.sleep(timedelta(days=20))
     s = await state(handle)
     assert sum(e.kind == "step_refused" for e in s.timeline) == 1 and ledger.calls == calls + 1
-    assert any(e.deadline_kind == "order_payment" for e in s.escalations)  # the clocks still run
+    assert any("逾期未办" in e.reason and e.deadline_kind == "order_payment" for e in s.escalations)  # clocks run
     await act(handle, "record_payment", HOUSING1, amount="36000", payer="general_contractor")
     assert (await handle.result()).outcome == "paid_in_full"
     assert projection.states[s.case_no].refused_steps == [f"enforce:{s.open_deadline('order_payment').seq}"]
