@@ -8,7 +8,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.case_service import action_digest
 from domain.messages import ActionInput
-from domain.model import APPLIED_KEYS_KEPT, AppliedAction, Stage
+from domain.model import APPLIED_KEYS_KEPT, AppliedAction, CaseState, Stage
 from tests.workflows.conftest import make_intake, start_case
 from workflows.case import CaseWorkflow
 
@@ -71,10 +71,7 @@ async def test_keys_are_the_senders_own(env, projection, actors):
 
 
 def test_the_remembered_keys_are_bounded():
-    from tests.workflows.conftest import make_intake as intake
-    from domain.model import CaseState
-
-    state = CaseState(intake=intake())
+    state = CaseState(intake=make_intake())
     for n in range(APPLIED_KEYS_KEPT + 5):
         state.remember_applied(AppliedAction("u", f"k{n}", "d", "note", n, "referred"))
     assert len(state.applied) == APPLIED_KEYS_KEPT
