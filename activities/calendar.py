@@ -21,6 +21,7 @@ from domain.calendar import CHINA_TZ, WorkCalendar
 from domain.deadlines import due_instant, extended_due
 from domain.errors import DomainError
 from domain.lifecycle import ClockTimes
+from domain.messages import ClockRules
 from domain.model import CasePolicy
 from domain.recompute import RecomputeClocksInput, RecomputedClock
 
@@ -35,7 +36,7 @@ def _calendar(unknown_year: str, holidays: tuple[str, ...], workdays: tuple[str,
                           schedules=dict(schedules))
 
 
-def calendar_for(policy: CasePolicy, schedules: Mapping[int, YearSchedule] = {}) -> WorkCalendar:
+def calendar_for(policy: CasePolicy | ClockRules, schedules: Mapping[int, YearSchedule] = {}) -> WorkCalendar:
     """The working-day calendar of a case's jurisdiction, with the loaded official schedules."""
     return _calendar(policy.calendar_unknown_year, tuple(policy.calendar_extra_holidays),
                      tuple(policy.calendar_extra_workdays), tuple(sorted(schedules.items())))
@@ -61,7 +62,7 @@ class ScheduleCache:
                 return self._schedules
 
 
-def clock_times(policy: CasePolicy, rule_name: str, start: datetime, cal: WorkCalendar, levels: int,
+def clock_times(policy: CasePolicy | ClockRules, rule_name: str, start: datetime, cal: WorkCalendar, levels: int,
                 *, extend_working_days: int = 0, extend_from: datetime | None = None) -> ClockTimes:
     """Due instant, later escalation instants and whether a provisional year was counted."""
     rule = policy.deadlines[rule_name]
@@ -75,7 +76,7 @@ def clock_times(policy: CasePolicy, rule_name: str, start: datetime, cal: WorkCa
     for _ in range(max(levels - 1, 0)):
         at = due_instant(step, at, cal)
         escalate_at.append(at)
-    counted = rule.unit.value in ("working_days", "calendar_days")
+    counted = rule.unit.value in ("working_days", "calendar_days", "months")
     assumed = cal.years_assumed(start.astimezone(CHINA_TZ).date(), due.astimezone(CHINA_TZ).date()) if counted else []
     return ClockTimes(due, escalate_at, provisional=bool(assumed))
 

@@ -4,11 +4,13 @@ All three run as local activities (short, on the worker that runs the workflow) 
 a retry after a crash computes the same instants, finds the same document, rewrites the same rows.
 """
 
+import json
 import logging
 from datetime import datetime
 from decimal import Decimal
 from collections.abc import Mapping
 
+from pydantic import TypeAdapter
 from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -17,6 +19,7 @@ from activities.deposits import DepositActivities
 from activities.calendar import ScheduleCache, calendar_for, clock_times
 from core.calendar import YearSchedule
 from db.blacklist import project_blacklist
+from db.cases import CaseRecord
 from db.cases import project_case as write_projection
 from db.cases import store_document
 from db.engine import session_scope
@@ -37,8 +40,8 @@ from domain.lifecycle import (
     DocumentRequest,
     pending_actions,
 )
-from domain.messages import ComputeClocksInput, IssueDocumentsInput
-from domain.model import CaseState, Deadline, document_url
+from domain.messages import ClockRules, ComputeClocksInput, IssueDocumentsInput
+from domain.model import CasePolicy, CaseState, Deadline, WorkerClaim, document_url
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +60,12 @@ CHANNEL_LABELS = {
 def compute_clocks(input: ComputeClocksInput, schedules: Mapping[int, YearSchedule] = {}) -> dict[str, ClockTimes]:
     """Due instants (and later escalation instants) for the clocks an action opens or extends, on the
     official schedules loaded so far and, for other years, the provisional calendar (marked as such)."""
-    cal = calendar_for(input.policy, schedules)
+    rules = input.rules or input.policy  # ClockRules has the policy's attribute names
+    cal = calendar_for(rules, schedules)
     out: dict[str, ClockTimes] = {}
     try:
         for req in input.requests:
-            times = clock_times(input.policy, req.rule, req.start, cal, input.escalation_levels,
+            times = clock_times(rules, req.rule, req.start, cal, input.escalation_levels,
                                 extend_working_days=req.extend_working_days)
             if times.provisional:
                 log.info("case %s: %s counted on a provisional year (no official schedule loaded yet)",
@@ -223,6 +227,21 @@ def _party_name(state: CaseState) -> str:
     return org.name if org else state.intake.employer.name
 
 
+_ROSTER = TypeAdapter(list[WorkerClaim])
+_POLICY = TypeAdapter(CasePolicy)
+
+
+def _restore_intake(session, state: CaseState) -> bool:
+    """Put the stored roster and policy back into a state sent without them; False without a stored case."""
+    record = session.get(CaseRecord, state.case_no, with_for_update=True)
+    if record is None:
+        return False
+    stored = json.loads(record.state_json)["intake"]
+    state.intake.workers = _ROSTER.validate_python(stored["workers"])
+    state.intake.policy = _POLICY.validate_python(stored["policy"])
+    return True
+
+
 class CaseActivities:
     """The activities bound to this worker's database engine and jurisdiction."""
 
@@ -253,11 +272,18 @@ class CaseActivities:
             project_blacklist(session=session, state=state)
 
     @activity.defn(name="record_step")
-    def record_step(self, input: IssueDocumentsInput) -> None:
-        """Store the step's new documents and write the case's projection, in one transaction."""
+    def record_step(self, input: IssueDocumentsInput) -> bool:
+        """Store the step's new documents and write the case's projection, in one transaction.
+
+        False (nothing written) when the input omits the intake's roster and policy and there is no stored
+        projection to take them from: the workflow then sends them."""
         with session_scope(self.engine) as session:
-            self._store_documents(session, input.state, input.requests)
-            self._project(session, input.state)
+            state = input.state
+            if input.intake_omitted and not _restore_intake(session, state):
+                return False
+            self._store_documents(session, state, input.requests)
+            self._project(session, state)
+        return True
 
     # The two activities that record_step replaced; cases started before it still replay through them.
     @activity.defn(name="issue_documents")

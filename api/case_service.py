@@ -39,7 +39,7 @@ from db.cases import (
 from db.engine import session_scope
 from domain.calendar import CHINA_TZ, working_days_between
 from domain.enforcement import liable_party_for
-from domain.errors import Forbidden, InvalidInput, NotAllowedNow
+from domain.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow
 from domain.identity import mask_id, mask_phone
 from domain.jurisdiction import Jurisdiction
 from domain.lifecycle import DEADLINE_LABELS, STAGE_LABELS
@@ -141,21 +141,21 @@ def _reserve(*, engine: Engine, body: schemas.CaseCreate, user: User, jurisdicti
     digest = _request_hash(body)
     if key:
         with session_scope(engine) as session:
-            known = session.get(IdempotencyKey, key)
+            known = session.get(IdempotencyKey, (user.username, key))
             if known is not None:
                 return _replay(known, digest)
     try:
         with session_scope(engine) as session:
             intake = _new_intake(session=session, body=body, user=user, jurisdiction=jurisdiction, now=now)
             if key:
-                session.add(IdempotencyKey(key=key, request_hash=digest, case_no=intake.case_no,
-                                           intake_json=_INTAKE.dump_json(intake).decode()))
+                session.add(IdempotencyKey(username=user.username, key=key, request_hash=digest,
+                                           case_no=intake.case_no, intake_json=_INTAKE.dump_json(intake).decode()))
         return intake
     except IntegrityError:
         if not key:
             raise
         with session_scope(engine) as session:  # a concurrent request with the same key won
-            return _replay(session.get(IdempotencyKey, key), digest)
+            return _replay(session.get(IdempotencyKey, (user.username, key)), digest)
 
 
 def _replay(known: IdempotencyKey, digest: str) -> CaseIntake:
@@ -199,13 +199,43 @@ async def register_case(*, client: Client, engine: Engine, body: schemas.CaseCre
 # ---- actions ------------------------------------------------------------------------------------
 
 
+# Actions that move money: without an Idempotency-Key a retried request could count a payment twice, so they
+# are refused (428) before anything is sent.
+MONEY_ACTIONS = frozenset({"record_payment", "advance_emergency_fund", "recover_emergency_fund",
+                           "confirm_deposit_payout", "court_outcome"})
+
+
+class KeyRequired(DomainError):
+    """The request must carry an Idempotency-Key (HTTP 428 Precondition Required)."""
+
+    kind = "key_required"
+
+
+def action_digest(action: str, params: dict) -> str:
+    """The hash that tells a retry (same key, same body) from a reused key (same key, another body)."""
+    canonical = json.dumps({"action": action, "params": params}, sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 async def perform_action(*, client: Client, case_no: str, action: str, params: dict, user: User,
                          idempotency_key: str | None = None) -> None:
-    """Send an action to the case workflow; domain refusals come back as DomainErrors."""
-    update_id = f"{action}:{idempotency_key}" if idempotency_key else None
+    """Send an action to the case workflow; domain refusals come back as DomainErrors.
+
+    With an Idempotency-Key the action is applied once for the life of the case (the workflow keeps the
+    user's keys across continue-as-new): the same key and body again change nothing, the same key with
+    another body is refused (409). Actions that move money need a key (428)."""
+    if action in MONEY_ACTIONS and not idempotency_key:
+        raise KeyRequired(f"'{action}' moves money: send an Idempotency-Key header (a new random value per "
+                          "payment, the same value when retrying it) so that a retry is never counted twice")
+    digest = action_digest(action, params) if idempotency_key else None
+    # Within one run Temporal answers a repeated update id with the first result; the id names the user,
+    # the key and the body, so the workflow's own guard sees every reuse of a key with another body.
+    update_id = f"{user.username}:{idempotency_key}:{digest[:16]}" if idempotency_key and digest else None
     handle = client.get_workflow_handle(case_no)
+    inp = ActionInput(action, actor_of(user), params, key=idempotency_key, digest=digest)
     try:
-        await handle.execute_update(CaseWorkflow.act, ActionInput(action, actor_of(user), params), id=update_id)
+        await handle.execute_update(CaseWorkflow.act, inp, id=update_id)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError):

@@ -15,6 +15,7 @@ _DOMAIN_STATUS: dict[type[DomainError], int] = {
     Forbidden: 403,
     CalendarUnknown: 503,  # the jurisdiction must publish the year's calendar first
 }
+_KIND_STATUS = {"key_required": 428}  # api.case_service.KeyRequired: an action that moves money without a key
 _SUMMARY_FIELDS = 3
 
 
@@ -54,7 +55,8 @@ def validation_error_response(exc: ValidationError, *, prefix: str) -> JSONRespo
 
 
 async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-    status = next((code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind)), 409)
+    status = next((code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind)),
+                  _KIND_STATUS.get(exc.kind, 409))
     if status != 422:
         return JSONResponse(status_code=status, content={"detail": exc.message})
     errors = [{"field": exc.field, "message": exc.message}] if exc.field else []

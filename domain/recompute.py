@@ -12,6 +12,7 @@ as its recorded result, so a replay never sees another calendar. The rules here 
 - each change goes on the timeline with the old and the new date.
 """
 
+from typing import ClassVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -38,6 +39,10 @@ class CalendarChange:
     year: int
     version: int
     source: str = ""
+    # Set by the service's payload converter, never by the sender: True only for a signal sealed with the
+    # service's key (core/codec.py). A change from anyone else (the Temporal CLI) is dropped.
+    sealed: bool = False
+    SEALABLE: ClassVar[bool] = True
 
 
 @dataclass

@@ -15,9 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from api.case_service import action_digest
+from core.codec import data_converter
 from core.config import Settings
 from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
 from core.policy import case_policy
@@ -28,12 +29,14 @@ from domain.messages import ActionInput, CaseInput
 from domain.model import Actor, CaseIntake, Channel, Organisation, Person, WorkerClaim
 from domain.rules import DeadlineRule, PeriodUnit
 from tests.api.conftest import SEARCH_ATTRIBUTES
+from tests.workflows.conftest import SECRET_KEY
 from worker import build_worker
 from workflows.case import CaseWorkflow
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 CLERK = Actor("clerk", "clerk", "petition")
+first_runs: dict[str, str] = {}  # workflow id -> first run id, for the paths that continue as new
 HRSS = Actor("hrss1", "caseworker", "hrss")
 HEAD = Actor("hrss_head", "unit_head", "hrss")
 WATER = Actor("water1", "caseworker", "water")
@@ -58,8 +61,11 @@ def intake(case_no: str, policy, *, project=None, workers: int = 2, amount: str 
                       Decimal(amount), "录制用投诉", policy, project=project)
 
 
-async def act(handle, action, actor, **params):
-    await handle.execute_update(CaseWorkflow.act, ActionInput(action, actor, params))
+async def act(handle, action, actor, key=None, **params):
+    """An action as the service sends it (a key makes it count once for the life of the case)."""
+    digest = action_digest(action, params) if key else None
+    await handle.execute_update(CaseWorkflow.act, ActionInput(action, actor, params, key=key, digest=digest),
+                                id=f"{actor.username}:{key}:{digest[:16]}" if key and digest else None)
 
 
 async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[str, str]:
@@ -127,6 +133,18 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
     await act(h, "police_decision", POLICE, filed=True, reason="复议后立案")
     await act(h, "close", HEAD, outcome="transferred_to_court")
     await h.result()
+    # a keyed payment retried after the case continued as new (exactly once; the state carried once)
+    h = await start("keyed_payment_continued", intake("H-KEYED", policy, workers=40, amount="400000"))
+    await act(h, "accept", HRSS)
+    await act(h, "findings", HRSS, substantiated=True, liable_party="employer", amount_owed="400000")
+    await act(h, "order_payment", HRSS)
+    await act(h, "record_payment", HRSS, key="pay-1", amount="1000", payer="employer")
+    for k in range(25):
+        await act(h, "note", HRSS, text=f"第{k + 1}次电话催告")
+    await act(h, "record_payment", HRSS, key="pay-1", amount="1000", payer="employer")
+    await act(h, "record_payment", HRSS, key="pay-2", amount="399000", payer="employer")
+    await h.result()
+    first_runs[h.id] = h.first_execution_run_id
     return paths
 
 
@@ -137,18 +155,25 @@ async def main() -> None:
         url = f"sqlite:///{tmp}/record.db"
         engine = make_engine(url)
         create_all(engine)
-        # recorded in clear (no codec) so that a reviewer can read the files; the replayer opens both
+        # sealed as the service seals (the worker refuses updates that are not), with the tests' key, which
+        # the replay test's converter holds; the histories before encryption were recorded in clear
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(BIN / "temporal"), search_attributes=SEARCH_ATTRIBUTES,
-            data_converter=pydantic_data_converter, ui=False, dev_server_extra_args=["--log-level", "error"])
+            data_converter=data_converter(Settings(secret_key=SECRET_KEY)), ui=False,
+            dev_server_extra_args=["--log-level", "error"])
         try:
-            settings = Settings(task_queue="record", database_url=url)
+            settings = Settings(task_queue="record", database_url=url, secret_key=SECRET_KEY)
             async with build_worker(env.client, settings, engine=engine, jurisdiction=jurisdiction):
                 paths = await record(env.client, engine, jurisdiction, "record")
             for name, workflow_id in paths.items():
                 history = await env.client.get_workflow_handle(workflow_id).fetch_history()
                 (HERE / f"{name}{suffix}.json").write_text(history.to_json(), encoding="utf-8")
                 print(f"{name}{suffix}: {len(history.events)} events")
+                if workflow_id in first_runs:  # its first run too, which ends by continuing as new
+                    history = await env.client.get_workflow_handle(workflow_id,
+                                                                   run_id=first_runs[workflow_id]).fetch_history()
+                    (HERE / f"{name}-first-run{suffix}.json").write_text(history.to_json(), encoding="utf-8")
+                    print(f"{name}-first-run{suffix}: {len(history.events)} events")
         finally:
             await env.shutdown()
 
