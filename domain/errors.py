@@ -20,7 +20,7 @@ class DomainError(Exception):
         self.params = {k: v if isinstance(v, (str, int, bool)) or v is None else str(v) for k, v in params.items()}
         if message is None:
             message = texts.text(self.code, self.params, "en")
-        elif code is None:
+        else:
             self.params.setdefault("message", message)  # an uncoded error says its message in both languages
         super().__init__(message)
         self.message = message

@@ -30,6 +30,44 @@ TEXTS: dict[str, tuple[str, str]] = {
     "at_most": ("{name} must be at most {limit}", "不能大于 {limit}"),
     "too_long": ("{name} is longer than {limit} characters", "不能超过 {limit} 个字"),
     "unknown_action": ("unknown action '{action}'; known: {known}", "没有“{action}”这项操作"),
+    # identity numbers (GB 11643, GB 32100) and phones
+    "id_first17_digits": ("a resident ID number's first 17 characters must be digits", "身份证号码前17位必须是数字"),
+    "id_15_digits": ("15-digit resident ID numbers (issued before 1999) are no longer valid; give the 18-digit "
+                     "number on the current card (身份证号码应为18位)", "15位旧身份证号码已停用，请填写18位号码"),
+    "id_length": ("a resident ID number (身份证号码) is 17 digits and a final digit or X; got {length} characters",
+                  "身份证号码应为18位（17位数字加一位数字或X），现为 {length} 位"),
+    "id_starts_with_0": ("a resident ID number cannot start with 0: the first six digits are an address code",
+                         "身份证号码不能以0开头"),
+    "id_birth_not_a_date": ("characters 7–14 of a resident ID number are the birth date (YYYYMMDD); {digits} is "
+                            "not a date", "身份证号码中的出生日期 {digits} 不是有效日期"),
+    "id_birth_in_future": ("the birth date in this resident ID number ({born}) is in the future",
+                           "身份证号码中的出生日期晚于今天"),
+    "id_birth_too_early": ("the birth date in this resident ID number ({born}) is before {year}",
+                           "身份证号码中的出生日期过早，请核对"),
+    "id_check_char": ("this resident ID number fails its check character (GB 11643 校验码): a digit is probably "
+                      "mistyped", "身份证号码校验位不正确，可能有数字输入错误"),
+    "credit_code_chars": ("a unified social credit code uses only the characters {chars}",
+                          "统一社会信用代码为18位数字或大写字母（不含I、O、S、V、Z）"),
+    "credit_code_length": ("a unified social credit code (统一社会信用代码) is 18 characters; got {length}",
+                           "统一社会信用代码应为18位，现为 {length} 位"),
+    "credit_code_letters": ("a unified social credit code uses digits and capital letters except I, O, S, V, Z; "
+                            "found {found}", "统一社会信用代码为18位数字或大写字母（不含I、O、S、V、Z）"),
+    "credit_code_check_char": ("this unified social credit code fails its check character (GB 32100 校验码): a "
+                               "character is probably mistyped", "统一社会信用代码校验位不正确，可能有字符输入错误"),
+    "phone_format": ("a phone number must be a mobile number (11 digits starting 13–19, e.g. 13800138000) or a "
+                     "landline with its area code (e.g. 0350-5221234) (电话号码格式不正确)",
+                     "电话号码格式不正确：手机号为11位，固定电话须带区号（如 0350-5221234）"),
+    # registration
+    "received_in_future": ("received_at is in the future; give the time the complaint was received",
+                           "收到投诉的时间不能晚于当前时间"),
+    "no_such_project": ("there is no project {project_id}", "所选项目不存在"),
+    "not_a_township": ("{code_given!r} is not a township of {county} (townships: {known})", "请选择本县的乡镇"),
+    "unknown_project_type": ("unknown project type {value!r}; expected one of {known}", "请选择项目类型"),
+    "unknown_land_type": ("unknown land type {value!r}; expected one of {known}", "请选择土地性质"),
+    "one_project": ("give either project_id or project, not both", "请选择已登记的项目或填写新项目，不能同时两者"),
+    "idempotency_key_reused": ("Idempotency-Key was already used for case {case_no} with a different complaint; "
+                               "use a new key for a new complaint",
+                               "此表单已经提交过。如需登记另一起投诉，请重新打开“受理登记”页面。"),
     # who may act
     "system_step": ("'{action}' is a step the case takes by itself when its clock runs out",
                     "此事项由系统在期限届满时自动办理"),
@@ -75,7 +113,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "findings_first": ("record substantiated findings before ordering payment", "请先作出投诉属实的调查认定，再责令支付"),
     "amount_exceeds_owed": ("amount {amount} exceeds the {owed} still owed", "金额 {amount} 元超过尚欠的 {owed} 元"),
     "payment_exceeds_owed": ("amount {amount} exceeds the {owed} still owed; record only money actually paid",
-                             "金额 {amount} 元超过尚欠的 {owed} 元，请只登记实际支付的金额"),
+                             "金额 {amount} 元超过尚欠的 {owed} 元"),
     "due_in_past": ("due_at must be in the future", "期限必须晚于当前时间"),
     "payment_not_awaited": ("no payment is awaited: nothing is owed, or substantiated findings have not named "
                             "the amount owed yet", "当前无需登记支付：没有尚欠金额，或尚未作出认定拖欠金额的调查认定"),

@@ -116,7 +116,7 @@ def parse(cls: type, params: dict) -> Any:
     # Fields it does not know are ignored (the edge refuses them): a history recorded before a field was
     # dropped still replays.
     hints = typing.get_type_hints(cls, include_extras=True)
-    values = {}
+    values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
         raw = params.get(f.name)

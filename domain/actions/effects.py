@@ -134,6 +134,6 @@ def court_reminder(state: CaseState, now: datetime, times: Times) -> list[Docume
     state.court_reminded_at = now
     clock = open_clock(state, "court_reminder", state.lead_unit, now, times["court_reminder"])
     event(state, now, "court_reminder", "system",
-          f"向{PARTY_LABELS.get(state.liable_party, '用人单位')}送达催告书，催告于{day(clock.due_at)}前"
+          f"向{PARTY_LABELS[state.liable_party] if state.liable_party else '用人单位'}送达催告书，催告于{day(clock.due_at)}前"
           f"履行支付 {state.outstanding} 元；逾期未履行的，申请人民法院强制执行")
     return [doc(state, "court_reminder", amount=str(state.outstanding))]

@@ -63,11 +63,9 @@ def _check_transfer(state: CaseState, cmd: Transfer, now: datetime) -> None:
 
 
 def _apply_transfer(state: CaseState, cmd: Transfer, actor, now, times):
-    reason, to_unit = cmd.reason, cmd.to_unit
-    office = state.intake.policy.office_unit
-    disputed = to_unit is None or (to_unit in state.units_held and actor.role not in ("supervisor", "admin"))
-    if disputed:
-        to_unit = office
+    reason = cmd.reason
+    disputed = cmd.to_unit is None or (cmd.to_unit in state.units_held and actor.role not in ("supervisor", "admin"))
+    to_unit: str = state.intake.policy.office_unit if disputed or cmd.to_unit is None else cmd.to_unit
     resolve(state, "acknowledge", now)
     resolve(state, "investigate", now, DeadlineStatus.CANCELLED)
     previous = state.lead_unit

@@ -60,7 +60,7 @@ class ReportAbsconded:
 def _check_findings(state: CaseState, cmd: Findings, now: datetime) -> None:
     if state.order_served_at is not None:
         raise NotAllowedNow(code="findings_after_order")
-    if cmd.substantiated and cmd.amount_owed < state.amount_recovered:
+    if cmd.substantiated and cmd.amount_owed is not None and cmd.amount_owed < state.amount_recovered:
         raise InvalidInput(code="owed_below_recovered", field="amount_owed", amount=cmd.amount_owed,
                            recovered=state.amount_recovered)
 
@@ -71,8 +71,8 @@ def _apply_findings(state: CaseState, cmd: Findings, actor, now, times):
     state.findings_text = cmd.facts
     state.months_unpaid = cmd.months_unpaid
     if state.substantiated:
-        state.liable_party = Party(cmd.liable_party)
-        state.amount_owed = cmd.amount_owed
+        state.liable_party = Party(str(cmd.liable_party))
+        state.amount_owed = Decimal(cmd.amount_owed or 0)
         summary = f"调查认定投诉属实：{PARTY_LABELS[state.liable_party]}应支付 {state.amount_owed} 元"
     else:
         state.liable_party = None
@@ -99,6 +99,7 @@ def _check_extend(state: CaseState, cmd: ExtendInvestigation, now: datetime) -> 
     if cmd.working_days > allowed:
         raise InvalidInput(code="extension_too_long", field="working_days", allowed=allowed)
     clock = state.open_deadline("investigate")
+    assert clock is not None  # awaited: extension_left
     if clock.extended_working_days + cmd.working_days > allowed:
         raise NotAllowedNow(code="extension_exhausted", field="working_days", allowed=allowed,
                             left=allowed - clock.extended_working_days)
@@ -106,11 +107,13 @@ def _check_extend(state: CaseState, cmd: ExtendInvestigation, now: datetime) -> 
 
 def _extend_clocks(state: CaseState, cmd: ExtendInvestigation, now: datetime) -> list[ClockRequest]:
     clock = state.open_deadline("investigate")
+    assert clock is not None  # awaited: extension_left
     return [ClockRequest("investigate", "investigate", clock.due_at, extend_working_days=cmd.working_days)]
 
 
 def _apply_extend(state: CaseState, cmd: ExtendInvestigation, actor, now, times):
     clock = state.open_deadline("investigate")
+    assert clock is not None  # awaited: extension_left
     days = cmd.working_days
     clock.due_at = times["investigate"].due_at
     clock.escalate_at = list(times["investigate"].escalate_at)

@@ -76,7 +76,8 @@ def _order_awaited(state: CaseState) -> bool:
 def _check_order(state: CaseState, cmd: OrderPayment, now: datetime) -> None:
     if cmd.amount is not None and cmd.amount > state.outstanding:
         raise InvalidInput(code="amount_exceeds_owed", field="amount", amount=cmd.amount, owed=state.outstanding)
-    if cmd.due_at is not None and cmd.due_at <= now:
+    due = china_time(cmd.due_at)
+    if due is not None and due <= now:
         raise InvalidInput(code="due_in_past", field="due_at")
 
 
@@ -86,7 +87,7 @@ def _order_clocks(state: CaseState, cmd: OrderPayment, now: datetime) -> list[Cl
 
 def _apply_order(state: CaseState, cmd: OrderPayment, actor, now, times):
     amount = cmd.amount if cmd.amount is not None else state.outstanding
-    due = cmd.due_at or times["order_payment"].due_at
+    due = china_time(cmd.due_at) or times["order_payment"].due_at
     resolve(state, "investigate", now)
     move(state, Stage.PAYMENT_ORDERED)
     state.order_amount = amount
@@ -95,7 +96,7 @@ def _apply_order(state: CaseState, cmd: OrderPayment, actor, now, times):
     escalate = times["order_payment"].escalate_at if "order_payment" in times else []
     open_clock(state, "order_payment", state.lead_unit, now, ClockTimes(due, escalate))
     event(state, now, "payment_ordered", actor.username,
-          f"送达限期改正指令书：责令{PARTY_LABELS[state.liable_party]}于期限内支付 {amount} 元",
+          f"送达限期改正指令书：责令{PARTY_LABELS[state.liable_party or Party.EMPLOYER]}于期限内支付 {amount} 元",
           amount=str(amount), due_at=due.isoformat())
     return [doc(state, "order_to_pay", amount=str(amount))]
 
