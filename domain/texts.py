@@ -169,6 +169,15 @@ TEXTS: dict[str, tuple[str, str]] = {
                                        "its case (人社部令45号 art. 6)",
                                        "没有待决定的列入事项，或当事人陈述申辩期限尚未届满（人社部令45号第六条）"),
     "decline_needs_reason": ("a decision not to list needs its reason", "决定不予列入的，须填写理由"),
+    # early removal from the list (人社部令45号 arts. 12-14)
+    "removal_deciders": ("early removal is decided by the unit head of {unit} or the office of the leading group",
+                         "提前移出名单由{unit}单位负责人或领导小组办公室决定"),
+    "entry_not_listed": ("the entry is {status}, not listed", "该单位当前不在名单中"),
+    "removal_needs_correction": ("early removal needs the arrears corrected and a written promise (人社部令45号 art. 12)",
+                                 "提前移出须已改正拖欠行为并作出书面信用承诺（人社部令45号第十二条）"),
+    "removal_too_early": ("early removal is possible {months} months after listing (listed {listed}, 人社部令45号 "
+                          "art. 12)", "列入满{months}个月后方可申请提前移出（列入日期 {listed}，人社部令45号第十二条）"),
+    "removal_case_unpaid": ("case {case_no} still has {owed} unpaid", "案件 {case_no} 尚有 {owed} 元未支付"),
     # the workers' own routes
     "route_event": ("event of {route} must be one of: {events}", "请选择该途径的环节"),
     "route_clock_not_running": ("this step needs the {clock} clock to be running; record the step before it first",

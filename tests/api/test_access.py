@@ -1,6 +1,6 @@
 """Who may do what: every route of the app against every role and unit, and against bad tokens.
 
-The tables below are the contract (CONTRACT.md, "HTTP API"): 401 without a valid token, 403 where the role
+The tables below are the contract the service keeps (docs/contract.md, "HTTP API"): 401 without a valid token, 403 where the role
 or unit may not do or see that, success otherwise. Routes are discovered from the app, so a new /api or
 /codec route fails `test_every_route_is_classified` until someone adds its row here.
 """
