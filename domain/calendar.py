@@ -39,10 +39,7 @@ class WorkCalendar:
         if d in self.holidays:
             return False
         if not self.is_known_year(d.year) and self.unknown_year is UnknownYearPolicy.REFUSE:
-            raise CalendarUnknown(
-                f"The working-day calendar does not know the year {d.year}: add that year's holidays "
-                f"and make-up working days to the `calendar:` section of the jurisdiction file."
-            )
+            raise CalendarUnknown(code="calendar_year_unknown", year=d.year)
         return d.weekday() < 5
 
     def years_assumed(self, start: date, end: date) -> list[int]:

@@ -57,6 +57,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "phone_format": ("a phone number must be a mobile number (11 digits starting 13–19, e.g. 13800138000) or a "
                      "landline with its area code (e.g. 0350-5221234) (电话号码格式不正确)",
                      "电话号码格式不正确：手机号为11位，固定电话须带区号（如 0350-5221234）"),
+    # the wage-guarantee deposit (保障农民工工资支付条例 art. 32)
+    "years_negative": ("years_without_arrears cannot be negative", "无拖欠年数不能为负数"),
+    "contract_amount_range": ("contract_amount must be from 0 to under {limit} yuan", "合同金额须在0至{limit}元之间"),
+    "arrears_contradiction": ("arrears in the last two years contradict two or more years without arrears",
+                              "近两年有拖欠与连续两年以上无拖欠相互矛盾"),
+    # the working-day calendar
+    "calendar_year_unknown": ("The working-day calendar does not know the year {year}: add that year's holidays and "
+                              "make-up working days to the `calendar:` section of the jurisdiction file.",
+                              "工作日历尚无{year}年的节假日安排，请在辖区配置文件的 calendar 部分补充该年的节假日和调休工作日"),
     # registration
     "received_in_future": ("received_at is in the future; give the time the complaint was received",
                            "收到投诉的时间不能晚于当前时间"),

@@ -22,7 +22,6 @@ from api.web_auth import (
     set_login_csrf,
 )
 from db.accounts import User
-from domain.actions import ACTIONS
 from domain.calendar import CHINA_TZ, WorkCalendar, working_days_between
 from domain.jurisdiction import Jurisdiction
 from domain.labels import DEADLINE_LABELS, LEVEL_LABELS, PARTY_LABELS, STAGE_LABELS
@@ -43,7 +42,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",  # pages carry personal data
 }
-ACTION_LABELS = {name: action.label for name, action in ACTIONS.items()}
 
 
 class PageForbidden(Exception):
@@ -74,7 +72,7 @@ env.filters.update(cst=_cst, cst_date=lambda v: _cst(v, "%Y-%m-%d"), yuan=_yuan,
                    iso_cst=lambda v: _cst(datetime.fromisoformat(v)) if v else "—")
 env.globals.update(STAGE_LABELS=STAGE_LABELS, DEADLINE_LABELS=DEADLINE_LABELS, LEVEL_LABELS=LEVEL_LABELS,
                    DEADLINE_STATUS_LABELS=DEADLINE_STATUS_LABELS, ROLE_LABELS=ROLE_LABELS,
-                   ACTION_LABELS=ACTION_LABELS, VALUE_LABELS=VALUE_LABELS, PARTY_LABELS=PARTY_LABELS,
+                   VALUE_LABELS=VALUE_LABELS, PARTY_LABELS=PARTY_LABELS,
                    CHANNEL_LABELS=CHANNEL_LABELS, PROJECT_TYPES=PROJECT_TYPES, LAND_TYPES=LAND_TYPES,
                    CSRF_FIELD=CSRF_FIELD)
 
