@@ -1,17 +1,31 @@
 """The FastAPI application: settings, database, jurisdiction and routers put together."""
 
 import asyncio
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from api import web
 from api.errors import install_error_handlers
 from api.limits import CodecCors, EdgeGuard
-from api.routes import (audit, auth, calendar, codec, complainant_office, health, office, projects, public,
-                        public_pages, users)
+from api.routes import (
+    audit,
+    auth,
+    blacklist,
+    calendar,
+    cases,
+    codec,
+    complainant_office,
+    deposits,
+    health,
+    office,
+    projects,
+    public,
+    public_pages,
+    users,
+)
 from api.throttle import LoginThrottle
 from core.codec import payload_codec
 from core.config import Settings, get_settings
@@ -30,20 +44,6 @@ Case management for wage-arrears complaints of migrant workers. Each complaint i
 that runs the statutory deadlines; this API registers complaints and projects, takes case actions and
 reads the database projection. Log in at `POST /api/auth/token`, then send `Authorization: Bearer …`.
 """
-
-# Routers other engineers add; the app runs without them until they exist.
-OPTIONAL_ROUTERS = ("api.routes.cases", "api.routes.web", "api.routes.deposits", "api.routes.blacklist")
-
-
-def _optional_router(module_name: str) -> APIRouter | None:
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:  # the module exists but something it imports is missing
-            raise
-        return None
-    return module.router
-
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -99,9 +99,8 @@ def create_app(
 
     # office before cases: /api/cases/export.xlsx must not be taken for /api/cases/{case_no}
     routers = [health.router, auth.router, users.router, projects.router, audit.router, codec.router, office.router,
-               public.router, public_pages.router, complainant_office.router, complainant_office.pages,
-               calendar.router]
-    routers += [r for r in map(_optional_router, OPTIONAL_ROUTERS) if r is not None]
+               cases.router, web.router, deposits.router, blacklist.router, public.router, public_pages.router,
+               complainant_office.router, complainant_office.pages, calendar.router]
     for router in routers:
         app.include_router(router)
     return app

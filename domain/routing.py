@@ -93,15 +93,9 @@ def route(project: ProjectFacts | None, cfg: RoutingConfig) -> Routing:
             cfg.default_unit, "未关联建设项目，由劳动保障监察机构查处（谁用工谁负责）", cfg
         )
     if project.type not in PROJECT_TYPES:
-        raise InvalidInput(
-            f"Unknown project type {project.type!r}; expected one of {', '.join(PROJECT_TYPES)}.",
-            field="type",
-        )
+        raise InvalidInput(code="unknown_project_type", field="type", value=project.type, known=", ".join(PROJECT_TYPES))
     if project.land not in LAND_TYPES:
-        raise InvalidInput(
-            f"Unknown land type {project.land!r}; expected one of {', '.join(LAND_TYPES)}.",
-            field="land",
-        )
+        raise InvalidInput(code="unknown_land_type", field="land", value=project.land, known=", ".join(LAND_TYPES))
 
     township_reason = _township_reason(project, cfg)
     if township_reason is not None and project.township:

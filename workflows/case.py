@@ -326,7 +326,8 @@ class CaseWorkflow:
         try:
             lifecycle.check(self._state, input.action, input.params, input.actor, workflow.now())
         except DomainError as err:
-            raise ApplicationError(err.message, {"field": err.field}, type=err.kind, non_retryable=True) from None
+            details = {"field": err.field, "code": err.code, "params": err.params}  # said in any language by code
+            raise ApplicationError(err.message, details, type=err.kind, non_retryable=True) from None
 
     async def _apply(self, action: str, params: dict, actor: Actor, now) -> list[DocumentRequest]:
         times = await self._compute(lifecycle.clocks_for(self._state, action, params, now))

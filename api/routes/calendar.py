@@ -19,7 +19,8 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from api.deps import AdminUser, CurrentUser, SessionDep, get_temporal
-from api.routes.web import WebRoute, redirect, render
+from api.web.errors import WebRoute
+from api.web.pages import redirect, render
 from api.web_auth import CheckedForm, WebUser
 from core.calendar import (
     FIRST_PROVISIONAL_YEAR,

@@ -49,16 +49,18 @@ def drill(jurisdiction):
     """Dai County with clocks of seconds, so that the recorded paths include missed deadlines."""
     short = {name: DeadlineRule(name, PeriodUnit.DURATION, duration_seconds=seconds,
                                 basis=jurisdiction.deadlines[name].basis)
-             for name, seconds in {"acknowledge": 2, "escalation_step": 1, "police_review": 2}.items()}
+             for name, seconds in {"acknowledge": 2, "escalation_step": 1, "police_review": 2,
+                                   "blacklist_notice": 2, "court_reminder": 2}.items()}
     return dataclasses.replace(jurisdiction, deadlines={**jurisdiction.deadlines, **short})
 
 
-def intake(case_no: str, policy, *, project=None, workers: int = 2, amount: str = "20000") -> CaseIntake:
+def intake(case_no: str, policy, *, project=None, workers: int = 2, amount: str = "20000",
+           group_incident: bool = False) -> CaseIntake:
     now = datetime.now(timezone.utc)
     share = Decimal(amount) / workers
     return CaseIntake(case_no, Channel.HOTLINE, now, now, CLERK, Person("张三", "13800138000"),
                       [WorkerClaim(f"工人{i}", None, share) for i in range(workers)], Organisation("某劳务有限公司"),
-                      Decimal(amount), "录制用投诉", policy, project=project)
+                      Decimal(amount), "录制用投诉", policy, project=project, group_incident=group_incident)
 
 
 async def act(handle, action, actor, key=None, **params):
@@ -145,6 +147,39 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
     await act(h, "record_payment", HRSS, key="pay-2", amount="399000", payer="employer")
     await h.result()
     first_runs[h.id] = h.first_execution_run_id
+
+    def soon() -> str:
+        return (datetime.now(timezone.utc) + timedelta(seconds=2)).isoformat()
+
+    # the dishonest-employer list: a group incident whose order ran out unpaid (人社部令45号 art. 5)
+    h = await start("blacklist_listed", intake("H-BLACKLIST", policy, group_incident=True))
+    await act(h, "accept", HRSS)
+    await act(h, "findings", HRSS, substantiated=True, liable_party="employer", amount_owed="20000")
+    await act(h, "order_payment", HRSS, due_at=soon())
+    await asyncio.sleep(4)  # the order runs out unpaid: the court reminder follows by itself
+    await act(h, "propose_blacklist", HRSS)
+    await act(h, "blacklist_objection", HRSS, text="资金周转困难")
+    await asyncio.sleep(3)  # the employer's period to state its case ends
+    await act(h, "blacklist_decision", HEAD, listed=True, reason="陈述申辩理由不成立")
+    await act(h, "record_payment", HRSS, amount="20000", payer="employer", reference="BL-1")
+    await h.result()
+
+    # the court after a refused police referral, and the workers' own routes and the emergency fund
+    h = await start("court_and_routes", intake("H-COURT", policy, workers=12, amount="60000"))
+    await act(h, "accept", HRSS)
+    await act(h, "worker_route", HRSS, route="arbitration", event="applied", note="绿色通道")
+    await act(h, "worker_route", HRSS, route="arbitration", event="accepted")
+    await act(h, "report_absconded", HRSS, reason="老板失联", months_unpaid=4)
+    await act(h, "assign_leader", SUPERVISOR, leader="县政府分管副县长")
+    await act(h, "reject_police_referral", HEAD, reason="证据不足以移送")
+    await act(h, "advance_emergency_fund", HRSS, amount="10000", purpose="wages", reference="YJ-1")
+    await asyncio.sleep(4)  # the reminder period runs out unanswered
+    await act(h, "court_application", HRSS)
+    await act(h, "court_accepted", Actor("court1", "liaison", "court"))
+    await act(h, "court_ruling", Actor("court1", "liaison", "court"), granted=True)
+    await act(h, "court_outcome", Actor("court1", "liaison", "court"), amount_enforced="50000", reference="ZX-1")
+    await act(h, "recover_emergency_fund", HRSS, amount="10000")
+    await h.result()
     return paths
 
 
