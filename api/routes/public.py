@@ -142,7 +142,7 @@ async def post_public_complaint(request: Request, session: SessionDep, client: T
     try:
         parsed = complaint_body(body)
     except ValidationError as err:
-        return validation_error_response(err, prefix="body")
+        return validation_error_response(request, err, prefix="body")
     session.commit()  # hold no connection while the workflow works
     case_no = await file_complaint(request=request, body=parsed, jurisdiction=jurisdiction, client=client,
                                    task_queue=settings.task_queue, idempotency_key=idempotency_key)
