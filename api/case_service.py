@@ -46,6 +46,7 @@ from domain.lifecycle import DEADLINE_LABELS, STAGE_LABELS
 from domain.messages import ActionInput, CaseInput
 from domain.model import Actor, CaseIntake, CaseState, Person, WorkerClaim
 from domain.roles import Role
+from domain.ui_text import CHANNEL_LABELS, md_escape
 from workflows.case import CASE_NO, CASE_STAGE, WORKERS_AFFECTED, CaseWorkflow
 
 FUTURE_SKEW = timedelta(minutes=2)  # clocks of the clerk's PC and the server may differ a little
@@ -165,6 +166,10 @@ def _replay(known: IdempotencyKey, digest: str) -> CaseIntake:
     return _INTAKE.validate_json(known.intake_json)
 
 
+def _unit_or_office(jurisdiction: Jurisdiction, code: str) -> str:
+    return jurisdiction.units[code].name if code in jurisdiction.units else jurisdiction.office_name
+
+
 async def register_case(*, client: Client, engine: Engine, body: schemas.CaseCreate, user: User,
                         jurisdiction: Jurisdiction, task_queue: str, idempotency_key: str | None) -> str:
     """Register a complaint and start its workflow; returns once the case is routed and projected."""
@@ -172,11 +177,13 @@ async def register_case(*, client: Client, engine: Engine, body: schemas.CaseCre
     intake = await run_in_threadpool(_reserve, engine=engine, body=body, user=user, jurisdiction=jurisdiction,
                                      key=idempotency_key)
     # What the Temporal Web UI shows for the case: no ID numbers or phones in it.
-    project = f"（{intake.project.name}）" if intake.project else ""
-    summary = (f"{intake.case_no} 欠薪投诉：{intake.employer.name}{project}拖欠{len(intake.workers)}名农民工工资"
-               f"{intake.amount_claimed:,.2f}元")
+    # Names typed at intake are escaped: the UI renders this text as Markdown.
+    project = f"（{md_escape(intake.project.name)}）" if intake.project else ""
+    summary = (f"{intake.case_no} 欠薪投诉：{md_escape(intake.employer.name)}{project}拖欠{len(intake.workers)}名"
+               f"农民工工资{intake.amount_claimed:,.2f}元")
     details = (f"收到投诉 {intake.received_at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}（北京时间）· "
-               f"渠道 {intake.channel.value} · 登记人 {intake.registered_by.username}")
+               f"渠道 {CHANNEL_LABELS.get(intake.channel.value, intake.channel.value)} · "
+               f"登记单位 {md_escape(_unit_or_office(jurisdiction, intake.registered_by.unit))}")
     start = WithStartWorkflowOperation(
         CaseWorkflow.run, CaseInput(intake=intake), id=intake.case_no, task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
