@@ -243,7 +243,7 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
         "channel_label": CHANNEL_LABELS.get(intake.channel.value, "来信来访"),
         "received_at": china_time(intake.received_at),
         "employer_name": intake.employer.name,
-        "project_name": intake.project.name if intake.project else None,
+        "project_name": intake.project.name if intake.project else "未关联建设项目",
         "workers_count": len(intake.workers),
         "amount_claimed": yuan_with_capitals(intake.amount_claimed),
         "lead_unit_name": name(state.lead_unit),
@@ -258,7 +258,7 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
                    jurisdiction.office_name,
                    routing_reason=req.params.get("reason") or state.routing_reason,
                    basis=clean_citation(ack.basis) if ack else None,
-                   co_units_text="、".join(name(u) for u in state.co_units) or None)
+                   co_units_text="、".join(name(u) for u in state.co_units) or "无")
     elif kind == "order_to_pay":
         ctx.update(liable_party_name=liable_party_name(state), role_phrase=_role_phrase(state),
                    amount=yuan_with_capitals(Decimal(req.params["amount"])),
