@@ -22,7 +22,9 @@ from api.deps import CurrentUser, JurisdictionDep, SessionDep, SettingsDep, Temp
 from api.errors import validation_error_response
 from core.calendar import build_calendar
 from db.accounts import User
+from db.audit import DOCUMENT, record_views
 from db.cases import Document, case_stats, get_case, get_document, list_cases
+from documents import UNMASKED_KINDS
 from documents.pdf import PdfUnavailable, render_pdf
 from domain.errors import InvalidInput
 from domain.roles import Role
@@ -145,6 +147,9 @@ def _visible_document(session, case_no: str, seq: int, user) -> Document:
     doc = get_document(session=session, case_no=case_no, seq=seq)
     if doc is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"case {case_no} has no document {seq}")
+    if doc.kind in UNMASKED_KINDS:  # recorded before it is shown
+        record_views(session=session, username=user.username, role=user.role, unit=user.unit, case_nos=[case_no],
+                     via=DOCUMENT, detail=f"{doc.title}（第{seq}号文书）")
     return doc
 
 
