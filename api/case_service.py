@@ -121,7 +121,7 @@ def _new_intake(*, session: Session, body: schemas.CaseCreate, user: User, juris
         check_township(jurisdiction, body.project.township, "body.project.township")
         project = create_project(session=session, data=ProjectCreate.model_validate(body.project),
                                  created_by=user.username, commit=False).to_info()
-    workers = [WorkerClaim(w.name, w.id_number, w.amount_owed) for w in body.workers]
+    workers = [WorkerClaim(w.name, w.id_number, w.amount_owed, w.bank, w.bank_account) for w in body.workers]
     claimed = body.amount_claimed if body.amount_claimed is not None else sum(w.amount_owed for w in workers)
     received_at = _received_at(body, now)
     case_no = next_case_no(session=session, prefix=jurisdiction.case_prefix, year=now.astimezone(CHINA_TZ).year)
