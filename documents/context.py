@@ -11,13 +11,20 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 from documents.render import DOCUMENT_KINDS, SERVED_KINDS
 from domain.calendar import CHINA_TZ
 from domain.enforcement import unpaid_shares
 from domain.formatting import china_time, chinese_date, yuan, yuan_with_capitals
 from domain.jurisdiction import Jurisdiction
-from domain.lifecycle import DEADLINE_LABELS, LEVEL_LABELS, OUTCOME_LABELS, STAGE_LABELS, DocumentRequest
+from domain.lifecycle import (
+    DEADLINE_LABELS,
+    LEVEL_LABELS,
+    OUTCOME_LABELS,
+    STAGE_LABELS,
+    DocumentRequest,
+)
 from domain.model import CaseState, Party
 from domain.ui_text import CHANNEL_LABELS
 
@@ -230,7 +237,7 @@ def _order_decision_ref(state: CaseState, jurisdiction: Jurisdiction) -> str:
 def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Jurisdiction, now: datetime) -> dict:
     """Everything the template of `req.kind` needs, written in Chinese."""
     intake = state.intake
-    name = lambda code: official_unit_name(jurisdiction, code)  # noqa: E731
+    name = partial(official_unit_name, jurisdiction)
     ack = state.open_deadline("acknowledge") or next((d for d in reversed(state.deadlines)
                                                        if d.kind == "acknowledge"), None)
     ctx: dict = {

@@ -9,9 +9,9 @@ WAGECASE_SCREENSHOTS=1 also saves a PNG of each kind to docs/screenshots/documen
 
 import os
 import re
-from datetime import datetime
 import shutil
 import subprocess
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -21,7 +21,13 @@ from documents import DOCUMENT_KINDS, render_document
 from documents.context import document_context
 from documents.pdf import pdf_available, render_pdf
 from domain.formatting import china_time
-from tests.activities.document_cases import JURISDICTION, Issued, court_case, full_case, ladder_case
+from tests.activities.document_cases import (
+    JURISDICTION,
+    Issued,
+    court_case,
+    full_case,
+    ladder_case,
+)
 
 POPPLER = shutil.which("pdfinfo") and shutil.which("pdftotext")
 REPO = Path(__file__).resolve().parents[2]

@@ -5,7 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from domain.formatting import amount_in_capitals, china_time, chinese_date, yuan, yuan_with_capitals
+from domain.formatting import (
+    amount_in_capitals,
+    china_time,
+    chinese_date,
+    yuan,
+    yuan_with_capitals,
+)
 
 
 @pytest.mark.parametrize(("amount", "capitals"), [

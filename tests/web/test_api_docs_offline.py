@@ -11,7 +11,7 @@ import uvicorn
 
 from api.app import create_app
 from core.config import Settings
-from tests.web.conftest import CHROMIUM_ARGS, VIEWPORT
+from tests.web.conftest import VIEWPORT
 
 pytestmark = pytest.mark.browser
 
