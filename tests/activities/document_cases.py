@@ -1,10 +1,11 @@
-"""Two cases taken through the domain's own steps, and every document they issue, ready to render.
+"""Cases taken through the domain's own steps, and every document they issue, ready to render.
 
 - `full_case()`: a walk-in complaint about a housing project, referred, escalated once, accepted,
   found substantiated against the general contractor, ordered to pay, paid in two parts and closed.
 - `ladder_case()`: twelve workers unpaid after the order: the wage deposit is drawn, the rest reaches
   the crime threshold and goes to the police; the employer is proposed for the dishonest list, and listed.
 - `court_case()`: a small case below the threshold, on the court route, made a major case with a leader.
+- `unfounded_case()`: a complaint the investigation does not bear out.
 
 Each returns the documents issued, as (state at the time, request, issue time): the state is copied at
 each step, so a document is rendered from what the case knew when it was issued.
@@ -175,6 +176,17 @@ def court_case() -> list[Issued]:
     run.serve("court_reminder", due + timedelta(hours=1), method="left_at_address", place="代县上馆镇建设街18号",
               recipient="拒绝签收", witness="上馆镇建设街社区居委会 刘爱民", server="县人社局劳动保障监察大队 张志强、李文华",
               served_at=(due + timedelta(hours=1)).isoformat())
+    return run.issued
+
+
+def unfounded_case() -> list[Issued]:
+    """A complaint the investigation does not bear out, closed with its 处理结果告知书."""
+    run = Run(intake("DX-2026-000126", roster(2, "4000"), with_project=False))
+    lead = Actor("hrss1", "caseworker", run.state.lead_unit)
+    day = T0 + timedelta(days=1)
+    run.do("accept", lead, day)
+    run.do("findings", lead, day + timedelta(days=5), substantiated=False)
+    run.do("close", lead, day + timedelta(days=6), outcome="unsubstantiated")
     return run.issued
 
 

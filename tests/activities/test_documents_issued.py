@@ -27,11 +27,12 @@ from tests.activities.document_cases import (
     court_case,
     full_case,
     ladder_case,
+    unfounded_case,
 )
 
 POPPLER = shutil.which("pdfinfo") and shutil.which("pdftotext")
 REPO = Path(__file__).resolve().parents[2]
-CASES = {"full": full_case, "ladder": ladder_case, "court": court_case}
+CASES = {"full": full_case, "ladder": ladder_case, "court": court_case, "unfounded": unfounded_case}
 # Words a case's own data may put on paper in ASCII letters: its number and the parties' credit codes.
 INTERNAL = ["housing", "hrss", "petition", "shangguan", "police", "walk_in", "general_contractor", "employer",
             "clerk1", "housing1", "housing_head", "hrss1", "office1", "system", "check", "None", "True"]
@@ -138,6 +139,14 @@ def test_the_payout_notice_gives_the_bank_what_it_needs(issued):
             assert worker.id_number in text and worker.bank_account in text
     assert text.count("未登记") - text.count("尚未登记") == 3 * sum(1 for w in item.state.intake.workers if not w.id_number)
     assert "¥24,000.00（大写：人民币贰万肆仟元整）" in text and "中国农业银行代县支行：" in text
+
+
+def test_an_unfounded_complaint_is_told_so_in_plain_words(issued):
+    item, html = issued["unfounded"][-1]
+    text = visible_text(html)
+    assert item.request.kind == "result_notice"
+    assert "投诉事项不成立" in text and "经调查核实，你（们）反映的拖欠工资问题不成立。" in text
+    assert "¥0.00（大写：人民币零元整）" in text and "累计追回" not in text
 
 
 def test_the_recorded_service_fills_the_service_record(issued):
