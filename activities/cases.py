@@ -7,7 +7,6 @@ a retry after a crash computes the same instants, finds the same document, rewri
 import json
 import logging
 from datetime import datetime
-from decimal import Decimal
 from collections.abc import Mapping
 
 from pydantic import TypeAdapter
@@ -25,36 +24,16 @@ from db.cases import store_document
 from db.engine import session_scope
 from db.outbox import enqueue_complainant_messages
 from documents import DOCUMENT_KINDS, content_hash, render_document
+from documents.context import document_context
 from domain.calendar import CHINA_TZ
-from domain.enforcement import unpaid_shares
 from domain.errors import DomainError
-from domain.identity import mask_id
 from domain.jurisdiction import Jurisdiction
-from domain.lifecycle import (
-    DEADLINE_LABELS,
-    LEVEL_LABELS,
-    OUTCOME_LABELS,
-    PARTY_LABELS,
-    STAGE_LABELS,
-    ClockTimes,
-    DocumentRequest,
-    pending_actions,
-)
-from domain.messages import ClockRules, ComputeClocksInput, IssueDocumentsInput
-from domain.model import CasePolicy, CaseState, Deadline, WorkerClaim, document_url
+from domain.lifecycle import ClockTimes, DocumentRequest, pending_actions
+from domain.messages import ComputeClocksInput, IssueDocumentsInput
+from domain.model import CasePolicy, CaseState, WorkerClaim, document_url
+from domain.ui_text import CHANNEL_LABELS  # noqa: F401  (the web pages import it from here)
 
 log = logging.getLogger(__name__)
-
-CHANNEL_LABELS = {
-    "hotline": "12345/12333热线",
-    "online": "网上线索平台",
-    "walk_in": "来访",
-    "petition": "信访转办",
-    "media": "媒体线索",
-    "union": "工会报告",
-    "township_warning": "乡镇预警",
-    "self_report": "企业报告",
-}
 
 
 def compute_clocks(input: ComputeClocksInput, schedules: Mapping[int, YearSchedule] = {}) -> dict[str, ClockTimes]:
@@ -74,157 +53,6 @@ def compute_clocks(input: ComputeClocksInput, schedules: Mapping[int, YearSchedu
     except DomainError as err:
         raise ApplicationError(err.message, type=err.kind, non_retryable=True) from None
     return out
-
-
-def _fmt_time(value: datetime | None) -> str:
-    if value is None:
-        return "—"
-    local = value.astimezone(CHINA_TZ)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
-
-
-def _fmt_date(value: datetime) -> str:
-    local = value.astimezone(CHINA_TZ)
-    return f"{local.year}年{local.month}月{local.day}日"
-
-
-def _due(clock: Deadline | None, fmt=None) -> str | None:
-    """A clock's due date as a document prints it; （暂定） while it was counted on a provisional year."""
-    if clock is None:
-        return None
-    return (fmt or _fmt_time)(clock.due_at) + ("（暂定）" if clock.provisional else "")
-
-
-def _order_clock(state: CaseState) -> Deadline | None:
-    return next((d for d in reversed(state.deadlines) if d.kind == "order_payment"), None)
-
-
-def _order_due(state: CaseState) -> str:
-    order = _order_clock(state)
-    if order is not None and order.due_at == state.payment_due_at:
-        return _due(order)
-    return _fmt_time(state.payment_due_at)
-
-
-def _fmt_money(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:,.2f}元"
-
-
-def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Jurisdiction, now: datetime) -> dict:
-    """Everything a document template needs, formatted in Chinese."""
-    intake = state.intake
-    name = jurisdiction.unit_name
-    issuer = req.params.get("from_unit") or state.lead_unit or jurisdiction.office_unit
-    if req.kind in ("receipt", "escalation", "major_case_dispatch"):
-        issuer = jurisdiction.office_unit
-    ctx = {
-        "jurisdiction_name": jurisdiction.full_name,
-        "issuer": name(issuer) if issuer in jurisdiction.units else jurisdiction.office_name,
-        "case_no": state.case_no,
-        "issued_on": _fmt_date(now),
-        "doc_no": f"{jurisdiction.name}欠薪〔{now.astimezone(CHINA_TZ).year}〕{state.case_no}-{req.seq}号",
-        "complainant_name": intake.complainant.name,
-        "channel_label": CHANNEL_LABELS.get(intake.channel.value, intake.channel.value),
-        "received_at": _fmt_time(intake.received_at),
-        "employer_name": intake.employer.name,
-        "project_name": intake.project.name if intake.project else None,
-        "workers_count": len(intake.workers),
-        "amount_claimed": _fmt_money(intake.amount_claimed),
-        "lead_unit_name": name(state.lead_unit),
-        "description": intake.description,
-        "hotline": "12333",
-    }
-    ack = state.open_deadline("acknowledge") or next((d for d in reversed(state.deadlines)
-                                                       if d.kind == "acknowledge"), None)
-    ctx["acknowledge_due"] = _due(ack)
-    if req.kind == "referral":
-        ctx.update(to_unit_name=name(req.params["to_unit"]),
-                   from_unit_name=name(req.params["from_unit"]) if req.params.get("from_unit") else
-                   jurisdiction.office_name,
-                   routing_reason=req.params.get("reason") or state.routing_reason,
-                   basis=ack.basis if ack else None)
-    elif req.kind == "order_to_pay":
-        party = state.liable_party
-        ctx.update(liable_party_label=PARTY_LABELS[party] if party else "用人单位",
-                   liable_party_name=_party_name(state),
-                   amount=_fmt_money(Decimal(req.params["amount"])),
-                   due_at=_order_due(state), facts=state.findings_text or None)
-    elif req.kind == "result_notice":
-        outcome = req.params.get("outcome", state.outcome or "")
-        ctx.update(outcome_label=OUTCOME_LABELS.get(outcome, outcome),
-                   amount_owed=_fmt_money(state.amount_owed), amount_recovered=_fmt_money(state.amount_recovered),
-                   closed_on=_fmt_date(state.closed_at or now),
-                   summary="\n".join(e.summary for e in state.timeline if e.kind in ("findings", "payment_recorded",
-                                                                                      "closed")))
-    elif req.kind == "escalation":
-        clock = next(d for d in state.deadlines if d.seq == req.params["deadline_seq"])
-        level = req.params["level"]
-        ctx.update(to_unit_name=name(clock.unit), level_label=LEVEL_LABELS.get(level, level),
-                   deadline_label=DEADLINE_LABELS.get(clock.kind, clock.kind), due_at=_due(clock),
-                   overdue_text=f"该期限已于{_fmt_time(clock.due_at)}届满，尚未办理。", basis=clock.basis,
-                   request=f"请{name(clock.unit)}立即办理「{DEADLINE_LABELS.get(clock.kind, clock.kind)}」事项，"
-                           f"并将办理情况报{jurisdiction.office_name}。")
-    elif req.kind == "deposit_payout":
-        amount = Decimal(req.params["amount"])
-        payout = next((d for d in reversed(state.deadlines) if d.kind == "deposit_payout"), None)
-        shares = unpaid_shares(intake.workers, amount)
-        ctx.update(bank=req.params.get("bank") or state.deposit_bank, amount=_fmt_money(amount),
-                   payout_due=_due(payout, _fmt_date),
-                   workers=[{"name": w.name, "masked_id": mask_id(w.id_number), "amount": _fmt_money(share)}
-                            for w, share in zip(intake.workers, shares) if share > 0])
-    elif req.kind == "police_transfer":
-        police = req.params.get("to_unit") or state.intake.policy.police_unit
-        ctx.update(amount=_fmt_money(Decimal(req.params["amount"])),
-                   to_unit_name=name(police) if police in jurisdiction.units else None,
-                   order_due_at=_order_due(state) if state.payment_due_at else None,
-                   facts="\n".join(e.summary for e in state.timeline
-                                   if e.kind in ("findings", "payment_ordered", "absconded", "deposit_drawn",
-                                                 "order_unpaid", "police_proposed")) or None)
-    elif req.kind == "court_reminder":
-        order = next((d for d in reversed(state.documents) if d.kind == "order_to_pay"), None)
-        year = (state.order_served_at or now).astimezone(CHINA_TZ).year
-        decision = (f"《{DOCUMENT_KINDS['order_to_pay']}》（{jurisdiction.name}欠薪〔{year}〕{state.case_no}-{order.seq}号）"
-                    if order else f"责令支付决定（案件编号 {state.case_no}）")
-        rule = state.intake.policy.deadlines["court_reminder"]
-        ctx.update(liable_party_name=_party_name(state), amount=_fmt_money(Decimal(req.params["amount"])),
-                   decision_ref=decision, reply_days=rule.amount or None)
-    elif req.kind in ("blacklist_notice", "blacklist_decision"):
-        notice = next((d for d in reversed(state.deadlines) if d.kind == "blacklist_notice"), None)
-        objected = any(e.kind == "blacklist_objection" for e in state.timeline)
-        ctx.update(credit_code=intake.employer.credit_code, grounds=state.blacklist_reason,
-                   objection_due=_due(notice, _fmt_date),
-                   years=state.intake.policy.blacklist_years,
-                   listed_on=_fmt_date(state.blacklist_listed_at) if state.blacklist_listed_at else None,
-                   until=_fmt_date(state.blacklist_until) if state.blacklist_until else None,
-                   objection_text=("你单位提出的陈述申辩意见经复核不能成立。" if objected else None))
-    elif req.kind == "major_case_dispatch":
-        ctx.update(leader_title=req.params.get("leader") or state.leader, status_text=_status_text(state),
-                   next_dispatch_at=_fmt_date(state.next_dispatch_at) if state.next_dispatch_at else None)
-    return ctx
-
-
-def _status_text(state: CaseState) -> str:
-    """Where a major case stands, in Chinese, for the leader's dispatch."""
-    owed = state.amount_owed if state.amount_owed is not None else state.intake.amount_claimed
-    lines = [f"当前阶段：{STAGE_LABELS[state.stage]}；承办单位：{state.lead_unit}；涉及{len(state.intake.workers)}人，"
-             f"应付{_fmt_money(owed)}，已追回{_fmt_money(state.amount_recovered)}，尚欠{_fmt_money(state.outstanding)}。"]
-    for d in state.deadlines:
-        if d.resolved_at is None:
-            status = "已逾期" if d.status.value == "missed" else "办理中"
-            lines.append(f"{DEADLINE_LABELS.get(d.kind, d.kind)}（{d.unit}）期限{_due(d)}，{status}。")
-    if state.emergency_outstanding > 0:
-        lines.append(f"应急周转金待追回{_fmt_money(state.emergency_outstanding)}。")
-    lines += [f"{_fmt_date(e.at)} {e.summary}" for e in state.timeline[-3:]]
-    return "\n".join(lines)
-
-
-def _party_name(state: CaseState) -> str:
-    project = state.intake.project
-    party = state.liable_party.value if state.liable_party else "employer"
-    org = {"general_contractor": project.general_contractor if project else None,
-           "construction_unit": project.construction_unit if project else None,
-           "subcontractor": project.subcontractor if project else None}.get(party)
-    return org.name if org else state.intake.employer.name
 
 
 _ROSTER = TypeAdapter(list[WorkerClaim])

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api import web
+from api.api_docs import install_api_docs
 from api.errors import install_error_handlers
 from api.limits import CodecCors, EdgeGuard
 from api.routes import (
@@ -82,7 +83,8 @@ def create_app(
     jurisdiction: Jurisdiction | None = None,
 ) -> FastAPI:
     """The application; engine and jurisdiction are made at start-up unless given (tests give them)."""
-    app = FastAPI(title="wagecase", description=DESCRIPTION, version="0.1.0", lifespan=_lifespan)
+    app = FastAPI(title="wagecase", description=DESCRIPTION, version="0.1.0", lifespan=_lifespan,
+                  docs_url=None, redoc_url=None)  # served from local assets by install_api_docs
     app.state.settings = settings or get_settings()
     app.state.engine = engine
     app.state.jurisdiction = jurisdiction
@@ -92,6 +94,7 @@ def create_app(
     app.state.login_throttle = LoginThrottle()
     app.state.sms_sender = sender_from_env()  # None: messages to complainants stay in the outbox, unsent
     install_error_handlers(app)
+    install_api_docs(app)
     app.add_middleware(EdgeGuard)
     # added last, so outermost: the Temporal UI can read even the guard's refusals of codec requests
     origins = [o.strip() for o in app.state.settings.temporal_ui_origins.split(",") if o.strip()]

@@ -25,7 +25,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from api import schemas
 from core.policy import case_policy
 from db.accounts import ProjectCreate, User, create_project, get_project
-from db.audit import CASE_DETAIL, record_views
+from db.audit import CASE_DETAIL, DOCUMENT, record_views
+from documents import UNMASKED_KINDS
 from db.cases import (
     CaseRecord,
     Document,
@@ -48,6 +49,7 @@ from domain.lifecycle import DEADLINE_LABELS, STAGE_LABELS
 from domain.messages import ActionInput, CaseInput
 from domain.model import Actor, CaseIntake, CaseState, Person, WorkerClaim
 from domain.roles import Role
+from domain.ui_text import CHANNEL_LABELS, md_escape
 from workflows.case import CASE_NO, CASE_STAGE, WORKERS_AFFECTED, CaseWorkflow
 
 FUTURE_SKEW = timedelta(minutes=2)  # clocks of the clerk's PC and the server may differ a little
@@ -120,7 +122,7 @@ def _new_intake(*, session: Session, body: schemas.CaseCreate, user: User, juris
         check_township(jurisdiction, body.project.township, "body.project.township")
         project = create_project(session=session, data=ProjectCreate.model_validate(body.project),
                                  created_by=user.username, commit=False).to_info()
-    workers = [WorkerClaim(w.name, w.id_number, w.amount_owed) for w in body.workers]
+    workers = [WorkerClaim(w.name, w.id_number, w.amount_owed, w.bank, w.bank_account) for w in body.workers]
     claimed = body.amount_claimed if body.amount_claimed is not None else sum(w.amount_owed for w in workers)
     received_at = _received_at(body, now)
     case_no = next_case_no(session=session, prefix=jurisdiction.case_prefix, year=now.astimezone(CHINA_TZ).year)
@@ -164,6 +166,10 @@ def _replay(known: IdempotencyKey, digest: str) -> CaseIntake:
     return _INTAKE.validate_json(known.intake_json)
 
 
+def _unit_or_office(jurisdiction: Jurisdiction, code: str) -> str:
+    return jurisdiction.units[code].name if code in jurisdiction.units else jurisdiction.office_name
+
+
 async def register_case(*, client: Client, engine: Engine, body: schemas.CaseCreate, user: User,
                         jurisdiction: Jurisdiction, task_queue: str, idempotency_key: str | None) -> str:
     """Register a complaint and start its workflow; returns once the case is routed and projected."""
@@ -171,11 +177,13 @@ async def register_case(*, client: Client, engine: Engine, body: schemas.CaseCre
     intake = await run_in_threadpool(_reserve, engine=engine, body=body, user=user, jurisdiction=jurisdiction,
                                      key=idempotency_key)
     # What the Temporal Web UI shows for the case: no ID numbers or phones in it.
-    project = f"（{intake.project.name}）" if intake.project else ""
-    summary = (f"{intake.case_no} 欠薪投诉：{intake.employer.name}{project}拖欠{len(intake.workers)}名农民工工资"
-               f"{intake.amount_claimed:,.2f}元")
+    # Names typed at intake are escaped: the UI renders this text as Markdown.
+    project = f"（{md_escape(intake.project.name)}）" if intake.project else ""
+    summary = (f"{intake.case_no} 欠薪投诉：{md_escape(intake.employer.name)}{project}拖欠{len(intake.workers)}名"
+               f"农民工工资{intake.amount_claimed:,.2f}元")
     details = (f"收到投诉 {intake.received_at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}（北京时间）· "
-               f"渠道 {intake.channel.value} · 登记人 {intake.registered_by.username}")
+               f"渠道 {CHANNEL_LABELS.get(intake.channel.value, intake.channel.value)} · "
+               f"登记单位 {md_escape(_unit_or_office(jurisdiction, intake.registered_by.unit))}")
     start = WithStartWorkflowOperation(
         CaseWorkflow.run, CaseInput(intake=intake), id=intake.case_no, task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -369,6 +377,9 @@ def visible_document(*, session: Session, case_no: str, seq: int | str, user: Us
     doc = get_document(session=session, case_no=case_no, seq=number) if number is not None else None
     if doc is None:
         raise DocumentNotFound(f"{case_no}/{seq}")
+    if doc.kind in UNMASKED_KINDS:  # full ID numbers and bank accounts: recorded before it is shown
+        record_views(session=session, username=user.username, role=user.role, unit=user.unit, case_nos=[case_no],
+                     via=DOCUMENT, detail=f"{doc.title}（第{doc.seq}号文书）")
     return doc
 
 

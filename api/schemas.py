@@ -74,6 +74,11 @@ class WorkerIn(Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     id_number: IdNumber | None = None
     amount_owed: AmountIn
+    # for a payout from the wage deposit: the bank pays each worker's own account (工资账户)
+    bank: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)] | None = Field(
+        default=None, description="开户银行, e.g. 中国农业银行代县支行")
+    bank_account: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{8,30}$")] | None = Field(
+        default=None, description="银行账号: 8 to 30 digits, no spaces")
 
 
 class CaseCreate(Strict):

@@ -14,6 +14,7 @@ from db.types import UTCDateTime, utcnow
 # Where unmasked data was shown.
 CASE_DETAIL = "case_detail"  # the case as the API or the web UI returns it
 TEMPORAL_CODEC = "temporal_codec"  # Temporal payloads decrypted by the codec endpoint (Web UI, CLI)
+DOCUMENT = "document"  # an issued document that shows IDs and bank accounts unmasked (deposit payout notice)
 
 
 class PersonalDataViewBase(SQLModel):

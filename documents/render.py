@@ -25,7 +25,16 @@ DOCUMENT_KINDS: dict[str, str] = {
     "major_case_dispatch": "重大欠薪案件调度单",
     "blacklist_notice": "拖欠农民工工资失信联合惩戒对象名单列入告知书",
     "blacklist_decision": "拖欠农民工工资失信联合惩戒对象名单列入决定书",
+    "service_record": "送达回证",
 }
+
+# Documents served on a party: each has a 送达回证 (kind service_record) for the proof of service.
+SERVED_KINDS = ("order_to_pay", "court_reminder", "blacklist_notice", "blacklist_decision")
+# Documents that show workers' ID numbers and bank accounts unmasked (a bank cannot pay otherwise):
+# whoever opens one is recorded in the personal-data audit trail.
+UNMASKED_KINDS = frozenset({"deposit_payout"})
+# Shown in a roster cell the intake left empty: the bank needs it before it can pay.
+NOT_REGISTERED = "未登记"
 
 
 @dataclass(frozen=True)
@@ -53,23 +62,23 @@ _FIELDS: dict[str, _Fields] = {
     ),
     "referral": _Fields(
         required=("to_unit_name", "from_unit_name", "employer_name", "amount_claimed", "acknowledge_due"),
-        optional=_dashes("routing_reason", "project_name", "workers_count", "basis", "description"),
+        optional=_dashes("routing_reason", "project_name", "workers_count", "basis", "description", "co_units_text"),
     ),
     "order_to_pay": _Fields(
         required=("liable_party_name", "amount", "due_at"),
-        optional=_dashes("liable_party_label", "employer_name", "workers_count", "facts"),
+        optional={**_dashes("employer_name", "workers_count", "facts"), "role_phrase": ""},
     ),
     "result_notice": _Fields(
         required=("complainant_name", "outcome_label"),
-        optional=_dashes("received_at", "amount_owed", "amount_recovered", "closed_on", "summary"),
+        optional=_dashes("received_at", "employer_name", "amount_owed", "amount_recovered", "closed_on", "summary"),
     ),
     "escalation": _Fields(
         required=("to_unit_name", "level_label", "deadline_label", "due_at"),
-        optional=_dashes("overdue_text", "basis", "request"),
+        optional=_dashes("overdue_text", "basis", "request", "employer_name"),
     ),
     "deposit_payout": _Fields(
         required=("bank", "amount", "workers", "payout_due"),
-        optional=_dashes("project_name"),
+        optional={**_dashes("project_name", "general_contractor"), "total": None},
     ),
     "police_transfer": _Fields(
         required=("employer_name", "amount"),
@@ -95,9 +104,14 @@ _FIELDS: dict[str, _Fields] = {
         required=("employer_name", "listed_on", "until"),
         optional={**_dashes("credit_code"), "objection_text": "你单位在规定期限内未提出陈述申辩。"},
     ),
+    # The proof of service: blank lines for a service not yet recorded, filled once it is.
+    "service_record": _Fields(
+        required=("served_title", "served_doc_no", "addressee", "methods"),
+        optional={key: "" for key in ("place", "recipient", "witness", "server", "served_at")},
+    ),
 }
 
-_WORKER_KEYS = ("name", "masked_id", "amount")
+_WORKER_KEYS = ("name", "id_number", "bank", "bank_account", "amount")
 
 
 def _is_blank(value: Any) -> bool:
@@ -138,6 +152,9 @@ def _prepare(kind: str, context: dict[str, Any]) -> dict[str, Any]:
         prepared[key] = default if _is_blank(value) else value
     if kind == "deposit_payout":
         prepared["workers"] = _prepare_workers(context["workers"])
+        prepared["incomplete"] = [i for i, w in enumerate(prepared["workers"], 1)
+                                  if NOT_REGISTERED in (w["id_number"], w["bank"], w["bank_account"])]
+        prepared["total"] = prepared["total"] or prepared["amount"]
     prepared["title"] = DOCUMENT_KINDS[kind]
     return prepared
 
@@ -148,8 +165,8 @@ def _prepare_workers(workers: Any) -> list[dict[str, Any]]:
     rows = []
     for worker in workers:
         if not isinstance(worker, dict):
-            raise ValueError("each entry of 'workers' must be a dict with name, masked_id, amount")
-        rows.append({key: MISSING if _is_blank(worker.get(key)) else worker[key] for key in _WORKER_KEYS})
+            raise ValueError("each entry of 'workers' must be a dict with " + ", ".join(_WORKER_KEYS))
+        rows.append({key: NOT_REGISTERED if _is_blank(worker.get(key)) else worker[key] for key in _WORKER_KEYS})
     return rows
 
 

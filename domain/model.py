@@ -81,6 +81,8 @@ class WorkerClaim:
     name: str
     id_number: str | None = None
     amount_owed: Decimal = Decimal("0")
+    bank: str | None = None  # 开户银行, for a payout from the wage deposit
+    bank_account: str | None = None  # the worker's own wage account (工资账户)
 
 
 @dataclass

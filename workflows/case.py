@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain import recompute
     from domain.recompute import CalendarChange, RecomputeClocksInput, RecomputedClock
+    from domain.ui_text import md_escape
 
 TASK_QUEUE = "wagecase"
 # Patches (README, "Changing workflow code"): changes that cases recorded before them must not see.
@@ -158,7 +159,7 @@ def details_markdown(state: CaseState) -> str:
         lines.append("- 重大欠薪案件")
     if state.leader:
         dispatch = f"，下次调度 {china_time(state.next_dispatch_at)}" if state.next_dispatch_at else ""
-        lines.append(f"- 包案领导：{state.leader}{dispatch}")
+        lines.append(f"- 包案领导：{md_escape(state.leader)}{dispatch}")
     return "\n".join(lines)
 
 

@@ -15,18 +15,18 @@ COMMON = {
     "issuer": "代县人力资源和社会保障局",
     "case_no": "DX-2026-000123",
     "issued_on": "2026年3月2日",
-    "doc_no": "代人社监令〔2026〕DX-2026-000123号",
+    "doc_no": "代欠薪令〔2026〕123-4号",
 }
 
 CONTEXTS = {
     "receipt": {
         "complainant_name": "王建军",
         "channel_label": "12345热线",
-        "received_at": "2026年3月2日 09:15",
+        "received_at": "2026年3月2日9时15分",
         "employer_name": "忻州市恒达建筑劳务有限公司",
         "project_name": "阳明堡镇安置小区3号楼",
         "workers_count": 12,
-        "amount_claimed": "36,000.00元",
+        "amount_claimed": "¥36,000.00（大写：人民币叁万陆仟元整）",
         "lead_unit_name": "代县住房和城乡建设管理局",
         "acknowledge_due": "2026年3月9日",
         "hotline": "12333",
@@ -37,35 +37,38 @@ CONTEXTS = {
         "routing_reason": "房屋建筑工程，由住建局牵头处理",
         "employer_name": "忻州市恒达建筑劳务有限公司",
         "project_name": "阳明堡镇安置小区3号楼",
-        "amount_claimed": "36,000.00元",
+        "amount_claimed": "¥36,000.00（大写：人民币叁万陆仟元整）",
         "workers_count": 12,
         "acknowledge_due": "2026年3月9日",
+        "co_units_text": "代县人力资源和社会保障局",
         "basis": "代县人民政府办公室《关于根治拖欠农民工工资问题的通知》一(三)",
         "description": "12名木工反映2025年10月至12月工资未发放。\n项目已于2026年1月停工。",
     },
     "order_to_pay": {
-        "liable_party_label": "施工总承包单位",
+        "role_phrase": "你单位作为阳明堡镇安置小区3号楼项目的施工总承包单位",
         "liable_party_name": "山西晋北建设工程有限公司",
         "employer_name": "忻州市恒达建筑劳务有限公司",
-        "amount": "36,000.00元",
+        "amount": "¥36,000.00（大写：人民币叁万陆仟元整）",
         "workers_count": 12,
         "due_at": "2026年3月16日",
-        "facts": "分包单位拖欠12名农民工2025年10月至12月工资共计36,000.00元，经核对考勤表和工资表属实。",
+        "facts": "忻州市恒达建筑劳务有限公司拖欠12名农民工2025年10月至12月工资共计¥36,000.00，经核对考勤表和工资表属实。",
     },
     "result_notice": {
         "complainant_name": "王建军",
-        "received_at": "2026年3月2日 09:15",
-        "outcome_label": "已全额支付",
-        "amount_owed": "36,000.00元",
-        "amount_recovered": "36,000.00元",
+        "received_at": "2026年3月2日9时15分",
+        "employer_name": "忻州市恒达建筑劳务有限公司",
+        "outcome_label": "已足额支付",
+        "amount_owed": "¥36,000.00",
+        "amount_recovered": "¥36,000.00（大写：人民币叁万陆仟元整）",
         "closed_on": "2026年3月20日",
-        "summary": "施工总承包单位已于2026年3月14日通过银行转账将工资足额支付至12名农民工本人账户。",
+        "summary": "2026年3月14日山西晋北建设工程有限公司支付¥36,000.00。累计追回¥36,000.00，已全部支付到位。",
     },
     "escalation": {
         "to_unit_name": "代县住房和城乡建设管理局",
         "level_label": "领导小组办公室",
         "deadline_label": "签收受理",
-        "due_at": "2026年3月9日 17:30",
+        "due_at": "2026年3月9日17时30分",
+        "employer_name": "忻州市恒达建筑劳务有限公司",
         "overdue_text": "已超期2个工作日",
         "basis": "关于实施《劳动保障监察条例》若干规定第十八条",
         "request": "立即签收受理并于3个工作日内报送调查进展。",
@@ -73,23 +76,28 @@ CONTEXTS = {
     "deposit_payout": {
         "bank": "中国农业银行代县支行",
         "project_name": "阳明堡镇安置小区3号楼",
-        "amount": "8,000.00元",
+        "amount": "¥8,000.00（大写：人民币捌仟元整）",
+        "total": "¥8,000.00",
+        "general_contractor": "山西晋北建设工程有限公司",
         "workers": [
-            {"name": "王建军", "masked_id": "142223********1234", "amount": "3,000.00元"},
-            {"name": "李二保", "masked_id": "142223********5678", "amount": "5,000.00元"},
+            {"name": "王建军", "id_number": "142223199001011234", "bank": "中国农业银行代县支行",
+             "bank_account": "6228480123456001171", "amount": "¥3,000.00"},
+            {"name": "李二保", "id_number": "142223198805055678", "bank": "山西代县农村商业银行",
+             "bank_account": "6230910123456789012", "amount": "¥5,000.00"},
         ],
         "payout_due": "2026年3月25日",
     },
     "police_transfer": {
         "employer_name": "忻州市恒达建筑劳务有限公司",
-        "amount": "36,000.00元",
+        "amount": "¥36,000.00（大写：人民币叁万陆仟元整）",
         "workers_count": 12,
         "facts": "该单位法定代表人于2026年3月10日起无法联系，责令支付文书已张贴送达并录像留证。",
         "order_due_at": "2026年3月16日",
+        "to_unit_name": "代县公安局",
     },
     "court_reminder": {
         "liable_party_name": "忻州市恒达建筑劳务有限公司",
-        "amount": "18,000.00元",
+        "amount": "¥18,000.00（大写：人民币壹万捌仟元整）",
         "decision_ref": "代人社监罚决字〔2026〕7号行政处理决定",
         "reply_days": 10,
     },
@@ -107,6 +115,13 @@ CONTEXTS = {
         "employer_name": "山西某劳务有限公司", "credit_code": "91140923MA0K1234X5",
         "listed_on": "2026年12月30日", "until": "2029年12月30日",
     },
+    "service_record": {
+        "served_title": "劳动保障监察限期改正指令书", "served_doc_no": "代欠薪令〔2026〕123-4号",
+        "addressee": "山西晋北建设工程有限公司",
+        "methods": [{"label": "直接送达", "ticked": True}, {"label": "邮寄送达", "ticked": False}],
+        "place": "代县上馆镇建设街18号", "recipient": "赵建国（办公室主任）", "witness": "刘爱民",
+        "server": "张志强、李文华", "served_at": "2026年3月9日10时05分",
+    },
 }
 
 # One free-text key per kind that a complainant or caseworker could fill with anything.
@@ -122,6 +137,7 @@ HOSTILE_KEYS = {
     "major_case_dispatch": "status_text",
     "blacklist_notice": "employer_name",
     "blacklist_decision": "employer_name",
+    "service_record": "place",
 }
 
 
@@ -166,7 +182,7 @@ def test_no_external_resources(kind):
 def test_case_specific_values_appear():
     html = render_document("receipt", context_for("receipt"))
     assert "忻州市恒达建筑劳务有限公司" in html
-    assert "36,000.00元" in html
+    assert "¥36,000.00（大写：人民币叁万陆仟元整）" in html
     assert "12人" in html
     assert "12333" in html
     order = render_document("order_to_pay", context_for("order_to_pay"))
@@ -175,13 +191,31 @@ def test_case_specific_values_appear():
     assert "向代县人民政府申请行政复议" in order
 
 
-def test_deposit_payout_lists_each_worker_in_order():
+def test_deposit_payout_lists_each_worker_unmasked_with_the_bank_account():
     html = render_document("deposit_payout", context_for("deposit_payout"))
-    first = html.index("142223********1234")
-    second = html.index("142223********5678")
-    assert first < second
-    assert "5,000.00元" in html
+    first = html.index("142223199001011234")
+    second = html.index("142223198805055678")
+    assert first < second < html.index("6230910123456789012")
+    assert "中国农业银行代县支行" in html and "¥5,000.00" in html
     assert len(re.findall(r'<td class="center">\d+</td>', html)) == 2
+    assert '<section class="annex">' not in html  # two workers: the list is part of the notice
+
+
+def test_deposit_payout_marks_what_the_bank_still_needs():
+    workers = [{"name": "王建军", "id_number": None, "bank": "", "bank_account": None, "amount": "¥3,000.00"},
+               {"name": "李二保", "id_number": "142223198805055678", "bank": "山西代县农村商业银行",
+                "bank_account": "6230910123456789012", "amount": "¥5,000.00"}]
+    html = render_document("deposit_payout", context_for("deposit_payout", workers=workers))
+    assert html.count(">未登记</td>") == 3 and "序号1的身份证号码或银行账户尚未登记" in html
+    assert "<td>—</td>" not in html
+
+
+def test_a_long_roster_follows_the_deposit_notice_as_its_annex():
+    workers = [{"name": f"工人{i}", "id_number": f"14222319900101{i:04d}", "bank": "中国农业银行代县支行",
+                "bank_account": f"62284801234560{i:05d}", "amount": "¥1,000.00"} for i in range(9)]
+    html = render_document("deposit_payout", context_for("deposit_payout", workers=workers))
+    assert "附件所列款项" in html and '<section class="annex">' in html
+    assert html.index("（印章）") < html.index("农民工工资支付明细表</h2>") < html.index("工人8")
 
 
 def test_multi_line_text_becomes_paragraphs():
@@ -196,14 +230,30 @@ def test_missing_optional_key_renders_dash(value):
     context["hotline"] = value
     html = render_document("receipt", context)
     assert "阳明堡镇安置小区3号楼" not in html
-    assert "<td>—</td>" in html
+    assert '<td colspan="3">—</td>' in html
     assert "咨询电话：—" in html
 
 
 def test_missing_count_has_no_unit():
     context = context_for("order_to_pay")
     del context["workers_count"]
-    assert "涉及农民工—，" in render_document("order_to_pay", context)
+    assert "拖欠—农民工工资" in render_document("order_to_pay", context)
+
+
+def test_order_without_a_project_role_addresses_the_employer():
+    html = render_document("order_to_pay", context_for("order_to_pay", role_phrase="", facts=None))
+    assert "经调查，你单位拖欠12名农民工工资共计¥36,000.00（大写：人民币叁万陆仟元整）。" in html
+    assert "—" not in html.split("<body>", 1)[1]  # no facts: no paragraph, not a dash
+
+
+def test_service_record_ticks_the_method_and_leaves_lines_for_what_is_not_recorded():
+    html = render_document("service_record", context_for("service_record"))
+    assert "☑直接送达" in html and "□邮寄送达" in html and "赵建国（办公室主任）" in html
+    blank = context_for("service_record", place=None, recipient=None, witness=None, server=None, served_at=None,
+                        methods=[{"label": "直接送达", "ticked": False}])
+    html = render_document("service_record", blank)
+    assert "☑" not in html and '<span class="fill long"></span>' in html
+    assert "送达时间</th><td>＿＿＿＿年＿＿月＿＿日＿＿时＿＿分" in html
 
 
 def test_court_reminder_defaults_to_ten_working_days():

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from activities.cases import document_context
+from documents.context import doc_no, document_context
 from documents import render_document
 from domain.model import SYSTEM, Actor, WorkerClaim
 from tests.domain.test_enforcement import JURISDICTION, T0, do, enforce, ordered_case
@@ -22,8 +22,8 @@ def test_payout_notice_lists_each_worker_share_of_the_drawdown():
     assert [d.kind for d in docs] == ["deposit_payout", "court_reminder"]  # 6,000 left: below the threshold
     html = render(state, docs[0])
     assert "工资保证金支付通知书" in html and "中国农业银行代县支行" in html
-    assert "30,000.00元" in html and "10,000.00元" in html  # three equal claims share the drawdown
-    assert "110101********663X" in html and "11010119900307663X" not in html
+    assert "¥30,000.00（大写：人民币叁万元整）" in html and "¥10,000.00" in html  # three equal claims share it
+    assert "11010119900307663X" in html and "110101********663X" not in html  # the bank needs the full number
     assert "滨河小区" in html
 
 
@@ -32,7 +32,7 @@ def test_police_transfer_names_the_police_and_the_facts():
     enforce(state)
     [req] = do(state, "approve_police_referral", Actor("h", "unit_head", "hrss"), NOW)
     html = render(state, req)
-    assert "涉嫌犯罪案件移送书" in html and "县公安局" in html and "36,000.00元" in html
+    assert "涉嫌犯罪案件移送书" in html and "代县公安局：" in html and "¥36,000.00（大写：人民币叁万陆仟元整）" in html
     assert "追诉标准" in html  # the proposal's reason is among the facts
 
 
@@ -41,7 +41,8 @@ def test_court_reminder_cites_the_order_and_the_reply_period():
     [req] = enforce(state)  # a project without a deposit
     html = render(state, req)
     order = next(d for d in state.documents if d.kind == "order_to_pay")
-    assert "催告书" in html and f"{state.case_no}-{order.seq}号" in html
+    assert "催告书" in html and doc_no(JURISDICTION, state, order.seq, "order_to_pay") in html
+    assert f"〔2026〕9-{order.seq}号" in html
     assert "10个工作日" in html and "某建筑公司：" in html  # addressed to the general contractor ordered
 
 
@@ -50,7 +51,7 @@ def test_major_case_dispatch_reports_the_state_to_the_leader():
     [req] = do(state, "assign_leader", Actor("o", "supervisor", "hrss"), NOW, leader="县政府分管副县长")
     html = render(state, req)
     assert "重大欠薪案件调度单" in html and "县政府分管副县长" in html
-    assert "限期支付" in html and "尚欠36,000.00元" in html
+    assert "限期支付" in html and "尚欠¥36,000.00" in html
     assert state.next_dispatch_at is not None
     [again] = do(state, "major_dispatch", SYSTEM, state.next_dispatch_at)
     assert again.seq == req.seq + 1 and Decimal(state.outstanding) == Decimal("36000")

@@ -73,6 +73,8 @@ BAD_INPUTS = [
     case("unknown channel", fields=("body.channel",), channel="pigeon"),
     case("workers a string", fields=("body.workers",), workers="many"),
     case("amount a word", fields=("body.workers.0.amount_owed",), workers=[{**WORKER, "amount_owed": "lots"}]),
+    case("bank account with letters", fields=("body.workers.0.bank_account",),
+         workers=[{**WORKER, "bank": "中国农业银行代县支行", "bank_account": "6228-ABC"}]),
     case("amount a boolean", fields=("body.workers.0.amount_owed",), workers=[{**WORKER, "amount_owed": True}]),
     case("amount negative", fields=("body.workers.0.amount_owed",), workers=[{**WORKER, "amount_owed": -5}]),
     case("amount zero", fields=("body.workers.0.amount_owed",), workers=[{**WORKER, "amount_owed": 0}]),

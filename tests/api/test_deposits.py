@@ -3,6 +3,9 @@
 import asyncio
 from datetime import datetime, timedelta, timezone
 
+from sqlmodel import Session
+
+from db.audit import list_views
 from tests.api.test_cases import PROJECT, complaint
 
 BANK = "中国农业银行代县支行"
@@ -103,7 +106,9 @@ async def test_missed_order_draws_the_deposit_and_replenishment_closes_the_case(
     pid = await project(api)
     url = f"/api/projects/{pid}/deposit"
     assert (await api.http.post(url, headers=housing, json={"amount": "50000", "bank": BANK})).status_code == 201
-    no = await ordered_case(api, pid, housing)
+    workers = complaint()["workers"]
+    workers[0].update(bank="山西代县农村商业银行", bank_account="6230910123456789012")
+    no = await ordered_case(api, pid, housing, workers=workers)
 
     case = await case_until(api, housing, no, lambda c: c["stage"] == "deposit_drawdown", "deposit drawdown")
     assert case["amount_recovered"] == "36000.00" and case["outstanding"] == "0.00"
@@ -113,7 +118,13 @@ async def test_missed_order_draws_the_deposit_and_replenishment_closes_the_case(
     assert {"confirm_deposit_payout", "deposit_replenished"} <= set(case["pending_actions"])
     notice = next(d for d in case["documents"] if d["kind"] == "deposit_payout")
     html = (await api.http.get(notice["url"], headers=housing)).text
-    assert "工资保证金支付通知书" in html and BANK in html and "36,000.00元" in html
+    assert "工资保证金支付通知书" in html and BANK in html and "¥36,000.00（大写：人民币叁万陆仟元整）" in html
+    assert "6230910123456789012" in html and workers[0]["id_number"] in html  # what the bank pays on
+    assert "6230910123456789012" not in str(case)  # the case detail does not show accounts
+    # the notice shows ID numbers unmasked: opening it is audited
+    with Session(api.app.state.engine) as session:
+        views = [v for v in list_views(session=session, case_no=no)[0] if v.via == "document"]
+    assert [(v.username, v.detail) for v in views] == [("housing1", f"工资保证金支付通知书（第{notice['seq']}号文书）")]
     book = (await api.http.get(url, headers=housing)).json()
     assert book["balance"] == "14000.00"
     assert [(e["kind"], e["amount"], e["case_no"]) for e in book["ledger"]][-1] == ("drawdown", "36000.00", no)
