@@ -20,6 +20,7 @@ from api.case_service import (
 )
 from api.deps import CurrentUser, JurisdictionDep, SessionDep, SettingsDep, TemporalDep, require_roles
 from api.errors import validation_error_response
+from api.params import RecordId
 from core.calendar import build_calendar
 from db.accounts import User
 from db.cases import Document, case_stats, get_case, get_document, list_cases
@@ -152,7 +153,7 @@ def _visible_document(session, case_no: str, seq: int, user) -> Document:
 @router.get("/api/cases/{case_no}/documents/{seq}.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}, 503: {"description": "no PDF renderer installed"}},
             summary="An issued document as PDF (A4)")
-def get_case_document_pdf(case_no: str, seq: int, session: SessionDep, user: CurrentUser) -> Response:
+def get_case_document_pdf(case_no: str, seq: RecordId, session: SessionDep, user: CurrentUser) -> Response:
     """The document rendered to PDF by WeasyPrint; the HTML version is always available."""
     doc = _visible_document(session, case_no, seq, user)
     try:
@@ -165,7 +166,7 @@ def get_case_document_pdf(case_no: str, seq: int, session: SessionDep, user: Cur
 
 @router.get("/api/cases/{case_no}/documents/{seq}", response_class=HTMLResponse,
             summary="An issued document (printable HTML)")
-def get_case_document(case_no: str, seq: int, session: SessionDep, user: CurrentUser) -> HTMLResponse:
+def get_case_document(case_no: str, seq: RecordId, session: SessionDep, user: CurrentUser) -> HTMLResponse:
     doc = _visible_document(session, case_no, seq, user)
     return HTMLResponse(doc.html, headers={"ETag": f'"{doc.content_hash}"',
                                            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from api.case_service import check_township
 from api.deps import CurrentUser, JurisdictionDep, SessionDep, require_roles
+from api.params import RecordId
 from db.accounts import (
     ProjectCreate,
     ProjectList,
@@ -35,7 +36,7 @@ def post_project(
 
 
 @router.get("/{project_id}", summary="One project")
-def get_one_project(project_id: int, session: SessionDep, _user: CurrentUser) -> ProjectPublic:
+def get_one_project(project_id: RecordId, session: SessionDep, _user: CurrentUser) -> ProjectPublic:
     """The project, or 404."""
     project = get_project(session=session, project_id=project_id)
     if project is None:

@@ -39,6 +39,7 @@ from api.case_service import (
     visible_units,
 )
 from api.deps import JurisdictionDep, SessionDep, SettingsDep, TemporalDep
+from api.params import parse_number
 from api.routes.cases import document_pdf, jurisdiction_calendar
 from api.routes.office import MONTH_PATTERN, export_case_list, monthly_report_xlsx, xlsx_response
 from api.spreadsheets import MAX_ROSTER_BYTES, ROSTER_HEADERS, RosterRejected, parse_roster, roster_template
@@ -532,10 +533,7 @@ def _inbox_filter(source, jurisdiction: Jurisdiction, *, with_query: bool) -> In
     stage = _clean(source.get("stage"))
     unit = _clean(source.get("unit"))
     township = _clean(source.get("township"))
-    try:
-        page = max(1, int(source.get("page") or 1))
-    except ValueError:
-        page = 1
+    page = parse_number(source.get("page")) or 1
     return InboxFilter(
         stage=stage if stage in {s.value for s in Stage} else None,
         unit=unit if unit in jurisdiction.units else None,
@@ -857,7 +855,7 @@ async def case_action(case_no: str, action: str, request: Request, session: Sess
 def case_document_pdf(case_no: str, seq: str, request: Request, session: SessionDep, user: WebUser) -> Response:
     """An issued document of the case as a PDF download (A4)."""
     load_visible_case(session=session, case_no=case_no, user=user)
-    doc = get_document(session=session, case_no=case_no, seq=int(seq)) if seq.isdigit() else None
+    doc = get_document(session=session, case_no=case_no, seq=number) if (number := parse_number(seq)) else None
     if doc is None:
         raise PageNotFound(f"案件 {case_no} 没有第 {seq} 号文书。")
     try:
@@ -872,7 +870,7 @@ def case_document_pdf(case_no: str, seq: str, request: Request, session: Session
 def case_document(case_no: str, seq: str, session: SessionDep, user: WebUser) -> Response:
     """An issued document of the case as printable HTML."""
     load_visible_case(session=session, case_no=case_no, user=user)
-    doc = get_document(session=session, case_no=case_no, seq=int(seq)) if seq.isdigit() else None
+    doc = get_document(session=session, case_no=case_no, seq=number) if (number := parse_number(seq)) else None
     if doc is None:
         raise PageNotFound(f"案件 {case_no} 没有第 {seq} 号文书。")
     return HTMLResponse(doc.html, headers={"ETag": f'"{doc.content_hash}"', "Cache-Control": "no-store",
@@ -1068,7 +1066,7 @@ def deposit_ledger(session, project_id: int) -> dict | None:
 def projects_page(request: Request, session: SessionDep, user: WebUser,
                   q: Annotated[str | None, Query(max_length=100)] = None, page: str = "1") -> Response:
     """Registered construction projects, newest first, with a search box."""
-    page = max(1, int(page)) if page.isdigit() else 1
+    page = parse_number(page) or 1
     rows, total = list_projects(session=session, q=q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return render(request, "projects.html", projects=rows, total=total, q=q or "", page=page,
                   pages=max(1, -(-total // PAGE_SIZE)))
@@ -1109,7 +1107,8 @@ def project_create(request: Request, session: SessionDep, user: WebUser, form: C
 @router.get("/projects/{project_id}")
 def project_page(project_id: str, request: Request, session: SessionDep, user: WebUser) -> Response:
     """One project with its parties and its wage-guarantee deposit ledger."""
-    project = get_project(session=session, project_id=int(project_id)) if project_id.isdigit() else None
+    number = parse_number(project_id)
+    project = get_project(session=session, project_id=number) if number else None
     if project is None:
         raise PageNotFound(f"没有编号为 {project_id} 的项目。")
     return render(request, "project.html", project=project, deposit=deposit_ledger(session, project.id))

@@ -311,3 +311,29 @@ async def test_every_web_page_needs_a_session_and_follows_the_same_rules(api):
     assert wrong == [], "\n".join(wrong)
     if unclassified:
         print(f"web pages checked only without a session (add them to WEB_PAGES): {unclassified}")
+
+
+async def test_whoever_registers_a_complaint_sees_its_number_and_receipt_even_when_it_goes_elsewhere(api):
+    """A water-bureau caseworker takes a complaint that hrss leads: the intake still ends on the case."""
+    from tests.api.web_client import WebClient
+
+    await api.user("water1", "caseworker", "water")
+    await api.user("water2", "caseworker", "water")
+    async with WebClient(api.app) as web:
+        assert (await web.login("water1", "password-123")).status_code == 303
+        assert (await web.get("/cases/new")).status_code == 200
+        r = await web.post("/cases/new", {
+            "channel": "walk_in", "complainant.name": "王秀英", "employer.name": "山西某劳务有限公司",
+            "workers.0.name": "王秀英", "workers.0.amount_owed": "12000", "worker_rows": "1"})
+        assert r.status_code == 303, r.text[:300]
+        case_no = r.headers["location"].removeprefix("/cases/")
+        page = await web.get(r.headers["location"])
+        assert page.status_code == 200 and case_no in page.text and "无权查看" not in page.text
+        assert "已受理，案件编号" in page.text
+        receipt = await web.get(f"/cases/{case_no}/documents/1")
+        assert receipt.status_code == 200 and case_no in receipt.text
+    # the case went to hrss; its registrant sees it, a colleague of the same unit does not
+    record = (await api.http.get(f"/api/cases/{case_no}", headers={"Authorization": f"Bearer {api.tokens['water1']}"}))
+    assert record.status_code == 200 and record.json()["lead_unit"] == "hrss"
+    other = await api.http.get(f"/api/cases/{case_no}", headers={"Authorization": f"Bearer {api.tokens['water2']}"})
+    assert other.status_code == 403

@@ -171,6 +171,18 @@ BAD_INPUTS = [
     Bad("project offset 2^63", "GET", "/api/projects?offset=9223372036854775808"),
     Bad("document seq a word", "GET", "/api/cases/{no}/documents/abc", fields=("path.seq",)),
     Bad("document seq 10^30", "GET", "/api/cases/{no}/documents/" + "9" * 30, status=(404, 422)),
+    # digits other than ASCII 0-9 (str.isdigit() takes them, int() does not) and numbers of 5000 digits
+    Bad("project id a superscript", "GET", "/api/projects/²", fields=("path.project_id",)),
+    Bad("project id of 5000 digits", "GET", "/api/projects/" + "9" * 5000, fields=("path.project_id",)),
+    Bad("project id 2^31", "GET", "/api/projects/2147483648", status=(404, 422)),
+    Bad("project id in Arabic-Indic digits", "GET", "/api/projects/\u0661", fields=("path.project_id",)),
+    Bad("deposit of project 5000 digits", "GET", "/api/projects/" + "9" * 5000 + "/deposit",
+        fields=("path.project_id",)),
+    Bad("project page a superscript", "GET", "/api/projects?offset=²", fields=("query.offset",)),
+    Bad("document seq a superscript", "GET", "/api/cases/{no}/documents/²", fields=("path.seq",)),
+    Bad("document pdf seq a superscript", "GET", "/api/cases/{no}/documents/².pdf", status=(404, 422)),
+    Bad("document seq of 5000 digits", "GET", "/api/cases/{no}/documents/" + "9" * 5000, status=(404, 422)),
+    Bad("document seq 2^63", "GET", "/api/cases/{no}/documents/9223372036854775808", status=(404, 422)),
     # ---- the codec endpoint
     Bad("codec payloads a string", "POST", "/codec/decode", who="admin", json={"payloads": "x"},
         fields=("body.payloads",)),
@@ -254,3 +266,28 @@ async def test_html_and_sql_in_text_are_stored_as_typed_and_escaped_where_shown(
         r = await api.http.get("/api/cases", params={"q": q}, headers=admin)
         assert r.status_code == 200 and r.json()["total"] == found, (q, r.text)
     assert (await api.http.get("/api/cases", headers=admin)).json()["total"] == 1  # the table is still there
+
+
+WEB_NUMBERS = ["²", "\u0661", "１", "9" * 5000, "9223372036854775808", "0", "-1", "1e3", " 1"]
+
+
+async def test_numbers_in_web_paths_are_ascii_digits_of_bounded_length(api):
+    """/cases/{no}/documents/², /².pdf, /projects/², /projects?page=² and 5000-digit numbers: a page, not a 500."""
+    from tests.api.web_client import WebClient
+
+    await api.user("hrss1", "caseworker", "hrss")
+    r = await api.http.post("/api/cases", headers={"Authorization": f"Bearer {api.tokens['hrss1']}"},
+                            json=complaint())
+    no = r.json()["case_no"]
+    wrong = []
+    async with WebClient(api.app) as web:
+        assert (await web.login("hrss1", "password-123")).status_code == 303
+        for number in WEB_NUMBERS:
+            for url, ok in ((f"/cases/{no}/documents/{number}", (404,)), (f"/cases/{no}/documents/{number}.pdf", (404,)),
+                            (f"/projects/{number}", (404,)), (f"/projects?page={number}", (200,)),
+                            (f"/?page={number}", (200,))):
+                r = await web.get(url)
+                if r.status_code not in ok:
+                    wrong.append(f"{url[:60]}: {r.status_code}, expected {ok}")
+        assert (await web.get(f"/cases/{no}/documents/1")).status_code == 200  # a real number still works
+    assert wrong == [], "\n".join(wrong)
