@@ -19,6 +19,7 @@ from api.web_auth import SESSION_COOKIE
 from core.config import Settings
 from db.accounts import get_user_by_username
 from db.types import utcnow
+from tests.api.conftest import ADMIN_PASSWORD
 from tests.api.util import PROJECT, complaint, row_counts
 
 PUBLIC = "public"  # no log-in needed
@@ -33,7 +34,7 @@ class Who:
     role: str = ""
     unit: str = ""
     sees_case: bool = False  # the test case: registered by clerk1, led by hrss
-    token: str = "valid"  # valid, none, forged, expired, garbage, disabled
+    token: str = "valid"  # valid, none, forged, expired, garbage, disabled, revoked (logged out)
 
 
 def anyone(_who: Who) -> bool:
@@ -73,6 +74,8 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/docs/oauth2-redirect"): Rule(PUBLIC),
     ("GET", "/redoc"): Rule(PUBLIC),
     ("POST", "/api/auth/token"): Rule(PUBLIC),
+    ("POST", "/api/auth/logout"): Rule(anyone, ok=frozenset({204})),  # with a token of its own: see fresh_token
+    ("POST", "/api/users/me/password"): Rule(anyone, ok=frozenset({422})),  # 422: not the current password
     ("POST", "/api/users"): Rule(roles("admin"), ok=frozenset({201})),
     ("GET", "/api/users"): Rule(roles("admin")),
     ("GET", "/api/users/me"): Rule(anyone),
@@ -131,7 +134,8 @@ PEOPLE = [
     Who("admin", "admin", "hrss", sees_case=True),
 ]
 NOBODY = [Who("anonymous", token="none"), Who("forged", token="forged"), Who("expired", token="expired"),
-          Who("garbage", token="garbage"), Who("disabled1", "caseworker", "hrss", token="disabled")]
+          Who("garbage", token="garbage"), Who("disabled1", "caseworker", "hrss", token="disabled"),
+          Who("revoked1", "caseworker", "hrss", token="revoked")]
 
 
 def expected(rule: Rule, who: Who) -> frozenset[int]:
@@ -198,13 +202,15 @@ def body_for(method: str, path: str, ctx: Context) -> dict:
         return {"json": {"payloads": []}}
     if path.endswith("/deposit"):
         return {"json": {"amount": "1000.00", "bank": "代县农村商业银行"}}
+    if path == "/api/users/me/password":
+        return {"json": {"current_password": "not-the-password", "new_password": "password-456"}}
     if path.endswith("/removal"):
         return {"json": {"reason": "已足额支付", "corrected": True, "written_promise": True}}
     return {"json": {}}
 
 
 def token_for(who: Who, api, settings: Settings) -> str | None:
-    if who.token == "valid" or who.token == "disabled":
+    if who.token in ("valid", "disabled", "revoked"):
         return api.tokens[who.name]
     if who.token == "forged":
         return create_access_token("admin", "admin", "hrss", settings.model_copy(update={"secret_key": "y" * 40}))
@@ -226,6 +232,8 @@ async def setup_people(api) -> Context:
         user.active = False
         session.add(user)
         session.commit()
+    revoked = {"Authorization": f"Bearer {api.tokens['revoked1']}"}
+    assert (await api.http.post("/api/auth/logout", headers=revoked)).status_code == 204
     clerk = {"Authorization": f"Bearer {api.tokens['clerk1']}"}
     r = await api.http.post("/api/projects", headers=clerk, json=PROJECT)
     assert r.status_code == 201, r.text
@@ -253,6 +261,8 @@ async def test_every_api_route_against_every_role_unit_and_bad_token(api):
             assert row_counts(api.app.state.engine) == before, "a refused request wrote to the database"
             checked_refusals = True
         token = token_for(who, api, settings)
+        if path == "/api/auth/logout" and who.token == "valid":  # logging out ends the token: use a spare one
+            token = await api.token(who.name, ADMIN_PASSWORD if who.name == "admin" else "password-123")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         r = await api.http.request(method, fill(path, ctx), headers=headers, **body_for(method, path, ctx))
         if r.status_code not in allowed:

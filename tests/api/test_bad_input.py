@@ -4,7 +4,6 @@ hostile text that is valid input is stored as typed and escaped wherever it is s
 import json
 from dataclasses import dataclass, field
 
-from api.security import create_access_token
 from api.web_auth import SESSION_COOKIE
 from tests.api.util import CREDIT_CODE, PROJECT, complaint, row_counts
 
@@ -248,8 +247,7 @@ async def test_html_and_sql_in_text_are_stored_as_typed_and_escaped_where_shown(
     assert "&lt;b onmouseover" in receipt.text and "<b onmouseover" not in receipt.text
     assert "default-src 'none'" in receipt.headers["content-security-policy"]
 
-    settings = api.app.state.settings
-    cookie = {"Cookie": f"{SESSION_COOKIE}={create_access_token('hrss1', 'caseworker', 'hrss', settings)}"}
+    cookie = {"Cookie": f"{SESSION_COOKIE}={api.tokens['hrss1']}"}  # the web UI takes the same session token
     for page in (f"/cases/{no}", "/"):
         r = await api.http.get(page, headers=cookie)
         if r.status_code == 404:
