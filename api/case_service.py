@@ -48,6 +48,7 @@ from domain.model import Actor, CaseIntake, CaseState, Person, WorkerClaim
 from domain.roles import Role
 from workflows.case import CASE_NO, CASE_STAGE, WORKERS_AFFECTED, CaseWorkflow
 
+EARLIEST_RECEIVED = datetime(2000, 1, 1)  # no complaint handled here is older: an earlier date is a typing error
 FUTURE_SKEW = timedelta(minutes=2)  # clocks of the clerk's PC and the server may differ a little
 UNMASKED_ROLES = {Role.CASEWORKER, Role.UNIT_HEAD, Role.SUPERVISOR, Role.ADMIN}
 _ERROR_KINDS = {"forbidden": Forbidden, "conflict": NotAllowedNow, "invalid": InvalidInput}
@@ -100,6 +101,9 @@ def _request_hash(body: schemas.CaseCreate) -> str:
 
 def _received_at(body: schemas.CaseCreate, now: datetime) -> datetime:
     received = body.received_at or now
+    if received.replace(tzinfo=None) < EARLIEST_RECEIVED:
+        raise InvalidInput(f"received_at {received.date().isoformat()} is before {EARLIEST_RECEIVED:%Y-%m-%d}; "
+                           "give the time the complaint was received", field="body.received_at")
     if received.tzinfo is None:
         received = received.replace(tzinfo=CHINA_TZ)
     if received > now + FUTURE_SKEW:

@@ -9,17 +9,16 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 from temporalio.client import Client
 
+from api.security import TokenClaims, decode_token
 from core.codec import data_converter
 from core.config import Settings
 from db.accounts import User
+from db.engine import get_engine
 from db.logins import session_user
 from db.types import utcnow
-from db.engine import get_engine
 from domain.errors import Forbidden
 from domain.jurisdiction import Jurisdiction
 from domain.roles import Role
-
-from api.security import TokenClaims, decode_token
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
                       StringConstraints, WithJsonSchema, model_validator)
 
+from api.inputs import AmountIn, PersonName, Text
 from db.accounts import OrgInfo, ProjectCreate
 from domain.calendar import CHINA_TZ
 from domain.errors import InvalidInput
@@ -14,9 +15,6 @@ from domain.identity import check_phone, check_resident_id
 from domain.model import Channel, Party
 
 Yuan = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json")]
-AmountIn = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2,
-                                    description="yuan; a number or a decimal string such as \"36000.00\"")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
 def _edge_check(check):
@@ -49,13 +47,13 @@ class Strict(BaseModel):
 
 
 class PersonIn(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: PersonName
     phone: Phone | None = None
     id_number: IdNumber | None = Field(default=None, description="18-digit resident ID number")
 
 
 class WorkerIn(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: PersonName
     id_number: IdNumber | None = None
     amount_owed: AmountIn
 

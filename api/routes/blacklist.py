@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field, StringConstraints
 
 from api.deps import CurrentUser, JurisdictionDep, SessionDep
-from api.params import RecordId
+from api.params import Offset, RecordId
 from api.schemas import Strict
 from db.blacklist import BlacklistEntry, get_entry, list_blacklist, remove_entry
 from db.cases import get_case
@@ -62,7 +62,7 @@ def _months_between(start: datetime, end: datetime) -> int:
 def get_blacklist(session: SessionDep, _user: CurrentUser,
                   active: Annotated[bool, Query(description="only employers listed now")] = False,
                   limit: Annotated[int, Query(ge=1, le=500)] = 200,
-                  offset: Annotated[int, Query(ge=0)] = 0) -> BlacklistOut:
+                  offset: Offset = 0) -> BlacklistOut:
     """Employers listed, newest first, with their case and listing period."""
     now = datetime.now(timezone.utc)
     rows, total = list_blacklist(session=session, active_only=active, now=now, limit=limit, offset=offset)

@@ -20,7 +20,7 @@ from api.case_service import (
 )
 from api.deps import CurrentUser, JurisdictionDep, SessionDep, SettingsDep, TemporalDep, require_roles
 from api.errors import validation_error_response
-from api.params import RecordId
+from api.params import Offset, RecordId
 from core.calendar import build_calendar
 from db.accounts import User
 from db.cases import Document, case_stats, get_case, get_document, list_cases
@@ -85,7 +85,7 @@ def get_cases(session: SessionDep, user: CurrentUser,
               q: Annotated[str | None, Query(max_length=100, description="case number, employer, project, "
                                                                          "complainant or credit code")] = None,
               limit: Annotated[int, Query(ge=1, le=200)] = 50,
-              offset: Annotated[int, Query(ge=0)] = 0) -> schemas.CaseList:
+              offset: Offset = 0) -> schemas.CaseList:
     """Cases the user may see, nearest deadline first."""
     rows, total = list_cases(session=session, visible_units=visible_units(user),
                              registered_by=user.username if user.role == Role.CLERK else None, stage=stage,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from api.case_service import check_township
 from api.deps import CurrentUser, JurisdictionDep, SessionDep, require_roles
-from api.params import RecordId
+from api.params import Offset, RecordId
 from db.accounts import (
     ProjectCreate,
     ProjectList,
@@ -50,7 +50,7 @@ def get_projects(
     _user: CurrentUser,
     q: Annotated[str | None, Query(description="part of a name, or a credit code")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ProjectList:
     """Projects, newest first, with the total number that match."""
     rows, total = list_projects(session=session, q=q, limit=limit, offset=offset)

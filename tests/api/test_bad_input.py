@@ -79,7 +79,38 @@ BAD_INPUTS = [
         fields=("body.workers.0.amount_owed",)),
     raw("amount Infinity", "/api/cases", json.dumps(complaint()).replace('"12000.00"', "Infinity").encode(),
         fields=("body.workers.0.amount_owed",)),
+    case("amount with underscores", fields=("body.workers.0.amount_owed",), workers=[{**WORKER, "amount_owed": "1_000"}]),
+    case("amount in Arabic-Indic digits", fields=("body.workers.0.amount_owed",),
+         workers=[{**WORKER, "amount_owed": "\u0661\u0660\u0660"}]),
+    case("amount with an exponent", fields=("body.workers.0.amount_owed",), workers=[{**WORKER, "amount_owed": "1e2"}]),
+    case("amount in hexadecimal", fields=("body.workers.0.amount_owed",), workers=[{**WORKER, "amount_owed": "0x10"}]),
+    case("amount with inner spaces", fields=("body.workers.0.amount_owed",),
+         workers=[{**WORKER, "amount_owed": "1 000"}]),
+    case("claimed amount with an exponent", fields=("body.amount_claimed",), amount_claimed="1E3"),
+    Bad("contract amount with underscores", "POST", "/api/projects", json={**PROJECT, "contract_amount": "1_000"},
+        fields=("body.contract_amount",)),
+    Bad("deposit in Arabic-Indic digits", "POST", "/api/projects/1/deposit", who="admin",
+        json={"amount": "\u0661\u0660\u0660", "bank": "代县农村商业银行"}, fields=("body.amount",), status=(404, 422)),
+    # ---- names: printable, at least one visible character, no control or invisible characters
+    case("name only zero-width spaces", fields=("body.complainant.name",), complainant={"name": "\u200b\u200b"}),
+    case("name only a byte order mark", fields=("body.complainant.name",), complainant={"name": "\ufeff"}),
+    case("name with U+0085", fields=("body.complainant.name",), complainant={"name": "王\u0085秀英"}),
+    case("name with DEL", fields=("body.workers.0.name",), workers=[{**WORKER, "name": "李\u007f建国"}]),
+    case("name with a right-to-left override", fields=("body.employer.name",),
+         employer={"name": "山西\u202e司公限有务劳"}),
+    case("name with a line separator", fields=("body.employer.name",), employer={"name": "山西\u2028某公司"}),
+    case("employer name a BOM and spaces", fields=("body.employer.name",), employer={"name": "\ufeff  "}),
+    case("new project name zero-width", fields=("body.project.name",), project={**PROJECT, "name": "\u200b"}),
+    Bad("project name only zero-width joiners", "POST", "/api/projects", json={**PROJECT, "name": "\u200d\u200d"},
+        fields=("body.name",)),
+    Bad("construction unit with C1 control", "POST", "/api/projects",
+        json={**PROJECT, "construction_unit": {"name": "代县\u009b公司"}}, fields=("body.construction_unit.name",)),
+    Bad("transfer reason only zero-width", "POST", "/api/cases/{no}/actions/transfer", who="hrss",
+        json={"to_unit": "housing", "reason": "\u200b"}, fields=("body.reason",)),
     case("received_at a word", fields=("body.received_at",), received_at="yesterday"),
+    case("received_at in year 1", fields=("body.received_at",), received_at="0001-01-01T00:00:00"),
+    case("received_at in year 1 with offset", fields=("body.received_at",), received_at="0001-01-01T00:00:00+08:00"),
+    case("received_at in 1900", fields=("body.received_at",), received_at="1900-01-01T00:00:00+08:00"),
     case("received_at in the future", fields=("body.received_at",), received_at="2099-01-01T00:00:00+08:00"),
     case("group_incident a word", fields=("body.group_incident",), group_incident="perhaps"),
     case("unknown field case_no", fields=("body.case_no",), case_no="DX-2026-000001"),
@@ -216,6 +247,8 @@ async def test_bad_inputs_get_a_4xx_with_a_message_and_write_nothing(api):
             missing = [f for f in bad.fields if not any(n.startswith(f) for n in named)]
             if missing:
                 problem = f"errors do not name {missing}: {named}"
+        if not problem and "range the database" in body.get("detail", ""):
+            problem = "a message about the database instead of the field"
         if problem:
             wrong.append(f"{bad.label}: {problem}: {r.text[:200]}")
     assert wrong == [], "\n".join(wrong)
