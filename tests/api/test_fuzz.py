@@ -28,7 +28,7 @@ ST = Path(sys.executable).parent / "st"
 SEED = int(os.environ.get("WAGECASE_FUZZ_SEED", "20261128"))
 EXAMPLES = int(os.environ.get("WAGECASE_FUZZ_EXAMPLES", "20"))
 PHASES = os.environ.get("WAGECASE_FUZZ_PHASES", "examples,coverage,fuzzing")
-STATEFUL_EXAMPLES = int(os.environ.get("WAGECASE_FUZZ_STATEFUL_EXAMPLES", "30"))
+STATEFUL_EXAMPLES = int(os.environ.get("WAGECASE_FUZZ_STATEFUL_EXAMPLES", "100"))
 STATEFUL_STEPS = 6
 EXCLUDED = ["/healthz",  # takes no input; its 503 means "Temporal is slow to answer", by design
             "/api/auth/logout"]  # ends the token the run uses
