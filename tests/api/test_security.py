@@ -334,3 +334,36 @@ async def test_a_token_without_an_open_session_is_refused(app, http):
                         algorithms=["HS256"])["jti"]
     token = create_access_token("clerk1", "clerk", "petition", settings, session_id=theirs)
     assert (await http.get("/api/users/me", headers=bearer(token))).status_code == 401
+
+
+async def test_under_the_services_uvicorn_a_rotated_x_forwarded_for_from_localhost_gains_nothing(app):
+    """uvicorn by itself believes X-Forwarded-For from 127.0.0.1; the service's own start does not."""
+    import socket
+
+    import uvicorn
+
+    from api.__main__ import uvicorn_options
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app.state.clock = FakeClock()
+    app.state.login_throttle = LoginThrottle(max_per_client=4, clock=app.state.clock)
+    with Session(app.state.engine) as session:
+        session.exec(delete(LoginAttempt))
+        session.commit()
+    options = uvicorn_options(app.state.settings) | {"host": "127.0.0.1", "port": port, "log_level": "critical",
+                                                      "lifespan": "off"}
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    try:
+        async with AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            codes = [(await client.post("/api/auth/token", data={"username": f"guess{i}", "password": "password"},
+                                        headers={"X-Forwarded-For": f"198.51.100.{i}"})).status_code
+                     for i in range(5)]
+    finally:
+        server.should_exit = True
+        await serving
+    assert codes == [401, 401, 401, 401, 429]
