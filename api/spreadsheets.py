@@ -15,9 +15,9 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import ValidationError
 

@@ -1,8 +1,9 @@
 """Sessions of the web UI: the login cookie carrying the JWT, CSRF tokens and flash messages.
 
 The browser holds the same kind of signed JWT the API hands out (api.security), in an HttpOnly,
-SameSite=Strict cookie; its session lives on the server (db.logins), so logging out ends it everywhere. Every POST form carries a CSRF token derived from that JWT with an HMAC, so a page of another
-site can neither read nor forge it. The login form itself uses a double-submit cookie.
+SameSite=Strict cookie; its session lives on the server (db.logins), so logging out ends it everywhere.
+Every POST form carries a CSRF token derived from that JWT with an HMAC, so a page of another site can
+neither read nor forge it. The login form itself uses a double-submit cookie.
 """
 
 import base64
