@@ -23,6 +23,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import schemas
+from api.params import parse_number
 from core.policy import case_policy
 from db.accounts import ProjectCreate, User, create_project, get_project
 from db.audit import CASE_DETAIL, DOCUMENT, record_views
@@ -52,6 +53,7 @@ from domain.roles import Role
 from domain.ui_text import CHANNEL_LABELS, md_escape
 from workflows.case import CASE_NO, CASE_STAGE, WORKERS_AFFECTED, CaseWorkflow
 
+EARLIEST_RECEIVED = datetime(2000, 1, 1)  # no complaint handled here is older: an earlier date is a typing error
 FUTURE_SKEW = timedelta(minutes=2)  # clocks of the clerk's PC and the server may differ a little
 UNMASKED_ROLES = {Role.CASEWORKER, Role.UNIT_HEAD, Role.SUPERVISOR, Role.ADMIN}
 _INTAKE = TypeAdapter(CaseIntake)
@@ -88,7 +90,7 @@ def ensure_visible(*, session: Session, record: CaseRecord, user: User) -> None:
     scope = visible_units(user)
     if scope is None:
         return
-    if user.role == Role.CLERK and record.registered_by == user.username:
+    if record.registered_by == user.username:  # whoever registered a complaint may see it (and its receipt)
         return
     if not set(scope) & set(case_units(session=session, case_no=record.case_no)):
         raise Forbidden(code="case_not_visible", case_no=record.case_no, unit=user.unit)
@@ -103,6 +105,9 @@ def _request_hash(body: schemas.CaseCreate) -> str:
 
 def _received_at(body: schemas.CaseCreate, now: datetime) -> datetime:
     received = body.received_at or now
+    if received.replace(tzinfo=None) < EARLIEST_RECEIVED:
+        raise InvalidInput(f"received_at {received.date().isoformat()} is before {EARLIEST_RECEIVED:%Y-%m-%d}; "
+                           "give the time the complaint was received", field="body.received_at")
     if received.tzinfo is None:
         received = received.replace(tzinfo=CHINA_TZ)
     if received > now + FUTURE_SKEW:
@@ -373,7 +378,7 @@ class DocumentNotFound(Exception):
 def visible_document(*, session: Session, case_no: str, seq: int | str, user: User) -> Document:
     """Document `seq` of a case the user may see (CaseNotFound, Forbidden or DocumentNotFound otherwise)."""
     load_visible_case(session=session, case_no=case_no, user=user)
-    number = seq if isinstance(seq, int) else int(seq) if seq.isdigit() else None
+    number = seq if isinstance(seq, int) else parse_number(seq)
     doc = get_document(session=session, case_no=case_no, seq=number) if number is not None else None
     if doc is None:
         raise DocumentNotFound(f"{case_no}/{seq}")

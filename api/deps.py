@@ -9,15 +9,16 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 from temporalio.client import Client
 
+from api.security import TokenClaims, decode_token
 from core.codec import data_converter
 from core.config import Settings
-from db.accounts import User, get_user_by_username
+from db.accounts import User
 from db.engine import get_engine
+from db.logins import session_user
+from db.types import utcnow
 from domain.errors import Forbidden
 from domain.jurisdiction import Jurisdiction
 from domain.roles import Role
-
-from api.security import decode_token
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
@@ -65,18 +66,43 @@ def get_current_user(
     return user_from_token(session, settings, token)
 
 
-def user_from_token(session: Session, settings: Settings, token: str) -> User:
-    """The active user a signed, unexpired token names; 401 otherwise."""
+class TokenRefused(Exception):
+    """A token that does not (or no longer) open a session; `expired`: it ran out of time."""
+
+    def __init__(self, message: str, expired: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.expired = expired
+
+
+def check_token(session: Session, settings: Settings, token: str) -> tuple[User, TokenClaims]:
+    """The active user of a signed, unexpired token whose session is open, and its claims; TokenRefused
+    otherwise. One lookup by primary key (the session, joined to its user) per request."""
     try:
         claims = decode_token(token, settings)
     except jwt.ExpiredSignatureError:
-        raise _unauthorized("the token has expired; log in again") from None
+        raise TokenRefused("the token has expired; log in again", expired=True) from None
     except jwt.InvalidTokenError:
-        raise _unauthorized("the token is not valid") from None
-    user = get_user_by_username(session=session, username=claims.username)
-    if user is None or not user.active:
-        raise _unauthorized("the account of this token does not exist or is disabled")
-    return user
+        raise TokenRefused("the token is not valid") from None
+    found = session_user(session=session, session_id=claims.session_id) if claims.session_id else None
+    if found is None or found[1].username != claims.username:
+        raise TokenRefused("the token is not valid")
+    login, user = found
+    if not user.active:
+        raise TokenRefused("the account of this token does not exist or is disabled")
+    if login.revoked_at is not None:
+        raise TokenRefused("this session has ended (logged out, or the password was changed); log in again")
+    if login.expires_at <= utcnow():
+        raise TokenRefused("the token has expired; log in again", expired=True)
+    return user, claims
+
+
+def user_from_token(session: Session, settings: Settings, token: str) -> User:
+    """The active user a signed, unexpired token of an open session names; 401 otherwise."""
+    try:
+        return check_token(session, settings, token)[0]
+    except TokenRefused as refused:
+        raise _unauthorized(refused.message) from None
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

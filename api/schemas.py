@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from api.inputs import AmountIn, PersonName
 from db.accounts import OrgInfo, ProjectCreate
 from domain.calendar import CHINA_TZ
 from domain.errors import InvalidInput
@@ -24,9 +25,6 @@ from domain.identity import check_phone, check_resident_id
 from domain.model import Channel
 
 Yuan = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json")]
-AmountIn = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2,
-                                    description="yuan; a number or a decimal string such as \"36000.00\"")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
 def edge_error(err: InvalidInput) -> PydanticCustomError:
@@ -65,13 +63,13 @@ class Strict(BaseModel):
 
 
 class PersonIn(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: PersonName
     phone: Phone | None = None
     id_number: IdNumber | None = Field(default=None, description="18-digit resident ID number")
 
 
 class WorkerIn(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: PersonName
     id_number: IdNumber | None = None
     amount_owed: AmountIn
     # for a payout from the wage deposit: the bank pays each worker's own account (工资账户)

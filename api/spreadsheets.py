@@ -15,6 +15,7 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -269,6 +270,20 @@ def _read_rows(workbook) -> Roster:
 
 # ---- workbooks out ---------------------------------------------------------------------------------
 
+# Text that Excel or LibreOffice would take for a formula (or a DDE command) when it starts a cell, in the
+# file or once someone edits the cell: openpyxl itself stores a string starting with "=" as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def put(sheet: Worksheet, row: int, column: int, value: Any) -> Cell:
+    """Write `value` into a cell; text always stays text (typed data is never a formula)."""
+    cell = sheet.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        cell.data_type = "s"  # a string cell, not <f>
+        cell.quotePrefix = True  # and the spreadsheet keeps it text when the cell is edited
+    return cell
+
 
 def _display_width(value: Any, number_format: str) -> int:
     if value is None:
@@ -286,14 +301,14 @@ def _write_table(sheet: Worksheet, headers: list[tuple[str, str | None]], rows: 
     """Headers (text, number format of the column) and rows from `first_row`, with sensible widths."""
     widths = [_display_width(text, "") for text, _ in headers]
     for col, (text, _) in enumerate(headers, start=1):
-        cell = sheet.cell(row=first_row, column=col, value=text)
+        cell = put(sheet, first_row, col, text)
         cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     row_number = first_row
     for row_number, values in enumerate(rows, start=first_row + 1):
         for col, value in enumerate(values, start=1):
             fmt = headers[col - 1][1]
-            cell = sheet.cell(row=row_number, column=col, value=value)
+            cell = put(sheet, row_number, col, value)
             if fmt:
                 cell.number_format = fmt
             widths[col - 1] = max(widths[col - 1], _display_width(value, fmt or ""))
@@ -335,7 +350,7 @@ def roster_template() -> bytes:
         "4. 欠薪金额以元为单位，最多两位小数，如 12000 或 12000.50。",
         f"5. 一个文件最多{MAX_ROSTER_ROWS}人，大小不超过2MB；导入后系统逐行检查，并列出有误的行和列。",
     ], start=1):
-        notes.cell(row=row, column=1, value=text).font = _HEAD_FONT if row == 1 else Font()
+        put(notes, row, 1, text).font = _HEAD_FONT if row == 1 else Font()
     notes.column_dimensions["A"].width = 100
     return _saved(workbook)
 
@@ -385,8 +400,8 @@ def case_list_xlsx(rows: Iterable[CaseListRow], *, title: str, conditions: str, 
              r.employer_credit_code, r.project_name, r.complainant_name, r.complainant_phone, r.workers_count,
              r.amount_claimed, r.amount_owed, r.amount_recovered, _local(r.next_deadline_at), yes[r.overdue],
              yes[r.escalated], yes[r.major], _local(r.closed_at)] for r in rows]
-    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
-    sheet.cell(row=2, column=1, value=f"{conditions}　共 {len(data)} 件　导出时间：{_local(generated_at):%Y-%m-%d %H:%M}")
+    put(sheet, 1, 1, title).font = Font(bold=True, size=14)
+    put(sheet, 2, 1, f"{conditions}　共 {len(data)} 件　导出时间：{_local(generated_at):%Y-%m-%d %H:%M}")
     _write_table(sheet, CASE_LIST_HEADERS, data, first_row=3, max_width=40)
     sheet.auto_filter.ref = f"A3:{get_column_letter(len(CASE_LIST_HEADERS))}{len(data) + 3}"
     return _saved(workbook)
@@ -423,8 +438,8 @@ def monthly_xlsx(report, *, county: str, target: float, name_of: Callable[[str],
 
     summary = workbook.active
     summary.title = "汇总"
-    summary.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
-    summary.cell(row=2, column=1, value=f"统计期间：{report.start:%Y-%m-%d} 至 {report.end:%Y-%m-%d}（不含）　"
+    put(summary, 1, 1, title).font = Font(bold=True, size=14)
+    put(summary, 2, 1, f"统计期间：{report.start:%Y-%m-%d} 至 {report.end:%Y-%m-%d}（不含）　"
                                         f"导出时间：{_local(generated_at):%Y-%m-%d %H:%M}")
     _write_table(summary, [("项目", None), ("数值", None)], [], first_row=4)
     lines: list[tuple[str, Any, str | None]] = [
@@ -440,15 +455,15 @@ def monthly_xlsx(report, *, county: str, target: float, name_of: Callable[[str],
         ("截至导出时：曾被督办（件）", snapshot["escalated"], "0"),
     ]
     for row, (label, value, fmt) in enumerate(lines, start=5):
-        summary.cell(row=row, column=1, value=label)
-        cell = summary.cell(row=row, column=2, value="—" if value is None else value)
+        put(summary, row, 1, label)
+        cell = put(summary, row, 2, "—" if value is None else value)
         if fmt and value is not None:
             cell.number_format = fmt
     summary.column_dimensions["A"].width = 30
     summary.column_dimensions["B"].width = 18
     notes_at = len(lines) + 6
     for offset, text in enumerate(MONTHLY_NOTES):
-        summary.cell(row=notes_at + offset, column=1, value=text.format(target=f"{target:.0%}"))
+        put(summary, notes_at + offset, 1, text.format(target=f"{target:.0%}"))
 
     for sheet_title, first_header, groups in (("按单位", "承办单位", report.by_unit),
                                               ("按乡镇", "乡镇", report.by_township)):

@@ -1,99 +1,133 @@
-"""Throttling of failed log-ins: after too many failures for one account or from one address, wait.
+"""Throttling of log-ins: after too many failures for one account or from one address, wait.
 
-Counts live in the API process (one process per deployment here); a restart forgets them. The API's
-token endpoint and the web UI's login form share the app's throttle (app.state.login_throttle).
+Every attempt is counted in the database (db.logins) *before* its password is checked, and its count is
+read back after that commit, so that however many attempts run at once, in however many API processes, at
+most the allowed number reach the password check. A failed attempt stays counted for the window; a
+successful one clears the account's count; one refused with 429 is not counted (the lock lifts a window
+after the last failure, whatever a guesser keeps sending). The API's token endpoint and the web UI's login
+form share the app's throttle (app.state.login_throttle).
+
+The client address is the connection's peer, or the address a trusted proxy forwarded (client_address).
 """
 
-import threading
+import ipaddress
 import time
-from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from fastapi import HTTPException, Request, status
+from sqlalchemy import Engine
+
+from db.logins import add_attempts, forget_attempts, nth_newest_attempt
 
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_CLIENT = 30
 WINDOW_SECONDS = 15 * 60
-_MAX_KEYS = 10_000  # bounded memory: older keys are dropped first
+
+
+@dataclass
+class LoginAttempt:
+    """One counted attempt; `wait` > 0: refused, try again in that many seconds."""
+
+    username: str
+    keys: tuple[str, str]
+    ids: list[int] = field(default_factory=list)
+    wait: int = 0
 
 
 class LoginThrottle:
-    """Failed log-ins per username and per client address in a sliding window."""
+    """Log-in attempts per username and per client address in a sliding window, counted in the database."""
 
     def __init__(self, *, max_per_user: int = MAX_FAILURES_PER_USER, max_per_client: int = MAX_FAILURES_PER_CLIENT,
-                 window_seconds: float = WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic):
+                 window_seconds: float = WINDOW_SECONDS, clock: Callable[[], float] = time.time):
         self.max_per_user = max_per_user
         self.max_per_client = max_per_client
         self.window = window_seconds
-        self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self.clock = clock  # wall-clock seconds: every process of the service counts on the same scale
 
     @staticmethod
-    def _keys(username: str, client: str) -> tuple[str, str]:
-        return f"user:{username.strip()[:64]}", f"client:{client}"
+    def keys(username: str, client: str) -> tuple[str, str]:
+        return f"user:{username.strip()[:64]}", f"client:{client[:64]}"
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.get(key)
-        if times is None:
-            return deque()
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if not times:
-            del self._failures[key]
-        return times
-
-    def retry_after(self, username: str, client: str) -> int:
-        """Seconds until this user may try again from this client; 0 when a try is allowed now."""
+    def begin(self, engine: Engine, username: str, client: str) -> LoginAttempt:
+        """Count an attempt, then see whether it is within the limits; if not, uncount it and say how long
+        to wait. Call `finish` with the result of the password check of an allowed attempt."""
         now = self.clock()
-        user_key, client_key = self._keys(username, client)
+        attempt = LoginAttempt(username=username, keys=self.keys(username, client))
+        attempt.ids = add_attempts(engine=engine, keys=attempt.keys, at=now, forget_before=now - self.window)
         wait = 0.0
-        with self._lock:
-            for key, limit in ((user_key, self.max_per_user), (client_key, self.max_per_client)):
-                times = self._recent(key, now)
-                if len(times) >= limit:
-                    # the oldest failure that still counts must leave the window first
-                    wait = max(wait, times[len(times) - limit] + self.window - now)
-        return int(wait) + 1 if wait > 0 else 0
+        for key, limit in zip(attempt.keys, (self.max_per_user, self.max_per_client)):
+            # allowed while fewer than `limit` other attempts count; else the limit-th newest must leave first
+            oldest = nth_newest_attempt(engine=engine, key=key, since=now - self.window, n=limit,
+                                        except_ids=attempt.ids)
+            if oldest is not None:
+                wait = max(wait, oldest + self.window - now)
+        if wait > 0:
+            forget_attempts(engine=engine, ids=attempt.ids)
+            attempt.wait = int(wait) + 1
+        return attempt
 
-    def failed(self, username: str, client: str) -> None:
-        """Count one failed log-in."""
-        now = self.clock()
-        with self._lock:
-            if len(self._failures) >= _MAX_KEYS:
-                oldest = min(self._failures, key=lambda k: self._failures[k][-1] if self._failures[k] else 0)
-                del self._failures[oldest]
-            for key in self._keys(username, client):
-                self._failures.setdefault(key, deque()).append(now)
+    def finish(self, engine: Engine, attempt: LoginAttempt, ok: bool) -> None:
+        """A failure stays counted; a success clears the account's count (and is no failure of the address)."""
+        if ok:
+            forget_attempts(engine=engine, ids=attempt.ids, keys=attempt.keys[:1])
 
-    def succeeded(self, username: str) -> None:
-        """Forget the account's failures after a successful log-in."""
-        with self._lock:
-            self._failures.pop(self._keys(username, "")[0], None)
+
+def _networks(spec: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()]
+
+
+def _within(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
 
 
 def client_address(request: Request) -> str:
-    """The client's address as the server sees it."""
-    return request.client.host if request.client else "unknown"
+    """The client's address: the connection's peer, unless the peer is a proxy listed in
+    WAGECASE_TRUSTED_PROXIES; then the nearest address in X-Forwarded-For that is not such a proxy.
+    (Addresses left of that one are whatever the client chose to send, so they are never used.)"""
+    peer = request.client.host if request.client else "unknown"
+    trusted = _networks(request.app.state.settings.trusted_proxies)
+    if not trusted or not _within(peer, trusted):
+        return peer
+    hops = [hop.strip() for header in request.headers.getlist("x-forwarded-for") for hop in header.split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _within(hop, trusted):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # a garbled header: the proxy itself is all we know
+    return peer
 
 
-def ensure_login_allowed(request: Request, username: str) -> None:
-    """429 with Retry-After when this account or address has failed too often lately."""
+def _engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def count_login_attempt(request: Request, username: str) -> LoginAttempt:
+    """Count this log-in attempt before its password is checked; `wait` > 0 when it is refused."""
     throttle: LoginThrottle = request.app.state.login_throttle
-    wait = throttle.retry_after(username, client_address(request))
-    if wait:
+    return throttle.begin(_engine(request), username, client_address(request))
+
+
+def ensure_login_allowed(request: Request, username: str) -> LoginAttempt:
+    """The counted attempt; 429 with Retry-After when this account or address has failed too often lately."""
+    attempt = count_login_attempt(request, username)
+    if attempt.wait:
+        wait = attempt.wait
         raise HTTPException(
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
             detail=f"too many failed log-ins for this account or from this address; try again in {wait} s "
                    f"(登录失败次数过多，请{(wait + 59) // 60}分钟后再试)",
             headers={"Retry-After": str(wait)},
         )
+    return attempt
 
 
-def note_login(request: Request, username: str, ok: bool) -> None:
-    """Count a failed log-in, or clear the account's count after a successful one."""
+def note_login(request: Request, attempt: LoginAttempt, ok: bool) -> None:
+    """The password check of a counted attempt is done: keep a failure counted, clear on success."""
     throttle: LoginThrottle = request.app.state.login_throttle
-    if ok:
-        throttle.succeeded(username)
-    else:
-        throttle.failed(username, client_address(request))
+    throttle.finish(_engine(request), attempt, ok)

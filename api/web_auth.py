@@ -1,8 +1,9 @@
 """Sessions of the web UI: the login cookie carrying the JWT, CSRF tokens and flash messages.
 
-The browser holds the same signed JWT the API hands out (api.security), in an HttpOnly, SameSite=Strict
-cookie. Every POST form carries a CSRF token derived from that JWT with an HMAC, so a page of another
-site can neither read nor forge it. The login form itself uses a double-submit cookie.
+The browser holds the same kind of signed JWT the API hands out (api.security), in an HttpOnly,
+SameSite=Strict cookie; its session lives on the server (db.logins), so logging out ends it everywhere.
+Every POST form carries a CSRF token derived from that JWT with an HMAC, so a page of another site can
+neither read nor forge it. The login form itself uses a double-submit cookie.
 """
 
 import base64
@@ -13,14 +14,15 @@ import secrets
 from typing import Annotated
 from urllib.parse import quote
 
-import jwt
 from fastapi import Depends, Request, Response
+from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from api.deps import SessionDep, SettingsDep
-from api.security import create_access_token, decode_token
+from api.deps import SessionDep, SettingsDep, TokenRefused, check_token
+from api.security import issue_token
 from core.config import Settings
-from db.accounts import User, get_user_by_username
+from db.accounts import User
+from db.logins import revoke_session
 
 SESSION_COOKIE = "wagecase_session"
 LOGIN_CSRF_COOKIE = "wagecase_login_csrf"
@@ -70,15 +72,11 @@ def get_web_user(request: Request, session: SessionDep, settings: SettingsDep) -
     if not token:
         raise LoginRequired(next_path)
     try:
-        claims = decode_token(token, settings)
-    except jwt.ExpiredSignatureError:
-        raise LoginRequired(next_path, expired=True) from None
-    except jwt.InvalidTokenError:
-        raise LoginRequired(next_path) from None
-    user = get_user_by_username(session=session, username=claims.username)
-    if user is None or not user.active:
-        raise LoginRequired(next_path)
+        user, claims = check_token(session, settings, token)
+    except TokenRefused as refused:
+        raise LoginRequired(next_path, expired=refused.expired) from None
     request.state.web_user = user
+    request.state.session_id = claims.session_id
     request.state.csrf_token = csrf_token_for(token, settings)
     return user
 
@@ -99,15 +97,20 @@ CheckedForm = Annotated[FormData, Depends(checked_form)]
 
 
 def start_session(response: Response, request: Request, user: User, settings: Settings) -> None:
-    """Put a fresh JWT for the user into the session cookie."""
-    token = create_access_token(user.username, user.role, user.unit, settings)
+    """Open a session for the user and put its token into the session cookie."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        token = issue_token(session, user, settings)
     response.set_cookie(SESSION_COOKIE, token, max_age=settings.token_minutes * 60, path="/", httponly=True,
                         samesite="strict", secure=request.url.scheme == "https")
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
 
 
-def end_session(response: Response) -> None:
-    """Forget the session cookie."""
+def end_session(response: Response, request: Request | None = None) -> None:
+    """End the browser's session on the server (its token is refused from now on) and forget the cookie."""
+    session_id = getattr(request.state, "session_id", None) if request is not None else None
+    if session_id:
+        with Session(request.app.state.engine) as session:
+            revoke_session(session=session, session_id=session_id)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 

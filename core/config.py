@@ -1,5 +1,6 @@
 """Service settings from the environment (prefix WAGECASE_), read only at the edges."""
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -33,6 +34,9 @@ class Settings(BaseSettings):
     # Origins of the Temporal Web UI allowed to call the codec endpoint (comma-separated).
     temporal_ui_origins: str = "http://127.0.0.1:8233,http://localhost:8233"
     env: Literal["development", "production"] = "development"
+    # Reverse proxies whose X-Forwarded-For (and -Proto) are believed, comma-separated addresses or networks
+    # ("10.0.0.5,172.16.0.0/12"). Empty: the connection's peer is the client, whatever headers it sends.
+    trusted_proxies: str = ""
     # Run the worker's workflows in Temporal's sandbox (a determinism guard that costs CPU and memory per case;
     # the test suite always runs the workflows sandboxed, see worker.py).
     workflow_sandbox: bool = False
@@ -46,6 +50,18 @@ class Settings(BaseSettings):
                 raise ValueError(f"WAGECASE_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters when "
                                  "WAGECASE_ENV=production (e.g. `openssl rand -hex 32`)")
         return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies_parse(cls, value: str) -> str:
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        for part in parts:
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"WAGECASE_TRUSTED_PROXIES: {part!r} is not an IP address or network "
+                                 "(such as 10.0.0.5 or 172.16.0.0/12)") from None
+        return ",".join(parts)
 
     @field_validator("payload_keys")
     @classmethod

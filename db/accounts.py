@@ -1,7 +1,6 @@
 """User accounts and construction projects: tables, API schemas and data access."""
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
 from argon2 import PasswordHasher
@@ -12,6 +11,7 @@ from sqlalchemy import String, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from api.inputs import Name, PlainDecimal
 from db.types import Money, UTCDateTime, utcnow
 from domain.errors import InvalidInput, NotAllowedNow
 from domain.identity import check_credit_code
@@ -32,7 +32,6 @@ def _credit_code(value: str | None) -> str | None:
         raise PydanticCustomError(err.code, "{message}", {**err.params, "message": err.message}) from None
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 CreditCode = Annotated[str | None, AfterValidator(_credit_code)]
 Username = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{2,64}$")
@@ -169,7 +168,7 @@ class ProjectBase(SQLModel):
     has_permit: bool
     land: str = Field(max_length=16, schema_extra={"json_schema_extra": {"enum": list(LAND_TYPES)}})
     government_invested: bool
-    contract_amount: Decimal | None = Field(
+    contract_amount: PlainDecimal | None = Field(
         default=None, ge=0, max_digits=14, decimal_places=2, sa_type=Money
     )
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, SQLModel, create_engine
 from core.config import get_settings
 
 # Modules that define tables; optional ones may not exist yet in every checkout.
-TABLE_MODULES = ("db.accounts", "db.audit")
+TABLE_MODULES = ("db.accounts", "db.logins", "db.audit")
 OPTIONAL_TABLE_MODULES = ("db.cases", "db.deposits", "db.blacklist", "db.outbox", "db.satisfaction", "db.calendar")
 
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field, StringConstraints
 
 from api.deps import CurrentUser, JurisdictionDep, SessionDep
+from api.params import Offset, RecordId
 from api.schemas import Strict
 from db.blacklist import BlacklistEntry, get_entry, list_blacklist, remove_entry
 from db.cases import get_case
@@ -61,7 +62,7 @@ def _months_between(start: datetime, end: datetime) -> int:
 def get_blacklist(session: SessionDep, _user: CurrentUser,
                   active: Annotated[bool, Query(description="only employers listed now")] = False,
                   limit: Annotated[int, Query(ge=1, le=500)] = 200,
-                  offset: Annotated[int, Query(ge=0)] = 0) -> BlacklistOut:
+                  offset: Offset = 0) -> BlacklistOut:
     """Employers listed, newest first, with their case and listing period."""
     now = datetime.now(timezone.utc)
     rows, total = list_blacklist(session=session, active_only=active, now=now, limit=limit, offset=offset)
@@ -69,7 +70,7 @@ def get_blacklist(session: SessionDep, _user: CurrentUser,
 
 
 @router.post("/{entry_id}/removal", response_model=BlacklistEntryOut, summary="Early removal from the list")
-def post_removal(entry_id: int, body: RemovalIn, session: SessionDep, user: CurrentUser,
+def post_removal(entry_id: RecordId, body: RemovalIn, session: SessionDep, user: CurrentUser,
                  jurisdiction: JurisdictionDep) -> BlacklistEntryOut:
     """Take an employer off the list early (人社部令45号 arts. 12-14)."""
     labour_inspection = jurisdiction.routing.co_handler

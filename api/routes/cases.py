@@ -40,6 +40,7 @@ from api.deps import (
     require_roles,
 )
 from api.errors import validation_error_response
+from api.params import Offset, RecordId
 from core.calendar import build_calendar
 from db.accounts import User
 from db.cases import Document, case_stats, get_case, list_cases
@@ -109,7 +110,7 @@ def get_cases(session: SessionDep, user: CurrentUser,
               q: Annotated[str | None, Query(max_length=100, description="case number, employer, project, "
                                                                          "complainant or credit code")] = None,
               limit: Annotated[int, Query(ge=1, le=200)] = 50,
-              offset: Annotated[int, Query(ge=0)] = 0) -> schemas.CaseList:
+              offset: Offset = 0) -> schemas.CaseList:
     """Cases the user may see, nearest deadline first."""
     rows, total = list_cases(session=session, visible_units=visible_units(user),
                              registered_by=user.username if user.role == Role.CLERK else None, stage=stage,
@@ -202,7 +203,7 @@ def _visible_document(session, case_no: str, seq: int, user) -> Document:
 @router.get("/api/cases/{case_no}/documents/{seq}.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}, 503: {"description": "no PDF renderer installed"}},
             summary="An issued document as PDF (A4)")
-def get_case_document_pdf(case_no: str, seq: int, session: SessionDep, user: CurrentUser) -> Response:
+def get_case_document_pdf(case_no: str, seq: RecordId, session: SessionDep, user: CurrentUser) -> Response:
     """The document rendered to PDF by WeasyPrint; the HTML version is always available."""
     doc = _visible_document(session, case_no, seq, user)
     try:
@@ -215,7 +216,7 @@ def get_case_document_pdf(case_no: str, seq: int, session: SessionDep, user: Cur
 
 @router.get("/api/cases/{case_no}/documents/{seq}", response_class=HTMLResponse,
             summary="An issued document (printable HTML)")
-def get_case_document(case_no: str, seq: int, session: SessionDep, user: CurrentUser) -> HTMLResponse:
+def get_case_document(case_no: str, seq: RecordId, session: SessionDep, user: CurrentUser) -> HTMLResponse:
     return document_html(_visible_document(session, case_no, seq, user))
 
 

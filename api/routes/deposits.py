@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from api.case_service import perform_action
 from api.deps import CurrentUser, JurisdictionDep, SessionDep, get_temporal
+from api.params import RecordId
 from api.schemas import AmountIn, Strict, Yuan
 from db.accounts import Project, User, get_project
 from db.cases import CaseRecord, case_state
@@ -105,7 +106,7 @@ def _awaiting_replenishment(session: Session, project_id: int) -> list[str]:
 
 
 @router.get("/{project_id}/deposit", response_model=DepositOut, summary="The project's deposit and its ledger")
-def get_deposit(project_id: int, session: SessionDep, _user: CurrentUser) -> DepositOut:
+def get_deposit(project_id: RecordId, session: SessionDep, _user: CurrentUser) -> DepositOut:
     """The balance (the signed sum of the ledger) and every entry, oldest first."""
     _project(session, project_id)
     return _ledger_out(session, project_id)
@@ -113,7 +114,7 @@ def get_deposit(project_id: int, session: SessionDep, _user: CurrentUser) -> Dep
 
 @router.post("/{project_id}/deposit", response_model=DepositOut, status_code=status.HTTP_201_CREATED,
              summary="Pay into the deposit (deposit, replenish, refund)")
-async def post_deposit(project_id: int, body: DepositIn, request: Request, session: SessionDep, user: CurrentUser,
+async def post_deposit(project_id: RecordId, body: DepositIn, request: Request, session: SessionDep, user: CurrentUser,
                        jurisdiction: JurisdictionDep,
                        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=150)] = None,
                        ) -> DepositOut:
@@ -149,7 +150,7 @@ async def post_deposit(project_id: int, body: DepositIn, request: Request, sessi
 
 @router.get("/{project_id}/deposit/requirement", response_model=RequirementOut,
             summary="How much deposit the project must hold (ratio rule)")
-def get_requirement(project_id: int, session: SessionDep, _user: CurrentUser, jurisdiction: JurisdictionDep,
+def get_requirement(project_id: RecordId, session: SessionDep, _user: CurrentUser, jurisdiction: JurisdictionDep,
                     contract_amount: Annotated[Decimal | None, Query(ge=0, max_digits=14, decimal_places=2, description=(
                         "yuan; default: the project's contract amount"))] = None,
                     years_without_arrears: Annotated[int, Query(ge=0, le=100)] = 0,

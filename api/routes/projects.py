@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from api.case_service import check_township
 from api.deps import CurrentUser, JurisdictionDep, SessionDep, require_roles
+from api.params import Offset, RecordId
 from db.accounts import (
     ProjectCreate,
     ProjectList,
@@ -35,7 +36,7 @@ def post_project(
 
 
 @router.get("/{project_id}", summary="One project")
-def get_one_project(project_id: int, session: SessionDep, _user: CurrentUser) -> ProjectPublic:
+def get_one_project(project_id: RecordId, session: SessionDep, _user: CurrentUser) -> ProjectPublic:
     """The project, or 404."""
     project = get_project(session=session, project_id=project_id)
     if project is None:
@@ -49,7 +50,7 @@ def get_projects(
     _user: CurrentUser,
     q: Annotated[str | None, Query(description="part of a name, or a credit code")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ProjectList:
     """Projects, newest first, with the total number that match."""
     rows, total = list_projects(session=session, q=q, limit=limit, offset=offset)

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from api.params import parse_number
 from api.case_service import summary_of, visible_units
 from api.deps import JurisdictionDep, SessionDep
 from api.routes.office import export_case_list
@@ -38,10 +39,7 @@ def _inbox_filter(source, jurisdiction: Jurisdiction, *, with_query: bool) -> In
     stage = clean(source.get("stage"))
     unit = clean(source.get("unit"))
     township = clean(source.get("township"))
-    try:
-        page = max(1, int(source.get("page") or 1))
-    except ValueError:
-        page = 1
+    page = parse_number(source.get("page")) or 1
     return InboxFilter(
         stage=stage if stage in {s.value for s in Stage} else None,
         unit=unit if unit in jurisdiction.units else None,

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import SessionDep, SettingsDep
-from api.throttle import client_address, note_login
+from api.throttle import count_login_attempt, note_login
 from api.web.errors import WebRoute
 from api.web.pages import login_page, redirect, render
 from api.web_auth import (
@@ -45,13 +45,13 @@ async def login_submit(request: Request, session: SessionDep, settings: Settings
     if not login_csrf_ok(request, str(form.get(CSRF_FIELD) or "")):
         return login_page(request, next_path=next_path, username=username, status=403,
                           error="登录页面已过期，请重新输入用户名和密码。")
-    wait = request.app.state.login_throttle.retry_after(username, client_address(request))
-    if wait:  # the same throttle as POST /api/auth/token
+    attempt = count_login_attempt(request, username)  # counted before the password is checked
+    if wait := attempt.wait:  # the same throttle as POST /api/auth/token
         return login_page(request, next_path=next_path, username=username, status=429,
                           error=f"登录失败次数过多，请{(wait + 59) // 60}分钟后再试。")
     user = authenticate(session=session, username=username, password=str(form.get("password") or ""))
     ok = user is not None and user.active
-    note_login(request, username, ok)
+    note_login(request, attempt, ok)
     if not ok:
         return login_page(request, next_path=next_path, username=username, status=401,
                           error="用户名或密码不正确。")
@@ -70,5 +70,5 @@ def logout_confirm(request: Request, user: WebUser) -> Response:
 def logout(request: Request, form: CheckedForm) -> Response:
     """End the session."""
     response = redirect(request, "/login", "您已安全退出。")
-    end_session(response)
+    end_session(response, request)
     return response

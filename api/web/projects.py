@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from api.params import parse_number
 from api.case_service import check_township
 from api.deps import JurisdictionDep, SessionDep
 from api.web.errors import WebRoute
@@ -39,7 +40,7 @@ def _deposit(session, project_id: int) -> dict | None:
 def projects_page(request: Request, session: SessionDep, user: WebUser,
                   q: Annotated[str | None, Query(max_length=100)] = None, page: str = "1") -> Response:
     """Registered construction projects, newest first, with a search box."""
-    page = max(1, int(page)) if page.isdigit() else 1
+    page = parse_number(page) or 1
     rows, total = list_projects(session=session, q=q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return render(request, "projects.html", projects=rows, total=total, q=q or "", page=page,
                   pages=max(1, -(-total // PAGE_SIZE)))
@@ -80,7 +81,8 @@ def project_create(request: Request, session: SessionDep, user: WebUser, form: C
 @router.get("/projects/{project_id}")
 def project_page(project_id: str, request: Request, session: SessionDep, user: WebUser) -> Response:
     """One project with its parties and its wage-guarantee deposit ledger."""
-    project = get_project(session=session, project_id=int(project_id)) if project_id.isdigit() else None
+    number = parse_number(project_id)
+    project = get_project(session=session, project_id=number) if number else None
     if project is None:
         raise PageNotFound(f"没有编号为 {project_id} 的项目。")
     return render(request, "project.html", project=project, deposit=_deposit(session, project.id))

@@ -20,6 +20,7 @@ from api.web_auth import SESSION_COOKIE
 from core.config import Settings
 from db.accounts import get_user_by_username
 from db.types import utcnow
+from tests.api.conftest import ADMIN_PASSWORD
 from tests.api.util import PHONE, PROJECT, complaint, row_counts
 
 PUBLIC = "public"  # no log-in needed
@@ -34,7 +35,7 @@ class Who:
     role: str = ""
     unit: str = ""
     sees_case: bool = False  # the test case: registered by clerk1, led by hrss
-    token: str = "valid"  # valid, none, forged, expired, garbage, disabled
+    token: str = "valid"  # valid, none, forged, expired, garbage, disabled, revoked (logged out)
 
 
 def anyone(_who: Who) -> bool:
@@ -74,6 +75,8 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/docs/oauth2-redirect"): Rule(PUBLIC),
     ("GET", "/redoc"): Rule(PUBLIC),
     ("POST", "/api/auth/token"): Rule(PUBLIC),
+    ("POST", "/api/auth/logout"): Rule(anyone, ok=frozenset({204})),  # with a token of its own: see fresh_token
+    ("POST", "/api/users/me/password"): Rule(anyone, ok=frozenset({422})),  # 422: not the current password
     ("POST", "/api/users"): Rule(roles("admin"), ok=frozenset({201})),
     ("GET", "/api/users"): Rule(roles("admin")),
     ("GET", "/api/users/me"): Rule(anyone),
@@ -150,7 +153,8 @@ PEOPLE = [
     Who("admin", "admin", "hrss", sees_case=True),
 ]
 NOBODY = [Who("anonymous", token="none"), Who("forged", token="forged"), Who("expired", token="expired"),
-          Who("garbage", token="garbage"), Who("disabled1", "caseworker", "hrss", token="disabled")]
+          Who("garbage", token="garbage"), Who("disabled1", "caseworker", "hrss", token="disabled"),
+          Who("revoked1", "caseworker", "hrss", token="revoked")]
 
 
 def expected(rule: Rule, who: Who) -> frozenset[int]:
@@ -223,13 +227,15 @@ def body_for(method: str, path: str, ctx: Context) -> dict:
         return {"json": {"payloads": []}}
     if path.endswith("/deposit"):
         return {"json": {"amount": "1000.00", "bank": "代县农村商业银行"}}
+    if path == "/api/users/me/password":
+        return {"json": {"current_password": "not-the-password", "new_password": "password-456"}}
     if path.endswith("/removal"):
         return {"json": {"reason": "已足额支付", "corrected": True, "written_promise": True}}
     return {"json": {}}
 
 
 def token_for(who: Who, api, settings: Settings) -> str | None:
-    if who.token == "valid" or who.token == "disabled":
+    if who.token in ("valid", "disabled", "revoked"):
         return api.tokens[who.name]
     if who.token == "forged":
         return create_access_token("admin", "admin", "hrss", settings.model_copy(update={"secret_key": "y" * 40}))
@@ -251,6 +257,8 @@ async def setup_people(api) -> Context:
         user.active = False
         session.add(user)
         session.commit()
+    revoked = {"Authorization": f"Bearer {api.tokens['revoked1']}"}
+    assert (await api.http.post("/api/auth/logout", headers=revoked)).status_code == 204
     clerk = {"Authorization": f"Bearer {api.tokens['clerk1']}"}
     r = await api.http.post("/api/projects", headers=clerk, json=PROJECT)
     assert r.status_code == 201, r.text
@@ -278,6 +286,8 @@ async def test_every_api_route_against_every_role_unit_and_bad_token(api):
             assert row_counts(api.app.state.engine) == before, "a refused request wrote to the database"
             checked_refusals = True
         token = token_for(who, api, settings)
+        if path == "/api/auth/logout" and who.token == "valid":  # logging out ends the token: use a spare one
+            token = await api.token(who.name, ADMIN_PASSWORD if who.name == "admin" else "password-123")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         r = await api.http.request(method, fill(path, ctx), headers=headers, **body_for(method, path, ctx))
         if r.status_code not in allowed:
@@ -336,3 +346,29 @@ async def test_every_web_page_needs_a_session_and_follows_the_same_rules(api):
     assert wrong == [], "\n".join(wrong)
     if unclassified:
         print(f"web pages checked only without a session (add them to WEB_PAGES): {unclassified}")
+
+
+async def test_whoever_registers_a_complaint_sees_its_number_and_receipt_even_when_it_goes_elsewhere(api):
+    """A water-bureau caseworker takes a complaint that hrss leads: the intake still ends on the case."""
+    from tests.api.web_client import WebClient
+
+    await api.user("water1", "caseworker", "water")
+    await api.user("water2", "caseworker", "water")
+    async with WebClient(api.app) as web:
+        assert (await web.login("water1", "password-123")).status_code == 303
+        assert (await web.get("/cases/new")).status_code == 200
+        r = await web.post("/cases/new", {
+            "channel": "walk_in", "complainant.name": "王秀英", "employer.name": "山西某劳务有限公司",
+            "workers.0.name": "王秀英", "workers.0.amount_owed": "12000", "worker_rows": "1"})
+        assert r.status_code == 303, r.text[:300]
+        case_no = r.headers["location"].removeprefix("/cases/")
+        page = await web.get(r.headers["location"])
+        assert page.status_code == 200 and case_no in page.text and "无权查看" not in page.text
+        assert "已受理，案件编号" in page.text
+        receipt = await web.get(f"/cases/{case_no}/documents/1")
+        assert receipt.status_code == 200 and case_no in receipt.text
+    # the case went to hrss; its registrant sees it, a colleague of the same unit does not
+    record = (await api.http.get(f"/api/cases/{case_no}", headers={"Authorization": f"Bearer {api.tokens['water1']}"}))
+    assert record.status_code == 200 and record.json()["lead_unit"] == "hrss"
+    other = await api.http.get(f"/api/cases/{case_no}", headers={"Authorization": f"Bearer {api.tokens['water2']}"})
+    assert other.status_code == 403

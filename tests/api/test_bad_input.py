@@ -4,7 +4,6 @@ hostile text that is valid input is stored as typed and escaped wherever it is s
 import json
 from dataclasses import dataclass, field
 
-from api.security import create_access_token
 from api.web_auth import SESSION_COOKIE
 from tests.api.util import CREDIT_CODE, PROJECT, complaint, row_counts
 
@@ -85,7 +84,38 @@ BAD_INPUTS = [
         fields=("body.workers.0.amount_owed",)),
     raw("amount Infinity", "/api/cases", json.dumps(complaint()).replace('"12000.00"', "Infinity").encode(),
         fields=("body.workers.0.amount_owed",)),
+    case("amount with underscores", fields=("body.workers.0.amount_owed",), workers=[{**WORKER, "amount_owed": "1_000"}]),
+    case("amount in Arabic-Indic digits", fields=("body.workers.0.amount_owed",),
+         workers=[{**WORKER, "amount_owed": "\u0661\u0660\u0660"}]),
+    case("amount with an exponent", fields=("body.workers.0.amount_owed",), workers=[{**WORKER, "amount_owed": "1e2"}]),
+    case("amount in hexadecimal", fields=("body.workers.0.amount_owed",), workers=[{**WORKER, "amount_owed": "0x10"}]),
+    case("amount with inner spaces", fields=("body.workers.0.amount_owed",),
+         workers=[{**WORKER, "amount_owed": "1 000"}]),
+    case("claimed amount with an exponent", fields=("body.amount_claimed",), amount_claimed="1E3"),
+    Bad("contract amount with underscores", "POST", "/api/projects", json={**PROJECT, "contract_amount": "1_000"},
+        fields=("body.contract_amount",)),
+    Bad("deposit in Arabic-Indic digits", "POST", "/api/projects/1/deposit", who="admin",
+        json={"amount": "\u0661\u0660\u0660", "bank": "代县农村商业银行"}, fields=("body.amount",), status=(404, 422)),
+    # ---- names: printable, at least one visible character, no control or invisible characters
+    case("name only zero-width spaces", fields=("body.complainant.name",), complainant={"name": "\u200b\u200b"}),
+    case("name only a byte order mark", fields=("body.complainant.name",), complainant={"name": "\ufeff"}),
+    case("name with U+0085", fields=("body.complainant.name",), complainant={"name": "王\u0085秀英"}),
+    case("name with DEL", fields=("body.workers.0.name",), workers=[{**WORKER, "name": "李\u007f建国"}]),
+    case("name with a right-to-left override", fields=("body.employer.name",),
+         employer={"name": "山西\u202e司公限有务劳"}),
+    case("name with a line separator", fields=("body.employer.name",), employer={"name": "山西\u2028某公司"}),
+    case("employer name a BOM and spaces", fields=("body.employer.name",), employer={"name": "\ufeff  "}),
+    case("new project name zero-width", fields=("body.project.name",), project={**PROJECT, "name": "\u200b"}),
+    Bad("project name only zero-width joiners", "POST", "/api/projects", json={**PROJECT, "name": "\u200d\u200d"},
+        fields=("body.name",)),
+    Bad("construction unit with C1 control", "POST", "/api/projects",
+        json={**PROJECT, "construction_unit": {"name": "代县\u009b公司"}}, fields=("body.construction_unit.name",)),
+    Bad("transfer reason only zero-width", "POST", "/api/cases/{no}/actions/transfer", who="hrss",
+        json={"to_unit": "housing", "reason": "\u200b"}, fields=("body.reason",)),
     case("received_at a word", fields=("body.received_at",), received_at="yesterday"),
+    case("received_at in year 1", fields=("body.received_at",), received_at="0001-01-01T00:00:00"),
+    case("received_at in year 1 with offset", fields=("body.received_at",), received_at="0001-01-01T00:00:00+08:00"),
+    case("received_at in 1900", fields=("body.received_at",), received_at="1900-01-01T00:00:00+08:00"),
     case("received_at in the future", fields=("body.received_at",), received_at="2099-01-01T00:00:00+08:00"),
     case("group_incident a word", fields=("body.group_incident",), group_incident="perhaps"),
     case("unknown field case_no", fields=("body.case_no",), case_no="DX-2026-000001"),
@@ -176,6 +206,18 @@ BAD_INPUTS = [
     Bad("project offset 2^63", "GET", "/api/projects?offset=9223372036854775808"),
     Bad("document seq a word", "GET", "/api/cases/{no}/documents/abc", fields=("path.seq",)),
     Bad("document seq 10^30", "GET", "/api/cases/{no}/documents/" + "9" * 30, status=(404, 422)),
+    # digits other than ASCII 0-9 (str.isdigit() takes them, int() does not) and numbers of 5000 digits
+    Bad("project id a superscript", "GET", "/api/projects/²", fields=("path.project_id",)),
+    Bad("project id of 5000 digits", "GET", "/api/projects/" + "9" * 5000, fields=("path.project_id",)),
+    Bad("project id 2^31", "GET", "/api/projects/2147483648", status=(404, 422)),
+    Bad("project id in Arabic-Indic digits", "GET", "/api/projects/\u0661", fields=("path.project_id",)),
+    Bad("deposit of project 5000 digits", "GET", "/api/projects/" + "9" * 5000 + "/deposit",
+        fields=("path.project_id",)),
+    Bad("project page a superscript", "GET", "/api/projects?offset=²", fields=("query.offset",)),
+    Bad("document seq a superscript", "GET", "/api/cases/{no}/documents/²", fields=("path.seq",)),
+    Bad("document pdf seq a superscript", "GET", "/api/cases/{no}/documents/².pdf", status=(404, 422)),
+    Bad("document seq of 5000 digits", "GET", "/api/cases/{no}/documents/" + "9" * 5000, status=(404, 422)),
+    Bad("document seq 2^63", "GET", "/api/cases/{no}/documents/9223372036854775808", status=(404, 422)),
     # ---- the codec endpoint
     Bad("codec payloads a string", "POST", "/codec/decode", who="admin", json={"payloads": "x"},
         fields=("body.payloads",)),
@@ -210,6 +252,8 @@ async def test_bad_inputs_get_a_4xx_with_a_message_and_write_nothing(api):
             missing = [f for f in bad.fields if not any(n.startswith(f) for n in named)]
             if missing:
                 problem = f"errors do not name {missing}: {named}"
+        if not problem and "range the database" in body.get("detail", ""):
+            problem = "a message about the database instead of the field"
         if problem:
             wrong.append(f"{bad.label}: {problem}: {r.text[:200]}")
     assert wrong == [], "\n".join(wrong)
@@ -241,8 +285,7 @@ async def test_html_and_sql_in_text_are_stored_as_typed_and_escaped_where_shown(
     assert "&lt;b onmouseover" in receipt.text and "<b onmouseover" not in receipt.text
     assert "default-src 'none'" in receipt.headers["content-security-policy"]
 
-    settings = api.app.state.settings
-    cookie = {"Cookie": f"{SESSION_COOKIE}={create_access_token('hrss1', 'caseworker', 'hrss', settings)}"}
+    cookie = {"Cookie": f"{SESSION_COOKIE}={api.tokens['hrss1']}"}  # the web UI takes the same session token
     for page in (f"/cases/{no}", "/"):
         r = await api.http.get(page, headers=cookie)
         if r.status_code == 404:
@@ -259,3 +302,28 @@ async def test_html_and_sql_in_text_are_stored_as_typed_and_escaped_where_shown(
         r = await api.http.get("/api/cases", params={"q": q}, headers=admin)
         assert r.status_code == 200 and r.json()["total"] == found, (q, r.text)
     assert (await api.http.get("/api/cases", headers=admin)).json()["total"] == 1  # the table is still there
+
+
+WEB_NUMBERS = ["²", "\u0661", "１", "9" * 5000, "9223372036854775808", "0", "-1", "1e3", " 1"]
+
+
+async def test_numbers_in_web_paths_are_ascii_digits_of_bounded_length(api):
+    """/cases/{no}/documents/², /².pdf, /projects/², /projects?page=² and 5000-digit numbers: a page, not a 500."""
+    from tests.api.web_client import WebClient
+
+    await api.user("hrss1", "caseworker", "hrss")
+    r = await api.http.post("/api/cases", headers={"Authorization": f"Bearer {api.tokens['hrss1']}"},
+                            json=complaint())
+    no = r.json()["case_no"]
+    wrong = []
+    async with WebClient(api.app) as web:
+        assert (await web.login("hrss1", "password-123")).status_code == 303
+        for number in WEB_NUMBERS:
+            for url, ok in ((f"/cases/{no}/documents/{number}", (404,)), (f"/cases/{no}/documents/{number}.pdf", (404,)),
+                            (f"/projects/{number}", (404,)), (f"/projects?page={number}", (200,)),
+                            (f"/?page={number}", (200,))):
+                r = await web.get(url)
+                if r.status_code not in ok:
+                    wrong.append(f"{url[:60]}: {r.status_code}, expected {ok}")
+        assert (await web.get(f"/cases/{no}/documents/1")).status_code == 200  # a real number still works
+    assert wrong == [], "\n".join(wrong)

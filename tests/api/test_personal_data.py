@@ -11,7 +11,6 @@ from temporalio.api.workflowservice.v1 import (
     GetWorkflowExecutionHistoryRequest,
 )
 
-from api.security import create_access_token
 from api.web_auth import SESSION_COOKIE
 from core.codec import ENCODING
 from db.audit import list_views
@@ -140,8 +139,7 @@ async def test_the_codec_endpoint_opens_payloads_for_the_office_and_records_it(a
     assert len(rows) == before + 1 and (rows[0].username, rows[0].via) == ("office1", "temporal_codec")
 
     # the Temporal Web UI sends the web UI's session cookie instead of a token
-    settings = api.app.state.settings
-    cookie = {"Cookie": f"{SESSION_COOKIE}={create_access_token('office1', 'supervisor', 'hrss', settings)}"}
+    cookie = {"Cookie": f"{SESSION_COOKIE}={api.tokens['office1']}"}
     assert (await api.http.post("/codec/decode", json=body, headers=cookie)).status_code == 200
     assert (await api.http.post("/codec/decode", json=body)).status_code == 401
     hrss = await api.user("hrss1", "caseworker", "hrss")
