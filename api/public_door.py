@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlmodel import Session
 
-from api.throttle import LoginThrottle
+from api.window_counter import WindowCounter
 from db.accounts import User
 from db.cases import CaseRecord, Document, case_children, case_state, get_case
 from db.satisfaction import RATING_LABELS, get_rating
@@ -28,7 +28,8 @@ from domain.roles import Role
 
 MAX_FAILURES = 5  # per case number and per address, in the window below
 FAILURE_WINDOW_SECONDS = 10 * 60
-MAX_COMPLAINTS_PER_ADDRESS = 10  # online complaints registered from one address in the window below
+MAX_COMPLAINTS_PER_ADDRESS = 30  # online complaints from one address in the window below (a flood limit, not a
+# statutory figure: a family or a site office files several)
 COMPLAINT_WINDOW_SECONDS = 10 * 60
 # The registrant of online complaints: not an account (usernames are ASCII), so nobody logs in as it.
 ONLINE_REGISTRANT = "网上投诉平台"
@@ -63,9 +64,9 @@ class PublicThrottles:
     """Failed look-ups (per case number and per address) and online complaints (per address)."""
 
     def __init__(self) -> None:
-        self.lookups = LoginThrottle(max_per_user=MAX_FAILURES, max_per_client=MAX_FAILURES,
+        self.lookups = WindowCounter(max_per_user=MAX_FAILURES, max_per_client=MAX_FAILURES,
                                      window_seconds=FAILURE_WINDOW_SECONDS)
-        self.complaints = LoginThrottle(max_per_user=10**9, max_per_client=MAX_COMPLAINTS_PER_ADDRESS,
+        self.complaints = WindowCounter(max_per_user=10**9, max_per_client=MAX_COMPLAINTS_PER_ADDRESS,
                                         window_seconds=COMPLAINT_WINDOW_SECONDS)
 
 
