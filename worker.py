@@ -13,12 +13,14 @@ from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunn
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.cases import CaseActivities
+from activities.monitoring import MonitoringActivities
 from core.codec import data_converter
 from core.config import Settings, get_settings
 from core.jurisdiction import load_jurisdiction
 from db.engine import make_engine
 from db.migrate import upgrade
 from workflows.case import CaseWorkflow
+from workflows.project_monitor import EmployerReportWorkflow, ProjectMonitorWorkflow, WarningWorkflow
 
 log = logging.getLogger("wagecase.worker")
 
@@ -50,11 +52,12 @@ def build_worker(client: Client, settings: Settings, *, engine=None, jurisdictio
     engine = engine or make_engine(settings.database_url)
     jurisdiction = jurisdiction or load_jurisdiction(settings.jurisdiction)
     activities = CaseActivities(engine, jurisdiction)
+    monitoring = MonitoringActivities(engine, jurisdiction, client, settings.task_queue)
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[CaseWorkflow],
-        activities=activities.all(),
+        workflows=[CaseWorkflow, ProjectMonitorWorkflow, WarningWorkflow, EmployerReportWorkflow],
+        activities=activities.all() + monitoring.all(),
         activity_executor=ThreadPoolExecutor(max_workers=16),
         workflow_runner=workflow_runner(settings),
         **WORKER_TUNING,

@@ -30,7 +30,8 @@ reads the database projection. Log in at `POST /api/auth/token`, then send `Auth
 """
 
 # Routers other engineers add; the app runs without them until they exist.
-OPTIONAL_ROUTERS = ("api.routes.cases", "api.routes.web", "api.routes.deposits", "api.routes.blacklist")
+OPTIONAL_ROUTERS = ("api.routes.cases", "api.routes.web", "api.routes.deposits", "api.routes.blacklist",
+                    "api.routes.warnings", "api.routes.reports", "api.routes.warning_pages")
 
 
 def _optional_router(module_name: str) -> APIRouter | None:

@@ -14,7 +14,7 @@ from core.config import get_settings
 
 # Modules that define tables; optional ones may not exist yet in every checkout.
 TABLE_MODULES = ("db.accounts", "db.audit")
-OPTIONAL_TABLE_MODULES = ("db.cases", "db.deposits", "db.blacklist")
+OPTIONAL_TABLE_MODULES = ("db.cases", "db.deposits", "db.blacklist", "db.monitoring")
 
 
 # Under a burst (fifty complaints at once) writers queue for SQLite's one write lock for seconds.

@@ -35,6 +35,8 @@ def due_instant(rule: DeadlineRule, start: datetime, cal: WorkCalendar) -> datet
         else:
             last_day = add_calendar_days(cal, start_day, rule.amount)
         return _end_of_china_day(last_day)
+    if rule.unit is PeriodUnit.MONTHS:
+        return _end_of_china_day(add_months(start.astimezone(CHINA_TZ).date(), rule.amount))
     if rule.unit is PeriodUnit.HOURS:
         if rule.amount < 1:
             raise InvalidInput(f"Deadline {rule.name!r} needs at least 1 hour, got {rule.amount}.")
@@ -51,7 +53,7 @@ def extended_due(
     _require_aware(current_due, "The current due instant")
     if extra_working_days < 1:
         raise InvalidInput(f"An extension must be at least 1 working day, got {extra_working_days}.")
-    if rule.unit in (PeriodUnit.WORKING_DAYS, PeriodUnit.CALENDAR_DAYS):
+    if rule.unit in (PeriodUnit.WORKING_DAYS, PeriodUnit.CALENDAR_DAYS, PeriodUnit.MONTHS):
         # Extensions are granted in working days (e.g. 劳动保障监察条例 art. 17: +30 WD).
         due_day = current_due.astimezone(CHINA_TZ).date()
         return _end_of_china_day(add_working_days(cal, due_day, extra_working_days))
@@ -59,6 +61,15 @@ def extended_due(
         return (current_due + timedelta(days=extra_working_days)).astimezone(timezone.utc)
     # Duration rules (drills and tests): each extra "day" is one more period of the rule.
     return (current_due + extra_working_days * rule.duration).astimezone(timezone.utc)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; the month's last day when it has no such day (01-31 + 1 month = 02-28)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
 
 
 def parse_iso_duration(text: str) -> float:

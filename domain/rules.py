@@ -8,6 +8,7 @@ from enum import StrEnum
 class PeriodUnit(StrEnum):
     WORKING_DAYS = "working_days"  # 工作日
     CALENDAR_DAYS = "calendar_days"  # 日
+    MONTHS = "months"  # 个月, to the same day of the month (or its last day)
     HOURS = "hours"
     DURATION = "duration"  # exact ISO 8601 duration, for drills and tests
 
@@ -18,7 +19,7 @@ class DeadlineRule:
 
     name: str
     unit: PeriodUnit
-    amount: int = 0  # for working_days, calendar_days, hours
+    amount: int = 0  # for working_days, calendar_days, months, hours
     duration_seconds: float = 0.0  # for duration
     extension_working_days: int | None = None
     basis: str = ""
@@ -33,6 +34,8 @@ class DeadlineRule:
             return f"{self.amount}个工作日"
         if self.unit is PeriodUnit.CALENDAR_DAYS:
             return f"{self.amount}日"
+        if self.unit is PeriodUnit.MONTHS:
+            return f"{self.amount}个月"
         if self.unit is PeriodUnit.HOURS:
             return f"{self.amount}小时"
         return f"{self.duration_seconds:g}秒"
