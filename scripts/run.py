@@ -35,7 +35,7 @@ SEARCH_ATTRIBUTES = {
     "Escalated": "Bool",
     "MajorCase": "Bool",
     # Projects under payroll monitoring (workflows/project_monitor.py); Township is shared with cases.
-    "MonitorProject": "Int",
+    "MonitorProject": "Keyword",
     "NextPayrollDue": "Datetime",
     "PeriodsMissed": "Int",
     "OpenWarnings": "Int",

@@ -18,7 +18,7 @@ CONTRACT_ATTRIBUTES = {
     "AmountOwed": "Double", "WorkersAffected": "Int", "NextDeadline": "Datetime",
     "Overdue": "Bool", "Escalated": "Bool", "MajorCase": "Bool",
 }
-MONITOR_ATTRIBUTES = {"MonitorProject": "Int", "NextPayrollDue": "Datetime", "PeriodsMissed": "Int", "OpenWarnings": "Int"}
+MONITOR_ATTRIBUTES = {"MonitorProject": "Keyword", "NextPayrollDue": "Datetime", "PeriodsMissed": "Int", "OpenWarnings": "Int"}
 REQUIRED = {"POSTGRES_PASSWORD": "pw", "WAGECASE_SECRET_KEY": "k" * 40, "WAGECASE_PAYLOAD_KEYS": "k1:" + "A" * 43}
 
 

@@ -26,7 +26,7 @@ CONTRACT_ATTRIBUTES = {
     "AmountOwed": "Double", "WorkersAffected": "Int", "NextDeadline": "Datetime",
     "Overdue": "Bool", "Escalated": "Bool", "MajorCase": "Bool",
 }
-MONITOR_ATTRIBUTES = {"MonitorProject": "Int", "NextPayrollDue": "Datetime", "PeriodsMissed": "Int", "OpenWarnings": "Int"}
+MONITOR_ATTRIBUTES = {"MonitorProject": "Keyword", "NextPayrollDue": "Datetime", "PeriodsMissed": "Int", "OpenWarnings": "Int"}
 
 
 def python_child(code: str) -> list[str]:

@@ -30,13 +30,13 @@ with workflow.unsafe.imports_passed_through():
         WarningInput,
     )
 
-MONITOR_PROJECT = SearchAttributeKey.for_int("MonitorProject")
+MONITOR_PROJECT = SearchAttributeKey.for_keyword("MonitorProject")
 TOWNSHIP = SearchAttributeKey.for_keyword("Township")
 NEXT_PAYROLL_DUE = SearchAttributeKey.for_datetime("NextPayrollDue")
 PERIODS_MISSED = SearchAttributeKey.for_int("PeriodsMissed")
 OPEN_WARNINGS = SearchAttributeKey.for_int("OpenWarnings")
 # The monitor's search attributes (registered by `make run` and the tests), with their types.
-MONITOR_SEARCH_ATTRIBUTES = {"MonitorProject": "Int", "NextPayrollDue": "Datetime", "PeriodsMissed": "Int",
+MONITOR_SEARCH_ATTRIBUTES = {"MonitorProject": "Keyword", "NextPayrollDue": "Datetime", "PeriodsMissed": "Int",
                              "OpenWarnings": "Int"}
 
 RUN_EVENT_LIMIT = 100  # one period adds ~12 events: a run covers about seven periods
@@ -94,7 +94,7 @@ class ProjectMonitorWorkflow:
             await _start_warning_clocks(result.opened)
             if not result.monitoring:
                 return
-            pairs = [MONITOR_PROJECT.value_set(input.project_id), TOWNSHIP.value_set(result.township),
+            pairs = [MONITOR_PROJECT.value_set(str(input.project_id)), TOWNSHIP.value_set(result.township),
                      PERIODS_MISSED.value_set(result.periods_missed), OPEN_WARNINGS.value_set(result.open_warnings)]
             if result.next_due_at is not None:
                 pairs.append(NEXT_PAYROLL_DUE.value_set(result.next_due_at))
