@@ -14,6 +14,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.cases import CaseActivities
 from activities.monitoring import MonitoringActivities
+from api.monitoring_service import ensure_monitors
 from core.codec import data_converter
 from core.config import Settings, get_settings
 from core.jurisdiction import load_jurisdiction
@@ -79,6 +80,8 @@ async def main() -> None:
         loop.add_signal_handler(sig, stop.set)
     log.info("worker polling task queue %s at %s", settings.task_queue, settings.temporal_address)
     async with worker:
+        started = await ensure_monitors(client, engine=engine, jurisdiction=jurisdiction, task_queue=settings.task_queue)
+        log.info("payroll monitors of %d projects running", started)
         await stop.wait()
     log.info("worker stopped")
 

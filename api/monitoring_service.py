@@ -367,3 +367,16 @@ def system_user(jurisdiction: Jurisdiction, warning: EarlyWarning) -> User:
     """The account a warning is registered under: the township's (or unit's) early-warning desk."""
     unit = warning.township or warning.unit or jurisdiction.office_unit
     return User(username=SYSTEM_USER, role=Role.CLERK, unit=unit, password_hash="!")
+
+
+async def ensure_monitors(client: Client, *, engine: Engine, jurisdiction: Jurisdiction, task_queue: str) -> int:
+    """Start the monitor of every monitored project (a start for one already running changes nothing): the
+    worker does this at start-up, for projects registered while Temporal was unreachable."""
+    if not monitoring_enabled(jurisdiction):
+        return 0
+    with session_scope(engine) as session:
+        rows = session.exec(select(ProjectMonitor.project_id, Project.name)
+                            .join(Project, Project.id == ProjectMonitor.project_id)).all()
+    for project_id, name in rows:
+        await start_monitor(client, jurisdiction=jurisdiction, task_queue=task_queue, project_id=project_id, name=name)
+    return len(rows)

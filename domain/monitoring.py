@@ -7,7 +7,7 @@ Pure functions of their arguments (no clock, no I/O): the workflow asks an activ
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 
 from domain.calendar import CHINA_TZ, WorkCalendar
@@ -272,7 +272,7 @@ def deposit_required(contract_amount: Decimal | None, ratio_percent: Decimal) ->
     contract amount is not known."""
     if contract_amount is None:
         return None
-    return (contract_amount * ratio_percent / 100).quantize(Decimal("0.01"))
+    return (contract_amount * ratio_percent / 100).quantize(Decimal("0.01"), rounding=ROUND_CEILING)  # at least
 
 
 def deposit_shortfall(required: Decimal | None, balance: Decimal) -> Decimal:

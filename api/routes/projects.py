@@ -54,6 +54,8 @@ async def post_project(body: ProjectCreate, request: Request, jurisdiction: Juri
             monitor = monitoring_service.register_monitor(
                 session=session, jurisdiction=jurisdiction, project=project, works_started_at=body.works_started_at,
                 payday=body.payday, account_bank=body.special_account_bank, account_no=body.special_account_no)
+            session.flush()
+            session.refresh(project)  # as stored: amounts with their two places
             return project, monitor
 
     project, monitor = await run_in_threadpool(store)
@@ -63,8 +65,8 @@ async def post_project(body: ProjectCreate, request: Request, jurisdiction: Juri
             await monitoring_service.start_monitor(client, jurisdiction=jurisdiction, project_id=project.id,
                                                    task_queue=request.app.state.settings.task_queue,
                                                    name=project.name)
-        except Exception:  # the project stands; the worker starts monitors that are not running (docs/monitoring.md)
-            log.exception("monitoring of project %s not started now; the worker starts it", project.id)
+        except Exception as err:  # the project stands; the worker starts monitors not running (docs/monitoring.md)
+            log.warning("monitoring of project %s not started now (%s); the worker starts it", project.id, err)
     return _public(project, monitor)
 
 

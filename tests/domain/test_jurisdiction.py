@@ -160,7 +160,7 @@ def test_two_periods_in_one_rule_error_message_names_file_key_and_what_was_found
         build(mutate)
     assert str(info.value) == (
         "jurisdictions/daixian.yaml: deadlines.acknowledge: needs exactly one of working_days, "
-        "calendar_days, hours, duration (found: working_days, hours)"
+        "calendar_days, months, hours, duration (found: working_days, hours)"
     )
     assert isinstance(info.value, InvalidInput)
     assert (info.value.source, info.value.key_path) == (SOURCE, "deadlines.acknowledge")
