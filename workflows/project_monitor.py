@@ -39,7 +39,7 @@ OPEN_WARNINGS = SearchAttributeKey.for_int("OpenWarnings")
 MONITOR_SEARCH_ATTRIBUTES = {"MonitorProject": "Keyword", "NextPayrollDue": "Datetime", "PeriodsMissed": "Int",
                              "OpenWarnings": "Int"}
 
-RUN_EVENT_LIMIT = 100  # one period adds ~12 events: a run covers about seven periods
+RUN_EVENT_LIMIT = 100  # one period adds ~8 events: a run covers about a dozen periods
 
 _LOCAL = dict(start_to_close_timeout=timedelta(seconds=15),
               retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=500),
