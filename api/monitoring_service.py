@@ -32,7 +32,6 @@ from db.monitoring import (
 from domain import monitoring as rules
 from domain.calendar import WorkCalendar
 from domain.deadlines import due_instant
-from domain.errors import InvalidInput
 from domain.jurisdiction import Jurisdiction
 from domain.monitor_messages import MonitorInput, MonitorStepInput, MonitorStepResult, OpenedWarning, ReportInput, WarningInput
 from domain.monitoring import WarningKind, WarningLevel, WarningStatus

@@ -134,7 +134,8 @@ def _month_days(first_of_month: date) -> int:
 
 
 def period_index(cycle: DeadlineRule, works_started_at: datetime, label: str | int) -> int:
-    """The number of the period a payroll names: "2026-11" on a monthly cycle, "3" (or 3) otherwise."""
+    """The number of the period a payroll names: "2026-11" on a monthly cycle, "3" (or 3) otherwise
+    (the first period is 1; "0" is taken for it as well)."""
     text = str(label).strip()
     if cycle.unit is PeriodUnit.MONTHS:
         try:
@@ -151,9 +152,10 @@ def period_index(cycle: DeadlineRule, works_started_at: datetime, label: str | i
             raise InvalidInput(f"period {text} does not start a pay period of {cycle.amount} months",
                                field="period")
         return months // cycle.amount + 1
-    if not text.isdigit() or int(text) < 1:
+    if not text.isdigit():
         raise InvalidInput(f"period {text!r} is not the number of a pay period (1, 2, …)", field="period")
-    return int(text)
+    # Periods are numbered from 1; 0 names the first period too, for callers that count from 0.
+    return max(int(text), 1)
 
 
 def first_period_due_after(cycle: DeadlineRule, works_started_at: datetime, instant: datetime,

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from api import monitoring_service as service
+from api.case_service import may_see_personal_data
 from api.deps import CurrentUser, JurisdictionDep, SessionDep, get_temporal, require_roles
 from api.monitoring_sheets import SheetRejected, parse_payroll_sheet, parse_roster_sheet, parse_signal_sheet
 from api.schemas import AmountIn, IdNumber
@@ -41,6 +42,7 @@ from db.monitoring import (
 )
 from domain import monitoring as rules
 from domain.calendar import CHINA_TZ
+from domain.identity import mask_id
 from domain.errors import Forbidden, InvalidInput, NotAllowedNow
 from domain.jurisdiction import Jurisdiction
 from domain.monitoring import SignalKind, WarningKind, WarningStatus
@@ -386,7 +388,9 @@ async def import_payroll(project_id: int, request: Request, jurisdiction: Jurisd
 def get_monitoring(project_id: int, session: SessionDep, user: CurrentUser, jurisdiction: JurisdictionDep) -> dict:
     monitor = _monitored(session, project_id)
     project = get_project(session=session, project_id=project_id)
-    rows, _ = list_warnings(session=session, project_id=project_id, units=None)
+    rows, _ = list_warnings(session=session, project_id=project_id, units=warning_units(user))
+    unmasked = may_see_personal_data(user)
+    id_out = (lambda v: v) if unmasked else mask_id
     return {
         "project_id": project_id, "name": project.name, "township": project.township,
         "industry_unit": service.industry_unit(jurisdiction, project),
@@ -395,11 +399,16 @@ def get_monitoring(project_id: int, session: SessionDep, user: CurrentUser, juri
         "first_period": monitor.first_period, "next_period": monitor.next_period,
         "next_check_at": monitor.next_check_at, "periods_missed": monitor.periods_missed,
         "permit_gate": service.permit_gate(session=session, jurisdiction=jurisdiction, project=project),
-        "roster": [{"name": w.name, "id_number": w.id_number, "trade": w.trade, "bank_account": w.bank_account,
+        "roster": [{"name": w.name, "id_number": id_out(w.id_number), "trade": w.trade,
+                    "bank_account": w.bank_account if unmasked else _mask_account(w.bank_account),
                     "agreed_wage": w.agreed_wage} for w in roster_of(session=session, project_id=project_id)],
         "payrolls": [payroll_out(p) for p in payrolls_of(session=session, project_id=project_id)],
         "warnings": [warning_out(w) for w in rows],
     }
+
+
+def _mask_account(value: str | None) -> str | None:
+    return None if not value else f"****{value[-4:]}"
 
 
 # ---- signals and employers --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from core.config import Settings
 from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
 from db.engine import make_engine
 from domain.identity import credit_code_check_char
-from domain.rules import DeadlineRule, PeriodUnit
+from domain.rules import PeriodUnit
 from tests.api.conftest import ADMIN_PASSWORD, SECRET_KEY, Api
 from tests.api.util import ID_NUMBER, ID_NUMBER_2, PROJECT, row_counts
 from worker import build_worker
@@ -222,3 +222,51 @@ async def test_a_missed_instalment_opens_a_warning(drill):
     assert [(w["kind"], w["level"]) for w in body["warnings"]] == [("instalment_missed", "red")]
     assert [i["status"] for i in body["instalments"]] == ["paid", "missed"]
     assert body["warnings"][0]["amount"] == "20000.00"
+
+
+def workbook(rows: list[list]) -> bytes:
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def test_roster_payroll_and_signals_come_from_excel(drill):
+    api = drill
+    clerk = await api.user("clerk1", "clerk", "petition")
+    project = await new_project(api, clerk, special_account_no="6228480000000000055")
+    roster = workbook([["实名制花名册"], ["姓名", "身份证号", "工种", "工资卡号", "约定工资（元）"],
+                       ["王秀英", ID_NUMBER, "钢筋工", "6228480000000001", 6000],
+                       ["李建国", ID_NUMBER_2, "木工", "6228480000000002", "7,000.00"]])
+    r = await api.http.post(f"/api/projects/{project}/roster/import", headers=clerk,
+                            files={"file": ("花名册.xlsx", roster, XLSX)})
+    assert r.status_code == 200, r.text
+    assert r.json()["workers"] == 2
+    bank = workbook([["户名", "证件号码", "实发金额"], ["王秀英", ID_NUMBER, 6000], ["李建国", ID_NUMBER_2, 7000]])
+    r = await api.http.post(f"/api/projects/{project}/payrolls/import", headers=clerk, data={"period": "1"},
+                            files={"file": ("代发明细.xlsx", bank, XLSX)})
+    assert r.status_code == 201, r.text
+    assert r.json()["total"] == "13000.00" and r.json()["workers"] == 2 and r.json()["findings"] == []
+
+    before = row_counts(api.app.state.engine)
+    bad = workbook([["统一社会信用代码", "类型", "情况说明"], [credit_code(7), "欠缴水电费", "欠电费"],
+                    [credit_code(7), "天气不好", ""]])
+    r = await api.http.post("/api/signals/import", headers=clerk, files={"file": ("异常.xlsx", bad, XLSX)})
+    assert r.status_code == 422
+    assert [(e["row"], e["field"]) for e in r.json()["detail"]["errors"]] == [(3, "kind")]
+    assert row_counts(api.app.state.engine) == before
+    good = workbook([["统一社会信用代码", "类型", "情况说明"], [credit_code(7), "欠缴水电费", "欠电费"],
+                     [credit_code(7), "涉诉", ""], [credit_code(7), "账户冻结", "银行冻结基本户"]])
+    r = await api.http.post("/api/signals/import", headers=clerk, files={"file": ("异常.xlsx", good, XLSX)})
+    assert r.status_code == 201, r.text
+    assert r.json()["total"] == 3 and len(r.json()["warnings_opened"]) == 1
