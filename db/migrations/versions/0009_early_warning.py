@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0005
-Create Date: 2026-12-02 03:14:54.089940
+Create Date: 2026-12-02 03:36:33.012146
 """
 
 from collections.abc import Sequence
@@ -114,6 +114,7 @@ def upgrade() -> None:
     sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
     sa.Column('level', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('amount', db.types.Money(), nullable=True),
     sa.Column('opened_at', db.types.UTCDateTime(), nullable=False),
     sa.Column('response_due_at', db.types.UTCDateTime(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
