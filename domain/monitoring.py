@@ -110,6 +110,14 @@ def period(cycle: DeadlineRule, works_started_at: datetime, index: int, payday: 
         raise InvalidInput(f"pay periods are numbered from 1, got {index}", field="period")
     if works_started_at.tzinfo is None:
         raise InvalidInput("works_started_at must carry a time zone", field="works_started_at")
+    try:
+        return _period(cycle, works_started_at, index, payday, cal)
+    except (OverflowError, ValueError):  # beyond the year 9999
+        raise InvalidInput(f"pay period {index} falls due beyond the calendar", field="period") from None
+
+
+def _period(cycle: DeadlineRule, works_started_at: datetime, index: int, payday: int | None,
+            cal: WorkCalendar) -> PayPeriod:
     if cycle.unit is PeriodUnit.MONTHS:
         first = works_started_at.astimezone(CHINA_TZ).date().replace(day=1)
         start = add_months(first, (index - 1) * cycle.amount)
@@ -151,11 +159,20 @@ def period_index(cycle: DeadlineRule, works_started_at: datetime, label: str | i
         if months % cycle.amount:
             raise InvalidInput(f"period {text} does not start a pay period of {cycle.amount} months",
                                field="period")
-        return months // cycle.amount + 1
+        return _checked_index(months // cycle.amount + 1, text)
     if not text.isdigit():
         raise InvalidInput(f"period {text!r} is not the number of a pay period (1, 2, …)", field="period")
     # Periods are numbered from 1; 0 names the first period too, for callers that count from 0.
-    return max(int(text), 1)
+    return _checked_index(max(int(text), 1), text)
+
+
+MAX_PERIOD = 100_000  # far beyond any project: a bigger number is a typing error
+
+
+def _checked_index(index: int, text: str) -> int:
+    if index > MAX_PERIOD:
+        raise InvalidInput(f"period {text} is more than {MAX_PERIOD} pay periods after works started", field="period")
+    return index
 
 
 def first_period_due_after(cycle: DeadlineRule, works_started_at: datetime, instant: datetime,

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import monitoring_service as service
 from api.deps import CurrentUser, JurisdictionDep, SessionDep, get_temporal, require_roles
-from api.routes.warnings import _credit, warning_out
+from api.routes.warnings import CreditCodeIn, warning_out
 from api.schemas import AmountIn
 from db.accounts import User, get_project
 from db.engine import session_scope
@@ -35,7 +35,7 @@ class InstalmentIn(BaseModel):
 
 
 class ReportIn(BaseModel):
-    credit_code: str
+    credit_code: CreditCodeIn
     employer_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     project_id: int | None = Field(default=None, ge=1)
     township: str | None = None
@@ -84,7 +84,7 @@ def report_view(session: Session, jurisdiction, report: EmployerReport) -> dict:
 @router.post("", status_code=status.HTTP_201_CREATED, summary="File an employer's report and its agreement")
 async def post_report(body: ReportIn, request: Request, jurisdiction: JurisdictionDep, user: Filer) -> dict:
     """Each instalment's date is a clock: unpaid in full when it comes, an `instalment_missed` warning opens."""
-    code = _credit(body.credit_code) if body.credit_code else None
+    code = body.credit_code
     now = datetime.now(timezone.utc)
     dues = [_aware(i.due_at) for i in body.instalments]
     if any(later <= earlier for earlier, later in zip(dues, dues[1:])):

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile, status
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
@@ -414,8 +414,21 @@ def _mask_account(value: str | None) -> str | None:
 # ---- signals and employers --------------------------------------------------------------------------------
 
 
+def _required_credit(value: str) -> str:
+    from domain.identity import check_credit_code
+
+    try:
+        return check_credit_code(value)  # GB 32100-2015: characters and check character
+    except InvalidInput as err:
+        raise ValueError(err.message) from None
+
+
+CreditCodeIn = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+                         AfterValidator(_required_credit)]
+
+
 class SignalIn(BaseModel):
-    credit_code: str = Field(description="the employer's unified social credit code")
+    credit_code: CreditCodeIn = Field(description="the employer's unified social credit code (GB 32100)")
     kind: SignalKind
     observed_at: datetime | None = Field(default=None, description="when the reporting body observed it; default now")
     detail: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
@@ -440,14 +453,7 @@ def _credit(value: str) -> str:
 
 def _store_signals(engine, jurisdiction: Jurisdiction, bodies: list[SignalIn], user: User):
     now = datetime.now(timezone.utc)
-    checked = []
-    for index, body in enumerate(bodies):
-        try:
-            code = _credit(body.credit_code)
-        except ValueError as err:
-            raise InvalidInput(str(err).removeprefix("Value error, "),
-                               field="body.credit_code" if len(bodies) == 1 else f"row {index + 2}: credit_code")
-        checked.append((code, _aware(body.observed_at, "body.observed_at", now=now)))
+    checked = [(body.credit_code, _aware(body.observed_at, "body.observed_at", now=now)) for body in bodies]
     out, opened = [], []
     with session_scope(engine) as session:
         for body, (code, observed) in zip(bodies, checked):

@@ -98,6 +98,22 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/audit/personal-data-views"): Rule(roles(*OFFICE)),
     ("POST", "/codec/decode"): Rule(roles(*OFFICE)),
     ("POST", "/codec/encode"): Rule(roles(*OFFICE)),
+    # Early warning: bodies are empty ({}), so an allowed person gets 422; no warning or report 1 yet (404).
+    ("GET", "/api/warnings"): Rule(anyone),
+    ("GET", "/api/warnings/{warning_id}"): Rule(anyone, ok=frozenset({404})),
+    ("POST", "/api/warnings/{warning_id}/actions/{action}"): Rule(anyone, ok=frozenset({422})),  # `accept`: no such
+    ("GET", "/api/employers/{credit_code}"): Rule(anyone),
+    ("GET", "/api/projects/{project_id}/monitoring"): Rule(anyone),
+    ("PUT", "/api/projects/{project_id}/roster"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
+    ("POST", "/api/projects/{project_id}/roster/import"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
+    ("POST", "/api/projects/{project_id}/payrolls"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
+    ("POST", "/api/projects/{project_id}/payrolls/import"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
+    ("POST", "/api/signals"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
+    ("POST", "/api/signals/import"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
+    ("GET", "/api/reports"): Rule(anyone),
+    ("GET", "/api/reports/{report_id}"): Rule(anyone, ok=frozenset({404})),
+    ("POST", "/api/reports"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
+    ("POST", "/api/reports/{report_id}/instalments/{seq}/payment"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
 }
 
 # The web UI's pages (cookie session): without a valid session every page sends the browser to /login.
@@ -176,7 +192,7 @@ class Context:
 
 def fill(path: str, ctx: Context) -> str:
     return path.format(case_no=ctx.case_no, project_id=ctx.project_id, seq=1, action="accept", name="x.css",
-                       entry_id=1)
+                       entry_id=1, warning_id=1, report_id=1, credit_code="91350100M000100Y43")
 
 
 def body_for(method: str, path: str, ctx: Context) -> dict:

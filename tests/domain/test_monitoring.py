@@ -75,8 +75,10 @@ def test_period_labels_are_checked():
     for bad in ("2026-10", "2026-13", "11/2026"):
         with pytest.raises(InvalidInput):
             m.period_index(MONTHLY, STARTED, bad)
+    with pytest.raises(InvalidInput, match="beyond the calendar"):  # paid in the year 10000
+        m.period(MONTHLY, STARTED, m.period_index(MONTHLY, STARTED, "9999-12"), 15, CAL)
     assert m.period_index(DRILL, STARTED, 0) == 1  # the first period, for callers counting from 0
-    for bad in ("-1", "2026-11", "x", "1.5"):
+    for bad in ("-1", "2026-11", "x", "1.5", "999999999999"):
         with pytest.raises(InvalidInput):
             m.period_index(DRILL, STARTED, bad)
 
