@@ -115,6 +115,14 @@ async def test_missing_payroll_warns_then_becomes_a_case_and_a_paid_project_gets
     assert [w for w in await warnings_of(api, office, project_id=paid) if w["period"] == "1"] == []
     monitoring = (await api.http.get(f"/api/projects/{paid}/monitoring", headers=office)).json()
     assert monitoring["payrolls"][0]["period"] == "1" and monitoring["next_period"] >= 2
+    # The dashboard's counts by township (db.monitoring.warning_counts_by_township).
+    from sqlmodel import Session
+
+    from db.monitoring import warning_counts_by_township
+
+    with Session(api.app.state.engine) as session:
+        counts = warning_counts_by_township(session=session)
+    assert set(counts) == {"yanmenguan"} and counts["yanmenguan"]["escalated"] >= 1
 
 
 async def test_three_signals_open_a_signals_warning(drill):

@@ -3,9 +3,11 @@ checks every period when its grace runs out, continues as new, and gives each ne
 clock that escalates it; an employer's report checks each instalment on its date."""
 
 import uuid
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
 import pytest_asyncio
 from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus
@@ -122,3 +124,30 @@ async def test_each_instalment_is_checked_on_its_date_and_a_missed_one_gets_a_cl
     assert fakes.instalments == [1, 2, 3]
     assert await env.get_current_time() >= start + 70 * DAY
     assert await env.client.get_workflow_handle(f"{prefix}-W902").result() == "DX-902"
+
+
+# Recorded by tests/histories/record_monitor.py; a workflow's id carries the prefix its children's ids use.
+RECORDED_IDS = {"project_monitor": "DX-P7", "warning": "DX-W103", "employer_report": "DX-R4"}
+MONITOR_HISTORIES = sorted((Path(__file__).resolve().parents[1] / "histories" / "monitor").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", MONITOR_HISTORIES, ids=lambda p: p.stem)
+async def test_recorded_monitor_histories_replay(path):
+    """The early-warning workflows' recorded runs (a monitor's first run up to continue-as-new, a warning's
+    clock that escalated, a report's instalments) replay on today's code: a change to what they do goes
+    behind workflow.patched (README, "Changing workflow code")."""
+    from temporalio.client import WorkflowHistory
+
+    from core.codec import data_converter
+    from core.config import Settings
+    from tests.workflows.conftest import SECRET_KEY
+
+    history = WorkflowHistory.from_json(RECORDED_IDS[path.stem], path.read_text(encoding="utf-8"))
+    replayer = Replayer(workflows=[ProjectMonitorWorkflow, WarningWorkflow, EmployerReportWorkflow],
+                        workflow_runner=SANDBOXED_RUNNER, data_converter=data_converter(Settings(secret_key=SECRET_KEY)))
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
+
+
+def test_every_monitor_workflow_has_a_recorded_history():
+    assert {p.stem for p in MONITOR_HISTORIES} == {"project_monitor", "warning", "employer_report"}
