@@ -25,6 +25,8 @@ from db.monitoring import (
     Instalment,
     ProjectMonitor,
     open_warning,
+    EmployerSignal,
+    open_warning_of,
     payroll_for,
     roster_of,
     signals_of,
@@ -226,18 +228,33 @@ def _local(at: datetime) -> str:
 # ---- signals ------------------------------------------------------------------------------------------
 
 
+def counted_signals(*, session: Session, jurisdiction: Jurisdiction, credit_code: str,
+                    now: datetime) -> list[EmployerSignal]:
+    """The employer's reports that count now: observed within the signal window and recorded after its last
+    `signals` warning was dealt with (resolved or escalated: that settled the reports before it)."""
+    window = jurisdiction.deadlines.get(rules.SIGNAL_WINDOW)
+    since = _window_start(window, now) if window else datetime.min.replace(tzinfo=timezone.utc)
+    signals = signals_of(session=session, credit_code=credit_code, since=since)
+    settled = session.exec(select(EarlyWarning.closed_at).where(
+        EarlyWarning.kind == WarningKind.SIGNALS.value, EarlyWarning.credit_code == credit_code,
+        col(EarlyWarning.closed_at).is_not(None)).order_by(col(EarlyWarning.closed_at).desc())).first()
+    if settled is not None:
+        signals = [s for s in signals if s.recorded_at > settled]
+    return signals
+
+
 def score_employer(*, session: Session, jurisdiction: Jurisdiction, credit_code: str, now: datetime,
                    employer_name: str | None = None) -> tuple[int, EarlyWarning | None]:
     """The employer's score over the signal window and the `signals` warning it opens (None when it opens
     none: below the threshold, or one is open already)."""
     cfg = jurisdiction.monitoring
-    window = jurisdiction.deadlines.get(rules.SIGNAL_WINDOW)
-    since = _window_start(window, now) if window else datetime.min.replace(tzinfo=timezone.utc)
-    signals = signals_of(session=session, credit_code=credit_code, since=since)
+    signals = counted_signals(session=session, jurisdiction=jurisdiction, credit_code=credit_code, now=now)
+    since = datetime.min.replace(tzinfo=timezone.utc)
     observed = [rules.ObservedSignal(s.kind, s.observed_at) for s in signals]
     score = rules.signal_score(observed, now=now + timedelta(minutes=5), window_start=since,
                                weights=cfg.signal_weights)
-    if score < cfg.signal_score:
+    if score < cfg.signal_score or open_warning_of(session=session, kind=WarningKind.SIGNALS.value,
+                                                    credit_code=credit_code) is not None:
         return score, None
     project = _latest_project_of(session, credit_code)
     key = f"signals:{credit_code}:{min(s.id for s in signals)}"

@@ -515,13 +515,11 @@ def employer_view(*, session: Session, jurisdiction: Jurisdiction, user: User, c
     from api.case_service import visible_units
     from db.cases import case_units
 
-    window = jurisdiction.deadlines.get(rules.SIGNAL_WINDOW)
     now = datetime.now(timezone.utc)
     signals = signals_of(session=session, credit_code=credit_code)
-    since = service._window_start(window, now) if window else None
-    score = rules.signal_score([rules.ObservedSignal(s.kind, s.observed_at) for s in signals], now=now,
-                               window_start=since or datetime.min.replace(tzinfo=timezone.utc),
-                               weights=jurisdiction.monitoring.signal_weights)
+    counted = {s.id for s in service.counted_signals(session=session, jurisdiction=jurisdiction,
+                                                     credit_code=credit_code, now=now)}
+    score = sum(jurisdiction.monitoring.signal_weights.get(s.kind, 1) for s in signals if s.id in counted)
     warnings, _ = list_warnings(session=session, credit_code=credit_code, units=warning_units(user))
     cases = list(session.exec(select(CaseRecord).where(CaseRecord.employer_credit_code == credit_code)
                               .order_by(col(CaseRecord.received_at).desc()).limit(100)))
@@ -534,7 +532,7 @@ def employer_view(*, session: Session, jurisdiction: Jurisdiction, user: User, c
     return {
         "credit_code": credit_code, "name": name, "score": score, "threshold": jurisdiction.monitoring.signal_score,
         "signals": [{"id": s.id, "kind": s.kind, "kind_label": rules.SIGNAL_LABELS.get(s.kind, s.kind),
-                     "observed_at": s.observed_at, "detail": s.detail, "in_window": since is None or s.observed_at >= since}
+                     "observed_at": s.observed_at, "detail": s.detail, "counted": s.id in counted}
                     for s in signals],
         "warnings": [warning_out(w).model_dump() for w in warnings],
         "reports": [{"id": r.id, "amount": r.amount, "filed_at": r.filed_at, "workers": r.workers} for r in reports],

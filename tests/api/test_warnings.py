@@ -173,6 +173,12 @@ async def test_a_resolved_warning_does_not_become_a_case(drill):
     await asyncio.sleep(DRILL["warning_response"] + 2)
     after = (await api.http.get(f"/api/warnings/{warning['id']}", headers=hrss)).json()
     assert after["status"] == "resolved" and after["case_no"] is None
+    # Resolving settles the reports before it: the next report alone does not warn, three new ones do.
+    r = await api.http.post("/api/signals", headers=clerk, json={"credit_code": code, "kind": "account_frozen"})
+    assert r.json()["score"] == 1 and r.json()["warning_id"] is None
+    for kind in ("utility_arrears", "tax_abnormal"):
+        r = await api.http.post("/api/signals", headers=clerk, json={"credit_code": code, "kind": kind})
+    assert r.json()["score"] == 3 and r.json()["warning_id"] not in (None, warning["id"])
     assert township  # the township user exists for the visibility check above
 
 
