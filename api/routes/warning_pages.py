@@ -223,3 +223,59 @@ def project_monitoring_page(project_id: int, request: Request, session: SessionD
 def reports_page(request: Request, session: SessionDep, user: WebUser, jurisdiction: JurisdictionDep) -> Response:
     listing = report_routes.get_reports(session, user, jurisdiction)
     return render(request, "employer_reports.html", reports=listing["items"])
+
+
+def _sheet_problem(err) -> str:
+    from api.monitoring_sheets import SheetRejected
+
+    if isinstance(err, SheetRejected):
+        cells = "；".join(f"第{e['row']}行 {e['field']}：{e['message']}" for e in err.errors[:5])
+        return f"{err.message}{('：' + cells) if cells else ''}"
+    return _message(err)
+
+
+@router.post("/projects/{project_id}/monitoring/roster")
+async def roster_upload(project_id: int, request: Request, user: WebUser, form: CheckedForm) -> Response:
+    """The form 导入实名制花名册: the same checks as POST /api/projects/{id}/roster/import."""
+    from api.monitoring_sheets import SheetRejected, parse_roster_sheet
+
+    back = f"/projects/{project_id}/monitoring"
+    upload = form.get("file")
+    if user.role not in REGISTRAR_ROLES:
+        raise Forbidden("no")
+    if upload is None or not hasattr(upload, "read"):
+        return redirect(request, back, "请选择要导入的花名册文件（.xlsx）。", "error")
+    try:
+        rows = parse_roster_sheet(await upload.read())
+        workers = [warning_routes.RosterWorkerIn(**r) for r in rows]
+        count = await run_in_threadpool(warning_routes._store_roster, request.app.state.engine, project_id, workers)
+    except (SheetRejected, ValidationError, DomainError) as err:
+        return redirect(request, back, f"未导入：{_sheet_problem(err)}", "error")
+    return redirect(request, back, f"已导入花名册 {count} 人。")
+
+
+@router.post("/projects/{project_id}/monitoring/payroll")
+async def payroll_upload(project_id: int, request: Request, jurisdiction: JurisdictionDep, user: WebUser,
+                         form: CheckedForm) -> Response:
+    """The form 导入银行代发明细: one period's payroll, checked against the roster as the API does."""
+    from api.monitoring_sheets import SheetRejected, parse_payroll_sheet
+
+    back = f"/projects/{project_id}/monitoring"
+    upload = form.get("file")
+    period = str(form.get("period") or "").strip()
+    if user.role not in REGISTRAR_ROLES:
+        raise Forbidden("no")
+    if upload is None or not hasattr(upload, "read") or not period:
+        return redirect(request, back, "请填写期别并选择银行代发明细文件（.xlsx）。", "error")
+    try:
+        rows = parse_payroll_sheet(await upload.read())
+        workers = [warning_routes.PaidWorkerIn(**r) for r in rows]
+        body = warning_routes.PayrollIn(period=period, total=sum((w.amount for w in workers), Decimal(0)),
+                                        workers=workers, paid_from=str(form.get("paid_from") or "").strip() or None)
+        out = await warning_routes._post_payroll(request, jurisdiction, project_id, body, user)
+    except (SheetRejected, ValidationError, DomainError) as err:
+        return redirect(request, back, f"未登记：{_sheet_problem(err)}", "error")
+    text = f"已登记第{out.period}期工资 {out.total:,.2f} 元（{out.workers}人）"
+    if out.findings:
+        text += f"，发现{len(out.findings)}项异常，已发出预警 #{out.warning_id}"
+    return redirect(request, back, text + "。")

@@ -65,7 +65,17 @@ def test_signals_open_a_warning_that_is_worked_and_resolved_in_the_browser(login
     assert "无权访问" in water.inner_text("h1")
 
 
-def test_a_projects_monitoring_page_shows_its_payroll_and_the_permit_gate(login, web):
+def xlsx(path, rows) -> str:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return str(path)
+
+
+def test_a_projects_monitoring_page_takes_the_roster_and_the_bank_record(login, web, tmp_path):
     token = web.api_token("office1")
     headers = {"Authorization": f"Bearer {token}"}
     project = {"name": "滨河小区3号楼", "type": "housing_municipal", "township": "shangguan", "has_permit": True,
@@ -77,12 +87,26 @@ def test_a_projects_monitoring_page_shows_its_payroll_and_the_permit_gate(login,
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
     month = r.json()["works_started_at"][:7]
-    r = httpx.post(f"{web.url}/api/projects/{pid}/payrolls", headers=headers, json={
-        "period": month, "total": "8000.00", "workers": [{"name": "张三", "amount": "8000.00"}]})
-    assert r.status_code == 201, r.text
     page = login("office1")
     page.goto(f"{web.url}/projects/{pid}/monitoring")
     assert "6228480000000000777" in page.inner_text("main")
-    assert month in page.inner_text("main") and "8,000.00" in page.inner_text("main")
     gate = page.inner_text("#permit-gate")
     assert "20000.00" in gate and "不得核发施工许可证" in gate  # 1% of the contract amount, nothing lodged
+
+    page.set_input_files("#f-roster-file", xlsx(tmp_path / "花名册.xlsx", [
+        ["姓名", "身份证号", "工种", "约定工资"], ["王秀英", "140923198506123018", "钢筋工", 6000],
+        ["李建国", "11010519491231002X", "木工", 7000]]))
+    submit(page, "#roster-upload button[type=submit]")
+    assert "已导入花名册 2 人" in page.inner_text(".flash")
+    page.fill("#f-period", month)
+    page.set_input_files("#f-payroll-file", xlsx(tmp_path / "代发.xlsx", [
+        ["户名", "证件号码", "实发金额"], ["王秀英", "140923198506123018", 6000]]))
+    submit(page, "#payroll-upload button[type=submit]")
+    flash = page.inner_text(".flash")
+    assert f"已登记第{month}期工资 6,000.00 元（1人）" in flash and "已发出预警" in flash
+    main = page.inner_text("main")
+    assert "花名册人员未发放" in main and "李建国" in main  # the finding, on the page
+    page.fill("#f-period", month)
+    page.set_input_files("#f-payroll-file", xlsx(tmp_path / "代发2.xlsx", [["户名", "实发金额"], ["王秀英", 6000]]))
+    submit(page, "#payroll-upload button[type=submit]")
+    assert "未登记" in page.inner_text(".flash")  # the period has its payroll already
