@@ -145,9 +145,9 @@ async def signal_submit(request: Request, jurisdiction: JurisdictionDep, user: W
         if user.role not in REGISTRAR_ROLES:
             raise Forbidden("no")
         body = warning_routes.SignalIn(**{k: v for k, v in values.items() if v})
-        out, opened = await run_in_threadpool(warning_routes._store_signals, request.app.state.engine,
+        out, opened = await run_in_threadpool(warning_routes.store_signals, request.app.state.engine,
                                               jurisdiction, [body], user)
-        await warning_routes._start_clocks(request, jurisdiction, opened)
+        await warning_routes.start_clocks(request, jurisdiction, opened)
     except (ValidationError, DomainError) as err:
         if isinstance(err, Forbidden):
             raise
@@ -164,7 +164,7 @@ def warning_page(warning_id: int, request: Request, session: SessionDep, user: W
     from db.monitoring import warning_row
 
     warning = warning_row(session, warning_id)
-    warning_routes._ensure_may_see(user, warning)
+    warning_routes.ensure_may_see(user, warning)
     detail = warning_routes.warning_detail(session, warning)
     project = get_project(session=session, project_id=warning.project_id) if warning.project_id else None
     may_act = (warning.status == "open" and user.role not in (Role.LEADER, Role.LIAISON)
@@ -198,7 +198,7 @@ async def warning_act(warning_id: int, request: Request, user: WebUser, form: Ch
 def employer_page(credit_code: str, request: Request, session: SessionDep, user: WebUser,
                   jurisdiction: JurisdictionDep) -> Response:
     try:
-        code = warning_routes._credit(credit_code)
+        code = warning_routes.credit_code_of(credit_code)
     except ValueError:
         raise LookupError(f"{credit_code} 不是有效的统一社会信用代码。") from None
     view = warning_routes.employer_view(session=session, jurisdiction=jurisdiction, user=user, credit_code=code)
@@ -248,7 +248,7 @@ async def roster_upload(project_id: int, request: Request, user: WebUser, form: 
     try:
         rows = parse_roster_sheet(await upload.read())
         workers = [warning_routes.RosterWorkerIn(**r) for r in rows]
-        count = await run_in_threadpool(warning_routes._store_roster, request.app.state.engine, project_id, workers)
+        count = await run_in_threadpool(warning_routes.store_roster, request.app.state.engine, project_id, workers)
     except (SheetRejected, ValidationError, DomainError) as err:
         return redirect(request, back, f"未导入：{_sheet_problem(err)}", "error")
     return redirect(request, back, f"已导入花名册 {count} 人。")
@@ -272,7 +272,7 @@ async def payroll_upload(project_id: int, request: Request, jurisdiction: Jurisd
         workers = [warning_routes.PaidWorkerIn(**r) for r in rows]
         body = warning_routes.PayrollIn(period=period, total=sum((w.amount for w in workers), Decimal(0)),
                                         workers=workers, paid_from=str(form.get("paid_from") or "").strip() or None)
-        out = await warning_routes._post_payroll(request, jurisdiction, project_id, body, user)
+        out = await warning_routes.record_payroll(request, jurisdiction, project_id, body, user)
     except (SheetRejected, ValidationError, DomainError) as err:
         return redirect(request, back, f"未登记：{_sheet_problem(err)}", "error")
     text = f"已登记第{out.period}期工资 {out.total:,.2f} 元（{out.workers}人）"

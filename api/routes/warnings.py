@@ -19,7 +19,7 @@ from api.case_service import may_see_personal_data
 from api.deps import CurrentUser, JurisdictionDep, SessionDep, get_temporal, require_roles
 from api.monitoring_sheets import SheetRejected, parse_payroll_sheet, parse_roster_sheet, parse_signal_sheet
 from api.schemas import AmountIn, IdNumber
-from db.accounts import OrgInfo, User, get_project
+from db.accounts import User, get_project
 from db.cases import CaseRecord
 from db.engine import session_scope
 from db.monitoring import (
@@ -73,14 +73,14 @@ def warning_units(user: User) -> list[str] | None:
     return [user.unit]
 
 
-def _ensure_may_see(user: User, warning: EarlyWarning) -> None:
+def ensure_may_see(user: User, warning: EarlyWarning) -> None:
     units = warning_units(user)
     if units is not None and warning.township not in units and warning.unit not in units:
         raise Forbidden(f"warning {warning.id} is for {warning.township or '-'} / {warning.unit or '-'}, "
                         f"not your unit ({user.unit})")
 
 
-async def _start_clocks(request: Request, jurisdiction: Jurisdiction, warnings: list[EarlyWarning]) -> None:
+async def start_clocks(request: Request, jurisdiction: Jurisdiction, warnings: list[EarlyWarning]) -> None:
     if not warnings:
         return
     client = await get_temporal(request)
@@ -167,7 +167,7 @@ def get_warnings(
 @router.get("/api/warnings/{warning_id}", summary="One warning with what was done about it")
 def get_warning(warning_id: int, session: SessionDep, user: CurrentUser) -> WarningDetail:
     warning = _warning_or_404(session, warning_id)
-    _ensure_may_see(user, warning)
+    ensure_may_see(user, warning)
     return warning_detail(session, warning)
 
 
@@ -189,7 +189,7 @@ def act_on_warning(warning_id: int, action: Literal["contact", "agreement", "not
     now = datetime.now(timezone.utc)
     with session_scope(request.app.state.engine) as session:
         warning = _warning_or_404(session, warning_id)
-        _ensure_may_see(user, warning)
+        ensure_may_see(user, warning)
         if warning.status != WarningStatus.OPEN.value:
             raise NotAllowedNow(f"warning {warning_id} is {warning.status}"
                                 + (f"; its case is {warning.case_no}" if warning.case_no else ""))
@@ -243,7 +243,7 @@ def _monitored(session: Session, project_id: int) -> ProjectMonitor:
     return monitor
 
 
-def _store_roster(engine, project_id: int, workers: list[RosterWorkerIn]) -> int:
+def store_roster(engine, project_id: int, workers: list[RosterWorkerIn]) -> int:
     seen: dict[str, int] = {}
     for index, w in enumerate(workers):
         if w.id_number in seen:
@@ -257,7 +257,7 @@ def _store_roster(engine, project_id: int, workers: list[RosterWorkerIn]) -> int
 
 @router.put("/api/projects/{project_id}/roster", summary="Set a project's real-name roster (实名制花名册)")
 async def put_roster(project_id: int, body: RosterIn, request: Request, _user: Recorder) -> dict:
-    count = await run_in_threadpool(_store_roster, request.app.state.engine, project_id, body.workers)
+    count = await run_in_threadpool(store_roster, request.app.state.engine, project_id, body.workers)
     return {"project_id": project_id, "workers": count}
 
 
@@ -267,7 +267,7 @@ async def import_roster(project_id: int, request: Request, _user: Recorder, file
     errors by row and column, nothing stored unless every row is right (422)."""
     rows = _sheet_or_422(parse_roster_sheet, await file.read())
     workers = [RosterWorkerIn(**r) for r in rows]
-    count = await run_in_threadpool(_store_roster, request.app.state.engine, project_id, workers)
+    count = await run_in_threadpool(store_roster, request.app.state.engine, project_id, workers)
     return {"project_id": project_id, "workers": count}
 
 
@@ -349,14 +349,14 @@ def _short_amount(roster: list[rules.RosterEntry], lines: list[rules.PaidLine]) 
     return short or None
 
 
-async def _post_payroll(request: Request, jurisdiction: Jurisdiction, project_id: int, body: PayrollIn,
+async def record_payroll(request: Request, jurisdiction: Jurisdiction, project_id: int, body: PayrollIn,
                         user: User) -> PayrollOut:
     if not service.monitoring_enabled(jurisdiction):
         raise NotAllowedNow(f"{jurisdiction.name} has no payroll rules (payroll_cycle) in its jurisdiction file")
     payroll, warning, resolved = await run_in_threadpool(_store_payroll, request.app.state.engine, jurisdiction,
                                                          project_id, body, user)
     if warning is not None:
-        await _start_clocks(request, jurisdiction, [warning])
+        await start_clocks(request, jurisdiction, [warning])
     out = payroll_out(payroll)
     return PayrollOut(**out, warning_id=warning.id if warning else None, resolved_warnings=resolved)
 
@@ -368,7 +368,7 @@ async def post_payroll(project_id: int, body: PayrollIn, request: Request, juris
     """Checked against the roster: roster workers missing, people not on the roster, amounts below the
     jurisdiction's share of the agreed wage, a payment not from the special account, a total that is
     not the sum of the lines. Findings open a `payroll_findings` warning. One payroll per period (409)."""
-    return await _post_payroll(request, jurisdiction, project_id, body, user)
+    return await record_payroll(request, jurisdiction, project_id, body, user)
 
 
 @router.post("/api/projects/{project_id}/payrolls/import", status_code=status.HTTP_201_CREATED,
@@ -381,7 +381,7 @@ async def import_payroll(project_id: int, request: Request, jurisdiction: Jurisd
     workers = [PaidWorkerIn(**r) for r in rows]
     total = sum((w.amount for w in workers), Decimal(0))
     body = PayrollIn(period=period, total=total, workers=workers, paid_from=paid_from or None)
-    return await _post_payroll(request, jurisdiction, project_id, body, user)
+    return await record_payroll(request, jurisdiction, project_id, body, user)
 
 
 @router.get("/api/projects/{project_id}/monitoring", summary="A project's monitoring: periods, payrolls, warnings")
@@ -447,11 +447,12 @@ class SignalOut(BaseModel):
     warning_id: int | None
 
 
-def _credit(value: str) -> str:
-    return OrgInfo(name="-", credit_code=value).credit_code
+def credit_code_of(value: str) -> str:
+    """The credit code checked (GB 32100); ValueError naming what is wrong."""
+    return _required_credit(value.strip())
 
 
-def _store_signals(engine, jurisdiction: Jurisdiction, bodies: list[SignalIn], user: User):
+def store_signals(engine, jurisdiction: Jurisdiction, bodies: list[SignalIn], user: User):
     now = datetime.now(timezone.utc)
     checked = [(body.credit_code, _aware(body.observed_at, "body.observed_at", now=now)) for body in bodies]
     out, opened = [], []
@@ -484,8 +485,8 @@ async def post_signal(body: SignalIn, request: Request, jurisdiction: Jurisdicti
     """What utilities, the tax office, banks, landlords or courts report about an employer. Its signals in
     the jurisdiction's `signal_window` are scored; reaching `monitoring.signal_score` opens a `signals`
     warning (one at a time per employer)."""
-    out, opened = await run_in_threadpool(_store_signals, request.app.state.engine, jurisdiction, [body], user)
-    await _start_clocks(request, jurisdiction, opened)
+    out, opened = await run_in_threadpool(store_signals, request.app.state.engine, jurisdiction, [body], user)
+    await start_clocks(request, jurisdiction, opened)
     return out[0]
 
 
@@ -496,8 +497,8 @@ async def import_signals(request: Request, jurisdiction: JurisdictionDep, user: 
     情况说明, 企业名称; one row per report. Nothing is stored unless every row is right (422)."""
     rows = _sheet_or_422(parse_signal_sheet, await file.read())
     bodies = [SignalIn(**r) for r in rows]
-    out, opened = await run_in_threadpool(_store_signals, request.app.state.engine, jurisdiction, bodies, user)
-    await _start_clocks(request, jurisdiction, opened)
+    out, opened = await run_in_threadpool(store_signals, request.app.state.engine, jurisdiction, bodies, user)
+    await start_clocks(request, jurisdiction, opened)
     return {"items": [o.model_dump() for o in out], "total": len(out),
             "warnings_opened": [w.id for w in opened]}
 
@@ -505,7 +506,7 @@ async def import_signals(request: Request, jurisdiction: JurisdictionDep, user: 
 @router.get("/api/employers/{credit_code}", summary="An employer: its signals, warnings, reports and cases")
 def get_employer(credit_code: str, session: SessionDep, user: CurrentUser, jurisdiction: JurisdictionDep) -> dict:
     try:
-        code = _credit(credit_code)
+        code = credit_code_of(credit_code)
     except ValueError as err:
         raise InvalidInput(str(err).removeprefix("Value error, "), field="credit_code") from None
     return employer_view(session=session, jurisdiction=jurisdiction, user=user, credit_code=code)

@@ -146,6 +146,9 @@ async def test_three_signals_open_a_signals_warning(drill):
     assert r.json()["warning_id"] == answers[2]["warning_id"]
     employer = (await api.http.get(f"/api/employers/{code}", headers=office)).json()
     assert len(employer["signals"]) == 4 and employer["warnings"][0]["kind"] == "signals"
+    assert (await api.http.get("/api/employers/91140923MA00000010", headers=office)).status_code == 422
+    bad = await api.http.post("/api/signals", headers=clerk, json={"credit_code": "", "kind": "litigation"})
+    assert bad.status_code == 422 and "credit_code" in bad.text
 
 
 async def test_a_resolved_warning_does_not_become_a_case(drill):
