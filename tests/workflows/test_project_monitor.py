@@ -68,6 +68,26 @@ class Fakes:
         return [monitor_step, escalate_warning, check_instalment]
 
 
+@pytest_asyncio.fixture(scope="module")
+async def env():
+    """A time-skipping server of this module's own: these tests skip years ahead, which the shared server's
+    case tests (whose complaints are received at the wall clock's now) must not see."""
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+    from temporalio.testing import WorkflowEnvironment
+
+    from core.codec import data_converter
+    from core.config import Settings
+    from tests.workflows.conftest import BIN, SEARCH_ATTRIBUTES, SECRET_KEY
+
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+        data_converter=data_converter(Settings(secret_key=SECRET_KEY)))
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(namespace="default", search_attributes=SEARCH_ATTRIBUTES))
+    yield env
+    await env.shutdown()
+
+
 @pytest_asyncio.fixture
 async def fakes(env):
     fakes = Fakes(await env.get_current_time())
