@@ -12,6 +12,7 @@ from temporalio.client import Client
 from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.calendar import CalendarActivities
 from activities.cases import CaseActivities
 from activities.monitoring import MonitoringActivities
 from api.monitoring_service import ensure_monitors
@@ -20,6 +21,7 @@ from core.config import Settings, get_settings
 from core.jurisdiction import load_jurisdiction
 from db.engine import make_engine
 from db.migrate import upgrade
+from workflows.calendar import CalendarChangeWorkflow
 from workflows.case import CaseWorkflow
 from workflows.project_monitor import EmployerReportWorkflow, ProjectMonitorWorkflow, WarningWorkflow
 
@@ -53,12 +55,13 @@ def build_worker(client: Client, settings: Settings, *, engine=None, jurisdictio
     engine = engine or make_engine(settings.database_url)
     jurisdiction = jurisdiction or load_jurisdiction(settings.jurisdiction)
     activities = CaseActivities(engine, jurisdiction)
+    calendar = CalendarActivities(engine, activities.schedules)
     monitoring = MonitoringActivities(engine, jurisdiction, client, settings.task_queue)
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[CaseWorkflow, ProjectMonitorWorkflow, WarningWorkflow, EmployerReportWorkflow],
-        activities=activities.all() + monitoring.all(),
+        workflows=[CaseWorkflow, CalendarChangeWorkflow, ProjectMonitorWorkflow, WarningWorkflow, EmployerReportWorkflow],
+        activities=activities.all() + calendar.all() + monitoring.all(),
         activity_executor=ThreadPoolExecutor(max_workers=16),
         workflow_runner=workflow_runner(settings),
         **WORKER_TUNING,

@@ -4,24 +4,28 @@ All three run as local activities (short, on the worker that runs the workflow) 
 a retry after a crash computes the same instants, finds the same document, rewrites the same rows.
 """
 
+import json
 import logging
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
+from collections.abc import Mapping
 
+from pydantic import TypeAdapter
 from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.deposits import DepositActivities
-from core.calendar import build_calendar
+from activities.calendar import ScheduleCache, calendar_for, clock_times
+from core.calendar import YearSchedule
 from db.blacklist import project_blacklist
+from db.cases import CaseRecord
 from db.cases import project_case as write_projection
 from db.cases import store_document
 from db.engine import session_scope
+from db.outbox import enqueue_complainant_messages
 from documents import DOCUMENT_KINDS, content_hash, render_document
-from domain.calendar import CHINA_TZ, WorkCalendar
-from domain.deadlines import due_instant, extended_due
+from domain.calendar import CHINA_TZ
 from domain.enforcement import unpaid_shares
 from domain.errors import DomainError
 from domain.identity import mask_id
@@ -36,8 +40,8 @@ from domain.lifecycle import (
     DocumentRequest,
     pending_actions,
 )
-from domain.messages import ComputeClocksInput, IssueDocumentsInput
-from domain.model import CasePolicy, CaseState, document_url
+from domain.messages import ClockRules, ComputeClocksInput, IssueDocumentsInput
+from domain.model import CasePolicy, CaseState, Deadline, WorkerClaim, document_url
 
 log = logging.getLogger(__name__)
 
@@ -53,41 +57,20 @@ CHANNEL_LABELS = {
 }
 
 
-@lru_cache(maxsize=32)
-def _calendar(unknown_year: str, holidays: tuple[str, ...], workdays: tuple[str, ...]) -> WorkCalendar:
-    return build_calendar(extra_holidays=[date.fromisoformat(d) for d in holidays],
-                          extra_workdays=[date.fromisoformat(d) for d in workdays], unknown_year=unknown_year)
-
-
-def calendar_for(policy: CasePolicy) -> WorkCalendar:
-    """The working-day calendar of a case's jurisdiction."""
-    return _calendar(policy.calendar_unknown_year, tuple(policy.calendar_extra_holidays),
-                     tuple(policy.calendar_extra_workdays))
-
-
-def compute_clocks(input: ComputeClocksInput) -> dict[str, ClockTimes]:
-    """Due instants (and later escalation instants) for the clocks an action opens or extends."""
-    cal = calendar_for(input.policy)
-    step = input.policy.deadlines["escalation_step"]
+def compute_clocks(input: ComputeClocksInput, schedules: Mapping[int, YearSchedule] = {}) -> dict[str, ClockTimes]:
+    """Due instants (and later escalation instants) for the clocks an action opens or extends, on the
+    official schedules loaded so far and, for other years, the provisional calendar (marked as such)."""
+    rules = input.rules or input.policy  # ClockRules has the policy's attribute names
+    cal = calendar_for(rules, schedules)
     out: dict[str, ClockTimes] = {}
     try:
         for req in input.requests:
-            rule = input.policy.deadlines[req.rule]
-            if req.extend_working_days:
-                due = extended_due(rule, req.start, req.extend_working_days, cal)
-            else:
-                due = due_instant(rule, req.start, cal)
-            escalate_at = []
-            at = due
-            for _ in range(max(input.escalation_levels - 1, 0)):
-                at = due_instant(step, at, cal)
-                escalate_at.append(at)
-            assumed = cal.years_assumed(req.start.astimezone(CHINA_TZ).date(), at.astimezone(CHINA_TZ).date())
-            if assumed:
-                log.warning("case %s: the holiday calendar does not know %s; counted Monday to Friday as "
-                            "working days. Add the year to the jurisdiction file's calendar section.",
-                            input.case_no, ", ".join(map(str, assumed)))
-            out[req.key] = ClockTimes(due, escalate_at)
+            times = clock_times(rules, req.rule, req.start, cal, input.escalation_levels,
+                                extend_working_days=req.extend_working_days)
+            if times.provisional:
+                log.info("case %s: %s counted on a provisional year (no official schedule loaded yet)",
+                         input.case_no, req.rule)
+            out[req.key] = times
     except DomainError as err:
         raise ApplicationError(err.message, type=err.kind, non_retryable=True) from None
     return out
@@ -103,6 +86,24 @@ def _fmt_time(value: datetime | None) -> str:
 def _fmt_date(value: datetime) -> str:
     local = value.astimezone(CHINA_TZ)
     return f"{local.year}年{local.month}月{local.day}日"
+
+
+def _due(clock: Deadline | None, fmt=None) -> str | None:
+    """A clock's due date as a document prints it; （暂定） while it was counted on a provisional year."""
+    if clock is None:
+        return None
+    return (fmt or _fmt_time)(clock.due_at) + ("（暂定）" if clock.provisional else "")
+
+
+def _order_clock(state: CaseState) -> Deadline | None:
+    return next((d for d in reversed(state.deadlines) if d.kind == "order_payment"), None)
+
+
+def _order_due(state: CaseState) -> str:
+    order = _order_clock(state)
+    if order is not None and order.due_at == state.payment_due_at:
+        return _due(order)
+    return _fmt_time(state.payment_due_at)
 
 
 def _fmt_money(value: Decimal | None) -> str:
@@ -135,7 +136,7 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
     }
     ack = state.open_deadline("acknowledge") or next((d for d in reversed(state.deadlines)
                                                        if d.kind == "acknowledge"), None)
-    ctx["acknowledge_due"] = _fmt_time(ack.due_at) if ack else None
+    ctx["acknowledge_due"] = _due(ack)
     if req.kind == "referral":
         ctx.update(to_unit_name=name(req.params["to_unit"]),
                    from_unit_name=name(req.params["from_unit"]) if req.params.get("from_unit") else
@@ -147,7 +148,7 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
         ctx.update(liable_party_label=PARTY_LABELS[party] if party else "用人单位",
                    liable_party_name=_party_name(state),
                    amount=_fmt_money(Decimal(req.params["amount"])),
-                   due_at=_fmt_time(state.payment_due_at), facts=state.findings_text or None)
+                   due_at=_order_due(state), facts=state.findings_text or None)
     elif req.kind == "result_notice":
         outcome = req.params.get("outcome", state.outcome or "")
         ctx.update(outcome_label=OUTCOME_LABELS.get(outcome, outcome),
@@ -159,7 +160,7 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
         clock = next(d for d in state.deadlines if d.seq == req.params["deadline_seq"])
         level = req.params["level"]
         ctx.update(to_unit_name=name(clock.unit), level_label=LEVEL_LABELS.get(level, level),
-                   deadline_label=DEADLINE_LABELS.get(clock.kind, clock.kind), due_at=_fmt_time(clock.due_at),
+                   deadline_label=DEADLINE_LABELS.get(clock.kind, clock.kind), due_at=_due(clock),
                    overdue_text=f"该期限已于{_fmt_time(clock.due_at)}届满，尚未办理。", basis=clock.basis,
                    request=f"请{name(clock.unit)}立即办理「{DEADLINE_LABELS.get(clock.kind, clock.kind)}」事项，"
                            f"并将办理情况报{jurisdiction.office_name}。")
@@ -168,14 +169,14 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
         payout = next((d for d in reversed(state.deadlines) if d.kind == "deposit_payout"), None)
         shares = unpaid_shares(intake.workers, amount)
         ctx.update(bank=req.params.get("bank") or state.deposit_bank, amount=_fmt_money(amount),
-                   payout_due=_fmt_date(payout.due_at) if payout else None,
+                   payout_due=_due(payout, _fmt_date),
                    workers=[{"name": w.name, "masked_id": mask_id(w.id_number), "amount": _fmt_money(share)}
                             for w, share in zip(intake.workers, shares) if share > 0])
     elif req.kind == "police_transfer":
         police = req.params.get("to_unit") or state.intake.policy.police_unit
         ctx.update(amount=_fmt_money(Decimal(req.params["amount"])),
                    to_unit_name=name(police) if police in jurisdiction.units else None,
-                   order_due_at=_fmt_time(state.payment_due_at) if state.payment_due_at else None,
+                   order_due_at=_order_due(state) if state.payment_due_at else None,
                    facts="\n".join(e.summary for e in state.timeline
                                    if e.kind in ("findings", "payment_ordered", "absconded", "deposit_drawn",
                                                  "order_unpaid", "police_proposed")) or None)
@@ -191,7 +192,7 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
         notice = next((d for d in reversed(state.deadlines) if d.kind == "blacklist_notice"), None)
         objected = any(e.kind == "blacklist_objection" for e in state.timeline)
         ctx.update(credit_code=intake.employer.credit_code, grounds=state.blacklist_reason,
-                   objection_due=_fmt_date(notice.due_at) if notice else None,
+                   objection_due=_due(notice, _fmt_date),
                    years=state.intake.policy.blacklist_years,
                    listed_on=_fmt_date(state.blacklist_listed_at) if state.blacklist_listed_at else None,
                    until=_fmt_date(state.blacklist_until) if state.blacklist_until else None,
@@ -210,7 +211,7 @@ def _status_text(state: CaseState) -> str:
     for d in state.deadlines:
         if d.resolved_at is None:
             status = "已逾期" if d.status.value == "missed" else "办理中"
-            lines.append(f"{DEADLINE_LABELS.get(d.kind, d.kind)}（{d.unit}）期限{_fmt_time(d.due_at)}，{status}。")
+            lines.append(f"{DEADLINE_LABELS.get(d.kind, d.kind)}（{d.unit}）期限{_due(d)}，{status}。")
     if state.emergency_outstanding > 0:
         lines.append(f"应急周转金待追回{_fmt_money(state.emergency_outstanding)}。")
     lines += [f"{_fmt_date(e.at)} {e.summary}" for e in state.timeline[-3:]]
@@ -226,6 +227,21 @@ def _party_name(state: CaseState) -> str:
     return org.name if org else state.intake.employer.name
 
 
+_ROSTER = TypeAdapter(list[WorkerClaim])
+_POLICY = TypeAdapter(CasePolicy)
+
+
+def _restore_intake(session, state: CaseState) -> bool:
+    """Put the stored roster and policy back into a state sent without them; False without a stored case."""
+    record = session.get(CaseRecord, state.case_no, with_for_update=True)
+    if record is None:
+        return False
+    stored = json.loads(record.state_json)["intake"]
+    state.intake.workers = _ROSTER.validate_python(stored["workers"])
+    state.intake.policy = _POLICY.validate_python(stored["policy"])
+    return True
+
+
 class CaseActivities:
     """The activities bound to this worker's database engine and jurisdiction."""
 
@@ -233,10 +249,11 @@ class CaseActivities:
         self.engine = engine
         self.jurisdiction = jurisdiction
         self.deposits = DepositActivities(engine)
+        self.schedules = ScheduleCache(engine)
 
     @activity.defn(name="compute_clocks")
     def compute_clocks(self, input: ComputeClocksInput) -> dict[str, ClockTimes]:
-        return compute_clocks(input)
+        return compute_clocks(input, self.schedules.get())
 
     def _store_documents(self, session, state: CaseState, requests: list[DocumentRequest]) -> list[dict]:
         now = activity.info().current_attempt_scheduled_time or datetime.now(CHINA_TZ)
@@ -248,17 +265,25 @@ class CaseActivities:
             out.append({"seq": doc.seq, "url": document_url(state.case_no, doc.seq)})
         return out
 
-    @staticmethod
-    def _project(session, state: CaseState) -> None:
+    def _project(self, session, state: CaseState) -> None:
+        enqueue_complainant_messages(session=session, state=state, unit_name=self.jurisdiction.unit_name,
+                                     county=self.jurisdiction.name)  # before the projection: it tells new events
         if write_projection(session=session, state=state, pending=pending_actions(state)):
             project_blacklist(session=session, state=state)
 
     @activity.defn(name="record_step")
-    def record_step(self, input: IssueDocumentsInput) -> None:
-        """Store the step's new documents and write the case's projection, in one transaction."""
+    def record_step(self, input: IssueDocumentsInput) -> bool:
+        """Store the step's new documents and write the case's projection, in one transaction.
+
+        False (nothing written) when the input omits the intake's roster and policy and there is no stored
+        projection to take them from: the workflow then sends them."""
         with session_scope(self.engine) as session:
-            self._store_documents(session, input.state, input.requests)
-            self._project(session, input.state)
+            state = input.state
+            if input.intake_omitted and not _restore_intake(session, state):
+                return False
+            self._store_documents(session, state, input.requests)
+            self._project(session, state)
+        return True
 
     # The two activities that record_step replaced; cases started before it still replay through them.
     @activity.defn(name="issue_documents")

@@ -1,20 +1,39 @@
 """The FastAPI application: settings, database, jurisdiction and routers put together."""
 
 import asyncio
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from api import web
 from api.errors import install_error_handlers
 from api.limits import CodecCors, EdgeGuard
-from api.routes import audit, auth, codec, health, office, projects, users
+from api.routes import (
+    audit,
+    auth,
+    blacklist,
+    calendar,
+    cases,
+    codec,
+    complainant_office,
+    deposits,
+    health,
+    office,
+    projects,
+    public,
+    public_pages,
+    reports,
+    users,
+    warning_pages,
+    warnings,
+)
 from api.throttle import LoginThrottle
 from core.codec import payload_codec
 from core.config import Settings, get_settings
 from core.jurisdiction import load_jurisdiction
+from core.sms import SmsSettings, run_sender, sender_from_env
 from db.accounts import ensure_admin
 from db.engine import create_all, make_engine, session_scope
 from db.migrate import upgrade
@@ -28,21 +47,6 @@ Case management for wage-arrears complaints of migrant workers. Each complaint i
 that runs the statutory deadlines; this API registers complaints and projects, takes case actions and
 reads the database projection. Log in at `POST /api/auth/token`, then send `Authorization: Bearer …`.
 """
-
-# Routers other engineers add; the app runs without them until they exist.
-OPTIONAL_ROUTERS = ("api.routes.cases", "api.routes.web", "api.routes.deposits", "api.routes.blacklist",
-                    "api.routes.warnings", "api.routes.reports", "api.routes.warning_pages")
-
-
-def _optional_router(module_name: str) -> APIRouter | None:
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:  # the module exists but something it imports is missing
-            raise
-        return None
-    return module.router
-
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,9 +65,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         with session_scope(state.engine) as session:
             office = state.jurisdiction.office_unit
             ensure_admin(session=session, password=settings.admin_password, unit=office)
+    sender_task = None
+    if state.sms_sender is not None:  # drain the complainants' outbox (db/outbox.py) in this process
+        sender_task = asyncio.create_task(run_sender(state.engine, state.sms_sender, SmsSettings().interval_seconds))
     try:
         yield
     finally:
+        if sender_task is not None:
+            sender_task.cancel()
         state.temporal = None
         if own_engine:
             state.engine.dispose()
@@ -84,6 +93,7 @@ def create_app(
     app.state.temporal_lock = asyncio.Lock()
     app.state.codec = payload_codec(app.state.settings)  # the codec endpoint's; clients get theirs from core.codec
     app.state.login_throttle = LoginThrottle()
+    app.state.sms_sender = sender_from_env()  # None: messages to complainants stay in the outbox, unsent
     install_error_handlers(app)
     app.add_middleware(EdgeGuard)
     # added last, so outermost: the Temporal UI can read even the guard's refusals of codec requests
@@ -91,8 +101,10 @@ def create_app(
     app.add_middleware(CodecCors, origins=origins)
 
     # office before cases: /api/cases/export.xlsx must not be taken for /api/cases/{case_no}
-    routers = [health.router, auth.router, users.router, projects.router, audit.router, codec.router, office.router]
-    routers += [r for r in map(_optional_router, OPTIONAL_ROUTERS) if r is not None]
+    routers = [health.router, auth.router, users.router, projects.router, audit.router, codec.router, office.router,
+               cases.router, web.router, deposits.router, blacklist.router, public.router, public_pages.router,
+               complainant_office.router, complainant_office.pages, calendar.router,
+               warnings.router, reports.router, warning_pages.router]
     for router in routers:
         app.include_router(router)
     return app

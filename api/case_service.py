@@ -34,14 +34,16 @@ from db.cases import (
     case_state,
     case_units,
     get_case,
+    get_document,
     next_case_no,
 )
 from db.engine import session_scope
 from domain.calendar import CHINA_TZ, working_days_between
 from domain.enforcement import liable_party_for
-from domain.errors import Forbidden, InvalidInput, NotAllowedNow
+from domain.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, from_kind
 from domain.identity import mask_id, mask_phone
 from domain.jurisdiction import Jurisdiction
+from domain.actions import ACTIONS
 from domain.lifecycle import DEADLINE_LABELS, STAGE_LABELS
 from domain.messages import ActionInput, CaseInput
 from domain.model import Actor, CaseIntake, CaseState, Person, WorkerClaim
@@ -50,7 +52,6 @@ from workflows.case import CASE_NO, CASE_STAGE, WORKERS_AFFECTED, CaseWorkflow
 
 FUTURE_SKEW = timedelta(minutes=2)  # clocks of the clerk's PC and the server may differ a little
 UNMASKED_ROLES = {Role.CASEWORKER, Role.UNIT_HEAD, Role.SUPERVISOR, Role.ADMIN}
-_ERROR_KINDS = {"forbidden": Forbidden, "conflict": NotAllowedNow, "invalid": InvalidInput}
 _INTAKE = TypeAdapter(CaseIntake)
 
 
@@ -70,7 +71,7 @@ def check_township(jurisdiction: Jurisdiction, code: str | None, field: str) -> 
     unit = jurisdiction.units.get(code)
     if unit is None or unit.kind != "township":
         known = ", ".join(t.code for t in jurisdiction.townships())
-        raise InvalidInput(f"{code!r} is not a township of {jurisdiction.name} (townships: {known})", field=field)
+        raise InvalidInput(code="not_a_township", field=field, code_given=code, county=jurisdiction.name, known=known)
 
 
 def visible_units(user: User) -> list[str] | None:
@@ -88,7 +89,7 @@ def ensure_visible(*, session: Session, record: CaseRecord, user: User) -> None:
     if user.role == Role.CLERK and record.registered_by == user.username:
         return
     if not set(scope) & set(case_units(session=session, case_no=record.case_no)):
-        raise Forbidden(f"case {record.case_no} is not handled by your unit ({user.unit})")
+        raise Forbidden(code="case_not_visible", case_no=record.case_no, unit=user.unit)
 
 
 # ---- registration -------------------------------------------------------------------------------
@@ -103,8 +104,7 @@ def _received_at(body: schemas.CaseCreate, now: datetime) -> datetime:
     if received.tzinfo is None:
         received = received.replace(tzinfo=CHINA_TZ)
     if received > now + FUTURE_SKEW:
-        raise InvalidInput("received_at is in the future; give the time the complaint was received",
-                           field="body.received_at")
+        raise InvalidInput(code="received_in_future", field="body.received_at")
     return received.astimezone(timezone.utc)
 
 
@@ -114,7 +114,7 @@ def _new_intake(*, session: Session, body: schemas.CaseCreate, user: User, juris
     if body.project_id is not None:
         row = get_project(session=session, project_id=body.project_id)
         if row is None:
-            raise InvalidInput(f"there is no project {body.project_id}", field="body.project_id")
+            raise InvalidInput(code="no_such_project", field="body.project_id", project_id=body.project_id)
         project = row.to_info()
     elif body.project is not None:
         check_township(jurisdiction, body.project.township, "body.project.township")
@@ -141,27 +141,26 @@ def _reserve(*, engine: Engine, body: schemas.CaseCreate, user: User, jurisdicti
     digest = _request_hash(body)
     if key:
         with session_scope(engine) as session:
-            known = session.get(IdempotencyKey, key)
+            known = session.get(IdempotencyKey, (user.username, key))
             if known is not None:
                 return _replay(known, digest)
     try:
         with session_scope(engine) as session:
             intake = _new_intake(session=session, body=body, user=user, jurisdiction=jurisdiction, now=now)
             if key:
-                session.add(IdempotencyKey(key=key, request_hash=digest, case_no=intake.case_no,
-                                           intake_json=_INTAKE.dump_json(intake).decode()))
+                session.add(IdempotencyKey(username=user.username, key=key, request_hash=digest,
+                                           case_no=intake.case_no, intake_json=_INTAKE.dump_json(intake).decode()))
         return intake
     except IntegrityError:
         if not key:
             raise
         with session_scope(engine) as session:  # a concurrent request with the same key won
-            return _replay(session.get(IdempotencyKey, key), digest)
+            return _replay(session.get(IdempotencyKey, (user.username, key)), digest)
 
 
 def _replay(known: IdempotencyKey, digest: str) -> CaseIntake:
     if known.request_hash != digest:
-        raise NotAllowedNow(f"Idempotency-Key was already used for case {known.case_no} with a different "
-                            "complaint; use a new key for a new complaint")
+        raise NotAllowedNow(code="idempotency_key_reused", case_no=known.case_no)
     return _INTAKE.validate_json(known.intake_json)
 
 
@@ -199,24 +198,54 @@ async def register_case(*, client: Client, engine: Engine, body: schemas.CaseCre
 # ---- actions ------------------------------------------------------------------------------------
 
 
+# Actions that move money (the registry's `moves_money`): without an Idempotency-Key a retried request could
+# count a payment twice, so they are refused (428) before anything is sent.
+MONEY_ACTIONS = frozenset(name for name, action in ACTIONS.items() if action.moves_money)
+
+
+class KeyRequired(DomainError):
+    """The request must carry an Idempotency-Key (HTTP 428 Precondition Required)."""
+
+    kind = "key_required"
+    default_code = "key_required"
+
+
+def action_digest(action: str, params: dict) -> str:
+    """The hash that tells a retry (same key, same body) from a reused key (same key, another body)."""
+    canonical = json.dumps({"action": action, "params": params}, sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 async def perform_action(*, client: Client, case_no: str, action: str, params: dict, user: User,
                          idempotency_key: str | None = None) -> None:
-    """Send an action to the case workflow; domain refusals come back as DomainErrors."""
-    update_id = f"{action}:{idempotency_key}" if idempotency_key else None
+    """Send an action to the case workflow; domain refusals come back as DomainErrors.
+
+    With an Idempotency-Key the action is applied once for the life of the case (the workflow keeps the
+    user's keys across continue-as-new): the same key and body again change nothing, the same key with
+    another body is refused (409). Actions that move money need a key (428)."""
+    if action in MONEY_ACTIONS and not idempotency_key:
+        raise KeyRequired(action=action)
+    digest = action_digest(action, params) if idempotency_key else None
+    # Within one run Temporal answers a repeated update id with the first result; the id names the user,
+    # the key and the body, so the workflow's own guard sees every reuse of a key with another body.
+    update_id = f"{user.username}:{idempotency_key}:{digest[:16]}" if idempotency_key and digest else None
     handle = client.get_workflow_handle(case_no)
+    inp = ActionInput(action, actor_of(user), params, key=idempotency_key, digest=digest)
     try:
-        await handle.execute_update(CaseWorkflow.act, ActionInput(action, actor_of(user), params), id=update_id)
+        await handle.execute_update(CaseWorkflow.act, inp, id=update_id)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError):
             details = cause.details[0] if cause.details else {}
-            kind = _ERROR_KINDS.get(cause.type or "", NotAllowedNow)
-            field = details.get("field") if isinstance(details, dict) else None
-            raise kind(cause.message, field=f"body.{field}" if field else None) from None
+            details = details if isinstance(details, dict) else {}
+            field = details.get("field")
+            raise from_kind(cause.type, code=details.get("code"), message=cause.message,
+                            field=f"body.{field}" if field else None, params=details.get("params")) from None
         raise
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
-            raise NotAllowedNow(f"case {case_no} is closed and archived; no further actions are possible") from None
+            raise NotAllowedNow(code="case_archived", case_no=case_no) from None
         raise
 
 
@@ -262,7 +291,7 @@ def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=No
         deadlines.append(schemas.DeadlineOut(
             kind=d.kind, label=DEADLINE_LABELS.get(d.kind, d.kind), unit=d.unit, start_at=d.start_at,
             due_at=d.due_at, status=d.status.value, level=d.level, basis=d.basis, resolved_at=d.resolved_at,
-            working_days_left=left))
+            working_days_left=left, provisional=d.provisional))
     docs = case_children(session=session, model=Document, case_no=record.case_no)
     suggestion = liable_party_for(intake.project, intake.employer)
     project = None
@@ -327,6 +356,20 @@ def enforcement_summary(state: CaseState) -> dict:
 
 def _org(org) -> dict | None:
     return None if org is None else {"name": org.name, "credit_code": org.credit_code}
+
+
+class DocumentNotFound(Exception):
+    pass
+
+
+def visible_document(*, session: Session, case_no: str, seq: int | str, user: User) -> Document:
+    """Document `seq` of a case the user may see (CaseNotFound, Forbidden or DocumentNotFound otherwise)."""
+    load_visible_case(session=session, case_no=case_no, user=user)
+    number = seq if isinstance(seq, int) else int(seq) if seq.isdigit() else None
+    doc = get_document(session=session, case_no=case_no, seq=number) if number is not None else None
+    if doc is None:
+        raise DocumentNotFound(f"{case_no}/{seq}")
+    return doc
 
 
 def load_visible_case(*, session: Session, case_no: str, user: User) -> CaseRecord:

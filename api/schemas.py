@@ -1,17 +1,27 @@
 """Request and response bodies of the cases API (amounts are yuan as decimal strings on output)."""
 
-from datetime import date, datetime, time
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
-                      StringConstraints, WithJsonSchema, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from db.accounts import OrgInfo, ProjectCreate
 from domain.calendar import CHINA_TZ
 from domain.errors import InvalidInput
 from domain.identity import check_phone, check_resident_id
-from domain.model import Channel, Party
+from domain.model import Channel
 
 Yuan = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json")]
 AmountIn = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2,
@@ -19,13 +29,19 @@ AmountIn = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2,
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
+def edge_error(err: InvalidInput) -> PydanticCustomError:
+    """A domain error as a pydantic error of its field: its type is the error's code, its context the params,
+    so the web can say it in Chinese (domain.texts)."""
+    return PydanticCustomError(err.code, "{message}", {**err.params, "message": err.message})
+
+
 def _edge_check(check):
-    """A pydantic validator from a domain check (InvalidInput becomes the field's ValueError)."""
+    """A pydantic validator from a domain check (InvalidInput becomes the field's error, code and all)."""
     def validate(value: str) -> str:
         try:
             return check(value)
         except InvalidInput as err:
-            raise ValueError(err.message) from None
+            raise edge_error(err) from None
     return validate
 
 
@@ -79,233 +95,25 @@ class CaseCreate(Strict):
     @model_validator(mode="after")
     def _one_project(self) -> "CaseCreate":
         if self.project_id is not None and self.project is not None:
-            raise ValueError("give either project_id or project, not both")
+            raise edge_error(InvalidInput(code="one_project"))
         return self
 
-
-# ---- action bodies ------------------------------------------------------------------------------
-
-
-class AcceptBody(Strict):
-    pass
-
-
-class TransferBody(Strict):
-    to_unit: str | None = Field(default=None, description="unit code; omit to return the case to the office of "
-                                                          "the leading group (a refused referral)")
-    reason: Text
-
-
-class FindingsBody(Strict):
-    substantiated: bool
-    liable_party: Literal["employer", "subcontractor", "general_contractor", "construction_unit"] | None = None
-    amount_owed: AmountIn | None = None
-    facts: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
-    months_unpaid: int | None = Field(default=None, ge=1, le=600, description=(
-        "the longest time a worker went unpaid, in months; with the amounts it decides the crime threshold "
-        "(法释〔2013〕3号 art. 3)"))
-
-    @model_validator(mode="after")
-    def _needs_party_and_amount(self) -> "FindingsBody":
-        if self.substantiated and (self.liable_party is None or self.amount_owed is None):
-            raise ValueError("substantiated findings need liable_party and amount_owed")
-        return self
-
-
-def china_time(value: datetime | date | None) -> datetime | None:
-    """A date means the end of that day in China; a date-time without an offset is China time (+08:00)."""
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        return datetime.combine(value, time(23, 59, 59), tzinfo=CHINA_TZ)
-    return value if value.tzinfo is not None else value.replace(tzinfo=CHINA_TZ)
-
-
-def _date_only(value):
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        return date.fromisoformat(value)
-    return value
-
-
-ChinaTime = Annotated[datetime | date, BeforeValidator(_date_only), AfterValidator(china_time)]
-
-
-class OrderPaymentBody(Strict):
-    amount: AmountIn | None = Field(default=None, description="default: everything still owed")
-    due_at: ChinaTime | None = Field(
-        default=None, description="when payment is due; a date means the end of that day (China time); "
-                                  "default: the jurisdiction's order_payment period")
-
-
-class RecordPaymentBody(Strict):
-    amount: AmountIn
-    payer: Party
-    reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
-        default=None, description="bank transfer or receipt number; a repeated reference is refused")
-
-
-class ExtendBody(Strict):
-    working_days: int = Field(gt=0, le=365)
-    reason: Text
-
-
-class CloseBody(Strict):
-    outcome: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
-        description="paid_in_full, unsubstantiated, withdrawn, mediated, out_of_limitation, or a short text")
-
-
-class NoteBody(Strict):
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
-
-
-Reference = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-
-
-class ReportAbscondedBody(Strict):
-    """The employer absconded or refuses to cooperate (欠薪逃匿): propose a police referral at once."""
-
-    reason: Text
-    months_unpaid: int | None = Field(default=None, ge=1, le=600, description="longest time a worker went unpaid")
-
-
-class ApproveReferralBody(Strict):
-    """The unit head approves the police referral (国务院令310 art. 5); the transfer notice is issued."""
-
-
-class RejectReferralBody(Strict):
-    """The unit head does not approve the police referral: the case goes to court enforcement."""
-
-    reason: Text
-
-
-class TransferToPoliceBody(Strict):
-    """The transfer notice and files reached the police (within 24 hours of approval)."""
-
-    reference: Reference | None = Field(default=None, description="the police's receipt (回执) number")
-
-
-class PoliceDecisionBody(Strict):
-    """The police decide whether to file the case (立案), 3 days after the transfer (国务院令310 art. 8)."""
-
-    filed: bool
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = Field(
-        default=None, description="required when the police refuse to file")
-
-    @model_validator(mode="after")
-    def _refusal_needs_reason(self) -> "PoliceDecisionBody":
-        if not self.filed and not self.reason:
-            raise ValueError("a refusal to file needs its reason")
-        return self
-
-
-class RequestReconsiderationBody(Strict):
-    """Ask the police to reconsider a refusal, within 3 days (国务院令310 art. 9)."""
-
-
-class RequestSupervisionBody(Strict):
-    """Ask the procuratorate to supervise the refusal (立案监督, 国务院令310 art. 9)."""
-
-
-class CourtReminderBody(Strict):
-    """After a final police refusal: serve the reminder (催告) that precedes court enforcement."""
-
-
-class CourtApplicationBody(Strict):
-    """Apply to the court for enforcement once the reminder period ran out (行政强制法 arts. 53-54)."""
-
-
-class CourtAcceptedBody(Strict):
-    """The court accepted the application (行政强制法 art. 56)."""
-
-
-class CourtRulingBody(Strict):
-    """The court's ruling on enforcement (行政强制法 art. 57)."""
-
-    granted: bool
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
-
-
-class CourtOutcomeBody(Strict):
-    """Money the court enforced: recorded as a payment by the court."""
-
-    amount_enforced: AmountIn
-    reference: Reference | None = None
-
-
-class DepositPayoutBody(Strict):
-    """The bank paid the workers from the deposit."""
-
-    reference: Reference | None = Field(default=None, description="the bank's payment voucher number")
-
-
-class DepositReplenishedBody(Strict):
-    """The general contractor topped the deposit back up (record the money on the project's deposit too)."""
-
-    reference: Reference | None = None
-
-
-class AssignLeaderBody(Strict):
-    """Assign a leader to the case (领导包案); dispatches follow at the jurisdiction's interval."""
-
-    leader: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
-        description="the leader's title, e.g. 县政府分管副县长 (a title, not a personal name)")
-
-
-class AdvanceEmergencyFundBody(Strict):
-    """The emergency revolving fund (应急周转金) advances wages or basic living costs (条例 art. 63)."""
-
-    amount: AmountIn
-    purpose: Literal["wages", "living"] = Field(description="wages count as recovered; living costs do not")
-    reference: Reference | None = None
-
-
-class RecoverEmergencyFundBody(Strict):
-    """Money paid back into the emergency fund by the party liable."""
-
-    amount: AmountIn
-
-
-class WorkerRouteBody(Strict):
-    """A step on the workers' own routes: labour arbitration (绿色通道), payment order (支付令), legal aid."""
-
-    route: Literal["arbitration", "payment_order", "legal_aid"]
-    event: Literal["applied", "accepted", "rejected", "awarded", "served", "objected", "effective", "requested",
-                   "granted"] = Field(description="arbitration: applied, accepted, rejected, awarded; "
-                                                   "payment_order: applied, served, objected, effective; "
-                                                   "legal_aid: requested, granted")
-    final_award: bool = Field(default=False, description="一裁终局 (劳动争议调解仲裁法 art. 47)")
-    advance_execution: bool = Field(default=False, description="先予执行 (劳动争议调解仲裁法 art. 44)")
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
-
-
-ACTION_BODIES: dict[str, type[BaseModel]] = {
-    "accept": AcceptBody,
-    "transfer": TransferBody,
-    "findings": FindingsBody,
-    "order_payment": OrderPaymentBody,
-    "record_payment": RecordPaymentBody,
-    "extend_investigation": ExtendBody,
-    "close": CloseBody,
-    "worker_route": WorkerRouteBody,
-    "note": NoteBody,
-    "report_absconded": ReportAbscondedBody,
-    "approve_police_referral": ApproveReferralBody,
-    "reject_police_referral": RejectReferralBody,
-    "transfer_to_police": TransferToPoliceBody,
-    "police_decision": PoliceDecisionBody,
-    "request_reconsideration": RequestReconsiderationBody,
-    "request_supervision": RequestSupervisionBody,
-    "serve_court_reminder": CourtReminderBody,
-    "court_application": CourtApplicationBody,
-    "court_accepted": CourtAcceptedBody,
-    "court_ruling": CourtRulingBody,
-    "court_outcome": CourtOutcomeBody,
-    "confirm_deposit_payout": DepositPayoutBody,
-    "deposit_replenished": DepositReplenishedBody,
-    "assign_leader": AssignLeaderBody,
-    "advance_emergency_fund": AdvanceEmergencyFundBody,
-    "recover_emergency_fund": RecoverEmergencyFundBody,
-}
+    @field_validator("workers")
+    @classmethod
+    def _one_row_per_worker(cls, workers: list[WorkerIn]) -> list[WorkerIn]:
+        """A worker appears once in a complaint: two rows with one ID number would count their wages twice."""
+        first: dict[str, int] = {}
+        for index, worker in enumerate(workers):
+            if worker.id_number is None:
+                continue
+            key = worker.id_number.upper()
+            if key in first:
+                raise edge_error(InvalidInput(code="duplicate_worker_id", first=first[key], second=index))
+            first[key] = index
+        return workers
+
+
+# Action bodies are the commands of the action registry (domain.actions), validated in api.actions.
 
 
 # ---- responses ----------------------------------------------------------------------------------
@@ -322,6 +130,8 @@ class DeadlineOut(BaseModel):
     basis: str
     resolved_at: datetime | None
     working_days_left: int | None = None
+    provisional: bool = Field(default=False, description="due_at was counted on a year whose official holiday "
+                                                         "schedule is not loaded yet (暂定)")
 
 
 class EventOut(BaseModel):

@@ -189,7 +189,8 @@ async def lifecycle(base_url: str, headers: dict, project_ids: list[int], count:
         async def timed(step: str, path: str, body: dict) -> dict | None:
             t0 = time.perf_counter()
             try:
-                r = await http.post(path, json=body)
+                key = {"Idempotency-Key": f"pay-{path}"} if step == "record_payment" else None
+                r = await http.post(path, json=body, headers=key)
             except httpx.HTTPError as err:
                 errors.append(f"{step}: {err!r}")
                 return None
@@ -246,7 +247,8 @@ async def long_case(base_url: str, headers: dict, client: Client, project_ids: l
             ("findings", {"substantiated": True, "liable_party": "general_contractor", "amount_owed": owed}),
             ("order_payment", {}), ("record_payment", {"amount": owed, "payer": "general_contractor"})]
         for action, params in steps:
-            r = await http.post(f"/api/cases/{no}/actions/{action}", json=params)
+            key = {"Idempotency-Key": f"pay-{no}"} if action == "record_payment" else None
+            r = await http.post(f"/api/cases/{no}/actions/{action}", json=params, headers=key)
             if r.status_code != 200:
                 raise RuntimeError(f"long case {no}: {action} answered {r.status_code} {r.text[:200]}")
     runs = [e async for e in client.list_workflows(f"WorkflowId = '{no}'")]

@@ -8,6 +8,13 @@ WAGECASE_SECRET_KEY (which then must not change while workflows are open).
 
 Search attributes are never encrypted by Temporal: keep personal data out of them.
 
+Only the service changes a case. Anyone who can reach Temporal (its CLI, its Web UI) can send an update
+or a signal with whatever JSON they like; AES-GCM authenticates, so a payload this codec opens was made by
+a holder of the key. Opening marks such a payload (SEALED_META, set here and never trusted from outside),
+and the payload converter tells the workflow through the `sealed` field of the message it decodes: the
+update validator refuses what was not sealed. (A codec that raised on a plain payload would fail the whole
+workflow task, and plain payloads in histories recorded before encryption must still replay.)
+
     python -m core.codec     # print a fresh key entry for WAGECASE_PAYLOAD_KEYS
 """
 
@@ -22,7 +29,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -38,6 +45,7 @@ if TYPE_CHECKING:
 
 ENCODING = b"binary/encrypted"
 KEY_ID_META = "encryption-key-id"
+SEALED_META = "wagecase-sealed"  # on a payload this process opened with one of its keys; stripped from others
 NONCE_BYTES = 12
 KEY_BYTES = 32  # AES-256
 _KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,40}")
@@ -111,6 +119,9 @@ class EncryptionCodec(PayloadCodec):
     def open(self, payload: Payload) -> Payload:
         """The original payload; a payload that was never encrypted is returned as it is."""
         if payload.metadata.get("encoding") != ENCODING:
+            if SEALED_META in payload.metadata:  # a sender cannot claim the seal
+                payload = Payload(metadata=payload.metadata, data=payload.data)
+                del payload.metadata[SEALED_META]
             return payload
         key_id = payload.metadata.get(KEY_ID_META, b"").decode("utf-8", errors="replace")
         cipher = self._ciphers.get(key_id)
@@ -128,9 +139,17 @@ class EncryptionCodec(PayloadCodec):
         """Seal every payload."""
         return [self.seal(p) for p in payloads]
 
+    def open_marked(self, payload: Payload) -> Payload:
+        """The original payload, marked with SEALED_META when it was sealed with one of the keys."""
+        sealed = payload.metadata.get("encoding") == ENCODING
+        opened = self.open(payload)
+        if sealed:
+            opened.metadata[SEALED_META] = b"1"
+        return opened
+
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        """Open every payload."""
-        return [self.open(p) for p in payloads]
+        """Open every payload; those that were sealed are marked so (SEALED_META)."""
+        return [self.open_marked(p) for p in payloads]
 
 
 # One cache of pydantic type adapters for the whole process. The worker makes a new payload converter for
@@ -140,13 +159,23 @@ _TYPE_ADAPTERS = functools.lru_cache(maxsize=1024)(TypeAdapter)
 
 
 class SharedCachePayloadConverter(PydanticPayloadConverter):
-    """Temporal's pydantic JSON payload converter, with the type adapters cached once per process."""
+    """Temporal's pydantic JSON payload converter, with the type adapters cached once per process.
+
+    A decoded message with a `sealed` field (domain.messages.ActionInput) gets it set from the payload:
+    True only when this process's codec opened it (SEALED_META), whatever the JSON said."""
 
     def __init__(self) -> None:
         super().__init__()
         for converter in self.converters.values():
             if isinstance(converter, PydanticJSONPlainPayloadConverter):
                 converter._type_adapter = _TYPE_ADAPTERS
+
+    def from_payloads(self, payloads: Sequence[Payload], type_hints: list[type] | None = None) -> list[Any]:
+        values = super().from_payloads(payloads, type_hints)
+        for payload, value in zip(payloads, values):
+            if getattr(type(value), "SEALABLE", False):
+                value.sealed = payload.metadata.get(SEALED_META) == b"1"
+        return values
 
 
 def payload_codec(settings: Settings) -> EncryptionCodec:

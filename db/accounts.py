@@ -7,6 +7,7 @@ from typing import Annotated
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import AfterValidator, BaseModel, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import String, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -27,8 +28,8 @@ def _credit_code(value: str | None) -> str | None:
         return None
     try:
         return check_credit_code(value)  # GB 32100-2015: characters and check character
-    except InvalidInput as err:
-        raise ValueError(err.message) from None
+    except InvalidInput as err:  # a pydantic error whose type is the domain's code (domain.texts)
+        raise PydanticCustomError(err.code, "{message}", {**err.params, "message": err.message}) from None
 
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -176,14 +177,16 @@ class ProjectBase(SQLModel):
     @classmethod
     def _known_type(cls, value: str) -> str:
         if value not in PROJECT_TYPES:
-            raise ValueError(f"unknown project type {value!r}; expected one of {', '.join(PROJECT_TYPES)}")
+            raise PydanticCustomError("unknown_project_type", "unknown project type {value}; expected one of {known}",
+                                      {"value": value, "known": ", ".join(PROJECT_TYPES)})
         return value
 
     @field_validator("land")
     @classmethod
     def _known_land(cls, value: str) -> str:
         if value not in LAND_TYPES:
-            raise ValueError(f"unknown land type {value!r}; expected one of {', '.join(LAND_TYPES)}")
+            raise PydanticCustomError("unknown_land_type", "unknown land type {value}; expected one of {known}",
+                                      {"value": value, "known": ", ".join(LAND_TYPES)})
         return value
 
 

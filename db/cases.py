@@ -159,7 +159,10 @@ class Document(SQLModel, table=True):
 
 
 class IdempotencyKey(SQLModel, table=True):
+    """An intake's Idempotency-Key: the key is the user's, so another user's same key is another request."""
+
     __tablename__ = "idempotency_keys"
+    username: str = Field(primary_key=True, max_length=64)
     key: str = Field(primary_key=True, max_length=200)
     request_hash: str = Field(max_length=64)
     case_no: str = Field(max_length=32)

@@ -14,7 +14,8 @@ from core.config import get_settings
 
 # Modules that define tables; optional ones may not exist yet in every checkout.
 TABLE_MODULES = ("db.accounts", "db.audit")
-OPTIONAL_TABLE_MODULES = ("db.cases", "db.deposits", "db.blacklist", "db.monitoring")
+OPTIONAL_TABLE_MODULES = ("db.cases", "db.deposits", "db.blacklist", "db.outbox", "db.satisfaction", "db.calendar",
+                          "db.monitoring")
 
 
 # Under a burst (fifty complaints at once) writers queue for SQLite's one write lock for seconds.

@@ -1,5 +1,6 @@
 """When a deadline falls due: rules applied to a start instant and a working-day calendar."""
 
+import calendar
 import re
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -24,6 +25,19 @@ def _end_of_china_day(day: date) -> datetime:
     return datetime.combine(day, _END_OF_DAY, tzinfo=CHINA_TZ).astimezone(timezone.utc)
 
 
+def add_months(cal: WorkCalendar, start: date, n: int) -> date:
+    """Last day of an n-month period after start: the same day of the month n months on (the month's last
+    day where it is shorter), rolled forward to a working day (民事诉讼法 art. 85)."""
+    if n < 1:
+        raise InvalidInput(f"A period in months must be at least 1 month, got {n}.")
+    month_index = start.month - 1 + n
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    day = date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+    while not cal.is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
 def due_instant(rule: DeadlineRule, start: datetime, cal: WorkCalendar) -> datetime:
     """The instant (UTC) at which the rule's period, started at start, runs out."""
     _require_aware(start, "The start of a deadline")
@@ -36,7 +50,7 @@ def due_instant(rule: DeadlineRule, start: datetime, cal: WorkCalendar) -> datet
             last_day = add_calendar_days(cal, start_day, rule.amount)
         return _end_of_china_day(last_day)
     if rule.unit is PeriodUnit.MONTHS:
-        return _end_of_china_day(add_months(start.astimezone(CHINA_TZ).date(), rule.amount))
+        return _end_of_china_day(add_months(cal, start.astimezone(CHINA_TZ).date(), rule.amount))
     if rule.unit is PeriodUnit.HOURS:
         if rule.amount < 1:
             raise InvalidInput(f"Deadline {rule.name!r} needs at least 1 hour, got {rule.amount}.")
@@ -61,15 +75,6 @@ def extended_due(
         return (current_due + timedelta(days=extra_working_days)).astimezone(timezone.utc)
     # Duration rules (drills and tests): each extra "day" is one more period of the rule.
     return (current_due + extra_working_days * rule.duration).astimezone(timezone.utc)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later; the month's last day when it has no such day (01-31 + 1 month = 02-28)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
-    return date(year, month, min(day.day, last))
 
 
 def parse_iso_duration(text: str) -> float:

@@ -113,12 +113,11 @@ def deposit_requirement(*, contract_amount: Decimal | None, years_without_arrear
                         arrears_in_last_two_years: bool, thresholds: Thresholds) -> DepositRequirement:
     """The deposit ratio rule: 1-3%; at least halved after 2 clean years; exempt after 3; raised after arrears."""
     if years_without_arrears < 0:
-        raise InvalidInput("years_without_arrears cannot be negative", field="years_without_arrears")
+        raise InvalidInput(code="years_negative", field="years_without_arrears")
     if contract_amount is not None and (not contract_amount.is_finite() or not 0 <= contract_amount < MAX_AMOUNT):
-        raise InvalidInput(f"contract_amount must be from 0 to under {MAX_AMOUNT} yuan", field="contract_amount")
+        raise InvalidInput(code="contract_amount_range", field="contract_amount", limit=MAX_AMOUNT)
     if arrears_in_last_two_years and years_without_arrears >= 2:
-        raise InvalidInput("arrears in the last two years contradict two or more years without arrears",
-                           field="arrears_in_last_two_years")
+        raise InvalidInput(code="arrears_contradiction", field="arrears_in_last_two_years")
     low, high = thresholds.deposit_ratio_min, thresholds.deposit_ratio_max
     base = f"工资保证金按工程施工合同额的{low}%至{high}%存储"
     if arrears_in_last_two_years:

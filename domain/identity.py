@@ -37,7 +37,7 @@ def _ascii(value: str) -> str:
 def resident_id_check_char(first17: str) -> str:
     """The GB 11643 check character of the first 17 digits of a resident ID number."""
     if len(first17) != 17 or not first17.isdigit() or not first17.isascii():
-        raise InvalidInput("a resident ID number's first 17 characters must be digits")
+        raise InvalidInput(code="id_first17_digits")
     total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS))
     return ID_CHECK_CHARS[total % 11]
 
@@ -54,25 +54,20 @@ def check_resident_id(value: str, *, today: date) -> str:
     """The 18-character resident ID number (upper-case X), or InvalidInput saying what is wrong with it."""
     number = _ascii(value).upper()
     if len(number) == 15 and number.isdigit():
-        raise InvalidInput("15-digit resident ID numbers (issued before 1999) are no longer valid; "
-                           "give the 18-digit number on the current card (身份证号码应为18位)")
+        raise InvalidInput(code="id_15_digits")
     if not _ID_SHAPE.fullmatch(number) or not number.isascii():
-        raise InvalidInput(f"a resident ID number (身份证号码) is 17 digits and a final digit or X; "
-                           f"got {len(number)} characters")
+        raise InvalidInput(code="id_length", length=len(number))
     if number[0] == "0":
-        raise InvalidInput("a resident ID number cannot start with 0: the first six digits are an address code")
+        raise InvalidInput(code="id_starts_with_0")
     born = birth_date_of(number)
     if born is None:
-        raise InvalidInput(f"characters 7–14 of a resident ID number are the birth date (YYYYMMDD); "
-                           f"{number[6:14]} is not a date")
+        raise InvalidInput(code="id_birth_not_a_date", digits=number[6:14])
     if born > today:
-        raise InvalidInput(f"the birth date in this resident ID number ({born.isoformat()}) is in the future")
+        raise InvalidInput(code="id_birth_in_future", born=born.isoformat())
     if born.year < EARLIEST_BIRTH_YEAR:
-        raise InvalidInput(f"the birth date in this resident ID number ({born.isoformat()}) is before "
-                           f"{EARLIEST_BIRTH_YEAR}")
+        raise InvalidInput(code="id_birth_too_early", born=born.isoformat(), year=EARLIEST_BIRTH_YEAR)
     if resident_id_check_char(number[:17]) != number[17]:
-        raise InvalidInput("this resident ID number fails its check character (GB 11643 校验码): "
-                           "a digit is probably mistyped")
+        raise InvalidInput(code="id_check_char")
     return number
 
 
@@ -84,7 +79,7 @@ def looks_like_credit_code(value: str) -> bool:
 def credit_code_check_char(first17: str) -> str:
     """The GB 32100 check character of the first 17 characters of a unified social credit code."""
     if len(first17) != 17 or any(char not in CODE_CHARS for char in first17):
-        raise InvalidInput(f"a unified social credit code uses only the characters {CODE_CHARS}")
+        raise InvalidInput(code="credit_code_chars", chars=CODE_CHARS)
     total = sum(CODE_CHARS.index(char) * weight for char, weight in zip(first17, CODE_WEIGHTS))
     return CODE_CHARS[(31 - total % 31) % 31]
 
@@ -93,14 +88,12 @@ def check_credit_code(value: str) -> str:
     """The 18-character unified social credit code in capitals, or InvalidInput saying what is wrong."""
     code = _ascii(value).upper()
     if len(code) != 18:
-        raise InvalidInput(f"a unified social credit code (统一社会信用代码) is 18 characters; got {len(code)}")
+        raise InvalidInput(code="credit_code_length", length=len(code))
     if not _CODE_SHAPE.fullmatch(code):
         wrong = sorted({char for char in code if char not in CODE_CHARS})
-        raise InvalidInput("a unified social credit code uses digits and capital letters except I, O, S, V, Z; "
-                           f"found {' '.join(repr(char) for char in wrong)}")
+        raise InvalidInput(code="credit_code_letters", found=" ".join(repr(char) for char in wrong))
     if credit_code_check_char(code[:17]) != code[17]:
-        raise InvalidInput("this unified social credit code fails its check character (GB 32100 校验码): "
-                           "a character is probably mistyped")
+        raise InvalidInput(code="credit_code_check_char")
     return code
 
 
@@ -117,8 +110,7 @@ def check_phone(value: str) -> str:
     landline = _LANDLINE.fullmatch(digits) if digits.isascii() else None
     if landline:
         return f"{landline.group(1)}-{landline.group(2)}"
-    raise InvalidInput("a phone number must be a mobile number (11 digits starting 13–19, e.g. 13800138000) or "
-                       "a landline with its area code (e.g. 0350-5221234) (电话号码格式不正确)")
+    raise InvalidInput(code="phone_format")
 
 
 def mask_id(value: str | None) -> str | None:

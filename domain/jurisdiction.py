@@ -126,9 +126,9 @@ _THRESHOLD_KINDS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class CalendarConfig:
-    """Local additions to the State Council calendar and what to do for unknown years."""
+    """A county's own days off and working days, and how to count a year without its official schedule."""
 
-    unknown_year: UnknownYearPolicy = UnknownYearPolicy.WEEKENDS
+    unknown_year: UnknownYearPolicy = UnknownYearPolicy.PROVISIONAL
     extra_holidays: tuple[date, ...] = ()
     extra_workdays: tuple[date, ...] = ()
 
@@ -312,6 +312,7 @@ def _routing(check: _Checker, raw: Any, units: dict[str, Unit]) -> RoutingConfig
             "default_unit",
             "co_handler",
         ),
+        ("not_construction_types",),
     )
     by_type: dict[str, str] = {}
     for project_type, code in check.mapping(data["by_project_type"], "routing.by_project_type").items():
@@ -323,6 +324,13 @@ def _routing(check: _Checker, raw: Any, units: dict[str, Unit]) -> RoutingConfig
     township_types = tuple(
         _project_type(check, item, f"routing.township_types[{index}]") for index, item in enumerate(raw_types)
     )
+    raw_exempt = data.get("not_construction_types", [])
+    if not isinstance(raw_exempt, list):
+        raise check.fail("routing.not_construction_types", f"must be a list, got {_type_name(raw_exempt)}")
+    not_construction = tuple(
+        _project_type(check, item, f"routing.not_construction_types[{index}]")
+        for index, item in enumerate(raw_exempt)
+    )
     return RoutingConfig(
         by_project_type=by_type,
         township_types=township_types,
@@ -332,6 +340,7 @@ def _routing(check: _Checker, raw: Any, units: dict[str, Unit]) -> RoutingConfig
         ),
         default_unit=_unit_ref(check, units, data["default_unit"], "routing.default_unit"),
         co_handler=_unit_ref(check, units, data["co_handler"], "routing.co_handler"),
+        not_construction_types=not_construction,
     )
 
 
@@ -404,7 +413,7 @@ def _thresholds(check: _Checker, raw: Any) -> Thresholds:
 def _calendar(check: _Checker, raw: Any) -> CalendarConfig:
     data = check.mapping(raw, "calendar")
     check.keys(data, "calendar", (), ("unknown_year", "extra_holidays", "extra_workdays"))
-    policy = UnknownYearPolicy.WEEKENDS
+    policy = UnknownYearPolicy.PROVISIONAL
     if "unknown_year" in data:
         text = check.string(data["unknown_year"], "calendar.unknown_year")
         allowed = [p.value for p in UnknownYearPolicy]

@@ -2,14 +2,18 @@
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import ClassVar
 
 from domain.lifecycle import ClockRequest, DocumentRequest
 from domain.model import Actor, CaseIntake, CasePolicy, CaseState, DocumentRef
+from domain.rules import DeadlineRule
 
 
 @dataclass
 class CaseInput:
-    intake: CaseIntake
+    # A new case's intake; None when continue-as-new carries the state, which holds the intake (it was
+    # sent twice before: the roster of a large complaint is most of the state).
+    intake: CaseIntake | None
     carried: CaseState | None = None  # the state carried over by continue-as-new
 
 
@@ -25,6 +29,15 @@ class ActionInput:
     action: str
     actor: Actor
     params: dict = field(default_factory=dict)
+    # Exactly once for the life of the case: the sender's Idempotency-Key and a hash of the action and its
+    # params (optional, so histories recorded before them decode unchanged).
+    key: str | None = None
+    digest: str | None = None
+    # True only when the worker's codec opened this input with the service's key (core/codec.py); whatever
+    # a sender writes here is overwritten when the input is decoded.
+    sealed: bool = False
+
+    SEALABLE: ClassVar[bool] = True
 
 
 @dataclass
@@ -35,17 +48,38 @@ class ActionResult:
 
 
 @dataclass
+class ClockRules:
+    """The part of a case's policy that compute_clocks reads: the rules it needs and the calendar."""
+
+    deadlines: dict[str, DeadlineRule]
+    calendar_unknown_year: str = "weekends"
+    calendar_extra_holidays: list[str] = field(default_factory=list)
+    calendar_extra_workdays: list[str] = field(default_factory=list)
+
+    @classmethod
+    def for_requests(cls, policy: CasePolicy, requests: list[ClockRequest]) -> "ClockRules":
+        needed = {r.rule for r in requests} | {"escalation_step"}
+        return cls({name: rule for name, rule in policy.deadlines.items() if name in needed},
+                   policy.calendar_unknown_year, list(policy.calendar_extra_holidays),
+                   list(policy.calendar_extra_workdays))
+
+
+@dataclass
 class ComputeClocksInput:
     case_no: str
-    policy: CasePolicy
+    policy: CasePolicy | None  # the whole policy (before ClockRules); None when `rules` is given
     requests: list[ClockRequest]
     escalation_levels: int  # how many levels: escalate_at gets one instant per level after the first
+    rules: ClockRules | None = None
 
 
 @dataclass
 class IssueDocumentsInput:
     state: CaseState
     requests: list[DocumentRequest]
+    # True when state.intake comes without its roster and policy (empty placeholders): they have not changed
+    # since the first projection, and record_step takes them from the stored projection.
+    intake_omitted: bool = False
 
 
 @dataclass

@@ -156,6 +156,7 @@ class Deadline:
     level: int = 0  # escalation levels reached
     resolved_at: datetime | None = None  # when the awaited act happened (or the clock was cancelled)
     extended_working_days: int = 0
+    provisional: bool = False  # due_at was computed on a year without the official schedule (暂定)
 
 
 @dataclass
@@ -198,6 +199,25 @@ class DocumentRef:
     seq: int
     kind: str
     url: str = ""
+
+
+# How many applied keyed actions a case remembers (the oldest are forgotten first). A client retries a
+# request within minutes or hours of sending it, and a case sees a few dozen keyed actions in its whole
+# life; a retry would have to come after a thousand other keyed actions on the same case to be taken
+# again. At about 150 bytes an entry the list stays under 150 KB even then.
+APPLIED_KEYS_KEPT = 1000
+
+
+@dataclass
+class AppliedAction:
+    """A keyed action the case has applied: the same key again returns this result and changes nothing."""
+
+    username: str  # keys are the sender's: another user's same key is another action
+    key: str
+    digest: str  # of the action and its params: the same key with another body is refused
+    action: str
+    version: int  # the result the first request got
+    stage: str
 
 
 @dataclass
@@ -253,6 +273,19 @@ class CaseState:
     escalations: list[Escalation] = field(default_factory=list)
     payments: list[Payment] = field(default_factory=list)
     documents: list[DocumentRef] = field(default_factory=list)
+    applied: list[AppliedAction] = field(default_factory=list)  # the last APPLIED_KEYS_KEPT keyed actions
+    refused_steps: list[str] = field(default_factory=list)  # steps the case took by itself that the rules refused
+
+    def applied_action(self, username: str, key: str) -> AppliedAction | None:
+        """The keyed action this user's key was applied as, if the case remembers it."""
+        for done in reversed(self.applied):
+            if done.key == key and done.username == username:
+                return done
+        return None
+
+    def remember_applied(self, done: AppliedAction) -> None:
+        self.applied.append(done)
+        del self.applied[:-APPLIED_KEYS_KEPT]
 
     @property
     def case_no(self) -> str:

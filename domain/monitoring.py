@@ -11,7 +11,7 @@ from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 
 from domain.calendar import CHINA_TZ, WorkCalendar
-from domain.deadlines import add_months, due_instant
+from domain.deadlines import due_instant
 from domain.errors import InvalidInput
 from domain.rules import DeadlineRule, PeriodUnit
 
@@ -78,6 +78,16 @@ class MonitoringConfig:
 
 
 # ---- pay periods ---------------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier), the month's last day when it has no such day (01-31 + 1
+    month = 02-28); no rolling to a working day: a payday is a date, whatever day of the week it is."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,10 @@ class RoutingConfig:
     township_if_collective_land: bool
     default_unit: str
     co_handler: str
+    # Types that are not construction projects (a mine, a processing plant): the township rules for
+    # construction projects without a permit or on collective land do not apply to them. Empty by
+    # default, so a case opened under a policy recorded before this rule keeps the routing it had.
+    not_construction_types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ def _township_reason(project: ProjectFacts, cfg: RoutingConfig) -> str | None:
     """Why the township leads, or None when no township rule applies (seed notice section 一)."""
     if project.type in cfg.township_types:
         return "新民居、城中村改造、小产权房等项目由项目所在地乡（镇）政府负总责"
+    if project.type in cfg.not_construction_types:
+        return None  # the permit and land rules are for construction projects (建设项目)
     if cfg.township_if_no_permit and not project.has_permit:
         return "未取得施工许可证或批准开工报告的建设项目由项目所在地乡（镇）政府组织处理"
     if cfg.township_if_collective_land and project.land == "collective":
@@ -87,15 +93,9 @@ def route(project: ProjectFacts | None, cfg: RoutingConfig) -> Routing:
             cfg.default_unit, "未关联建设项目，由劳动保障监察机构查处（谁用工谁负责）", cfg
         )
     if project.type not in PROJECT_TYPES:
-        raise InvalidInput(
-            f"Unknown project type {project.type!r}; expected one of {', '.join(PROJECT_TYPES)}.",
-            field="type",
-        )
+        raise InvalidInput(code="unknown_project_type", field="type", value=project.type, known=", ".join(PROJECT_TYPES))
     if project.land not in LAND_TYPES:
-        raise InvalidInput(
-            f"Unknown land type {project.land!r}; expected one of {', '.join(LAND_TYPES)}.",
-            field="land",
-        )
+        raise InvalidInput(code="unknown_land_type", field="land", value=project.land, known=", ".join(LAND_TYPES))
 
     township_reason = _township_reason(project, cfg)
     if township_reason is not None and project.township:

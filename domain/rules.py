@@ -8,7 +8,7 @@ from enum import StrEnum
 class PeriodUnit(StrEnum):
     WORKING_DAYS = "working_days"  # 工作日
     CALENDAR_DAYS = "calendar_days"  # 日
-    MONTHS = "months"  # 个月, to the same day of the month (or its last day)
+    MONTHS = "months"  # 个月: 行政诉讼法 art. 46 (6 months to sue), 行政强制法 art. 53 (3 months to apply)
     HOURS = "hours"
     DURATION = "duration"  # exact ISO 8601 duration, for drills and tests
 

@@ -80,6 +80,11 @@ def test_services_and_images(services):
     assert services["migrate"]["command"] == ["python", "-m", "db", "upgrade"]
 
 
+def test_the_temporal_ui_can_only_read(services):
+    """Supervisors change cases through the service, not by terminating or resetting them in the UI."""
+    assert services["temporal-ui"]["environment"]["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"
+
+
 def test_postgresql_creates_the_database_and_reports_health(services):
     postgres = services["postgresql"]
     assert postgres["environment"]["POSTGRES_DB"] == "wagecase"

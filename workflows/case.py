@@ -6,16 +6,19 @@ is a projection written by idempotent local activities before an action's update
 """
 
 import asyncio
+import dataclasses
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair
+from temporalio.common import RawValue, RetryPolicy, SearchAttributeKey, SearchAttributePair
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import lifecycle
     from domain.calendar import CHINA_TZ
     from domain.errors import DomainError
+    from domain.routing import RoutingConfig
     from domain.lifecycle import (
         DEADLINE_LABELS,
         LEVEL_LABELS,
@@ -28,18 +31,39 @@ with workflow.unsafe.imports_passed_through():
         ActionInput,
         ActionResult,
         CaseInput,
+        ClockRules,
         CaseOutcome,
         ComputeClocksInput,
         DrawDepositInput,
         DrawDepositResult,
         IssueDocumentsInput,
     )
-    from domain.model import SYSTEM, Actor, CaseState, DeadlineStatus, Stage, document_url
+    from domain.model import (
+        SYSTEM,
+        Actor,
+        AppliedAction,
+        CasePolicy,
+        CaseState,
+        DeadlineStatus,
+        Escalation,
+        Event,
+        Stage,
+        document_url,
+    )
+    from domain import recompute
+    from domain.recompute import CalendarChange, RecomputeClocksInput, RecomputedClock
 
 TASK_QUEUE = "wagecase"
 # Patches (README, "Changing workflow code"): changes that cases recorded before them must not see.
 ONE_WRITE_PER_STEP = "one-local-activity-per-step"
 CONTINUE_AS_NEW_AT_LIMIT = "continue-as-new-at-event-limit"
+REFUSED_STEP_ESCALATES = "refused-step-escalates"
+LEAN_STEPS = "record-step-without-roster"  # record_step gets the roster and policy once per run
+CARRY_STATE_ONCE = "continue-as-new-carries-the-state-once"
+
+# What a state sent without its intake's policy carries in its place (record_step restores the real one).
+_NO_POLICY = CasePolicy(deadlines={}, routing=RoutingConfig({}, (), False, False, "", ""), office_unit="",
+                        escalation_levels=[])
 
 # A run continues as new once its history reaches this many events, at a quiet point between steps; one
 # step adds at most a few dozen, so no run of a case passes 150 events (issue 6). A case that runs long
@@ -115,7 +139,8 @@ def details_markdown(state: CaseState) -> str:
             reached = f"，已督办至{LEVEL_LABELS.get(level, level)}" if level else ""
             lines.append(f"- **已逾期**：{d.unit}「{label}」，期限 {china_time(d.due_at)}{reached}")
         else:
-            lines.append(f"- 等待 {d.unit}「{label}」，期限 {china_time(d.due_at)}")
+            provisional = "（暂定：该年节假日安排尚未载入）" if d.provisional else ""
+            lines.append(f"- 等待 {d.unit}「{label}」，期限 {china_time(d.due_at)}{provisional}")
     if not waiting and state.stage is not Stage.CLOSED:
         lines.append("- 当前没有计时中的法定期限")
     if state.escalations:
@@ -160,11 +185,18 @@ def wake_summary(state: CaseState, wake: datetime) -> str:
 class CaseWorkflow:
     @workflow.init
     def __init__(self, input: CaseInput) -> None:
-        self._state = input.carried or CaseState(intake=input.intake)
+        if input.carried is not None:
+            self._state = input.carried
+        else:
+            assert input.intake is not None, "a new case starts with its intake"
+            self._state = CaseState(intake=input.intake)
         self._ready = input.carried is not None
         self._lock = asyncio.Lock()
         self._changed = False
         self._published: dict[str, object] = {}
+        self._calendar_changes: list[CalendarChange] = []
+        # The projection holds the roster and policy once a run has written it (a carried run's first did).
+        self._intake_projected = input.carried is not None
 
     @workflow.run
     async def run(self, input: CaseInput) -> CaseOutcome:
@@ -179,9 +211,14 @@ class CaseWorkflow:
         else:
             self._publish()
         while self._state.stage is not Stage.CLOSED:
+            if self._calendar_changes:
+                await self._recompute_for_calendar()
             if self._run_is_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(CaseInput(intake=self._state.intake, carried=self._state))
+                if not self._calendar_changes:  # one that came in meanwhile is handled first
+                    intake = None if workflow.patched(CARRY_STATE_ONCE) else self._state.intake
+                    workflow.continue_as_new(CaseInput(intake=intake, carried=self._state))
+                continue
             await self._wait_for_change_or_clock()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return CaseOutcome(self._state.case_no, self._state.outcome or "", self._state.amount_recovered)
@@ -195,7 +232,7 @@ class CaseWorkflow:
         return info.get_current_history_length() >= RUN_EVENT_LIMIT and workflow.patched(CONTINUE_AS_NEW_AT_LIMIT)
 
     async def _wait_for_change_or_clock(self) -> None:
-        wake = lifecycle.next_wake(self._state)
+        wake = self._next_wake()
         self._changed = False
         if wake is not None:
             seconds = (wake - workflow.now()).total_seconds()
@@ -223,50 +260,147 @@ class CaseWorkflow:
 
     @workflow.update
     async def act(self, input: ActionInput) -> ActionResult:
-        """Carry out a case worker's action; the projection is written before this returns."""
+        """Carry out a case worker's action; the projection is written before this returns.
+
+        An action sent with a key is applied once for the life of the case: the same key again returns the
+        first result and changes nothing (the keys travel in the state across continue-as-new)."""
         await workflow.wait_condition(lambda: self._ready)
         async with self._lock:
+            done = self._applied(input)  # again: the same key may have won the lock first
+            if done is not None:
+                return ActionResult(self._state.case_no, done.version, done.stage)
             now = workflow.now()
             self._check(input)  # again: another action may have won the lock first
             docs = await self._apply(input.action, input.params, input.actor, now)
+            if input.key:
+                self._state.remember_applied(AppliedAction(input.actor.username, input.key, input.digest or "",
+                                                           input.action, self._state.version,
+                                                           self._state.stage.value))
             await self._commit(docs)
             self._changed = True
             return self._result()
 
     @act.validator
     def _validate_act(self, input: ActionInput) -> None:
+        # Validators run for new updates only, never in replay: histories recorded before encryption (whose
+        # updates were not sealed) replay unchanged.
+        if not input.sealed:
+            raise ApplicationError("only the wagecase service may change a case: this update was not sealed "
+                                   "with the service's key", type="forbidden", non_retryable=True)
         if not self._ready:
             raise ApplicationError("the case is still being registered; try again in a moment", type="conflict")
+        if self._applied(input) is not None:
+            return  # a retry: the handler returns the first result
         self._check(input)
+
+    def _applied(self, input: ActionInput) -> AppliedAction | None:
+        """The earlier application of this keyed action; refuses the same key with another body."""
+        if not input.key:
+            return None
+        done = self._state.applied_action(input.actor.username, input.key)
+        if done is not None and done.digest != (input.digest or ""):
+            raise ApplicationError(f"Idempotency-Key {input.key!r} was already used on case {self._state.case_no} "
+                                   f"for another request ({done.action}); use a new key for a new request",
+                                   type="conflict", non_retryable=True)
+        return done
+
+    @workflow.signal(dynamic=True)
+    def _any_signal(self, name: str, args: Sequence[RawValue]) -> None:
+        """The case takes no signals: whatever arrives (the Temporal CLI, the Web UI) is dropped and logged.
+        A signal handler added later must drop an input whose `sealed` is False (signals have no validator)."""
+        workflow.logger.warning("case %s: dropped the signal %r; a case changes only through the service",
+                                self._state.case_no, name)
 
     @workflow.query
     def state(self) -> CaseState:
-        return self._state
+        """The case state without the intake's roster (`intake.workers` is empty: the roster of a large
+        complaint is most of the state; the database projection and the workflow input hold it)."""
+        return self._without_roster()
+
+    def _without_roster(self, policy: CasePolicy | None = None) -> CaseState:
+        intake = self._state.intake
+        lean = dataclasses.replace(intake, workers=[], policy=policy or intake.policy)
+        return dataclasses.replace(self._state, intake=lean)
 
     def _check(self, input: ActionInput) -> None:
         try:
             lifecycle.check(self._state, input.action, input.params, input.actor, workflow.now())
         except DomainError as err:
-            raise ApplicationError(err.message, {"field": err.field}, type=err.kind, non_retryable=True) from None
+            details = {"field": err.field, "code": err.code, "params": err.params}  # said in any language by code
+            raise ApplicationError(err.message, details, type=err.kind, non_retryable=True) from None
 
     async def _apply(self, action: str, params: dict, actor: Actor, now) -> list[DocumentRequest]:
         times = await self._compute(lifecycle.clocks_for(self._state, action, params, now))
         return lifecycle.apply(self._state, action, params, actor, workflow.now(), times)
 
     async def _take_due_steps(self) -> list[DocumentRequest]:
-        """Take the steps a clock running out calls for: an unpaid order moves down the ladder by itself."""
+        """Take the steps a clock running out calls for: an unpaid order moves down the ladder by itself.
+
+        A step the rules refuse is recorded on the case and escalated to the office, once; the case goes
+        on without it (a person takes over) instead of failing its workflow task for ever."""
         docs: list[DocumentRequest] = []
         for _ in range(_MAX_STEPS):
             now = workflow.now()
-            step = lifecycle.due_step(self._state, now)
+            step = self._due_step(now)
             if step is None:
                 break
             params: dict = {}
             if step == "enforce" and self._state.intake.project is not None:
                 params = await self._draw_deposit()
-            lifecycle.check(self._state, step, params, SYSTEM, now)
+            try:
+                lifecycle.check(self._state, step, params, SYSTEM, now)
+            except DomainError as err:
+                # Asked only when a step is refused: every case recorded before it never got this far.
+                if not workflow.patched(REFUSED_STEP_ESCALATES):
+                    raise
+                self._refuse_step(step, params, err, now)
+                continue
             docs += await self._apply(step, params, SYSTEM, now)
         return docs
+
+    def _step_mark(self, step: str) -> str:
+        """What a refused step is remembered by: the order it enforces, or the dispatch that fell due."""
+        if step == "enforce":
+            order = self._state.open_deadline("order_payment")
+            return f"enforce:{order.seq if order else '-'}"
+        due = self._state.next_dispatch_at
+        return f"{step}:{due.isoformat() if due else '-'}"
+
+    def _due_step(self, now: datetime) -> str | None:
+        """lifecycle.due_step, less the steps already refused (each is refused once, not at every wake)."""
+        refused = self._state.refused_steps
+        step = lifecycle.due_step(self._state, now)
+        if step is None or self._step_mark(step) not in refused:
+            return step
+        if step == "enforce":  # the leader's dispatch, the other step a case takes by itself, may be due too
+            s = self._state
+            if (s.leader is not None and s.next_dispatch_at is not None and s.next_dispatch_at <= now
+                    and self._step_mark("major_dispatch") not in refused):
+                return "major_dispatch"
+        return None
+
+    def _next_wake(self) -> datetime | None:
+        """lifecycle.next_wake, less a refused dispatch (its instant has passed: waking for it would spin)."""
+        state = self._state
+        if state.refused_steps and self._step_mark("major_dispatch") in state.refused_steps:
+            state = dataclasses.replace(state, next_dispatch_at=None)
+        return lifecycle.next_wake(state)
+
+    def _refuse_step(self, step: str, params: dict, err: DomainError, now: datetime) -> None:
+        """Record a refused step on the timeline and escalate it to the office, to be taken up by a person."""
+        state = self._state
+        state.refused_steps.append(self._step_mark(step))
+        levels = lifecycle.escalation_levels(state)
+        level = "office" if "office" in levels else (levels[-1] if levels else "office")
+        label = {"enforce": "责令支付期满后的强制执行", "major_dispatch": "包案领导定期调度"}.get(step, step)
+        reason = f"案件自动办理「{label}」被规则拒绝，需人工处理：{err.message}"
+        clock = "order_payment" if step == "enforce" else step  # the clock whose end called for the step
+        state.escalations.append(Escalation(len(state.escalations) + 1, now, level, reason, clock, state.lead_unit))
+        state.timeline.append(Event(len(state.timeline) + 1, now, "step_refused", "system", reason,
+                                    {"step": step, "code": err.kind, "params": params}))
+        state.version += 1
+        workflow.logger.warning("case %s: the step %s was refused (%s); escalated to %s",
+                                state.case_no, step, err.message, level)
 
     async def _draw_deposit(self) -> dict:
         state = self._state
@@ -288,9 +422,12 @@ class CaseWorkflow:
         if not requests:
             return {}
         levels = len(lifecycle.escalation_levels(self._state))
+        # only the rules these clocks need, not the whole policy (a local activity: nothing in the history
+        # depends on its input)
+        rules = ClockRules.for_requests(self._state.intake.policy, requests)
         return await workflow.execute_local_activity(
             "compute_clocks",
-            ComputeClocksInput(self._state.case_no, self._state.intake.policy, requests, levels),
+            ComputeClocksInput(self._state.case_no, None, requests, levels, rules=rules),
             result_type=dict[str, ClockTimes],
             summary="计算法定期限",
             **_LOCAL,
@@ -301,8 +438,15 @@ class CaseWorkflow:
         if workflow.patched(ONE_WRITE_PER_STEP):
             for ref in self._state.documents:
                 ref.url = ref.url or document_url(self._state.case_no, ref.seq)
-            await workflow.execute_local_activity("record_step", IssueDocumentsInput(self._state, docs),
-                                                  summary="出具文书并更新案件台账", **_LOCAL)
+            written = None
+            if self._intake_projected and workflow.patched(LEAN_STEPS):
+                lean = IssueDocumentsInput(self._without_roster(_NO_POLICY), docs, intake_omitted=True)
+                written = await workflow.execute_local_activity("record_step", lean, summary="出具文书并更新案件台账",
+                                                                **_LOCAL)
+            if written is not True:  # the run's first projection, or the stored one is gone: send everything
+                await workflow.execute_local_activity("record_step", IssueDocumentsInput(self._state, docs),
+                                                      summary="出具文书并更新案件台账", **_LOCAL)
+                self._intake_projected = True
         else:  # cases recorded before ONE_WRITE_PER_STEP: documents, then the projection
             if docs:
                 issued = await workflow.execute_local_activity(
@@ -314,6 +458,36 @@ class CaseWorkflow:
                     ref.url = urls.get(ref.seq, ref.url)
             await workflow.execute_local_activity("project_case", self._state, summary="更新案件台账", **_LOCAL)
         self._publish()
+
+    # ---- a year's official holiday schedule was loaded (sent by workflows.calendar) -----------------
+    # Cases recorded before this signal existed never received it, so they replay unchanged.
+
+    @workflow.signal(name="calendar_changed")
+    def calendar_changed(self, change: CalendarChange) -> None:
+        if not change.sealed:  # signals have no validator: only the service's own (sealed) change counts
+            workflow.logger.warning("case %s: dropped a calendar_changed signal not sealed with the service key",
+                                    self._state.case_no)
+            return
+        self._calendar_changes.append(change)
+        self._changed = True  # wakes a case parked on a timer: the main loop re-arms it on the new instants
+
+    async def _recompute_for_calendar(self) -> None:
+        """Count the running clocks that touch the changed years again (an activity) and apply the result."""
+        changes, self._calendar_changes = self._calendar_changes, []
+        async with self._lock:
+            now = workflow.now()
+            clocks = recompute.clocks_to_recompute(self._state, {c.year for c in changes}, now)
+            if not clocks:
+                return
+            levels = len(lifecycle.escalation_levels(self._state))
+            results = await workflow.execute_local_activity(
+                "recompute_clocks",
+                RecomputeClocksInput(self._state.case_no, self._state.intake.policy, clocks, levels,
+                                     sorted({c.year for c in changes})),
+                result_type=list[RecomputedClock], summary="按新载入的节假日安排重新计算期限", **_LOCAL,
+            )
+            if recompute.apply_recomputed(self._state, changes[-1], results, workflow.now()):
+                await self._commit([])
 
     def _publish(self) -> None:
         pairs = search_attributes(self._state)

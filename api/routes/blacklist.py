@@ -75,25 +75,23 @@ def post_removal(entry_id: int, body: RemovalIn, session: SessionDep, user: Curr
     labour_inspection = jurisdiction.routing.co_handler
     if user.role not in (Role.SUPERVISOR, Role.ADMIN) and not (
             user.role == Role.UNIT_HEAD and user.unit == labour_inspection):
-        raise Forbidden(f"early removal is decided by the unit head of {labour_inspection} or the office of the "
-                        "leading group")
+        raise Forbidden(code="removal_deciders", unit=labour_inspection)
     entry = get_entry(session=session, entry_id=entry_id)
     if entry is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"there is no blacklist entry {entry_id}")
     now = datetime.now(timezone.utc)
     if entry.status_at(now) != "listed":
-        raise NotAllowedNow(f"the entry is {entry.status_at(now)}, not listed")
+        raise NotAllowedNow(code="entry_not_listed", status=entry.status_at(now))
     if not (body.corrected and body.written_promise):
-        raise NotAllowedNow("early removal needs the arrears corrected and a written promise (人社部令45号 art. 12)")
+        raise NotAllowedNow(code="removal_needs_correction")
     wait = jurisdiction.thresholds.blacklist_removal_after_months
     if _months_between(entry.listed_at, now) < wait:
-        raise NotAllowedNow(f"early removal is possible {wait} months after listing (listed {entry.listed_at:%Y-%m-%d}, "
-                            "人社部令45号 art. 12)")
+        raise NotAllowedNow(code="removal_too_early", months=wait, listed=f"{entry.listed_at:%Y-%m-%d}")
     case = get_case(session=session, case_no=entry.case_no)
     if case is not None:
         owed = case.amount_owed if case.amount_owed is not None else case.amount_claimed
         if owed - case.amount_recovered > Decimal("0"):
-            raise NotAllowedNow(f"case {case.case_no} still has {owed - case.amount_recovered} unpaid")
+            raise NotAllowedNow(code="removal_case_unpaid", case_no=case.case_no, owed=owed - case.amount_recovered)
     remove_entry(session=session, entry=entry, reason=body.reason, by=user.username, now=now)
     session.commit()
     return _out(entry, now)

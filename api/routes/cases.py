@@ -1,29 +1,50 @@
 """Cases: register complaints, list and read them, take actions, fetch documents, statistics."""
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response, status
+from fastapi import (
+    APIRouter,
+    Body,
+    Depends,
+    Header,
+    HTTPException,
+    Query,
+    Request,
+    Response,
+    status,
+)
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api import schemas
+from api.actions import PUBLIC_ACTIONS, action_params, body_schema
 from api.case_service import (
     CaseNotFound,
+    DocumentNotFound,
     case_detail,
     load_visible_case,
     perform_action,
     register_case,
     summary_of,
+    visible_document,
     visible_units,
 )
-from api.deps import CurrentUser, JurisdictionDep, SessionDep, SettingsDep, TemporalDep, require_roles
+from api.deps import (
+    CurrentUser,
+    JurisdictionDep,
+    SessionDep,
+    SettingsDep,
+    TemporalDep,
+    require_roles,
+)
 from api.errors import validation_error_response
 from core.calendar import build_calendar
 from db.accounts import User
-from db.cases import Document, case_stats, get_case, get_document, list_cases
+from db.cases import Document, case_stats, get_case, list_cases
 from documents.pdf import PdfUnavailable, render_pdf
+from domain.actions import Action
 from domain.errors import InvalidInput
 from domain.roles import Role
 
@@ -45,6 +66,10 @@ def jurisdiction_calendar(jurisdiction):
     cfg = jurisdiction.calendar
     return build_calendar(extra_holidays=cfg.extra_holidays, extra_workdays=cfg.extra_workdays,
                           unknown_year=str(cfg.unknown_year))
+
+
+def _body_optional(action: Action) -> bool:
+    return not body_schema(action.name).get("required")
 
 
 def _load(session, case_no, user):
@@ -99,34 +124,52 @@ def get_case_detail(case_no: str, session: SessionDep, user: CurrentUser,
     return _detail(session, _load(session, case_no, user), user, jurisdiction)
 
 
-ACTION_DOC = "\n".join(f"- `{name}`: {', '.join(model.model_fields) or '(no body)'}"
-                       for name, model in schemas.ACTION_BODIES.items())
-
-
-@router.post("/api/cases/{case_no}/actions/{action}", response_model=schemas.CaseDetail,
-             summary="Take an action on a case", description="Actions and their bodies:\n\n" + ACTION_DOC +
-             "\n\n409 when the action is not allowed now, 403 when your role or unit may not take it, "
-             "422 for invalid input; a refused action changes nothing.")
-async def post_action(case_no: str, action: str, session: SessionDep, user: CurrentUser, client: TemporalDep,
-                      jurisdiction: JurisdictionDep, idempotency_key: IdempotencyKeyHeader = None,
-                      body: Annotated[dict | None, Body()] = None) -> schemas.CaseDetail:
-    model = schemas.ACTION_BODIES.get(action)
-    if model is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            f"there is no action {action!r}; actions: {', '.join(schemas.ACTION_BODIES)}")
+async def _take_action(action: Action, case_no: str, body: Any, request: Request, *, session, user: User,
+                       client, jurisdiction, idempotency_key: str | None) -> schemas.CaseDetail | Response:
     try:
-        parsed = model.model_validate(body or {})
+        params = action_params(action, body, jurisdiction)
     except ValidationError as err:
-        return validation_error_response(err, prefix="body")
-    params = parsed.model_dump(mode="json", exclude_none=True)
-    if action == "transfer" and parsed.to_unit is not None and parsed.to_unit not in jurisdiction.units:
-        raise InvalidInput(f"to_unit {parsed.to_unit!r} is not a unit of {jurisdiction.name}", field="body.to_unit")
+        return validation_error_response(request, err, prefix="body")
+    except InvalidInput as err:
+        raise InvalidInput(code=err.code, field=f"body.{err.field}" if err.field else "body", **err.params) from None
     await run_in_threadpool(_load, session, case_no, user)
     session.commit()  # end the read transaction: hold no connection while the workflow works
-    await perform_action(client=client, case_no=case_no, action=action, params=params, user=user,
+    await perform_action(client=client, case_no=case_no, action=action.name, params=params, user=user,
                          idempotency_key=idempotency_key)
     # the actor saw the case before acting; after a transfer it may belong to another unit
     return await run_in_threadpool(_fresh_detail, session, case_no, user, jurisdiction)
+
+
+def _action_endpoint(action: Action):
+    async def take_action(case_no: str, request: Request, session: SessionDep, user: CurrentUser, client: TemporalDep,
+                          jurisdiction: JurisdictionDep, idempotency_key: IdempotencyKeyHeader = None,
+                          body: Annotated[Any, Body()] = None) -> schemas.CaseDetail:
+        return await _take_action(action, case_no, body, request, session=session, user=user, client=client,
+                                  jurisdiction=jurisdiction, idempotency_key=idempotency_key)
+    take_action.__name__ = f"action_{action.name}"
+    return take_action
+
+
+_ACTION_NOTES = ("409 when the action is not allowed now, 403 when your role or unit may not take it, 422 for "
+                 "invalid input (`errors` lists the fields); a refused action changes nothing.")
+
+# One documented route per action a person takes, generated from the registry (domain.actions).
+for _action in PUBLIC_ACTIONS.values():
+    router.add_api_route(
+        f"/api/cases/{{case_no}}/actions/{_action.name}", _action_endpoint(_action), methods=["POST"],
+        response_model=schemas.CaseDetail, tags=["case actions"], summary=f"{_action.label} ({_action.name})",
+        description=body_schema(_action.name)["description"] + "\n\n" + _ACTION_NOTES
+        + ("\n\nMoves money: send an `Idempotency-Key`." if _action.moves_money else ""),
+        operation_id=f"action_{_action.name}",
+        openapi_extra={"requestBody": {"required": not _body_optional(_action), "content": {
+            "application/json": {"schema": body_schema(_action.name)}}}})
+
+
+@router.post("/api/cases/{case_no}/actions/{action}", include_in_schema=False)
+async def post_unknown_action(case_no: str, action: str, user: CurrentUser) -> Response:
+    """An action that does not exist, or one only the case takes by itself."""
+    raise HTTPException(status.HTTP_404_NOT_FOUND,
+                        f"there is no action {action!r}; actions: {', '.join(PUBLIC_ACTIONS)}")
 
 
 def document_pdf(doc: Document) -> Response:
@@ -139,13 +182,20 @@ def document_pdf(doc: Document) -> Response:
                              "X-Content-Type-Options": "nosniff"})
 
 
+def document_html(doc: Document) -> HTMLResponse:
+    """A stored document as printable HTML (it runs no script and loads nothing)."""
+    return HTMLResponse(doc.html, headers={"ETag": f'"{doc.content_hash}"', "Cache-Control": "no-store",
+                                           "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+
 def _visible_document(session, case_no: str, seq: int, user) -> Document:
     """Document `seq` of a case the user may see; 404 when either does not exist."""
-    _load(session, case_no, user)
-    doc = get_document(session=session, case_no=case_no, seq=seq)
-    if doc is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"case {case_no} has no document {seq}")
-    return doc
+    try:
+        return visible_document(session=session, case_no=case_no, seq=seq, user=user)
+    except CaseNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"there is no case {case_no}") from None
+    except DocumentNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"case {case_no} has no document {seq}") from None
 
 
 # Before the HTML route: its `{seq}` would take "1.pdf" too.
@@ -166,9 +216,7 @@ def get_case_document_pdf(case_no: str, seq: int, session: SessionDep, user: Cur
 @router.get("/api/cases/{case_no}/documents/{seq}", response_class=HTMLResponse,
             summary="An issued document (printable HTML)")
 def get_case_document(case_no: str, seq: int, session: SessionDep, user: CurrentUser) -> HTMLResponse:
-    doc = _visible_document(session, case_no, seq, user)
-    return HTMLResponse(doc.html, headers={"ETag": f'"{doc.content_hash}"',
-                                           "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+    return document_html(_visible_document(session, case_no, seq, user))
 
 
 @router.get("/api/stats", response_model=schemas.Stats, summary="Statistics (KPI: closure rate ≥ 95%)")

@@ -1,6 +1,8 @@
-"""The remote codec for the Temporal Web UI and CLI: decrypts (and encrypts) Temporal payloads.
+"""The remote codec for the Temporal Web UI and CLI: decrypts Temporal payloads, for reading only.
 
-Temporal's remote codec protocol: POST …/decode and …/encode with `{"payloads": [{"metadata": {k: base64},
+There is no …/encode: whoever could have payloads sealed here could send the workflows updates and
+signals the worker takes for the service's own (core/codec.py). Temporal's remote codec protocol: POST
+…/decode with `{"payloads": [{"metadata": {k: base64},
 "data": base64}]}` (protobuf JSON) and the same shape back. The dev server started by `make run` points
 its Web UI here (`--ui-codec-endpoint http://127.0.0.1:8000/codec`).
 
@@ -109,7 +111,7 @@ async def decode(body: PayloadsJson, request: Request, session: SessionDep, user
     """Open the encrypted payloads; others come back unchanged. Recorded in the personal-data audit trail."""
     payloads = _to_payloads(body)
     try:
-        opened = await _codec(request).decode(payloads)
+        opened = [_codec(request).open(p) for p in payloads]
     except PayloadDecryptError as err:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(err)) from None
     encrypted = [o for p, o in zip(payloads, opened) if p.metadata.get("encoding") == ENCODING]
@@ -120,9 +122,3 @@ async def decode(body: PayloadsJson, request: Request, session: SessionDep, user
                                 unit=user.unit, case_nos=cases or [None], via=TEMPORAL_CODEC,
                                 detail=f"{len(encrypted)} payload(s), namespace {namespace or '?'}")
     return _to_json(opened)
-
-
-@router.post("/encode", summary="Encrypt Temporal payloads (remote codec; supervisor, admin)")
-async def encode(body: PayloadsJson, request: Request, _user: CodecUser) -> PayloadsJson:
-    """Seal the payloads with the current key (used when the Web UI sends a signal or update with input)."""
-    return _to_json(await _codec(request).encode(_to_payloads(body)))

@@ -14,6 +14,7 @@ from temporalio.common import SearchAttributeKey
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
+from api.case_service import MONEY_ACTIONS
 from core.codec import data_converter
 from core.config import Settings
 from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
@@ -73,6 +74,9 @@ class Api:
         return {"Authorization": f"Bearer {self.tokens['admin']}"}
 
     async def act(self, who: dict, case_no: str, action: str, body: dict | None = None, **kw):
+        """Take an action; one that moves money gets a fresh Idempotency-Key unless `who` names one."""
+        if action in MONEY_ACTIONS and "Idempotency-Key" not in who:
+            who = {**who, "Idempotency-Key": uuid.uuid4().hex}
         return await self.http.post(f"/api/cases/{case_no}/actions/{action}", headers=who, json=body or {}, **kw)
 
 

@@ -1,6 +1,6 @@
 """Who may do what: every route of the app against every role and unit, and against bad tokens.
 
-The tables below are the contract (CONTRACT.md, "HTTP API"): 401 without a valid token, 403 where the role
+The tables below are the contract the service keeps (docs/contract.md, "HTTP API"): 401 without a valid token, 403 where the role
 or unit may not do or see that, success otherwise. Routes are discovered from the app, so a new /api or
 /codec route fails `test_every_route_is_classified` until someone adds its row here.
 """
@@ -13,13 +13,14 @@ import jwt
 import pytest
 from sqlmodel import Session
 
+from api.actions import PUBLIC_ACTIONS
 from api.app import create_app
 from api.security import create_access_token
 from api.web_auth import SESSION_COOKIE
 from core.config import Settings
 from db.accounts import get_user_by_username
 from db.types import utcnow
-from tests.api.util import PROJECT, complaint, row_counts
+from tests.api.util import PHONE, PROJECT, complaint, row_counts
 
 PUBLIC = "public"  # no log-in needed
 CASE_WORKERS = frozenset({"caseworker", "unit_head"})
@@ -87,6 +88,7 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/cases/{case_no}"): Rule(sees_case),
     # taken with `accept`; 409 once the case is accepted
     ("POST", "/api/cases/{case_no}/actions/{action}"): Rule(acts_on_case, ok=frozenset({200, 409})),
+    ("POST", "/api/cases/{case_no}/actions/accept"): Rule(acts_on_case, ok=frozenset({200, 409})),
     ("GET", "/api/cases/{case_no}/documents/{seq}"): Rule(sees_case),
     ("GET", "/api/cases/{case_no}/documents/{seq}.pdf"): Rule(sees_case, ok=frozenset({200, 503})),  # 503: no renderer
     ("GET", "/api/stats"): Rule(anyone),
@@ -96,8 +98,16 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/blacklist"): Rule(anyone),
     ("POST", "/api/blacklist/{entry_id}/removal"): Rule(lifts_blacklisting, ok=frozenset({404})),  # no entry 1 yet
     ("GET", "/api/audit/personal-data-views"): Rule(roles(*OFFICE)),
+    ("POST", "/api/public/progress"): Rule(PUBLIC),  # the complainant's phone: see tests/api/test_public.py
+    ("POST", "/api/public/complaints"): Rule(PUBLIC, ok=frozenset({422})),  # 422: without a phone
+    ("POST", "/api/public/ratings"): Rule(PUBLIC, ok=frozenset({409})),  # 409: not closed yet
+    ("GET", "/api/cases/{case_no}/messages"): Rule(sees_case),
+    ("GET", "/api/satisfaction"): Rule(anyone),
+    ("GET", "/api/satisfaction/unsatisfied"): Rule(roles(*OFFICE)),
     ("POST", "/codec/decode"): Rule(roles(*OFFICE)),
-    ("POST", "/codec/encode"): Rule(roles(*OFFICE)),
+    ("GET", "/api/calendar"): Rule(anyone),
+    ("GET", "/api/calendar/{year}"): Rule(anyone),
+    ("PUT", "/api/calendar/{year}"): Rule(roles("admin"), ok=frozenset({422})),  # 422: no schedule sent
     # Early warning: bodies are empty ({}), so an allowed person gets 422; no warning or report 1 yet (404).
     ("GET", "/api/warnings"): Rule(anyone),
     ("GET", "/api/warnings/{warning_id}"): Rule(anyone, ok=frozenset({404})),
@@ -116,10 +126,16 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/reports/{report_id}/instalments/{seq}/payment"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
 }
 
+# The other actions' routes are made from the registry by the same function as accept's (api.routes.cases).
+LIKE_ACCEPT = {("POST", f"/api/cases/{{case_no}}/actions/{name}") for name in PUBLIC_ACTIONS if name != "accept"}
+
 # The web UI's pages (cookie session): without a valid session every page sends the browser to /login.
 # A page missing here is still checked for that; one without path parameters is taken to be for anyone.
 WEB_PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/static/{name}"),
-              ("GET", "/static/roster-template.xlsx")}
+              ("GET", "/static/roster-template.xlsx"),
+              # the complainants' pages (tests/api/test_public.py, tests/web/test_public_browser.py)
+              ("GET", "/progress"), ("POST", "/progress"), ("POST", "/progress/rating"), ("POST", "/progress/document"),
+              ("GET", "/complaint"), ("POST", "/complaint")}
 WEB_PAGES: dict[str, Rule] = {
     "/": Rule(anyone),
     "/dashboard": Rule(anyone),
@@ -132,6 +148,9 @@ WEB_PAGES: dict[str, Rule] = {
     "/cases/{case_no}": Rule(sees_case),
     "/cases/{case_no}/documents/{seq}": Rule(sees_case),
     "/cases/{case_no}/documents/{seq}.pdf": Rule(sees_case, ok=frozenset({200, 503})),
+    "/cases/{case_no}/messages": Rule(sees_case),
+    "/satisfaction": Rule(anyone),
+    "/calendar": Rule(anyone),
 }
 
 PEOPLE = [
@@ -177,7 +196,7 @@ def is_web(path: str) -> bool:
 def test_every_route_is_classified():
     app = create_app(Settings(secret_key="x" * 40))
     routes = route_keys(app)
-    unclassified = sorted(r for r in routes if not is_web(r[1]) and r not in API_RULES)
+    unclassified = sorted(r for r in routes if not is_web(r[1]) and r not in API_RULES and r not in LIKE_ACCEPT)
     assert unclassified == [], f"add these routes to API_RULES in {__file__}: {unclassified}"
     gone = sorted(set(API_RULES) - routes)
     assert gone == [], f"API_RULES names routes the app no longer has: {gone}"
@@ -192,7 +211,7 @@ class Context:
 
 def fill(path: str, ctx: Context) -> str:
     return path.format(case_no=ctx.case_no, project_id=ctx.project_id, seq=1, action="accept", name="x.css",
-                       entry_id=1, warning_id=1, report_id=1, credit_code="91350100M000100Y43")
+                       entry_id=1, year=2027, warning_id=1, report_id=1, credit_code="91350100M000100Y43")
 
 
 def body_for(method: str, path: str, ctx: Context) -> dict:
@@ -208,6 +227,12 @@ def body_for(method: str, path: str, ctx: Context) -> dict:
         return {"json": PROJECT}
     if path == "/api/cases":
         return {"json": complaint()}
+    if path == "/api/public/progress":
+        return {"json": {"case_no": ctx.case_no, "phone": PHONE}}
+    if path == "/api/public/complaints":  # refused for its content once let in: nothing registered
+        return {"json": complaint(complainant={"name": "王秀英"})}
+    if path == "/api/public/ratings":
+        return {"json": {"case_no": ctx.case_no, "phone": PHONE, "rating": "satisfied"}}
     if path == "/api/rosters/parse":  # not a workbook: refused with 422 once access is granted
         return {"files": {"file": ("roster.xlsx", b"not a workbook", "application/octet-stream")}}
     if path.startswith("/codec/"):
@@ -255,7 +280,7 @@ async def setup_people(api) -> Context:
 async def test_every_api_route_against_every_role_unit_and_bad_token(api):
     ctx = await setup_people(api)
     settings = api.app.state.settings
-    routes = sorted(r for r in route_keys(api.app) if not is_web(r[1]))
+    routes = sorted(r for r in route_keys(api.app) if not is_web(r[1]) and r not in LIKE_ACCEPT)
     cells = [(route, who) for route in routes for who in PEOPLE + NOBODY]
     # refusals first: none of them may write anything
     cells.sort(key=lambda cell: expected(API_RULES[cell[0]], cell[1]) & {401, 403} == set())

@@ -64,6 +64,9 @@ BAD_INPUTS = [
     case("5001 workers", fields=("body.workers",), workers=[WORKER] * 5001),
     # ---- missing fields and wrong types
     case("no workers", fields=("body.workers",), workers=[]),
+    case("two workers with one ID number", fields=("body.workers",),
+         workers=[{"name": "王秀英", "id_number": "140923198506123018", "amount_owed": "100"},
+                  {"name": "王秀英", "id_number": "140923198506123018", "amount_owed": "200"}]),
     case("name only spaces", fields=("body.complainant.name",), complainant={"name": "   "}),
     case("complainant null", fields=("body.complainant",), complainant=None),
     case("channel a number", fields=("body.channel",), channel=5),

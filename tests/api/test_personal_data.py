@@ -4,7 +4,7 @@ import base64
 import json
 
 from sqlmodel import Session
-from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.common.v1 import Payload, WorkflowExecution
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflowservice.v1 import (
     DescribeWorkflowExecutionRequest,
@@ -149,11 +149,14 @@ async def test_the_codec_endpoint_opens_payloads_for_the_office_and_records_it(a
     assert r.status_code == 403 and "supervisor or admin" in r.json()["detail"]
     assert len(audit_rows(api, no)) == before + 2
 
-    # encode then decode comes back to the same payload; an altered payload is refused
+    # the codec only decodes: nobody can have payloads sealed through it (they would pass as the service's)
     plain = {"payloads": [{"metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
                            "data": base64.b64encode(b'"hello"').decode()}]}
-    sealed = (await api.http.post("/codec/encode", json=plain, headers=office)).json()
-    assert sealed["payloads"][0]["data"] != plain["payloads"][0]["data"]
+    assert (await api.http.post("/codec/encode", json=plain, headers=office)).status_code in (404, 405)
+    # what the service sealed decodes to the same payload (without the worker's seal mark); altered is refused
+    [one] = await api.app.state.codec.encode([Payload(metadata={"encoding": b"json/plain"}, data=b'"hello"')])
+    sealed = {"payloads": [{"metadata": {k: base64.b64encode(v).decode() for k, v in one.metadata.items()},
+                            "data": base64.b64encode(one.data).decode()}]}
     assert (await api.http.post("/codec/decode", json=sealed, headers=office)).json() == plain
     raw = bytearray(base64.b64decode(sealed["payloads"][0]["data"]))
     raw[-1] ^= 1

@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 from core.codec import (
     ENCODING,
     KEY_ID_META,
+    SEALED_META,
     EncryptionCodec,
     PayloadDecryptError,
     data_converter,
@@ -21,6 +22,8 @@ from core.codec import (
     payload_keys,
 )
 from core.config import Settings
+from domain.messages import ActionInput
+from domain.model import Actor
 
 KEY_A = ("2026a", bytes(range(32)))
 KEY_B = ("2026b", bytes(range(32, 64)))
@@ -39,7 +42,7 @@ async def test_sealed_payloads_hide_the_data_and_open_again():
     assert ID_NUMBER.encode() not in sealed.SerializeToString() and b"json/plain" not in sealed.data
     [again] = await codec.encode([original])
     assert again.data != sealed.data  # a fresh nonce every time
-    assert await codec.decode([sealed, again]) == [original, original]
+    assert [codec.open(p) for p in (sealed, again)] == [original, original]
 
 
 async def test_rotation_new_key_seals_old_key_still_opens():
@@ -48,7 +51,7 @@ async def test_rotation_new_key_seals_old_key_still_opens():
     rotated = EncryptionCodec([KEY_B, KEY_A])
     [new] = await rotated.encode([payload("new")])
     assert new.metadata[KEY_ID_META] == b"2026b"
-    assert await rotated.decode([old, new]) == [payload("old"), payload("new")]
+    assert [rotated.open(p) for p in (old, new)] == [payload("old"), payload("new")]
     with pytest.raises(PayloadDecryptError, match="key '2026b', which is not configured"):
         await old_codec.decode([new])
     retired = EncryptionCodec([KEY_B])
@@ -76,6 +79,32 @@ async def test_payloads_never_encrypted_pass_through():
     codec = EncryptionCodec([KEY_A])
     plain = payload("recorded before encryption")
     assert await codec.decode([plain]) == [plain]
+
+
+async def test_only_payloads_opened_with_a_key_are_marked_sealed():
+    codec = EncryptionCodec([KEY_A])
+    [sealed] = await codec.encode([payload("from the service")])
+    [opened] = await codec.decode([sealed])
+    assert opened.metadata[SEALED_META] == b"1"
+    # a sender cannot claim the seal on a plain payload
+    forged = Payload(metadata={"encoding": b"json/plain", SEALED_META: b"1"}, data=b'"x"')
+    [passed] = await codec.decode([forged])
+    assert SEALED_META not in passed.metadata and SEALED_META in forged.metadata
+
+
+async def test_the_converter_tells_a_sealed_action_from_a_plain_one():
+    """What the worker sees: an action from the service is sealed; the same JSON sent in the clear (the
+    Temporal CLI, the Web UI) is not, whatever it says about itself."""
+    converter = data_converter(Settings(secret_key="c" * 40))
+    action = ActionInput("record_payment", Actor("ghost", "admin", "hrss"), {"amount": "9999"})
+    [encoded] = await converter.encode([action])
+    [decoded] = await converter.decode([encoded], [ActionInput])
+    assert decoded.sealed is True and decoded.params == {"amount": "9999"}
+    plain = Payload(metadata={"encoding": b"json/plain"},
+                    data=b'{"action":"record_payment","actor":{"username":"ghost","role":"admin","unit":"hrss"},'
+                         b'"params":{"amount":"9999"},"sealed":true}')
+    [decoded] = await converter.decode([plain], [ActionInput])
+    assert decoded.sealed is False and decoded.action == "record_payment"
 
 
 def test_key_list_parsing():

@@ -74,10 +74,10 @@ def test_working_days_between():
     assert working_days_between(CAL, date(2026, 3, 6), date(2026, 3, 8)) == 0
 
 
-def test_unknown_year_assumes_weekends():
+def test_unknown_year_is_provisional():
     assert not CAL.is_known_year(2031)
     assert CAL.is_known_year(2026)
-    assert CAL.is_working_day(date(2031, 1, 1))  # Wednesday; New Year unknown, so counted
+    assert not CAL.is_working_day(date(2031, 1, 1))  # Wednesday: 元旦 on the statute
     assert not CAL.is_working_day(date(2031, 1, 4))  # Saturday
     # Fri 3 Jan 2031: Mon 6, Tue 7.
     assert add_working_days(CAL, date(2031, 1, 3), 2) == date(2031, 1, 7)
@@ -86,13 +86,18 @@ def test_unknown_year_assumes_weekends():
     assert CAL.years_assumed(date(2026, 1, 1), date(2026, 12, 31)) == []
 
 
+def test_weekends_policy_of_older_cases_counts_the_statute():
+    # Cases opened before provisional years carry `weekends`: they now count the statutory holidays too.
+    assert build_calendar(unknown_year="weekends") == build_calendar(unknown_year="provisional")
+
+
 def test_unknown_year_refused():
     cal = build_calendar(unknown_year="refuse")
     assert cal.unknown_year is UnknownYearPolicy.REFUSE
     assert cal.is_working_day(date(2026, 3, 2))
     with pytest.raises(CalendarUnknown) as caught:
         cal.is_working_day(date(2031, 1, 6))
-    assert "2031" in caught.value.message and "calendar:" in caught.value.message
+    assert "2031" in caught.value.message and "calendar.unknown_year" in caught.value.message
     # A period that runs from a known year into an unknown one is refused too.
     with pytest.raises(CalendarUnknown):
         add_working_days(cal, date(2026, 12, 28), 10)
@@ -119,11 +124,15 @@ def test_overrides():
     assert not CAL.is_working_day(date(2026, 3, 7))
 
 
-def test_override_dates_make_their_year_known():
-    cal = build_calendar(extra_holidays=[date(2031, 1, 1)], unknown_year="refuse")
-    assert cal.is_known_year(2031)
-    assert not cal.is_working_day(date(2031, 1, 1))
-    assert cal.is_working_day(date(2031, 1, 2))
+def test_override_dates_never_make_their_year_official():
+    cal = build_calendar(extra_holidays=[date(2027, 3, 8)])
+    assert not cal.is_known_year(2027)
+    assert cal.years_assumed(date(2027, 3, 1), date(2027, 3, 9)) == [2027]
+    assert not cal.is_working_day(date(2027, 3, 8))  # the county's own day off
+    assert not cal.is_working_day(date(2027, 2, 8))  # 春节 (provisional) still off
+    refusing = build_calendar(extra_holidays=[date(2031, 1, 2)], unknown_year="refuse")
+    with pytest.raises(CalendarUnknown):
+        add_working_days(refusing, date(2031, 1, 5), 3)
 
 
 def test_conflicting_overrides_rejected():

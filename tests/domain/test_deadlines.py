@@ -107,3 +107,29 @@ def test_parse_iso_duration_rejects_bad_input(text):
     with pytest.raises(InvalidInput) as caught:
         parse_iso_duration(text)
     assert "ISO 8601" in caught.value.message
+
+
+SUIT = DeadlineRule("decision_suit", PeriodUnit.MONTHS, amount=6)
+
+
+def test_months_end_on_the_same_day_of_the_month_at_the_end_of_the_china_day():
+    # served Thu 2026-03-12 → six months on is Sat 2026-09-12, rolled to Mon 09-14 (民事诉讼法 art. 85)
+    assert due_instant(SUIT, china(2026, 3, 12, 10, 0), CAL).astimezone(CHINA_TZ) == china(2026, 9, 14, 23, 59, 59)
+    # Tue 2026-06-09 + 6 months = Wed 2026-12-09, a working day
+    assert due_instant(SUIT, china(2026, 6, 9, 10, 0), CAL).astimezone(CHINA_TZ) == china(2026, 12, 9, 23, 59, 59)
+
+
+def test_months_clamp_to_the_last_day_of_a_shorter_month_and_cross_the_year():
+    three = DeadlineRule("court_apply", PeriodUnit.MONTHS, amount=3)
+    # 2025-11-30 + 3 months → 2026-02-28 (Sat, in the 2026 Spring Festival's make-up week: a working day)
+    due = due_instant(three, china(2025, 11, 30, 9, 0), CAL).astimezone(CHINA_TZ).date()
+    assert due.isoformat() == "2026-02-28"
+    one = DeadlineRule("one", PeriodUnit.MONTHS, amount=1)
+    # 2026-01-31 + 1 month → 02-28 (a make-up working day, Saturday)
+    assert due_instant(one, china(2026, 1, 31, 9, 0), CAL).astimezone(CHINA_TZ).date().isoformat() == "2026-02-28"
+
+
+def test_months_rule_reads_from_a_jurisdiction_file_and_describes_itself():
+    assert SUIT.describe() == "6个月"
+    with pytest.raises(InvalidInput):
+        due_instant(DeadlineRule("zero", PeriodUnit.MONTHS, amount=0), china(2026, 1, 5), CAL)

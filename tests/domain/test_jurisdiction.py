@@ -114,7 +114,7 @@ def test_shipped_thresholds():
 
 
 def test_shipped_calendar_and_escalation():
-    assert SHIPPED.calendar.unknown_year == "weekends"
+    assert SHIPPED.calendar.unknown_year == "provisional"
     assert SHIPPED.calendar.extra_holidays == () and SHIPPED.calendar.extra_workdays == ()
     assert SHIPPED.escalation.levels == ("unit_head", "office", "leader")
     assert SHIPPED.rule(SHIPPED.escalation.step).name == "escalation_step"
@@ -214,6 +214,14 @@ def test_duration_and_string_amounts_and_dates_are_parsed():
     assert j.thresholds.crime_amount_per_worker == Decimal("20000.50")
     assert j.calendar.extra_holidays == (date(2030, 10, 9), date(2030, 10, 10))
     assert j.calendar.extra_workdays == (date(2030, 10, 12),)
+
+
+def test_a_period_in_months_is_parsed():
+    def mutate(data):
+        data["deadlines"]["investigate"] = {"months": 6, "basis": "行政诉讼法 第46条"}
+
+    rule = build(mutate).rule("investigate")
+    assert (rule.unit, rule.amount, rule.describe()) == (PeriodUnit.MONTHS, 6, "6个月")
 
 
 # --- the loader (files, extends) ---

@@ -51,7 +51,7 @@ def test_new_case_is_referred_with_receipt_and_referral():
     state = new_case()
     assert state.stage is Stage.REFERRED and state.lead_unit == "hrss"
     assert [d.kind for d in state.documents] == ["receipt", "referral"]
-    assert lifecycle.pending_actions(state) == ["accept", "transfer", "close", "note", "worker_route"]
+    assert lifecycle.pending_actions(state) == ["accept", "transfer", "close", "note", "assign_leader", "worker_route"]
 
 
 def test_happy_path_and_pending_actions_follow_the_stage():

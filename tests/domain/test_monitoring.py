@@ -8,7 +8,6 @@ import pytest
 from core.calendar import build_calendar
 from domain import monitoring as m
 from domain.calendar import CHINA_TZ
-from domain.deadlines import add_months, due_instant
 from domain.errors import InvalidInput
 from domain.jurisdiction import JurisdictionError
 from domain.rules import DeadlineRule, PeriodUnit
@@ -25,17 +24,11 @@ def china(instant: datetime) -> datetime:
 
 
 def test_add_months_keeps_the_day_or_takes_the_months_last():
+    add_months = m.add_months
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
     assert add_months(date(2026, 11, 15), 2) == date(2027, 1, 15)
     assert add_months(date(2026, 3, 31), -1) == date(2026, 2, 28)
-
-
-def test_a_months_rule_ends_at_the_end_of_the_same_day_months_later():
-    rule = DeadlineRule("decision_suit", PeriodUnit.MONTHS, amount=6, basis="x")
-    due = due_instant(rule, datetime(2026, 8, 31, 10, tzinfo=CHINA_TZ), CAL)
-    assert china(due) == datetime(2027, 2, 28, 23, 59, 59, tzinfo=CHINA_TZ)
-    assert rule.describe() == "6个月"
 
 
 def test_monthly_periods_are_the_months_worked_paid_on_payday_of_the_next():

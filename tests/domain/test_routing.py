@@ -3,7 +3,7 @@ import pytest
 from domain.errors import InvalidInput
 from domain.routing import PROJECT_TYPES, ProjectFacts, RoutingConfig, route
 
-# The routing of DOMAIN.md (seed notice section 一), written out independently of the shipped file.
+# The routing of docs/domain.md (seed notice section 一), written out independently of the shipped file.
 CFG = RoutingConfig(
     by_project_type={
         "housing_municipal": "housing",
@@ -128,3 +128,26 @@ def test_unknown_project_type_or_land_is_invalid_input():
         route(project("spaceport"), CFG)
     with pytest.raises(InvalidInput, match="land type"):
         route(project(land="leased"), CFG)
+
+
+@pytest.mark.parametrize(("project_type", "lead"), [("mine", "emergency"), ("mine_processing", "industry")])
+def test_a_mine_or_processing_plant_without_permit_stays_with_its_industry_unit(project_type, lead):
+    cfg = RoutingConfig(**{**CFG.__dict__, "not_construction_types": ("mine", "mine_processing")})
+    for facts in (project(project_type, has_permit=False), project(project_type, land="collective")):
+        assert route(facts, cfg).lead_unit == lead
+    # a construction project without a permit still goes to its township
+    assert route(project("housing_municipal", has_permit=False), cfg).lead_unit == "ekou"
+
+
+def test_a_policy_recorded_without_the_rule_keeps_the_township_routing_of_a_mine():
+    assert route(project("mine", has_permit=False), CFG).lead_unit == "ekou"
+
+
+def test_the_shipped_jurisdiction_routes_a_mine_without_permit_to_emergency():
+    from pathlib import Path
+
+    from core.jurisdiction import load_jurisdiction
+
+    cfg = load_jurisdiction(Path(__file__).resolve().parents[2] / "jurisdictions" / "daixian.yaml").routing
+    assert route(project("mine", has_permit=False), cfg).lead_unit == "emergency"
+    assert route(project("mine_processing", has_permit=False), cfg).lead_unit == "industry"

@@ -129,7 +129,7 @@ def test_case_lifecycle_over_http_and_escalation_by_itself(service):
         assert r.status_code == 200, r.text
         r = http.post(f"/api/cases/{no}/actions/order_payment", headers=housing, json={})
         assert r.status_code == 200 and r.json()["stage"] == "payment_ordered", r.text
-        r = http.post(f"/api/cases/{no}/actions/record_payment", headers=housing,
+        r = http.post(f"/api/cases/{no}/actions/record_payment", headers={**housing, "Idempotency-Key": f"pay-{no}"},
                       json={"amount": 15000, "payer": "general_contractor"})
         closed = r.json()
         assert r.status_code == 200 and closed["stage"] == "closed" and closed["amount_recovered"] == "15000.00"

@@ -15,9 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from api.case_service import action_digest
+from core.codec import data_converter
 from core.config import Settings
 from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
 from core.policy import case_policy
@@ -28,12 +29,14 @@ from domain.messages import ActionInput, CaseInput
 from domain.model import Actor, CaseIntake, Channel, Organisation, Person, WorkerClaim
 from domain.rules import DeadlineRule, PeriodUnit
 from tests.api.conftest import SEARCH_ATTRIBUTES
+from tests.workflows.conftest import SECRET_KEY
 from worker import build_worker
 from workflows.case import CaseWorkflow
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 CLERK = Actor("clerk", "clerk", "petition")
+first_runs: dict[str, str] = {}  # workflow id -> first run id, for the paths that continue as new
 HRSS = Actor("hrss1", "caseworker", "hrss")
 HEAD = Actor("hrss_head", "unit_head", "hrss")
 WATER = Actor("water1", "caseworker", "water")
@@ -46,20 +49,25 @@ def drill(jurisdiction):
     """Dai County with clocks of seconds, so that the recorded paths include missed deadlines."""
     short = {name: DeadlineRule(name, PeriodUnit.DURATION, duration_seconds=seconds,
                                 basis=jurisdiction.deadlines[name].basis)
-             for name, seconds in {"acknowledge": 2, "escalation_step": 1, "police_review": 2}.items()}
+             for name, seconds in {"acknowledge": 2, "escalation_step": 1, "police_review": 2,
+                                   "blacklist_notice": 2, "court_reminder": 2}.items()}
     return dataclasses.replace(jurisdiction, deadlines={**jurisdiction.deadlines, **short})
 
 
-def intake(case_no: str, policy, *, project=None, workers: int = 2, amount: str = "20000") -> CaseIntake:
+def intake(case_no: str, policy, *, project=None, workers: int = 2, amount: str = "20000",
+           group_incident: bool = False) -> CaseIntake:
     now = datetime.now(timezone.utc)
     share = Decimal(amount) / workers
     return CaseIntake(case_no, Channel.HOTLINE, now, now, CLERK, Person("张三", "13800138000"),
                       [WorkerClaim(f"工人{i}", None, share) for i in range(workers)], Organisation("某劳务有限公司"),
-                      Decimal(amount), "录制用投诉", policy, project=project)
+                      Decimal(amount), "录制用投诉", policy, project=project, group_incident=group_incident)
 
 
-async def act(handle, action, actor, **params):
-    await handle.execute_update(CaseWorkflow.act, ActionInput(action, actor, params))
+async def act(handle, action, actor, key=None, **params):
+    """An action as the service sends it (a key makes it count once for the life of the case)."""
+    digest = action_digest(action, params) if key else None
+    await handle.execute_update(CaseWorkflow.act, ActionInput(action, actor, params, key=key, digest=digest),
+                                id=f"{actor.username}:{key}:{digest[:16]}" if key and digest else None)
 
 
 async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[str, str]:
@@ -127,6 +135,51 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
     await act(h, "police_decision", POLICE, filed=True, reason="复议后立案")
     await act(h, "close", HEAD, outcome="transferred_to_court")
     await h.result()
+    # a keyed payment retried after the case continued as new (exactly once; the state carried once)
+    h = await start("keyed_payment_continued", intake("H-KEYED", policy, workers=40, amount="400000"))
+    await act(h, "accept", HRSS)
+    await act(h, "findings", HRSS, substantiated=True, liable_party="employer", amount_owed="400000")
+    await act(h, "order_payment", HRSS)
+    await act(h, "record_payment", HRSS, key="pay-1", amount="1000", payer="employer")
+    for k in range(25):
+        await act(h, "note", HRSS, text=f"第{k + 1}次电话催告")
+    await act(h, "record_payment", HRSS, key="pay-1", amount="1000", payer="employer")
+    await act(h, "record_payment", HRSS, key="pay-2", amount="399000", payer="employer")
+    await h.result()
+    first_runs[h.id] = h.first_execution_run_id
+
+    def soon() -> str:
+        return (datetime.now(timezone.utc) + timedelta(seconds=2)).isoformat()
+
+    # the dishonest-employer list: a group incident whose order ran out unpaid (人社部令45号 art. 5)
+    h = await start("blacklist_listed", intake("H-BLACKLIST", policy, group_incident=True))
+    await act(h, "accept", HRSS)
+    await act(h, "findings", HRSS, substantiated=True, liable_party="employer", amount_owed="20000")
+    await act(h, "order_payment", HRSS, due_at=soon())
+    await asyncio.sleep(4)  # the order runs out unpaid: the court reminder follows by itself
+    await act(h, "propose_blacklist", HRSS)
+    await act(h, "blacklist_objection", HRSS, text="资金周转困难")
+    await asyncio.sleep(3)  # the employer's period to state its case ends
+    await act(h, "blacklist_decision", HEAD, listed=True, reason="陈述申辩理由不成立")
+    await act(h, "record_payment", HRSS, amount="20000", payer="employer", reference="BL-1")
+    await h.result()
+
+    # the court after a refused police referral, and the workers' own routes and the emergency fund
+    h = await start("court_and_routes", intake("H-COURT", policy, workers=12, amount="60000"))
+    await act(h, "accept", HRSS)
+    await act(h, "worker_route", HRSS, route="arbitration", event="applied", note="绿色通道")
+    await act(h, "worker_route", HRSS, route="arbitration", event="accepted")
+    await act(h, "report_absconded", HRSS, reason="老板失联", months_unpaid=4)
+    await act(h, "assign_leader", SUPERVISOR, leader="县政府分管副县长")
+    await act(h, "reject_police_referral", HEAD, reason="证据不足以移送")
+    await act(h, "advance_emergency_fund", HRSS, amount="10000", purpose="wages", reference="YJ-1")
+    await asyncio.sleep(4)  # the reminder period runs out unanswered
+    await act(h, "court_application", HRSS)
+    await act(h, "court_accepted", Actor("court1", "liaison", "court"))
+    await act(h, "court_ruling", Actor("court1", "liaison", "court"), granted=True)
+    await act(h, "court_outcome", Actor("court1", "liaison", "court"), amount_enforced="50000", reference="ZX-1")
+    await act(h, "recover_emergency_fund", HRSS, amount="10000")
+    await h.result()
     return paths
 
 
@@ -137,18 +190,25 @@ async def main() -> None:
         url = f"sqlite:///{tmp}/record.db"
         engine = make_engine(url)
         create_all(engine)
-        # recorded in clear (no codec) so that a reviewer can read the files; the replayer opens both
+        # sealed as the service seals (the worker refuses updates that are not), with the tests' key, which
+        # the replay test's converter holds; the histories before encryption were recorded in clear
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(BIN / "temporal"), search_attributes=SEARCH_ATTRIBUTES,
-            data_converter=pydantic_data_converter, ui=False, dev_server_extra_args=["--log-level", "error"])
+            data_converter=data_converter(Settings(secret_key=SECRET_KEY)), ui=False,
+            dev_server_extra_args=["--log-level", "error"])
         try:
-            settings = Settings(task_queue="record", database_url=url)
+            settings = Settings(task_queue="record", database_url=url, secret_key=SECRET_KEY)
             async with build_worker(env.client, settings, engine=engine, jurisdiction=jurisdiction):
                 paths = await record(env.client, engine, jurisdiction, "record")
             for name, workflow_id in paths.items():
                 history = await env.client.get_workflow_handle(workflow_id).fetch_history()
                 (HERE / f"{name}{suffix}.json").write_text(history.to_json(), encoding="utf-8")
                 print(f"{name}{suffix}: {len(history.events)} events")
+                if workflow_id in first_runs:  # its first run too, which ends by continuing as new
+                    history = await env.client.get_workflow_handle(workflow_id,
+                                                                   run_id=first_runs[workflow_id]).fetch_history()
+                    (HERE / f"{name}-first-run{suffix}.json").write_text(history.to_json(), encoding="utf-8")
+                    print(f"{name}-first-run{suffix}: {len(history.events)} events")
         finally:
             await env.shutdown()
 

@@ -370,3 +370,35 @@ def test_a_project_with_its_deposit_ledger_and_the_blacklist(login, web):
     caseworker.reload()
     row = caseworker.locator("table.list tbody tr").first
     assert "代县某劳务有限公司" in row.inner_text() and "名单中" in row.inner_text()
+
+
+def test_the_blacklist_actions_are_taken_from_their_forms(login, web):
+    """propose_blacklist and blacklist_objection on the case page; the decision waits for the notice period."""
+    hrss = {"Authorization": f"Bearer {web.api_token('hrss1')}"}
+    clerk = {"Authorization": f"Bearer {web.api_token('clerk1')}"}
+    body = {"channel": "hotline", "complainant": {"name": "王秀英"}, "group_incident": True,
+            "workers": [{"name": "王秀英", "amount_owed": "12000"}, {"name": "李建国", "amount_owed": "24000"}],
+            "employer": {"name": "代县某劳务有限公司"}}
+    r = httpx.post(f"{web.url}/api/cases", headers=clerk, json=body, timeout=30)
+    assert r.status_code == 201, r.text
+    case_no = r.json()["case_no"]
+    for action, params in (("accept", {}), ("findings", {"substantiated": True, "liable_party": "employer",
+                                                          "amount_owed": "36000"}),
+                           ("order_payment", {"due_at": (datetime.now(CHINA_TZ) + timedelta(seconds=2)).isoformat()})):
+        r = httpx.post(f"{web.url}/api/cases/{case_no}/actions/{action}", headers=hrss, json=params, timeout=30)
+        assert r.status_code == 200, r.text
+    for _ in range(300):  # the order runs out unpaid and the case goes down the ladder by itself
+        pending = httpx.get(f"{web.url}/api/cases/{case_no}", headers=hrss, timeout=30).json()["pending_actions"]
+        if "propose_blacklist" in pending:
+            break
+        time.sleep(0.1)
+
+    page = login("hrss1")
+    page.goto(f"{web.url}/cases/{case_no}")
+    assert page.locator("#act-propose_blacklist summary").inner_text() == "拟列入失信联合惩戒名单"
+    act(page, "propose_blacklist")
+    assert page.inner_text(".flash") == "已拟列入失信联合惩戒名单。"
+    assert page.locator(".docs a").count() >= 4 and page.locator("#act-blacklist_decision").count() == 0
+    act(page, "blacklist_objection", {"text": "资金周转困难，请求暂缓列入"})
+    assert page.inner_text(".flash") == "已登记当事人陈述申辩。"
+    assert "当事人陈述申辩：资金周转困难，请求暂缓列入" in page.inner_text("main")

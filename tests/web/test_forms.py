@@ -9,31 +9,27 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from api import schemas
-from api.routes.web import (
-    _days_view,
-    _env,
-    _errors_by_field,
-    action_fields,
-    action_params,
-    intake_body,
-    lifecycle_steps,
-    zh_message,
-)
+from api.actions import PUBLIC_ACTIONS, action_params
+from api.web.case import lifecycle_steps
+from api.web.forms import action_body, action_fields, errors_by_field
+from api.web.intake import intake_body
+from api.web.pages import days_view, env
 from api.web_auth import csrf_token_for, safe_next
 from core.config import Settings
 from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
 from domain.calendar import CHINA_TZ, UnknownYearPolicy, WorkCalendar
+from domain.errors import InvalidInput
 from domain.model import Stage
 
 JURISDICTION = load_jurisdiction(DEFAULT_JURISDICTION)
 WIDGETS = {"select", "bool", "checkbox", "amount", "datetime", "int", "text", "textarea"}
 
 
-@pytest.mark.parametrize("action", sorted(schemas.ACTION_BODIES))
+@pytest.mark.parametrize("action", sorted(PUBLIC_ACTIONS))
 def test_every_action_body_becomes_a_form_whose_fields_validate(action):
-    model = schemas.ACTION_BODIES[action]
-    specs = action_fields(action, model, JURISDICTION)
-    assert [s.name for s in specs] == list(model.model_fields)
+    command = PUBLIC_ACTIONS[action].command
+    specs = action_fields(PUBLIC_ACTIONS[action], JURISDICTION)
+    assert [s.name for s in specs] == list(command.__dataclass_fields__)
     for spec in specs:
         assert spec.widget in WIDGETS
         assert spec.label and not spec.label.isascii(), f"{action}.{spec.name} has no Chinese label"
@@ -42,37 +38,38 @@ def test_every_action_body_becomes_a_form_whose_fields_validate(action):
 
 
 def test_widgets_follow_the_field_types():
-    findings = {s.name: s for s in action_fields("findings", schemas.FindingsBody, JURISDICTION)}
+    findings = {s.name: s for s in action_fields(PUBLIC_ACTIONS["findings"], JURISDICTION)}
     assert findings["substantiated"].widget == "bool" and findings["substantiated"].required
     assert findings["liable_party"].widget == "select" and not findings["liable_party"].required
     assert dict(findings["liable_party"].choices)["general_contractor"] == "施工总承包单位"
     assert findings["amount_owed"].widget == "amount" and findings["facts"].widget == "textarea"
-    order = {s.name: s for s in action_fields("order_payment", schemas.OrderPaymentBody, JURISDICTION)}
+    order = {s.name: s for s in action_fields(PUBLIC_ACTIONS["order_payment"], JURISDICTION)}
     assert order["due_at"].widget == "datetime"
-    extend = {s.name: s for s in action_fields("extend_investigation", schemas.ExtendBody, JURISDICTION)}
+    extend = {s.name: s for s in action_fields(PUBLIC_ACTIONS["extend_investigation"], JURISDICTION)}
     assert (extend["working_days"].widget, extend["working_days"].min, extend["working_days"].max) == ("int", 1, 365)
-    transfer = {s.name: s for s in action_fields("transfer", schemas.TransferBody, JURISDICTION)}
+    transfer = {s.name: s for s in action_fields(PUBLIC_ACTIONS["transfer"], JURISDICTION)}
     assert ("housing", "县住房和城乡建设管理局") in transfer["to_unit"].choices
-    payment = {s.name: s for s in action_fields("record_payment", schemas.RecordPaymentBody, JURISDICTION)}
+    payment = {s.name: s for s in action_fields(PUBLIC_ACTIONS["record_payment"], JURISDICTION)}
     assert dict(payment["payer"].choices)["deposit"] == "工资保证金" and payment["reference"].widget == "text"
 
 
 def test_form_values_become_the_action_body_in_china_time():
-    specs = action_fields("order_payment", schemas.OrderPaymentBody, JURISDICTION)
-    data = action_params(specs, FormData([("amount", " 36000 "), ("due_at", "2030-03-02T17:00")]))
-    assert data == {"amount": "36000", "due_at": "2030-03-02T17:00:00+08:00"}
-    body = schemas.OrderPaymentBody.model_validate(data)
-    assert body.due_at == datetime(2030, 3, 2, 9, 0, tzinfo=timezone.utc) and body.amount == Decimal("36000")
-    assert action_params(specs, FormData([("amount", ""), ("due_at", "")])) == {}
+    specs = action_fields(PUBLIC_ACTIONS["order_payment"], JURISDICTION)
+    data = action_body(specs, FormData([("amount", " 36000 "), ("due_at", "2027-03-02T17:00")]))
+    assert data == {"amount": "36000", "due_at": "2027-03-02T17:00:00+08:00"}
+    params = action_params(PUBLIC_ACTIONS["order_payment"], data, JURISDICTION)
+    assert datetime.fromisoformat(params["due_at"]) == datetime(2027, 3, 2, 9, 0, tzinfo=timezone.utc)
+    assert Decimal(params["amount"]) == Decimal("36000")
+    assert action_body(specs, FormData([("amount", ""), ("due_at", "")])) == {}
 
 
 def test_an_error_of_the_whole_body_is_shown_at_the_empty_fields_it_names():
-    specs = action_fields("findings", schemas.FindingsBody, JURISDICTION)
-    data = action_params(specs, FormData([("substantiated", "true"), ("liable_party", "employer")]))
-    with pytest.raises(ValidationError) as caught:
-        schemas.FindingsBody.model_validate(data)
-    fields, general = _errors_by_field(caught.value, empty=tuple(s.name for s in specs if s.name not in data))
-    assert fields == {"amount_owed": "认定属实的，须选择责任主体并填写认定拖欠金额"} and general == []
+    specs = action_fields(PUBLIC_ACTIONS["findings"], JURISDICTION)
+    data = action_body(specs, FormData([("substantiated", "true"), ("liable_party", "employer")]))
+    with pytest.raises(InvalidInput) as caught:
+        action_params(PUBLIC_ACTIONS["findings"], data, JURISDICTION)
+    assert caught.value.field == "amount_owed"
+    assert caught.value.text("zh") == "认定属实的，须选择责任主体并填写认定拖欠金额"
 
 
 def test_intake_form_skips_empty_worker_rows_and_remembers_their_rows():
@@ -83,7 +80,7 @@ def test_intake_form_skips_empty_worker_rows_and_remembers_their_rows():
     assert body["received_at"] == "2026-03-02T09:30:00+08:00" and "project" not in body
     with pytest.raises(ValidationError) as caught:
         schemas.CaseCreate.model_validate(body)
-    fields, _ = _errors_by_field(caught.value, lambda key: key.replace("workers.0.", f"workers.{row_of[0]}."))
+    fields, _ = errors_by_field(caught.value, lambda key: key.replace("workers.0.", f"workers.{row_of[0]}."))
     assert fields["workers.1.amount_owed"] == "请填写金额（元），如 36000.00"
     assert fields["complainant.name"] == "必填" and fields["employer.name"] == "必填"
 
@@ -103,18 +100,18 @@ def test_deadlines_show_working_days_left_or_overdue():
     cal = WorkCalendar(holidays=frozenset({date(2026, 3, 4)}), workdays=frozenset(),
                        unknown_year=UnknownYearPolicy.WEEKENDS, known_years=frozenset({2026}))
     now = datetime(2026, 3, 2, 10, 0, tzinfo=CHINA_TZ)  # a Monday
-    view = _days_view(datetime(2026, 3, 9, 17, 0, tzinfo=CHINA_TZ), cal, now)
+    view = days_view(datetime(2026, 3, 9, 17, 0, tzinfo=CHINA_TZ), cal, now)
     assert view["text"] == "剩 4 个工作日"  # Tue, Thu, Fri, Mon: the Wednesday is a holiday
-    view = _days_view(datetime(2026, 2, 26, 17, 0, tzinfo=CHINA_TZ), cal, now)
+    view = days_view(datetime(2026, 2, 26, 17, 0, tzinfo=CHINA_TZ), cal, now)
     assert view["text"] == "已逾期 2 个工作日" and view["tone"] == "late"  # Fri 27 Feb, Mon 2 Mar
-    assert _days_view(now + timedelta(hours=2), cal, now)["text"] == "今日到期"
+    assert days_view(now + timedelta(hours=2), cal, now)["text"] == "今日到期"
 
 
-def test_messages_of_the_domain_are_said_in_chinese_where_known():
-    assert zh_message("amount 50000 exceeds the 36000.00 still owed; record only money actually paid") == \
-        "金额 50000 元超过尚欠的 36000.00 元"
-    assert zh_message("received_at is in the future; give the time") == "收到投诉的时间不能晚于当前时间"
-    assert zh_message("something new") == "something new"
+def test_errors_of_the_domain_are_said_in_chinese_by_their_code():
+    err = InvalidInput(code="payment_exceeds_owed", field="amount", amount="50000", owed="36000.00")
+    assert err.text("zh") == "金额 50000 元超过尚欠的 36000.00 元"
+    assert err.text("en") == err.message and "exceeds the 36000.00 still owed" in err.message
+    assert InvalidInput("something new").text("zh") == "something new"  # an uncoded error says its message
 
 
 def test_only_local_paths_are_followed_after_login_and_csrf_tokens_differ_per_session():
@@ -127,7 +124,7 @@ def test_only_local_paths_are_followed_after_login_and_csrf_tokens_differ_per_se
 
 
 def test_pages_escape_what_people_typed():
-    html = _env.get_template("error.html").render(
+    html = env.get_template("error.html").render(
         path="/", user=None, csrf_token="", flash=("ok", "<b>已登记</b>"), county="代县", system_name="系统",
         unit_name=str, can_register=False, title="<script>alert(1)</script>", message="A & B <img src=x>")
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -1,5 +1,6 @@
 """Time-skipping Temporal environment and a case worker with the projection faked by name."""
 
+import copy
 import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -54,6 +55,8 @@ class Projection:
     def __init__(self) -> None:
         self.states: dict[str, CaseState] = {}
         self.documents: dict[str, list[str]] = {}
+        self.sent: list[IssueDocumentsInput] = []  # every record_step input, as the workflow sent it
+        self.clock_inputs: list[ComputeClocksInput] = []
 
     def activities(self) -> list:
         def remember_documents(input: IssueDocumentsInput) -> None:
@@ -63,12 +66,21 @@ class Projection:
                     docs.append(req.kind)
 
         @activity.defn(name="record_step")
-        def record_step(input: IssueDocumentsInput) -> None:
+        def record_step(input: IssueDocumentsInput) -> bool:
+            self.sent.append(copy.deepcopy(input))
+            state = input.state
+            if input.intake_omitted:  # like activities.cases: the roster and policy of the stored projection
+                stored = self.states.get(state.case_no)
+                if stored is None:
+                    return False
+                state.intake.workers, state.intake.policy = stored.intake.workers, stored.intake.policy
             remember_documents(input)
-            self.states[input.state.case_no] = input.state
+            self.states[state.case_no] = state
+            return True
 
         @activity.defn(name="compute_clocks")
         def clocks(input: ComputeClocksInput):
+            self.clock_inputs.append(input)
             return compute_clocks(input)
 
         return [record_step, clocks]

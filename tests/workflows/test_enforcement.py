@@ -119,6 +119,17 @@ async def skip_past(env, due, extra=timedelta(hours=1)):
     await env.sleep(due - await env.get_current_time() + extra)
 
 
+async def pending(projection, s):
+    """pending_actions of the case as projected (the `state` query leaves out the roster, which the crime
+    threshold counts)."""
+    for _ in range(100):
+        projected = projection.states.get(s.case_no)
+        if projected is not None and projected.version >= s.version:
+            return pending_actions(projected)
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the projection of {s.case_no} never reached version {s.version}")
+
+
 def open_kinds(s):
     return [d.kind for d in s.deadlines if d.resolved_at is None]
 
@@ -222,7 +233,7 @@ async def test_police_refuse_then_reconsideration_and_procuratorate_supervision(
     await act(handle, "request_supervision", HRSS1)
     s = await state(handle)
     assert "procuratorate" in s.liaison_units and s.open_deadline("procuratorate_supervision") is None
-    assert "serve_court_reminder" in pending_actions(s) and "police_decision" in pending_actions(s)
+    assert {"serve_court_reminder", "police_decision"} <= set(await pending(projection, s))
     await act(handle, "serve_court_reminder", HRSS1)
     s = await state(handle)
     assert s.stage is Stage.COURT_ENFORCEMENT and "court_reminder" in open_kinds(s)
@@ -295,7 +306,7 @@ async def test_emergency_fund_advance_and_recovery(env, ladder):
     await act(handle, "advance_emergency_fund", HRSS1, amount="36000", purpose="wages")
     s = await state(handle)
     assert s.amount_recovered == Decimal("36000") and s.emergency_outstanding == Decimal("38000")
-    assert s.stage is Stage.PAYMENT_ORDERED and "recover_emergency_fund" in pending_actions(s)
+    assert s.stage is Stage.PAYMENT_ORDERED and "recover_emergency_fund" in await pending(projection, s)
     await act(handle, "recover_emergency_fund", HRSS1, amount="38000")
     assert (await handle.result()).outcome == "paid_in_full"
 
@@ -307,7 +318,7 @@ async def test_blacklist_with_objection_then_listing(env, ladder):
     due = await order(env, handle, HRSS1, "60000")
     await skip_past(env, due)
     s = await until(handle, lambda s: s.stage is Stage.POLICE_REFERRED, "police referral proposal")
-    assert s.unpaid_at_deadline == Decimal("60000.00") and "propose_blacklist" in pending_actions(s)
+    assert s.unpaid_at_deadline == Decimal("60000.00") and "propose_blacklist" in await pending(projection, s)
     await act(handle, "propose_blacklist", HRSS1)
     await act(handle, "blacklist_objection", HRSS1, text="公司称资金周转困难，请求暂缓列入")
     with pytest.raises(WorkflowUpdateFailedError) as err:
@@ -316,7 +327,7 @@ async def test_blacklist_with_objection_then_listing(env, ladder):
     notice = (await state(handle)).open_deadline("blacklist_notice")
     await skip_past(env, notice.due_at)
     s = await until(handle, lambda s: s.open_deadline("blacklist_notice") is None, "objection period ended")
-    assert "blacklist_decision" in pending_actions(s)
+    assert "blacklist_decision" in await pending(projection, s)
     assert not any(e.deadline_kind == "blacklist_notice" for e in s.escalations)
     await act(handle, "blacklist_decision", Actor("hrss_head", "unit_head", "hrss"), listed=True,
               reason="陈述申辩理由不成立")
@@ -328,3 +339,30 @@ async def test_blacklist_with_objection_then_listing(env, ladder):
     issued = projection.documents[s.case_no]
     assert issued.index("blacklist_notice") < issued.index("blacklist_decision")
     await act(handle, "close", HRSS1, outcome="transferred_to_court")
+
+
+async def test_a_step_the_rules_refuse_is_escalated_once_and_the_case_goes_on(env, ladder):
+    """The ledger answers with more than the order still owes: the rules refuse the enforce step. The case
+    records it and escalates it to the office once, draws no second time, and takes people's actions."""
+    projection, ledger = ladder
+    handle = await start(env, ledger, deposit="50000.00")
+    due = await order(env, handle, HOUSING1, "36000")
+    s = await state(handle)
+    ledger.drawn[f"{s.case_no}:order-{s.open_deadline('order_payment').seq}"] = Decimal("99999.00")  # broken
+    calls = ledger.calls
+    await skip_past(env, due)
+    s = await until(handle, lambda s: any(e.kind == "step_refused" for e in s.timeline), "refused step")
+    refused = [e for e in s.timeline if e.kind == "step_refused"]
+    assert len(refused) == 1 and refused[0].data["step"] == "enforce" and "99999" in refused[0].summary
+    escalation = s.escalations[-1]
+    assert escalation.deadline_kind == "order_payment" and escalation.level == "office"
+    assert "强制执行" in escalation.reason and "需人工处理" in escalation.reason
+    assert s.stage is Stage.PAYMENT_ORDERED and s.payments == [] and ledger.calls == calls + 1
+    # later wakes (the order's escalation steps) do not try the refused step again
+    await env.sleep(timedelta(days=20))
+    s = await state(handle)
+    assert sum(e.kind == "step_refused" for e in s.timeline) == 1 and ledger.calls == calls + 1
+    assert any("逾期未办" in e.reason and e.deadline_kind == "order_payment" for e in s.escalations)  # clocks run
+    await act(handle, "record_payment", HOUSING1, amount="36000", payer="general_contractor")
+    assert (await handle.result()).outcome == "paid_in_full"
+    assert projection.states[s.case_no].refused_steps == [f"enforce:{s.open_deadline('order_payment').seq}"]

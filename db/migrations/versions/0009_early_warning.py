@@ -1,7 +1,7 @@
 """early warning: monitored projects, rosters, payrolls, warnings, signals, employer reports
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0010
 Create Date: 2026-12-02 03:36:33.012146
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import db.types
 
 revision: str = '0009'
-down_revision: str | None = '0005'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

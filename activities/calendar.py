@@ -1,0 +1,117 @@
+"""The working-day calendar of the activities: official schedules loaded in the database, cached per
+process, and the recomputation of a running case's clocks when a year's schedule is loaded.
+
+Whatever these return is recorded in the case's history (the activity's result), so a replay never
+reads the database or sees a schedule loaded later."""
+
+import logging
+import threading
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import lru_cache
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from core.calendar import YearSchedule, build_calendar
+from db.calendar import cases_counting_year, current_schedules, latest_version
+from domain.calendar import CHINA_TZ, WorkCalendar
+from domain.deadlines import due_instant, extended_due
+from domain.errors import DomainError
+from domain.lifecycle import ClockTimes
+from domain.messages import ClockRules
+from domain.model import CasePolicy
+from domain.recompute import RecomputeClocksInput, RecomputedClock
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=32)
+def _calendar(unknown_year: str, holidays: tuple[str, ...], workdays: tuple[str, ...],
+              schedules: tuple[tuple[int, YearSchedule], ...]) -> WorkCalendar:
+    return build_calendar(extra_holidays=[date.fromisoformat(d) for d in holidays],
+                          extra_workdays=[date.fromisoformat(d) for d in workdays], unknown_year=unknown_year,
+                          schedules=dict(schedules))
+
+
+def calendar_for(policy: CasePolicy | ClockRules, schedules: Mapping[int, YearSchedule] = {}) -> WorkCalendar:
+    """The working-day calendar of a case's jurisdiction, with the loaded official schedules."""
+    return _calendar(policy.calendar_unknown_year, tuple(policy.calendar_extra_holidays),
+                     tuple(policy.calendar_extra_workdays), tuple(sorted(schedules.items())))
+
+
+class ScheduleCache:
+    """The loaded schedules of this process, read again only when a newer version was loaded."""
+
+    def __init__(self, engine: Engine | None):
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._version = -1
+        self._schedules: dict[int, YearSchedule] = {}
+
+    def get(self) -> dict[int, YearSchedule]:
+        if self.engine is None:
+            return {}
+        with Session(self.engine) as session:
+            version = latest_version(session)
+            with self._lock:
+                if version != self._version:
+                    self._schedules, self._version = current_schedules(session), version
+                return self._schedules
+
+
+def clock_times(policy: CasePolicy | ClockRules, rule_name: str, start: datetime, cal: WorkCalendar, levels: int,
+                *, extend_working_days: int = 0, extend_from: datetime | None = None) -> ClockTimes:
+    """Due instant, later escalation instants and whether a provisional year was counted."""
+    rule = policy.deadlines[rule_name]
+    step = policy.deadlines["escalation_step"]
+    if extend_working_days:
+        due = extended_due(rule, extend_from or start, extend_working_days, cal)
+    else:
+        due = due_instant(rule, start, cal)
+    escalate_at = []
+    at = due
+    for _ in range(max(levels - 1, 0)):
+        at = due_instant(step, at, cal)
+        escalate_at.append(at)
+    counted = rule.unit.value in ("working_days", "calendar_days", "months")
+    assumed = cal.years_assumed(start.astimezone(CHINA_TZ).date(), due.astimezone(CHINA_TZ).date()) if counted else []
+    return ClockTimes(due, escalate_at, provisional=bool(assumed))
+
+
+def recompute_clocks(input: RecomputeClocksInput, schedules: Mapping[int, YearSchedule] = {}) -> list[RecomputedClock]:
+    """The clocks' instants counted again from their start on the calendar as it is now."""
+    cal = calendar_for(input.policy, schedules)
+    out = []
+    try:
+        for clock in input.clocks:
+            times = clock_times(input.policy, clock.rule, clock.start, cal, input.escalation_levels)
+            if clock.extended_working_days:  # the extension runs on from the period's own end
+                times = clock_times(input.policy, clock.rule, clock.start, cal, input.escalation_levels,
+                                    extend_working_days=clock.extended_working_days, extend_from=times.due_at)
+            out.append(RecomputedClock(clock.seq, times))
+    except DomainError as err:
+        raise ApplicationError(err.message, type=err.kind, non_retryable=True) from None
+    return out
+
+
+class CalendarActivities:
+    """Activities bound to this worker's database (the loaded schedules, the cases a year touches)."""
+
+    def __init__(self, engine: Engine | None, schedules: ScheduleCache | None = None):
+        self.engine = engine
+        self.schedules = schedules or ScheduleCache(engine)
+
+    @activity.defn(name="recompute_clocks")
+    def recompute_clocks(self, input: RecomputeClocksInput) -> list[RecomputedClock]:
+        return recompute_clocks(input, self.schedules.get())
+
+    @activity.defn(name="cases_counting_year")
+    def cases_counting_year(self, year: int, after: str, limit: int) -> list[str]:
+        with Session(self.engine) as session:
+            return cases_counting_year(session, year, after=after, limit=limit)
+
+    def all(self) -> list:
+        return [self.recompute_clocks, self.cases_counting_year]

@@ -1,0 +1,142 @@
+"""Court enforcement (行政强制法 arts. 53-57): the reminder, the application, acceptance, ruling, outcome."""
+
+from typing import Annotated
+
+from annotated_types import MaxLen
+
+from domain.actions.base import (
+    CASE_WORKERS,
+    COURT,
+    Action,
+    Amount,
+    Reference,
+    command,
+)
+from domain.actions.effects import (
+    court_reminder,
+    event,
+    maybe_close,
+    open_clock,
+    pay,
+    resolve,
+)
+from domain.errors import InvalidInput
+from domain.model import CaseState, DeadlineStatus, Party, Stage
+
+COURT_STAGE = frozenset({Stage.COURT_ENFORCEMENT})
+
+
+@command
+class ServeCourtReminder:
+    """After a final police refusal: serve the reminder (催告) that precedes court enforcement."""
+
+
+@command
+class CourtApplication:
+    """Apply to the court for enforcement once the reminder period ran out (行政强制法 arts. 53-54)."""
+
+
+@command
+class CourtAccepted:
+    """The court accepted the application (行政强制法 art. 56)."""
+
+
+@command
+class CourtRuling:
+    """The court's ruling on enforcement (行政强制法 art. 57)."""
+
+    granted: bool
+    reason: Annotated[str, MaxLen(2000)] | None = None
+
+
+@command
+class CourtOutcome:
+    """Money the court enforced: recorded as a payment by the court."""
+
+    amount_enforced: Amount
+    reference: Reference | None = None
+
+
+def _apply_reminder(state: CaseState, cmd, actor, now, times):
+    for kind in ("police_reconsider", "procuratorate_supervision"):
+        resolve(state, kind, now, DeadlineStatus.CANCELLED)
+    return court_reminder(state, now, times)
+
+
+def court_application_awaited(state: CaseState) -> bool:
+    """Not applied yet, and the reminder period (催告) has run out, or there was none (行政强制法 art. 54)."""
+    reminder = state.open_deadline("court_reminder")
+    return state.court_filed_at is None and (reminder is None or reminder.status is DeadlineStatus.MISSED)
+
+
+def _apply_application(state: CaseState, cmd, actor, now, times):
+    resolve(state, "court_reminder", now, DeadlineStatus.MISSED)  # the party did not comply
+    state.court_filed_at = now
+    court = state.intake.policy.court_unit
+    if court not in state.liaison_units:
+        state.liaison_units.append(court)
+    open_clock(state, "court_accept", court, now, times["court_accept"])
+    event(state, now, "court_applied", actor.username, f"催告期满仍未履行，申请人民法院强制执行 {state.outstanding} 元")
+    return []
+
+
+def _apply_accepted(state: CaseState, cmd, actor, now, times):
+    resolve(state, "court_accept", now)
+    open_clock(state, "court_rule", state.intake.policy.court_unit, now, times["court_rule"])
+    event(state, now, "court_accepted", actor.username, "人民法院受理强制执行申请，应于7日内作出执行裁定")
+    return []
+
+
+def _apply_ruling(state: CaseState, cmd: CourtRuling, actor, now, times):
+    resolve(state, "court_rule", now)
+    reason = cmd.reason or ""
+    text = "人民法院裁定准予强制执行" if cmd.granted else "人民法院裁定不予强制执行"
+    event(state, now, "court_ruling", actor.username, text + (f"：{reason}" if reason else ""), granted=cmd.granted)
+    return []
+
+
+def _outcome_awaited(state: CaseState) -> bool:
+    return state.court_filed_at is not None and state.outstanding > 0
+
+
+def _check_outcome(state: CaseState, cmd: CourtOutcome, now) -> None:
+    if cmd.amount_enforced > state.outstanding:
+        raise InvalidInput(code="enforced_exceeds_owed", field="amount_enforced", amount=cmd.amount_enforced,
+                           owed=state.outstanding)
+
+
+def _apply_outcome(state: CaseState, cmd: CourtOutcome, actor, now, times):
+    resolve(state, "court_accept", now)
+    resolve(state, "court_rule", now)
+    pay(state, now, cmd.amount_enforced, Party.COURT, actor.username, cmd.reference)
+    return maybe_close(state, actor, now)
+
+
+SERVE_COURT_REMINDER = Action(
+    name="serve_court_reminder", command=ServeCourtReminder, stages=frozenset({Stage.POLICE_REFERRED}),
+    roles=CASE_WORKERS, apply=_apply_reminder, awaited=lambda s: s.police_filed is False,
+    not_awaited="reminder_after_police_refusal", opens=("court_reminder",), label="送达催告书",
+    hint="申请法院强制执行前，先行送达催告书（行政强制法 第五十四条）。")
+
+COURT_APPLICATION = Action(
+    name="court_application", command=CourtApplication, stages=COURT_STAGE, roles=CASE_WORKERS,
+    apply=_apply_application, awaited=court_application_awaited, not_awaited="court_application_not_awaited",
+    opens=("court_accept",), label="申请法院强制执行", hint="催告期满仍未履行的，申请人民法院强制执行。")
+
+COURT_ACCEPTED = Action(
+    name="court_accepted", command=CourtAccepted, stages=COURT_STAGE, roles=("liaison",), scope=COURT,
+    office_roles=(), apply=_apply_accepted, awaited=lambda s: s.open_deadline("court_accept") is not None,
+    not_awaited="court_accept_not_awaited", opens=("court_rule",), label="登记法院受理",
+    hint="人民法院受理强制执行申请后登记，法院应于7日内作出执行裁定。")
+
+COURT_RULING = Action(
+    name="court_ruling", command=CourtRuling, stages=COURT_STAGE, roles=("liaison",), scope=COURT, office_roles=(),
+    apply=_apply_ruling, awaited=lambda s: s.open_deadline("court_rule") is not None,
+    not_awaited="court_ruling_not_awaited", label="登记法院裁定", hint="人民法院作出是否准予强制执行的裁定后登记。",
+    field_labels={"granted": "法院裁定", "reason": "裁定理由"}, bool_labels={"granted": ("准予执行", "不予执行")})
+
+COURT_OUTCOME = Action(
+    name="court_outcome", command=CourtOutcome, stages=COURT_STAGE, roles=("liaison",), scope=COURT,
+    office_roles=(), apply=_apply_outcome, awaited=_outcome_awaited, not_awaited="court_outcome_not_awaited",
+    check=_check_outcome, moves_money=True, label="登记法院执行到位金额", hint="法院执行到位的金额记为追回的工资。",
+    field_labels={"amount_enforced": "执行到位金额（元）", "reference": "执行款凭证号"})

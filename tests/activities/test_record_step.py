@@ -1,0 +1,39 @@
+"""record_step with a state sent without its roster and policy: both come back from the stored projection."""
+
+import dataclasses
+
+from sqlmodel import Session
+from temporalio.testing import ActivityEnvironment
+
+from activities.cases import CaseActivities
+from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
+from db.cases import CaseRecord, case_state
+from domain.messages import IssueDocumentsInput
+from domain.model import CaseState, Stage
+from tests.workflows.conftest import make_intake
+from workflows.case import _NO_POLICY
+
+
+def lean(state: CaseState) -> IssueDocumentsInput:
+    intake = dataclasses.replace(state.intake, workers=[], policy=_NO_POLICY)
+    return IssueDocumentsInput(dataclasses.replace(state, intake=intake), [], intake_omitted=True)
+
+
+def test_a_lean_step_takes_the_roster_and_policy_from_the_projection(engine):
+    activities = CaseActivities(engine, load_jurisdiction(DEFAULT_JURISDICTION))
+    run = ActivityEnvironment().run
+    state = CaseState(intake=make_intake(workers=3), stage=Stage.REFERRED, version=1, lead_unit="hrss")
+
+    assert run(activities.record_step, lean(state)) is False  # nothing stored yet: send everything
+    with Session(engine) as session:
+        assert session.get(CaseRecord, state.case_no) is None
+
+    assert run(activities.record_step, IssueDocumentsInput(state, [])) is True
+    state.version, state.stage = 2, Stage.INVESTIGATING
+    assert run(activities.record_step, lean(state)) is True
+    with Session(engine) as session:
+        record = session.get(CaseRecord, state.case_no)
+        stored = case_state(record)
+    assert record.version == 2 and record.stage == "investigating" and record.workers_count == 3
+    assert [w.name for w in stored.intake.workers] == ["工人0", "工人1", "工人2"]
+    assert stored.intake.policy == state.intake.policy

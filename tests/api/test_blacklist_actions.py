@@ -1,0 +1,120 @@
+"""The blacklist actions over HTTP, on the real dev server: an order that runs out unpaid, the proposal
+with its written notice, the employer's statement, the decision once the notice period ended (人社部令45号)."""
+
+import asyncio
+import dataclasses
+import random
+import string
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest_asyncio
+from httpx import ASGITransport, AsyncClient
+
+from api.app import create_app
+from core.config import Settings
+from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
+from db.engine import make_engine
+from domain.rules import DeadlineRule, PeriodUnit
+from tests.api.conftest import ADMIN_PASSWORD, SECRET_KEY, Api
+from tests.api.util import complaint
+from worker import build_worker
+
+NOTICE_SECONDS = 6  # the employer's period to state its case, shortened so the test can see it end
+
+
+@pytest_asyncio.fixture
+async def api(db_url, dev_server):
+    """The API and a worker whose jurisdiction gives the employer seconds, not 5 working days."""
+    settings = Settings(database_url=db_url, secret_key=SECRET_KEY, admin_password=ADMIN_PASSWORD,
+                        task_queue=f"cases-{uuid.uuid4().hex[:8]}")
+    base = load_jurisdiction(DEFAULT_JURISDICTION)
+    notice = DeadlineRule("blacklist_notice", PeriodUnit.DURATION, duration_seconds=NOTICE_SECONDS,
+                          basis=base.deadlines["blacklist_notice"].basis)
+    jurisdiction = dataclasses.replace(
+        base, case_prefix="".join(random.choice(string.ascii_uppercase) for _ in range(6)),
+        deadlines={**base.deadlines, "blacklist_notice": notice})
+    engine = make_engine(db_url)
+    app = create_app(settings, engine=engine, jurisdiction=jurisdiction)
+    async with app.router.lifespan_context(app):
+        app.state.temporal = dev_server.client
+        async with build_worker(dev_server.client, settings, engine=engine, jurisdiction=jurisdiction):
+            async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+                client = Api(http)
+                client.app = app
+                yield client
+    engine.dispose()
+
+
+async def _until(api, who, case_no: str, ready, what: str) -> dict:
+    """The case once `ready(detail)` holds (the workflow acts on its own clock)."""
+    for _ in range(300):
+        detail = (await api.http.get(f"/api/cases/{case_no}", headers=who)).json()
+        if ready(detail):
+            return detail
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{case_no}: {what} did not happen: {detail['stage']} {detail['pending_actions']}")
+
+
+async def test_an_employer_is_proposed_heard_and_listed_over_http(api):
+    clerk = await api.user("clerk1", "clerk", "petition")
+    hrss = await api.user("hrss1", "caseworker", "hrss")
+    head = await api.user("hrss_head", "unit_head", "hrss")
+    r = await api.http.post("/api/cases", headers=clerk, json=complaint(group_incident=True))
+    assert r.status_code == 201, r.text
+    no = r.json()["case_no"]
+    assert (await api.act(hrss, no, "accept")).status_code == 200
+    r = await api.act(hrss, no, "findings", {"substantiated": True, "liable_party": "employer",
+                                              "amount_owed": "36000"})
+    assert r.status_code == 200, r.text
+    assert (await api.act(hrss, no, "propose_blacklist")).status_code == 409  # no order has run out yet
+    due = datetime.now(timezone.utc) + timedelta(seconds=2)
+    assert (await api.act(hrss, no, "order_payment", {"due_at": due.isoformat()})).status_code == 200
+
+    detail = await _until(api, hrss, no, lambda d: "propose_blacklist" in d["pending_actions"],
+                          "the order running out unpaid")
+    assert detail["stage"] in ("court_enforcement", "police_referred")  # the ladder went on by itself
+    r = await api.act(hrss, no, "propose_blacklist", {"grounds": "x"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.grounds"
+    r = await api.act(hrss, no, "propose_blacklist")
+    assert r.status_code == 200, r.text
+    proposed = r.json()
+    assert proposed["enforcement"]["blacklist"] == "proposed"
+    assert "blacklist_notice" in [d["kind"] for d in proposed["documents"]]
+    assert "blacklist_decision" not in proposed["pending_actions"]  # the employer may still state its case
+    r = await api.act(head, no, "blacklist_decision", {"listed": True})
+    assert r.status_code == 409 and r.json()["code"] == "blacklist_decision_not_awaited", r.text
+    r = await api.act(hrss, no, "blacklist_objection", {"text": "  资金周转困难，请求暂缓列入  "})
+    assert r.status_code == 200, r.text
+    assert any(e["summary"] == "当事人陈述申辩：资金周转困难，请求暂缓列入" for e in r.json()["timeline"])
+
+    await _until(api, hrss, no, lambda d: "blacklist_decision" in d["pending_actions"], "the notice period ending")
+    r = await api.act(head, no, "blacklist_decision", {"listed": False})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.reason"
+    assert (await api.act(hrss, no, "blacklist_decision", {"listed": True})).status_code == 403  # the unit head
+    r = await api.act(head, no, "blacklist_decision", {"listed": True})
+    assert r.status_code == 200, r.text
+    assert r.json()["enforcement"]["blacklist"] == "listed" and r.json()["enforcement"]["blacklist_until"]
+    listed = (await api.http.get("/api/blacklist", headers=clerk)).json()
+    assert [e["case_no"] for e in listed["items"]] == [no] and listed["items"][0]["status"] == "listed"
+
+
+async def test_refusals_are_said_by_code_in_the_language_asked_for(api):
+    async def act_in(language: str, action: str, body: dict | None = None):
+        return await api.http.post(f"/api/cases/{no}/actions/{action}", json=body or {},
+                                   headers={**hrss, "Accept-Language": language})
+
+    clerk = await api.user("clerk1", "clerk", "petition")
+    hrss = await api.user("hrss1", "caseworker", "hrss")
+    no = (await api.http.post("/api/cases", headers=clerk, json=complaint())).json()["case_no"]
+    assert (await api.act(hrss, no, "accept")).status_code == 200
+    r = await api.act(hrss, no, "accept")
+    assert r.status_code == 409 and r.json()["code"] == "not_allowed_in_stage"
+    assert r.json()["message"] == r.json()["detail"] and "investigating" in r.json()["message"]
+    r = await act_in("zh-CN,zh;q=0.9,en;q=0.5", "accept")
+    assert r.status_code == 409 and r.json()["message"] == "案件当前处于“立案调查”阶段，不能办理此事项"
+    r = await act_in("zh-CN", "findings", {"substantiated": True})
+    assert r.status_code == 422 and r.json()["code"] == "findings_incomplete"
+    assert r.json()["errors"] == [{"field": "body.liable_party", "message": "认定属实的，须选择责任主体并填写认定拖欠金额"}]
+    r = await act_in("zh", "findings", {"substantiated": "maybe"})
+    assert r.status_code == 422 and r.json()["errors"] == [{"field": "body.substantiated", "message": "请选择"}]
