@@ -14,6 +14,8 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.calendar import CalendarActivities
 from activities.cases import CaseActivities
+from activities.monitoring import MonitoringActivities
+from api.monitoring_service import ensure_monitors
 from core.codec import data_converter
 from core.config import Settings, get_settings
 from core.jurisdiction import load_jurisdiction
@@ -21,6 +23,7 @@ from db.engine import make_engine
 from db.migrate import upgrade
 from workflows.calendar import CalendarChangeWorkflow
 from workflows.case import CaseWorkflow
+from workflows.project_monitor import EmployerReportWorkflow, ProjectMonitorWorkflow, WarningWorkflow
 
 log = logging.getLogger("wagecase.worker")
 
@@ -53,11 +56,12 @@ def build_worker(client: Client, settings: Settings, *, engine=None, jurisdictio
     jurisdiction = jurisdiction or load_jurisdiction(settings.jurisdiction)
     activities = CaseActivities(engine, jurisdiction)
     calendar = CalendarActivities(engine, activities.schedules)
+    monitoring = MonitoringActivities(engine, jurisdiction, client, settings.task_queue)
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[CaseWorkflow, CalendarChangeWorkflow],
-        activities=activities.all() + calendar.all(),
+        workflows=[CaseWorkflow, CalendarChangeWorkflow, ProjectMonitorWorkflow, WarningWorkflow, EmployerReportWorkflow],
+        activities=activities.all() + calendar.all() + monitoring.all(),
         activity_executor=ThreadPoolExecutor(max_workers=16),
         workflow_runner=workflow_runner(settings),
         **WORKER_TUNING,
@@ -79,6 +83,8 @@ async def main() -> None:
         loop.add_signal_handler(sig, stop.set)
     log.info("worker polling task queue %s at %s", settings.task_queue, settings.temporal_address)
     async with worker:
+        started = await ensure_monitors(client, engine=engine, jurisdiction=jurisdiction, task_queue=settings.task_queue)
+        log.info("payroll monitors of %d projects running", started)
         await stop.wait()
     log.info("worker stopped")
 

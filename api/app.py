@@ -25,7 +25,10 @@ from api.routes import (
     projects,
     public,
     public_pages,
+    reports,
     users,
+    warning_pages,
+    warnings,
 )
 from api.throttle import LoginThrottle
 from core.codec import payload_codec
@@ -103,7 +106,8 @@ def create_app(
     # office before cases: /api/cases/export.xlsx must not be taken for /api/cases/{case_no}
     routers = [health.router, auth.router, users.router, projects.router, audit.router, codec.router, office.router,
                cases.router, web.router, deposits.router, blacklist.router, public.router, public_pages.router,
-               complainant_office.router, complainant_office.pages, calendar.router]
+               complainant_office.router, complainant_office.pages, calendar.router,
+               warnings.router, reports.router, warning_pages.router]
     for router in routers:
         app.include_router(router)
     return app

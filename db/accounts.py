@@ -235,6 +235,13 @@ class ProjectCreate(ProjectBase):
     construction_unit: OrgInfo
     general_contractor: OrgInfo
     subcontractor: OrgInfo | None = None
+    # Payroll monitoring (db/monitoring.py, docs/monitoring.md); kept in project_monitors, not here.
+    works_started_at: datetime | None = Field(
+        default=None, description="when works started (pay periods count from it); default: registration")
+    payday: int | None = Field(default=None, ge=1, le=31, description="day of the month wages are due")
+    special_account_bank: str | None = Field(default=None, max_length=100,
+                                             description="bank of the project's 农民工工资专用账户")
+    special_account_no: str | None = Field(default=None, max_length=40, description="its account number")
 
 
 class ProjectPublic(ProjectCreate):

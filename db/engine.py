@@ -12,9 +12,9 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from core.config import get_settings
 
-# Modules that define tables; optional ones may not exist yet in every checkout.
-TABLE_MODULES = ("db.accounts", "db.logins", "db.audit")
-OPTIONAL_TABLE_MODULES = ("db.cases", "db.deposits", "db.blacklist", "db.outbox", "db.satisfaction", "db.calendar")
+# Modules that define tables (imported before metadata is used).
+TABLE_MODULES = ("db.accounts", "db.logins", "db.audit", "db.cases", "db.deposits", "db.blacklist", "db.outbox",
+                 "db.satisfaction", "db.calendar", "db.monitoring")
 
 
 # Under a burst (fifty complaints at once) writers queue for SQLite's one write lock for seconds.
@@ -77,12 +77,6 @@ def import_tables() -> None:
     """Import every module that defines tables, so that SQLModel.metadata knows them all."""
     for name in TABLE_MODULES:
         importlib.import_module(name)
-    for name in OPTIONAL_TABLE_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # the module exists but one of its imports is missing
-                raise
 
 
 def create_all(engine: Engine) -> None:

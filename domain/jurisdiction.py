@@ -12,6 +12,7 @@ from typing import Any
 from domain.calendar import UnknownYearPolicy
 from domain.deadlines import parse_iso_duration
 from domain.errors import InvalidInput
+from domain.monitoring import MonitoringConfig, SignalKind
 from domain.routing import PROJECT_TYPES, RoutingConfig
 from domain.rules import DeadlineRule, PeriodUnit
 
@@ -155,6 +156,7 @@ class Jurisdiction:
     thresholds: Thresholds
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
     escalation: EscalationConfig = field(default_factory=EscalationConfig)
+    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
 
     @property
     def short_name(self) -> str:
@@ -444,6 +446,25 @@ def _escalation(check: _Checker, raw: Any, deadlines: dict[str, DeadlineRule]) -
     return EscalationConfig(levels=levels, step=step)
 
 
+def _monitoring(check: _Checker, raw: Any) -> MonitoringConfig:
+    data = check.mapping(raw, "monitoring")
+    check.keys(data, "monitoring", (), ("signal_score", "signal_weights", "underpaid_percent"))
+    defaults = MonitoringConfig()
+    weights = dict(defaults.signal_weights)
+    for kind, weight in check.mapping(data.get("signal_weights", {}), "monitoring.signal_weights").items():
+        path = f"monitoring.signal_weights.{kind}"
+        if kind not in weights:
+            raise check.fail(path, f"unknown signal kind (known: {', '.join(k.value for k in SignalKind)})")
+        weights[kind] = check.positive_int(weight, path)
+    percent = defaults.underpaid_percent
+    if "underpaid_percent" in data:
+        percent = check.decimal(data["underpaid_percent"], "monitoring.underpaid_percent")
+        if percent > 100:
+            raise check.fail("monitoring.underpaid_percent", f"is a percentage and cannot exceed 100, got {percent}")
+    score = check.positive_int(data.get("signal_score", defaults.signal_score), "monitoring.signal_score")
+    return MonitoringConfig(signal_score=score, signal_weights=weights, underpaid_percent=percent)
+
+
 def jurisdiction_from_dict(data: dict, *, source: str) -> Jurisdiction:
     """Validate a parsed jurisdiction file and build the Jurisdiction; JurisdictionError on any problem."""
     check = _Checker(source)
@@ -451,7 +472,7 @@ def jurisdiction_from_dict(data: dict, *, source: str) -> Jurisdiction:
         check.mapping(data, ""),
         "",
         ("name", "full_name", "case_prefix", "office", "units", "routing", "deadlines", "thresholds"),
-        ("calendar", "escalation"),
+        ("calendar", "escalation", "monitoring"),
     )
     case_prefix = check.string(data["case_prefix"], "case_prefix")
     if not _CASE_PREFIX.fullmatch(case_prefix):
@@ -472,4 +493,5 @@ def jurisdiction_from_dict(data: dict, *, source: str) -> Jurisdiction:
         thresholds=_thresholds(check, data["thresholds"]),
         calendar=_calendar(check, data.get("calendar", {})),
         escalation=_escalation(check, data.get("escalation", {}), deadlines),
+        monitoring=_monitoring(check, data.get("monitoring", {})),
     )

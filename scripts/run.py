@@ -34,6 +34,11 @@ SEARCH_ATTRIBUTES = {
     "Overdue": "Bool",
     "Escalated": "Bool",
     "MajorCase": "Bool",
+    # Projects under payroll monitoring (workflows/project_monitor.py); Township is shared with cases.
+    "MonitorProject": "Keyword",
+    "NextPayrollDue": "Datetime",
+    "PeriodsMissed": "Int",
+    "OpenWarnings": "Int",
 }
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}

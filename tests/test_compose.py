@@ -18,6 +18,7 @@ CONTRACT_ATTRIBUTES = {
     "AmountOwed": "Double", "WorkersAffected": "Int", "NextDeadline": "Datetime",
     "Overdue": "Bool", "Escalated": "Bool", "MajorCase": "Bool",
 }
+MONITOR_ATTRIBUTES = {"MonitorProject": "Keyword", "NextPayrollDue": "Datetime", "PeriodsMissed": "Int", "OpenWarnings": "Int"}
 REQUIRED = {"POSTGRES_PASSWORD": "pw", "WAGECASE_SECRET_KEY": "k" * 40, "WAGECASE_PAYLOAD_KEYS": "k1:" + "A" * 43}
 
 
@@ -108,7 +109,7 @@ def test_temporal_runs_on_postgresql(services):
 
 
 def test_admin_tools_registers_every_contract_search_attribute(raw, services):
-    assert registered_attributes(raw) == CONTRACT_ATTRIBUTES
+    assert registered_attributes(raw) == CONTRACT_ATTRIBUTES | MONITOR_ATTRIBUTES
     job = services["temporal-admin-tools"]
     assert job["environment"]["TEMPORAL_ADDRESS"] == "temporal:7233"
     assert depends(job) == {"temporal": "service_healthy"}

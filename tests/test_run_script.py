@@ -26,6 +26,7 @@ CONTRACT_ATTRIBUTES = {
     "AmountOwed": "Double", "WorkersAffected": "Int", "NextDeadline": "Datetime",
     "Overdue": "Bool", "Escalated": "Bool", "MajorCase": "Bool",
 }
+MONITOR_ATTRIBUTES = {"MonitorProject": "Keyword", "NextPayrollDue": "Datetime", "PeriodsMissed": "Int", "OpenWarnings": "Int"}
 
 
 def python_child(code: str) -> list[str]:
@@ -46,10 +47,10 @@ def free_port() -> int:
 
 
 def test_search_attributes_match_the_contract():
-    assert run.SEARCH_ATTRIBUTES == CONTRACT_ATTRIBUTES
+    assert run.SEARCH_ATTRIBUTES == CONTRACT_ATTRIBUTES | MONITOR_ATTRIBUTES
     argv = run.dev_server_argv(7233, 8233, "default")
     registered = {argv[i + 1] for i, arg in enumerate(argv) if arg == "--search-attribute"}
-    assert registered == {f"{name}={kind}" for name, kind in CONTRACT_ATTRIBUTES.items()}
+    assert registered == {f"{name}={kind}" for name, kind in (CONTRACT_ATTRIBUTES | MONITOR_ATTRIBUTES).items()}
     assert argv[argv.index("--db-filename") + 1] == "var/temporal.db"
 
 
@@ -60,7 +61,7 @@ def test_missing_search_attributes_compares_types():
         "NextDeadline": "INDEXED_VALUE_TYPE_DATETIME",
     }
     missing = run.missing_search_attributes(registered)
-    assert set(missing) == set(CONTRACT_ATTRIBUTES) - {"CaseNo", "AmountOwed", "NextDeadline"}
+    assert set(missing) == set(CONTRACT_ATTRIBUTES | MONITOR_ATTRIBUTES) - {"CaseNo", "AmountOwed", "NextDeadline"}
     assert missing["Overdue"] == "Bool"
 
     with pytest.raises(run.StartupError, match="CaseStage"):

@@ -28,6 +28,8 @@ SEARCH_ATTRIBUTES = [
     SearchAttributeKey.for_float("AmountOwed"), SearchAttributeKey.for_int("WorkersAffected"),
     SearchAttributeKey.for_datetime("NextDeadline"), SearchAttributeKey.for_bool("Overdue"),
     SearchAttributeKey.for_bool("Escalated"), SearchAttributeKey.for_bool("MajorCase"),
+    SearchAttributeKey.for_keyword("MonitorProject"), SearchAttributeKey.for_datetime("NextPayrollDue"),
+    SearchAttributeKey.for_int("PeriodsMissed"), SearchAttributeKey.for_int("OpenWarnings"),
 ]
 ADMIN_PASSWORD = "admin-password-1"
 SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"

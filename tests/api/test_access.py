@@ -111,6 +111,22 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/calendar"): Rule(anyone),
     ("GET", "/api/calendar/{year}"): Rule(anyone),
     ("PUT", "/api/calendar/{year}"): Rule(roles("admin"), ok=frozenset({422})),  # 422: no schedule sent
+    # Early warning: bodies are empty ({}), so an allowed person gets 422; no warning or report 1 yet (404).
+    ("GET", "/api/warnings"): Rule(anyone),
+    ("GET", "/api/warnings/{warning_id}"): Rule(anyone, ok=frozenset({404})),
+    ("POST", "/api/warnings/{warning_id}/actions/{action}"): Rule(anyone, ok=frozenset({422})),  # `accept`: no such
+    ("GET", "/api/employers/{credit_code}"): Rule(anyone),
+    ("GET", "/api/projects/{project_id}/monitoring"): Rule(anyone),
+    ("PUT", "/api/projects/{project_id}/roster"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
+    ("POST", "/api/projects/{project_id}/roster/import"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
+    ("POST", "/api/projects/{project_id}/payrolls"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
+    ("POST", "/api/projects/{project_id}/payrolls/import"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
+    ("POST", "/api/signals"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
+    ("POST", "/api/signals/import"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
+    ("GET", "/api/reports"): Rule(anyone),
+    ("GET", "/api/reports/{report_id}"): Rule(anyone, ok=frozenset({404})),
+    ("POST", "/api/reports"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
+    ("POST", "/api/reports/{report_id}/instalments/{seq}/payment"): Rule(roles(*REGISTRARS), ok=frozenset({422})),
 }
 
 # The other actions' routes are made from the registry by the same function as accept's (api.routes.cases).
@@ -199,7 +215,7 @@ class Context:
 
 def fill(path: str, ctx: Context) -> str:
     return path.format(case_no=ctx.case_no, project_id=ctx.project_id, seq=1, action="accept", name="x.css",
-                       entry_id=1, year=2027)
+                       entry_id=1, year=2027, warning_id=1, report_id=1, credit_code="91350100M000100Y43")
 
 
 def body_for(method: str, path: str, ctx: Context) -> dict:

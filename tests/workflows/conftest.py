@@ -39,6 +39,10 @@ SEARCH_ATTRIBUTES = {
     "Overdue": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
     "Escalated": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
     "MajorCase": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+    "MonitorProject": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "NextPayrollDue": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    "PeriodsMissed": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+    "OpenWarnings": IndexedValueType.INDEXED_VALUE_TYPE_INT,
 }
 JURISDICTION = load_jurisdiction(DEFAULT_JURISDICTION)
 CLERK = Actor("clerk1", "clerk", "petition")

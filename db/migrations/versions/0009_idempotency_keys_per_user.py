@@ -1,6 +1,6 @@
 """intake idempotency keys are the user's: primary key (username, key)
 
-Revision ID: 0010
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-02 03:40:00
 
@@ -18,7 +18,7 @@ from alembic import op
 
 import db.types
 
-revision: str = '0010'
+revision: str = '0009'
 down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

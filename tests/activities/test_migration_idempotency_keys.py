@@ -1,4 +1,4 @@
-"""0010: intake Idempotency-Keys become their user's; keys stored before it go to the user who registered."""
+"""Migration 0009: intake Idempotency-Keys become their user's; keys stored before it go to the user who registered."""
 
 from alembic import command
 from sqlalchemy import text
