@@ -33,7 +33,7 @@ from core.calendar import (
     provisional_holidays,
 )
 from db.accounts import User
-from db.calendar import current_rows, current_schedules, history, load_schedule
+from db.calendar import current_rows, current_schedules, history, latest_version, load_schedule
 from db.engine import session_scope
 from domain.calendar import CHINA_TZ, WorkCalendar
 from domain.jurisdiction import Jurisdiction
@@ -89,10 +89,21 @@ def _today() -> date:
 
 
 def loaded_calendar(session: Session, jurisdiction: Jurisdiction) -> WorkCalendar:
-    """The jurisdiction's working-day calendar with the schedules loaded so far (for "working days left")."""
-    cfg = jurisdiction.calendar
-    return build_calendar(extra_holidays=cfg.extra_holidays, extra_workdays=cfg.extra_workdays,
-                          unknown_year=str(cfg.unknown_year), schedules=current_schedules(session))
+    """The jurisdiction's working-day calendar with the schedules loaded so far (for "working days left"),
+    built again only when a newer schedule was loaded."""
+    version = latest_version(session)
+    key = (id(jurisdiction), version)
+    cal = _CALENDARS.get(key)
+    if cal is None:
+        cfg = jurisdiction.calendar
+        cal = build_calendar(extra_holidays=cfg.extra_holidays, extra_workdays=cfg.extra_workdays,
+                             unknown_year=str(cfg.unknown_year), schedules=current_schedules(session))
+        _CALENDARS.clear()
+        _CALENDARS[key] = cal
+    return cal
+
+
+_CALENDARS: dict[tuple[int, int], WorkCalendar] = {}
 
 
 def calendar_warning(session: Session) -> str | None:

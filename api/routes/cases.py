@@ -41,7 +41,7 @@ from api.deps import (
 )
 from api.errors import validation_error_response
 from api.params import Offset, RecordId
-from core.calendar import build_calendar
+from api.routes.calendar import loaded_calendar
 from db.accounts import User
 from db.cases import Document, case_stats, get_case, list_cases
 from documents.pdf import PdfUnavailable, render_pdf
@@ -58,15 +58,7 @@ IdempotencyKeyHeader = Annotated[str | None, Header(alias="Idempotency-Key", max
 
 
 def _detail(session, record, user, jurisdiction) -> schemas.CaseDetail:
-    cal = jurisdiction_calendar(jurisdiction)
-    return case_detail(session=session, record=record, user=user, calendar=cal)
-
-
-def jurisdiction_calendar(jurisdiction):
-    """The working-day calendar of the jurisdiction (for 'working days left')."""
-    cfg = jurisdiction.calendar
-    return build_calendar(extra_holidays=cfg.extra_holidays, extra_workdays=cfg.extra_workdays,
-                          unknown_year=str(cfg.unknown_year))
+    return case_detail(session=session, record=record, user=user, calendar=loaded_calendar(session, jurisdiction))
 
 
 def _body_optional(action: Action) -> bool:

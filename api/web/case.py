@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from api.routes.complainant_office import message_rows, sms_configured
 from api.actions import PUBLIC_ACTIONS, action_params
 from api.case_service import (
     DocumentNotFound,
@@ -29,6 +30,8 @@ from api.web.pages import (
 )
 from api.web.texts import NO_PDF, REFUSAL_PREFIX, VALUE_LABELS
 from api.web_auth import CheckedForm, WebUser
+from db.monitoring import list_warnings
+from db.outbox import case_messages
 from db.accounts import User
 from db.cases import case_state
 from documents.pdf import PdfUnavailable, pdf_available
@@ -70,7 +73,7 @@ def lifecycle_steps(state: CaseState) -> list[dict]:
 
 def _case_page(request: Request, session, record, user: User, jurisdiction: Jurisdiction, *,
                status: int = 200, failed: dict | None = None) -> HTMLResponse:
-    cal = calendar(request)
+    cal = calendar(request, session)
     detail = case_detail(session=session, record=record, user=user, calendar=cal)
     state = case_state(record)
     now = datetime.now(timezone.utc)
@@ -87,9 +90,13 @@ def _case_page(request: Request, session, record, user: User, jurisdiction: Juri
     for d in detail.deadlines:
         view = days_view(d.due_at, cal, now) if d.status in ("open", "missed") and d.resolved_at is None else None
         deadlines.append({"d": d, "days": view})
+    # the messages to the complainant (staff phone where none was sent), and the warning a case came from
+    outbox = message_rows(case_messages(session=session, case_no=record.case_no), sms=sms_configured(request))
+    warnings = (list_warnings(session=session, case_no=record.case_no)[0] if detail.channel == "township_warning"
+                else [])
     return render(request, "case.html", status=status, case=detail, steps=lifecycle_steps(state),
                   deadlines=deadlines, forms=forms, others=others, failed=failed or {},
-                  outstanding=detail.outstanding, pdf_ok=pdf_available())
+                  outstanding=detail.outstanding, pdf_ok=pdf_available(), outbox=outbox, source_warnings=warnings)
 
 
 @router.get("/cases/{case_no}")

@@ -13,7 +13,11 @@ from api.web.errors import WebRoute
 from api.web.pages import clean, error_page, render, unit_namer
 from api.web_auth import WebUser
 from db import reports
+from api.routes.calendar import calendar_warning
+from api.routes.complainant_office import satisfaction_rows
 from db.cases import case_stats
+from db.monitoring import warning_counts_by_township
+from db.satisfaction import open_follow_ups
 from domain.calendar import CHINA_TZ
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -66,7 +70,12 @@ def dashboard(request: Request, session: SessionDep, user: WebUser, jurisdiction
                   target=float(jurisdiction.thresholds.closure_rate_target) / 100,
                   escalated=reports.escalated_count(session=session),
                   by_unit=_rate_rows(stats["by_unit"], name), by_township=_rate_rows(stats["by_township"], name),
-                  monthly=monthly, ticks=ticks, year_label=f"{months[0]} 至 {months[-1]}", this_month=months[-1])
+                  monthly=monthly, ticks=ticks, year_label=f"{months[0]} 至 {months[-1]}", this_month=months[-1],
+                  calendar_warning=calendar_warning(session), satisfaction=satisfaction_rows(session, jurisdiction),
+                  follow_ups=open_follow_ups(session=session),
+                  warnings=sorted(({"name": name(t), **c} for t, c in
+                                   warning_counts_by_township(session=session).items()),
+                                  key=lambda r: (-r.get("open", 0), r["name"])))
 
 
 @router.get("/dashboard/monthly.xlsx")

@@ -67,7 +67,7 @@ def _inbox_rows(session, user: User, flt: InboxFilter) -> tuple[list, int]:
 
 def _inbox(request: Request, session, user: User, jurisdiction: Jurisdiction, flt: InboxFilter) -> HTMLResponse:
     rows, total = _inbox_rows(session, user, flt)
-    cal = calendar(request)
+    cal = calendar(request, session)
     now = datetime.now(timezone.utc)
     awaited = reports.next_unresolved_deadlines(session=session, case_nos=[r.case_no for r in rows])
     items = []

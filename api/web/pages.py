@@ -11,7 +11,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from activities.cases import CHANNEL_LABELS
-from api.routes.cases import jurisdiction_calendar
 from api.web.texts import DEADLINE_STATUS_LABELS, ROLE_LABELS, VALUE_LABELS
 from api.web_auth import (
     CSRF_FIELD,
@@ -156,12 +155,11 @@ def no_nones(data: dict) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def calendar(request: Request) -> WorkCalendar:
-    """The jurisdiction's working-day calendar, built once per app."""
-    cal = getattr(request.app.state, "web_calendar", None)
-    if cal is None:
-        cal = request.app.state.web_calendar = jurisdiction_calendar(request.app.state.jurisdiction)
-    return cal
+def calendar(request: Request, session) -> WorkCalendar:
+    """The jurisdiction's working-day calendar with the loaded schedules."""
+    from api.routes.calendar import loaded_calendar  # the calendar routes render with this module's pages
+
+    return loaded_calendar(session, request.app.state.jurisdiction)
 
 
 def days_view(due_at: datetime | None, cal: WorkCalendar, now: datetime) -> dict | None:
