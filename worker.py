@@ -1,6 +1,6 @@
 """The Temporal worker: runs the case workflows and their activities.
 
-    python worker.py          # settings from WAGECASE_* environment variables
+python worker.py          # settings from WAGECASE_* environment variables
 """
 
 import asyncio
@@ -60,7 +60,13 @@ def build_worker(client: Client, settings: Settings, *, engine=None, jurisdictio
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[CaseWorkflow, CalendarChangeWorkflow, ProjectMonitorWorkflow, WarningWorkflow, EmployerReportWorkflow],
+        workflows=[
+            CaseWorkflow,
+            CalendarChangeWorkflow,
+            ProjectMonitorWorkflow,
+            WarningWorkflow,
+            EmployerReportWorkflow,
+        ],
         activities=activities.all() + calendar.all() + monitoring.all(),
         activity_executor=ThreadPoolExecutor(max_workers=16),
         workflow_runner=workflow_runner(settings),
@@ -74,8 +80,9 @@ async def main() -> None:
     jurisdiction = load_jurisdiction(settings.jurisdiction)  # a bad file stops start-up here
     upgrade(settings.database_url)  # migrations; safe while the API or another worker does the same
     engine = make_engine(settings.database_url)
-    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
-                                  data_converter=data_converter(settings))
+    client = await Client.connect(
+        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(settings)
+    )
     worker = build_worker(client, settings, engine=engine, jurisdiction=jurisdiction)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -83,7 +90,9 @@ async def main() -> None:
         loop.add_signal_handler(sig, stop.set)
     log.info("worker polling task queue %s at %s", settings.task_queue, settings.temporal_address)
     async with worker:
-        started = await ensure_monitors(client, engine=engine, jurisdiction=jurisdiction, task_queue=settings.task_queue)
+        started = await ensure_monitors(
+            client, engine=engine, jurisdiction=jurisdiction, task_queue=settings.task_queue
+        )
         log.info("payroll monitors of %d projects running", started)
         await stop.wait()
     log.info("worker stopped")

@@ -29,17 +29,28 @@ log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=32)
-def _calendar(unknown_year: str, holidays: tuple[str, ...], workdays: tuple[str, ...],
-              schedules: tuple[tuple[int, YearSchedule], ...]) -> WorkCalendar:
-    return build_calendar(extra_holidays=[date.fromisoformat(d) for d in holidays],
-                          extra_workdays=[date.fromisoformat(d) for d in workdays], unknown_year=unknown_year,
-                          schedules=dict(schedules))
+def _calendar(
+    unknown_year: str,
+    holidays: tuple[str, ...],
+    workdays: tuple[str, ...],
+    schedules: tuple[tuple[int, YearSchedule], ...],
+) -> WorkCalendar:
+    return build_calendar(
+        extra_holidays=[date.fromisoformat(d) for d in holidays],
+        extra_workdays=[date.fromisoformat(d) for d in workdays],
+        unknown_year=unknown_year,
+        schedules=dict(schedules),
+    )
 
 
 def calendar_for(policy: CasePolicy | ClockRules, schedules: Mapping[int, YearSchedule] = {}) -> WorkCalendar:
     """The working-day calendar of a case's jurisdiction, with the loaded official schedules."""
-    return _calendar(policy.calendar_unknown_year, tuple(policy.calendar_extra_holidays),
-                     tuple(policy.calendar_extra_workdays), tuple(sorted(schedules.items())))
+    return _calendar(
+        policy.calendar_unknown_year,
+        tuple(policy.calendar_extra_holidays),
+        tuple(policy.calendar_extra_workdays),
+        tuple(sorted(schedules.items())),
+    )
 
 
 class ScheduleCache:
@@ -62,8 +73,16 @@ class ScheduleCache:
                 return self._schedules
 
 
-def clock_times(policy: CasePolicy | ClockRules, rule_name: str, start: datetime, cal: WorkCalendar, levels: int,
-                *, extend_working_days: int = 0, extend_from: datetime | None = None) -> ClockTimes:
+def clock_times(
+    policy: CasePolicy | ClockRules,
+    rule_name: str,
+    start: datetime,
+    cal: WorkCalendar,
+    levels: int,
+    *,
+    extend_working_days: int = 0,
+    extend_from: datetime | None = None,
+) -> ClockTimes:
     """Due instant, later escalation instants and whether a provisional year was counted."""
     rule = policy.deadlines[rule_name]
     step = policy.deadlines["escalation_step"]
@@ -89,8 +108,15 @@ def recompute_clocks(input: RecomputeClocksInput, schedules: Mapping[int, YearSc
         for clock in input.clocks:
             times = clock_times(input.policy, clock.rule, clock.start, cal, input.escalation_levels)
             if clock.extended_working_days:  # the extension runs on from the period's own end
-                times = clock_times(input.policy, clock.rule, clock.start, cal, input.escalation_levels,
-                                    extend_working_days=clock.extended_working_days, extend_from=times.due_at)
+                times = clock_times(
+                    input.policy,
+                    clock.rule,
+                    clock.start,
+                    cal,
+                    input.escalation_levels,
+                    extend_working_days=clock.extended_working_days,
+                    extend_from=times.due_at,
+                )
             out.append(RecomputedClock(clock.seq, times))
     except DomainError as err:
         raise ApplicationError(err.message, type=err.kind, non_retryable=True) from None

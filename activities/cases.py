@@ -6,21 +6,20 @@ a retry after a crash computes the same instants, finds the same document, rewri
 
 import json
 import logging
-from datetime import datetime
 from collections.abc import Mapping
+from datetime import datetime
 
 from pydantic import TypeAdapter
 from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.deposits import DepositActivities
 from activities.calendar import ScheduleCache, calendar_for, clock_times
+from activities.deposits import DepositActivities
 from core.calendar import YearSchedule
 from db.blacklist import project_blacklist
-from db.cases import CaseRecord
+from db.cases import CaseRecord, store_document
 from db.cases import project_case as write_projection
-from db.cases import store_document
 from db.engine import session_scope
 from db.outbox import enqueue_complainant_messages
 from documents import DOCUMENT_KINDS, content_hash, render_document
@@ -44,11 +43,15 @@ def compute_clocks(input: ComputeClocksInput, schedules: Mapping[int, YearSchedu
     out: dict[str, ClockTimes] = {}
     try:
         for req in input.requests:
-            times = clock_times(rules, req.rule, req.start, cal, input.escalation_levels,
-                                extend_working_days=req.extend_working_days)
+            times = clock_times(
+                rules, req.rule, req.start, cal, input.escalation_levels, extend_working_days=req.extend_working_days
+            )
             if times.provisional:
-                log.info("case %s: %s counted on a provisional year (no official schedule loaded yet)",
-                         input.case_no, req.rule)
+                log.info(
+                    "case %s: %s counted on a provisional year (no official schedule loaded yet)",
+                    input.case_no,
+                    req.rule,
+                )
             out[req.key] = times
     except DomainError as err:
         raise ApplicationError(err.message, type=err.kind, non_retryable=True) from None
@@ -88,14 +91,22 @@ class CaseActivities:
         out = []
         for req in requests:
             html = render_document(req.kind, document_context(state, req, self.jurisdiction, now))
-            doc = store_document(session=session, case_no=state.case_no, seq=req.seq, kind=req.kind,
-                                 title=DOCUMENT_KINDS[req.kind], content_hash=content_hash(html), html=html)
+            doc = store_document(
+                session=session,
+                case_no=state.case_no,
+                seq=req.seq,
+                kind=req.kind,
+                title=DOCUMENT_KINDS[req.kind],
+                content_hash=content_hash(html),
+                html=html,
+            )
             out.append({"seq": doc.seq, "url": document_url(state.case_no, doc.seq)})
         return out
 
     def _project(self, session, state: CaseState) -> None:
-        enqueue_complainant_messages(session=session, state=state, unit_name=self.jurisdiction.unit_name,
-                                     county=self.jurisdiction.name)  # before the projection: it tells new events
+        enqueue_complainant_messages(
+            session=session, state=state, unit_name=self.jurisdiction.unit_name, county=self.jurisdiction.name
+        )  # before the projection: it tells new events
         if write_projection(session=session, state=state, pending=pending_actions(state)):
             project_blacklist(session=session, state=state)
 
@@ -127,5 +138,4 @@ class CaseActivities:
             self._project(session, state)
 
     def all(self) -> list:
-        return [self.compute_clocks, self.record_step, self.issue_documents, self.project_case,
-                *self.deposits.all()]
+        return [self.compute_clocks, self.record_step, self.issue_documents, self.project_case, *self.deposits.all()]

@@ -14,8 +14,13 @@ def draw_deposit(engine: Engine, input: DrawDepositInput) -> DrawDepositResult:
     """Draw min(balance, amount) for the order once; a retry returns what the first attempt drew."""
     try:
         with session_scope(engine) as session:
-            result = draw(session=session, project_id=input.project_id, case_no=input.case_no,
-                          order_ref=input.order_ref, wanted=input.amount)
+            result = draw(
+                session=session,
+                project_id=input.project_id,
+                case_no=input.case_no,
+                order_ref=input.order_ref,
+                wanted=input.amount,
+            )
     except DomainError as err:
         raise ApplicationError(err.message, type=err.kind, non_retryable=True) from None
     return DrawDepositResult(result.drawn, result.balance, result.bank, result.entry_id)

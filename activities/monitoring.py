@@ -34,13 +34,19 @@ class MonitoringActivities:
 
     @activity.defn(name="monitor_step")
     def monitor_step(self, step: MonitorStepInput) -> MonitorStepResult:
-        return service.monitor_step(engine=self.engine, jurisdiction=self.jurisdiction, step=step,
-                                    now=datetime.now(timezone.utc))
+        return service.monitor_step(
+            engine=self.engine, jurisdiction=self.jurisdiction, step=step, now=datetime.now(timezone.utc)
+        )
 
     @activity.defn(name="check_instalment")
     def check_instalment(self, check: InstalmentCheck) -> list[OpenedWarning]:
-        return service.check_instalment(engine=self.engine, jurisdiction=self.jurisdiction,
-                                        report_id=check.report_id, seq=check.seq, now=datetime.now(timezone.utc))
+        return service.check_instalment(
+            engine=self.engine,
+            jurisdiction=self.jurisdiction,
+            report_id=check.report_id,
+            seq=check.seq,
+            now=datetime.now(timezone.utc),
+        )
 
     @activity.defn(name="escalate_warning")
     async def escalate_warning(self, warning_id: int) -> str | None:
@@ -53,17 +59,29 @@ class MonitoringActivities:
             if warning.status == WarningStatus.ESCALATED.value:
                 return warning.case_no
             body = schemas.CaseCreate.model_validate(
-                service.case_draft(session=session, jurisdiction=self.jurisdiction, warning=warning))
+                service.case_draft(session=session, jurisdiction=self.jurisdiction, warning=warning)
+            )
             user = service.system_user(self.jurisdiction, warning)
-        case_no = await register_case(client=self.client, engine=self.engine, body=body, user=user,
-                                      jurisdiction=self.jurisdiction, task_queue=self.task_queue,
-                                      idempotency_key=f"warning-{self.jurisdiction.case_prefix}-{warning_id}")
+        case_no = await register_case(
+            client=self.client,
+            engine=self.engine,
+            body=body,
+            user=user,
+            jurisdiction=self.jurisdiction,
+            task_queue=self.task_queue,
+            idempotency_key=f"warning-{self.jurisdiction.case_prefix}-{warning_id}",
+        )
         with session_scope(self.engine) as session:
             warning = warning_row(session, warning_id)
             if warning.status == WarningStatus.OPEN.value:
-                close_warning(session=session, warning=warning, status=WarningStatus.ESCALATED,
-                              by=service.SYSTEM_USER, case_no=case_no,
-                              text=f"处置期限届满仍未化解，转立案 {case_no}（乡镇预警）")
+                close_warning(
+                    session=session,
+                    warning=warning,
+                    status=WarningStatus.ESCALATED,
+                    by=service.SYSTEM_USER,
+                    case_no=case_no,
+                    text=f"处置期限届满仍未化解，转立案 {case_no}（乡镇预警）",
+                )
         log.info("warning %s escalated to case %s", warning_id, case_no)
         return case_no
 

@@ -49,6 +49,7 @@ that runs the statutory deadlines; this API registers complaints and projects, t
 reads the database projection. Log in at `POST /api/auth/token`, then send `Authorization: Bearer …`.
 """
 
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = app.state
@@ -86,8 +87,9 @@ def create_app(
     jurisdiction: Jurisdiction | None = None,
 ) -> FastAPI:
     """The application; engine and jurisdiction are made at start-up unless given (tests give them)."""
-    app = FastAPI(title="wagecase", description=DESCRIPTION, version="0.1.0", lifespan=_lifespan,
-                  docs_url=None, redoc_url=None)  # served from local assets by install_api_docs
+    app = FastAPI(
+        title="wagecase", description=DESCRIPTION, version="0.1.0", lifespan=_lifespan, docs_url=None, redoc_url=None
+    )  # served from local assets by install_api_docs
     app.state.settings = settings or get_settings()
     app.state.engine = engine
     app.state.jurisdiction = jurisdiction
@@ -104,10 +106,27 @@ def create_app(
     app.add_middleware(CodecCors, origins=origins)
 
     # office before cases: /api/cases/export.xlsx must not be taken for /api/cases/{case_no}
-    routers = [health.router, auth.router, users.router, projects.router, audit.router, codec.router, office.router,
-               cases.router, web.router, deposits.router, blacklist.router, public.router, public_pages.router,
-               complainant_office.router, complainant_office.pages, calendar.router,
-               warnings.router, reports.router, warning_pages.router]
+    routers = [
+        health.router,
+        auth.router,
+        users.router,
+        projects.router,
+        audit.router,
+        codec.router,
+        office.router,
+        cases.router,
+        web.router,
+        deposits.router,
+        blacklist.router,
+        public.router,
+        public_pages.router,
+        complainant_office.router,
+        complainant_office.pages,
+        calendar.router,
+        warnings.router,
+        reports.router,
+        warning_pages.router,
+    ]
     for router in routers:
         app.include_router(router)
     return app

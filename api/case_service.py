@@ -9,16 +9,21 @@ import json
 from datetime import datetime, timedelta, timezone
 
 from pydantic import TypeAdapter
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -27,7 +32,6 @@ from api.params import parse_number
 from core.policy import case_policy
 from db.accounts import ProjectCreate, User, create_project, get_project
 from db.audit import CASE_DETAIL, DOCUMENT, record_views
-from documents import UNMASKED_KINDS
 from db.cases import (
     CaseRecord,
     Document,
@@ -40,12 +44,13 @@ from db.cases import (
     next_case_no,
 )
 from db.engine import session_scope
+from documents import UNMASKED_KINDS
+from domain.actions import ACTIONS
 from domain.calendar import CHINA_TZ, working_days_between
 from domain.enforcement import liable_party_for
 from domain.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, from_kind
 from domain.identity import mask_id, mask_phone
 from domain.jurisdiction import Jurisdiction
-from domain.actions import ACTIONS
 from domain.lifecycle import DEADLINE_LABELS, STAGE_LABELS
 from domain.messages import ActionInput, CaseInput
 from domain.model import Actor, CaseIntake, CaseState, Person, WorkerClaim
@@ -106,8 +111,11 @@ def _request_hash(body: schemas.CaseCreate) -> str:
 def _received_at(body: schemas.CaseCreate, now: datetime) -> datetime:
     received = body.received_at or now
     if received.replace(tzinfo=None) < EARLIEST_RECEIVED:
-        raise InvalidInput(f"received_at {received.date().isoformat()} is before {EARLIEST_RECEIVED:%Y-%m-%d}; "
-                           "give the time the complaint was received", field="body.received_at")
+        raise InvalidInput(
+            f"received_at {received.date().isoformat()} is before {EARLIEST_RECEIVED:%Y-%m-%d}; "
+            "give the time the complaint was received",
+            field="body.received_at",
+        )
     if received.tzinfo is None:
         received = received.replace(tzinfo=CHINA_TZ)
     if received > now + FUTURE_SKEW:
@@ -115,8 +123,9 @@ def _received_at(body: schemas.CaseCreate, now: datetime) -> datetime:
     return received.astimezone(timezone.utc)
 
 
-def _new_intake(*, session: Session, body: schemas.CaseCreate, user: User, jurisdiction: Jurisdiction,
-                now: datetime) -> CaseIntake:
+def _new_intake(
+    *, session: Session, body: schemas.CaseCreate, user: User, jurisdiction: Jurisdiction, now: datetime
+) -> CaseIntake:
     project = None
     if body.project_id is not None:
         row = get_project(session=session, project_id=body.project_id)
@@ -125,24 +134,33 @@ def _new_intake(*, session: Session, body: schemas.CaseCreate, user: User, juris
         project = row.to_info()
     elif body.project is not None:
         check_township(jurisdiction, body.project.township, "body.project.township")
-        project = create_project(session=session, data=ProjectCreate.model_validate(body.project),
-                                 created_by=user.username, commit=False).to_info()
+        project = create_project(
+            session=session, data=ProjectCreate.model_validate(body.project), created_by=user.username, commit=False
+        ).to_info()
     workers = [WorkerClaim(w.name, w.id_number, w.amount_owed, w.bank, w.bank_account) for w in body.workers]
     claimed = body.amount_claimed if body.amount_claimed is not None else sum(w.amount_owed for w in workers)
     received_at = _received_at(body, now)
     case_no = next_case_no(session=session, prefix=jurisdiction.case_prefix, year=now.astimezone(CHINA_TZ).year)
     return CaseIntake(
-        case_no=case_no, channel=body.channel, received_at=received_at, registered_at=now,
+        case_no=case_no,
+        channel=body.channel,
+        received_at=received_at,
+        registered_at=now,
         registered_by=actor_of(user),
         complainant=Person(body.complainant.name, body.complainant.phone, body.complainant.id_number),
-        workers=workers, employer=body.employer.to_domain(), amount_claimed=claimed,
-        description=body.description, policy=case_policy(jurisdiction), project=project,
+        workers=workers,
+        employer=body.employer.to_domain(),
+        amount_claimed=claimed,
+        description=body.description,
+        policy=case_policy(jurisdiction),
+        project=project,
         group_incident=body.group_incident,
     )
 
 
-def _reserve(*, engine: Engine, body: schemas.CaseCreate, user: User, jurisdiction: Jurisdiction,
-             key: str | None) -> CaseIntake:
+def _reserve(
+    *, engine: Engine, body: schemas.CaseCreate, user: User, jurisdiction: Jurisdiction, key: str | None
+) -> CaseIntake:
     """Allocate the case number and, with an Idempotency-Key, remember the intake under the key."""
     now = datetime.now(timezone.utc)
     digest = _request_hash(body)
@@ -155,8 +173,15 @@ def _reserve(*, engine: Engine, body: schemas.CaseCreate, user: User, jurisdicti
         with session_scope(engine) as session:
             intake = _new_intake(session=session, body=body, user=user, jurisdiction=jurisdiction, now=now)
             if key:
-                session.add(IdempotencyKey(username=user.username, key=key, request_hash=digest,
-                                           case_no=intake.case_no, intake_json=_INTAKE.dump_json(intake).decode()))
+                session.add(
+                    IdempotencyKey(
+                        username=user.username,
+                        key=key,
+                        request_hash=digest,
+                        case_no=intake.case_no,
+                        intake_json=_INTAKE.dump_json(intake).decode(),
+                    )
+                )
         return intake
     except IntegrityError:
         if not key:
@@ -175,35 +200,58 @@ def _unit_or_office(jurisdiction: Jurisdiction, code: str) -> str:
     return jurisdiction.units[code].name if code in jurisdiction.units else jurisdiction.office_name
 
 
-async def register_case(*, client: Client, engine: Engine, body: schemas.CaseCreate, user: User,
-                        jurisdiction: Jurisdiction, task_queue: str, idempotency_key: str | None) -> str:
+async def register_case(
+    *,
+    client: Client,
+    engine: Engine,
+    body: schemas.CaseCreate,
+    user: User,
+    jurisdiction: Jurisdiction,
+    task_queue: str,
+    idempotency_key: str | None,
+) -> str:
     """Register a complaint and start its workflow; returns once the case is routed and projected."""
     # Database work runs in a thread: the event loop keeps serving while SQLite waits for its write lock.
-    intake = await run_in_threadpool(_reserve, engine=engine, body=body, user=user, jurisdiction=jurisdiction,
-                                     key=idempotency_key)
+    intake = await run_in_threadpool(
+        _reserve, engine=engine, body=body, user=user, jurisdiction=jurisdiction, key=idempotency_key
+    )
     # What the Temporal Web UI shows for the case: no ID numbers or phones in it.
     # Names typed at intake are escaped: the UI renders this text as Markdown.
     project = f"（{md_escape(intake.project.name)}）" if intake.project else ""
-    summary = (f"{intake.case_no} 欠薪投诉：{md_escape(intake.employer.name)}{project}拖欠{len(intake.workers)}名"
-               f"农民工工资{intake.amount_claimed:,.2f}元")
-    details = (f"收到投诉 {intake.received_at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}（北京时间）· "
-               f"渠道 {CHANNEL_LABELS.get(intake.channel.value, intake.channel.value)} · "
-               f"登记单位 {md_escape(_unit_or_office(jurisdiction, intake.registered_by.unit))}")
+    summary = (
+        f"{intake.case_no} 欠薪投诉：{md_escape(intake.employer.name)}{project}拖欠{len(intake.workers)}名"
+        f"农民工工资{intake.amount_claimed:,.2f}元"
+    )
+    details = (
+        f"收到投诉 {intake.received_at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}（北京时间）· "
+        f"渠道 {CHANNEL_LABELS.get(intake.channel.value, intake.channel.value)} · "
+        f"登记单位 {md_escape(_unit_or_office(jurisdiction, intake.registered_by.unit))}"
+    )
     start = WithStartWorkflowOperation(
-        CaseWorkflow.run, CaseInput(intake=intake), id=intake.case_no, task_queue=task_queue,
+        CaseWorkflow.run,
+        CaseInput(intake=intake),
+        id=intake.case_no,
+        task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        search_attributes=TypedSearchAttributes([
-            SearchAttributePair(CASE_NO, intake.case_no), SearchAttributePair(CASE_STAGE, "intake"),
-            SearchAttributePair(WORKERS_AFFECTED, len(intake.workers))]),
-        static_summary=summary, static_details=details,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(CASE_NO, intake.case_no),
+                SearchAttributePair(CASE_STAGE, "intake"),
+                SearchAttributePair(WORKERS_AFFECTED, len(intake.workers)),
+            ]
+        ),
+        static_summary=summary,
+        static_details=details,
     )
     try:
         await client.execute_update_with_start_workflow(CaseWorkflow.registered, start_workflow_operation=start)
     except WorkflowAlreadyStartedError:
         if not idempotency_key:  # a fresh number already taken: the database and Temporal are out of step
-            raise RuntimeError(f"case number {intake.case_no} is already used in Temporal namespace; "
-                               "the database was reset without Temporal's data") from None
+            raise RuntimeError(
+                f"case number {intake.case_no} is already used in Temporal namespace; "
+                "the database was reset without Temporal's data"
+            ) from None
         # else: a replayed key for a case whose workflow has already finished
     return intake.case_no
 
@@ -225,13 +273,15 @@ class KeyRequired(DomainError):
 
 def action_digest(action: str, params: dict) -> str:
     """The hash that tells a retry (same key, same body) from a reused key (same key, another body)."""
-    canonical = json.dumps({"action": action, "params": params}, sort_keys=True, separators=(",", ":"),
-                           ensure_ascii=False, default=str)
+    canonical = json.dumps(
+        {"action": action, "params": params}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def perform_action(*, client: Client, case_no: str, action: str, params: dict, user: User,
-                         idempotency_key: str | None = None) -> None:
+async def perform_action(
+    *, client: Client, case_no: str, action: str, params: dict, user: User, idempotency_key: str | None = None
+) -> None:
     """Send an action to the case workflow; domain refusals come back as DomainErrors.
 
     With an Idempotency-Key the action is applied once for the life of the case (the workflow keeps the
@@ -253,8 +303,13 @@ async def perform_action(*, client: Client, case_no: str, action: str, params: d
             details = cause.details[0] if cause.details else {}
             details = details if isinstance(details, dict) else {}
             field = details.get("field")
-            raise from_kind(cause.type, code=details.get("code"), message=cause.message,
-                            field=f"body.{field}" if field else None, params=details.get("params")) from None
+            raise from_kind(
+                cause.type,
+                code=details.get("code"),
+                message=cause.message,
+                field=f"body.{field}" if field else None,
+                params=details.get("params"),
+            ) from None
         raise
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
@@ -273,13 +328,23 @@ def may_see_personal_data(user: User) -> bool:
 def summary_of(record: CaseRecord) -> schemas.CaseSummary:
     """The list row of a case."""
     return schemas.CaseSummary(
-        case_no=record.case_no, stage=record.stage, stage_label=STAGE_LABELS.get(record.stage, record.stage),
-        lead_unit=record.lead_unit, township=record.township, employer_name=record.employer_name,
-        project_name=record.project_name, complainant_name=record.complainant_name,
-        workers_count=record.workers_count, amount_claimed=record.amount_claimed,
-        amount_owed=record.amount_owed, amount_recovered=record.amount_recovered,
-        next_deadline_at=record.next_deadline_at, overdue=record.overdue, escalated=record.escalated,
-        major=record.major, received_at=record.received_at,
+        case_no=record.case_no,
+        stage=record.stage,
+        stage_label=STAGE_LABELS.get(record.stage, record.stage),
+        lead_unit=record.lead_unit,
+        township=record.township,
+        employer_name=record.employer_name,
+        project_name=record.project_name,
+        complainant_name=record.complainant_name,
+        workers_count=record.workers_count,
+        amount_claimed=record.amount_claimed,
+        amount_owed=record.amount_owed,
+        amount_recovered=record.amount_recovered,
+        next_deadline_at=record.next_deadline_at,
+        overdue=record.overdue,
+        escalated=record.escalated,
+        major=record.major,
+        received_at=record.received_at,
     )
 
 
@@ -292,61 +357,116 @@ def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=No
     id_out = (lambda v: v) if unmasked else mask_id
     phone_out = (lambda v: v) if unmasked else mask_phone
     if unmasked:  # recorded before anything is shown: no audit row, no unmasked view
-        record_views(session=session, username=user.username, role=user.role, unit=user.unit,
-                     case_nos=[record.case_no], via=CASE_DETAIL)
+        record_views(
+            session=session,
+            username=user.username,
+            role=user.role,
+            unit=user.unit,
+            case_nos=[record.case_no],
+            via=CASE_DETAIL,
+        )
     now = datetime.now(timezone.utc)
     deadlines = []
     for d in state.deadlines:
         left = None
         if calendar is not None and d.status.value == "open":
-            left = working_days_between(calendar, now.astimezone(CHINA_TZ).date(),
-                                        d.due_at.astimezone(CHINA_TZ).date())
-        deadlines.append(schemas.DeadlineOut(
-            kind=d.kind, label=DEADLINE_LABELS.get(d.kind, d.kind), unit=d.unit, start_at=d.start_at,
-            due_at=d.due_at, status=d.status.value, level=d.level, basis=d.basis, resolved_at=d.resolved_at,
-            working_days_left=left, provisional=d.provisional))
+            left = working_days_between(calendar, now.astimezone(CHINA_TZ).date(), d.due_at.astimezone(CHINA_TZ).date())
+        deadlines.append(
+            schemas.DeadlineOut(
+                kind=d.kind,
+                label=DEADLINE_LABELS.get(d.kind, d.kind),
+                unit=d.unit,
+                start_at=d.start_at,
+                due_at=d.due_at,
+                status=d.status.value,
+                level=d.level,
+                basis=d.basis,
+                resolved_at=d.resolved_at,
+                working_days_left=left,
+                provisional=d.provisional,
+            )
+        )
     docs = case_children(session=session, model=Document, case_no=record.case_no)
     suggestion = liable_party_for(intake.project, intake.employer)
     project = None
     if intake.project is not None:
         p = intake.project
-        project = {"id": p.id, "name": p.name, "type": p.facts.type, "township": p.facts.township,
-                   "has_permit": p.facts.has_permit, "land": p.facts.land,
-                   "government_invested": p.facts.government_invested,
-                   "construction_unit": _org(p.construction_unit), "general_contractor": _org(p.general_contractor),
-                   "subcontractor": _org(p.subcontractor)}
+        project = {
+            "id": p.id,
+            "name": p.name,
+            "type": p.facts.type,
+            "township": p.facts.township,
+            "has_permit": p.facts.has_permit,
+            "land": p.facts.land,
+            "government_invested": p.facts.government_invested,
+            "construction_unit": _org(p.construction_unit),
+            "general_contractor": _org(p.general_contractor),
+            "subcontractor": _org(p.subcontractor),
+        }
     return schemas.CaseDetail(
         **summary_of(record).model_dump(),
-        version=state.version, co_units=state.co_units, channel=intake.channel.value,
-        registered_at=intake.registered_at, registered_by=intake.registered_by.username,
+        version=state.version,
+        co_units=state.co_units,
+        channel=intake.channel.value,
+        registered_at=intake.registered_at,
+        registered_by=intake.registered_by.username,
         routing_reason=state.routing_reason,
-        complainant={"name": intake.complainant.name, "phone": phone_out(intake.complainant.phone),
-                     "id_number": id_out(intake.complainant.id_number)},
-        employer=_org(intake.employer), project=project,
-        workers=[schemas.WorkerOut(name=w.name, id_number=id_out(w.id_number), amount_owed=w.amount_owed)
-                 for w in intake.workers],
-        description=intake.description, outstanding=state.outstanding,
-        liable_party=state.liable_party.value if state.liable_party else None, findings=state.findings_text,
-        order_amount=state.order_amount, outcome=state.outcome,
-        milestones={"referred_at": state.referred_at, "accepted_at": state.accepted_at,
-                    "findings_at": state.findings_at, "order_served_at": state.order_served_at,
-                    "payment_due_at": state.payment_due_at, "deposit_drawn_at": state.deposit_drawn_at,
-                    "police_proposed_at": state.police_proposed_at, "police_approved_at": state.police_approved_at,
-                    "police_referred_at": state.police_referred_at, "police_decided_at": state.police_decided_at,
-                    "court_reminded_at": state.court_reminded_at, "court_filed_at": state.court_filed_at,
-                    "closed_at": state.closed_at},
+        complainant={
+            "name": intake.complainant.name,
+            "phone": phone_out(intake.complainant.phone),
+            "id_number": id_out(intake.complainant.id_number),
+        },
+        employer=_org(intake.employer),
+        project=project,
+        workers=[
+            schemas.WorkerOut(name=w.name, id_number=id_out(w.id_number), amount_owed=w.amount_owed)
+            for w in intake.workers
+        ],
+        description=intake.description,
+        outstanding=state.outstanding,
+        liable_party=state.liable_party.value if state.liable_party else None,
+        findings=state.findings_text,
+        order_amount=state.order_amount,
+        outcome=state.outcome,
+        milestones={
+            "referred_at": state.referred_at,
+            "accepted_at": state.accepted_at,
+            "findings_at": state.findings_at,
+            "order_served_at": state.order_served_at,
+            "payment_due_at": state.payment_due_at,
+            "deposit_drawn_at": state.deposit_drawn_at,
+            "police_proposed_at": state.police_proposed_at,
+            "police_approved_at": state.police_approved_at,
+            "police_referred_at": state.police_referred_at,
+            "police_decided_at": state.police_decided_at,
+            "court_reminded_at": state.court_reminded_at,
+            "court_filed_at": state.court_filed_at,
+            "closed_at": state.closed_at,
+        },
         deadlines=deadlines,
         timeline=[schemas.EventOut(at=e.at, kind=e.kind, actor=e.actor, summary=e.summary) for e in state.timeline],
-        escalations=[schemas.EscalationOut(at=e.at, level=e.level, reason=e.reason, deadline_kind=e.deadline_kind,
-                                           unit=e.unit)
-                     for e in state.escalations],
-        payments=[schemas.PaymentOut(at=p.at, amount=p.amount, payer=p.payer.value, actor=p.actor,
-                                     reference=p.reference) for p in state.payments],
+        escalations=[
+            schemas.EscalationOut(at=e.at, level=e.level, reason=e.reason, deadline_kind=e.deadline_kind, unit=e.unit)
+            for e in state.escalations
+        ],
+        payments=[
+            schemas.PaymentOut(at=p.at, amount=p.amount, payer=p.payer.value, actor=p.actor, reference=p.reference)
+            for p in state.payments
+        ],
         pending_actions=json.loads(record.pending_actions),
-        documents=[schemas.DocumentOut(seq=d.seq, kind=d.kind, title=d.title,
-                                       url=f"/api/cases/{record.case_no}/documents/{d.seq}",
-                                       content_hash=d.content_hash, issued_at=d.issued_at) for d in docs],
-        suggested_liable_party=suggestion.party.value, suggested_liable_party_reason=suggestion.reason,
+        documents=[
+            schemas.DocumentOut(
+                seq=d.seq,
+                kind=d.kind,
+                title=d.title,
+                url=f"/api/cases/{record.case_no}/documents/{d.seq}",
+                content_hash=d.content_hash,
+                issued_at=d.issued_at,
+            )
+            for d in docs
+        ],
+        suggested_liable_party=suggestion.party.value,
+        suggested_liable_party_reason=suggestion.reason,
         enforcement=enforcement_summary(state),
     )
 
@@ -354,14 +474,21 @@ def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=No
 def enforcement_summary(state: CaseState) -> dict:
     """Where the case stands on the enforcement ladder (amounts as yuan strings)."""
     return {
-        "deposit_drawn": f"{state.deposit_drawn:.2f}", "deposit_bank": state.deposit_bank,
-        "absconded": state.absconded, "months_unpaid": state.months_unpaid,
-        "police_filed": state.police_filed, "police_refusals": state.police_refusals,
-        "liaison_units": list(state.liaison_units), "leader": state.leader,
+        "deposit_drawn": f"{state.deposit_drawn:.2f}",
+        "deposit_bank": state.deposit_bank,
+        "absconded": state.absconded,
+        "months_unpaid": state.months_unpaid,
+        "police_filed": state.police_filed,
+        "police_refusals": state.police_refusals,
+        "liaison_units": list(state.liaison_units),
+        "leader": state.leader,
         "next_dispatch_at": state.next_dispatch_at.isoformat() if state.next_dispatch_at else None,
-        "emergency_fund": {"wages": f"{state.emergency_wages:.2f}", "living": f"{state.emergency_living:.2f}",
-                           "recovered": f"{state.emergency_recovered:.2f}",
-                           "outstanding": f"{state.emergency_outstanding:.2f}"},
+        "emergency_fund": {
+            "wages": f"{state.emergency_wages:.2f}",
+            "living": f"{state.emergency_living:.2f}",
+            "recovered": f"{state.emergency_recovered:.2f}",
+            "outstanding": f"{state.emergency_outstanding:.2f}",
+        },
         "blacklist": state.blacklist,
         "blacklist_until": state.blacklist_until.isoformat() if state.blacklist_until else None,
     }
@@ -383,8 +510,15 @@ def visible_document(*, session: Session, case_no: str, seq: int | str, user: Us
     if doc is None:
         raise DocumentNotFound(f"{case_no}/{seq}")
     if doc.kind in UNMASKED_KINDS:  # full ID numbers and bank accounts: recorded before it is shown
-        record_views(session=session, username=user.username, role=user.role, unit=user.unit, case_nos=[case_no],
-                     via=DOCUMENT, detail=f"{doc.title}（第{doc.seq}号文书）")
+        record_views(
+            session=session,
+            username=user.username,
+            role=user.role,
+            unit=user.unit,
+            case_nos=[case_no],
+            via=DOCUMENT,
+            detail=f"{doc.title}（第{doc.seq}号文书）",
+        )
     return doc
 
 

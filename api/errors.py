@@ -25,9 +25,19 @@ _DOMAIN_STATUS: dict[type[DomainError], int] = {
     CalendarUnknown: 503,  # the jurisdiction must publish the year's calendar first
 }
 _KIND_STATUS = {"key_required": 428}  # api.case_service.KeyRequired: an action that moves money without a key
-_HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-               428: "precondition_required", 429: "too_many_requests", 503: "unavailable"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    428: "precondition_required",
+    429: "too_many_requests",
+    503: "unavailable",
+}
 _SUMMARY_FIELDS = 3
 
 
@@ -89,8 +99,9 @@ def validation_error_response(request: Request, exc: ValidationError, *, prefix:
 
 async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
     lang = language(request)
-    status = next((code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind)),
-                  _KIND_STATUS.get(exc.kind, 409))
+    status = next(
+        (code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind)), _KIND_STATUS.get(exc.kind, 409)
+    )
     message = exc.text(lang)
     if status != 422:
         return JSONResponse(status_code=status, content=_body(exc.code, message, params=exc.params))
@@ -120,8 +131,10 @@ async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONRes
 async def _value_out_of_range(_request: Request, _exc: Exception) -> JSONResponse:
     # The database refused a value from the request (an id or offset beyond 64 bits, say); nothing was
     # written, since the session rolls back.
-    return JSONResponse(status_code=422, content=_body(
-        "out_of_range", "a number or text in the request is out of the range the database can store"))
+    return JSONResponse(
+        status_code=422,
+        content=_body("out_of_range", "a number or text in the request is out of the range the database can store"),
+    )
 
 
 async def _unexpected_error(_request: Request, _exc: Exception) -> JSONResponse:

@@ -52,11 +52,15 @@ def check_name(value: str) -> str:
     for ch in value:
         category = unicodedata.category(ch)
         if category == "Cc":
-            raise ValueError(f"the name contains the control character {_describe(ch)}; type it again "
-                             "without it (名称中含有不可见的控制字符)")
+            raise ValueError(
+                f"the name contains the control character {_describe(ch)}; type it again "
+                "without it (名称中含有不可见的控制字符)"
+            )
         if category in ("Cf", "Cs") or ch in _SNEAKY:
-            raise ValueError(f"the name contains the invisible character {_describe(ch)}; type it again "
-                             "without it (名称中含有不可见字符)")
+            raise ValueError(
+                f"the name contains the invisible character {_describe(ch)}; type it again "
+                "without it (名称中含有不可见字符)"
+            )
     if not any(_visible(ch) for ch in value):
         raise ValueError("the name has no visible character (名称不能为空)")
     return value
@@ -68,8 +72,10 @@ def check_text(value: str) -> str:
     for ch in value:
         category = unicodedata.category(ch)
         if (category == "Cc" and ch not in _TEXT_CONTROLS_ALLOWED) or category == "Cs" or ch in _SNEAKY:
-            raise ValueError(f"the text contains the invisible character {_describe(ch)}; type it again "
-                             "without it (文字中含有不可见字符)")
+            raise ValueError(
+                f"the text contains the invisible character {_describe(ch)}; type it again "
+                "without it (文字中含有不可见字符)"
+            )
     if not any(_visible(ch) for ch in value):
         raise ValueError("the text has no visible character (内容不能为空)")
     return value
@@ -77,22 +83,26 @@ def check_text(value: str) -> str:
 
 def name_type(max_length: int):
     """A name of at most `max_length` characters."""
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
-                     AfterValidator(check_name)]
+    return Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length), AfterValidator(check_name)
+    ]
 
 
 Name = name_type(200)  # organisations and projects
 PersonName = name_type(100)
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
-                 AfterValidator(check_text)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), AfterValidator(check_text)
+]
 
 # ---- amounts -------------------------------------------------------------------------------------------
 
 WEB_FORM = {"amounts": "as written on paper"}  # validation context of the web forms (see normalise_amount)
 _PLAIN_DECIMAL = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
-AMOUNT_FORMAT = ("write the amount in yuan as plain decimal digits, such as 12000 or 12000.50 (no exponent, "
-                 "underscores, spaces or other digits; 金额请用阿拉伯数字填写，如 12000 或 12000.50)")
+AMOUNT_FORMAT = (
+    "write the amount in yuan as plain decimal digits, such as 12000 or 12000.50 (no exponent, "
+    "underscores, spaces or other digits; 金额请用阿拉伯数字填写，如 12000 或 12000.50)"
+)
 
 
 def normalise_amount(text: str) -> str:
@@ -124,6 +134,8 @@ def parse_amount(value: Any, info: ValidationInfo) -> Any:
 
 
 PlainDecimal = Annotated[Decimal, BeforeValidator(parse_amount)]  # bounds of its own (e.g. a contract amount ≥ 0)
-AmountIn = Annotated[Decimal, BeforeValidator(parse_amount),
-                     Field(gt=0, max_digits=14, decimal_places=2,
-                           description="yuan; a number or a decimal string such as \"36000.00\"")]
+AmountIn = Annotated[
+    Decimal,
+    BeforeValidator(parse_amount),
+    Field(gt=0, max_digits=14, decimal_places=2, description='yuan; a number or a decimal string such as "36000.00"'),
+]

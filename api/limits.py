@@ -15,31 +15,45 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _JSON_CONTROL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])")
 _FORM_CONTROL_ESCAPE = re.compile(rb"%(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])")
-CONTROL_MESSAGE = ("the request contains a control character (such as U+0000) {where}; send UTF-8 text "
-                   "without control characters (请求中含有不可见的控制字符)")
+CONTROL_MESSAGE = (
+    "the request contains a control character (such as U+0000) {where}; send UTF-8 text "
+    "without control characters (请求中含有不可见的控制字符)"
+)
 
 
 def control_character_in(scope: Scope, body: bytes) -> str | None:
     """Where the request carries a control character ("in the URL", "in the body"), or None."""
-    if _CONTROL.search(scope["path"].encode("utf-8", errors="replace")) or \
-            _CONTROL.search(unquote_to_bytes(scope.get("query_string", b""))):
+    if _CONTROL.search(scope["path"].encode("utf-8", errors="replace")) or _CONTROL.search(
+        unquote_to_bytes(scope.get("query_string", b""))
+    ):
         return "in the URL"
     if not body:
         return None
     content_type = dict(scope["headers"]).get(b"content-type", b"").lower()
     if content_type.startswith(b"multipart/"):
         return None  # file uploads are binary
-    if _CONTROL.search(body) or _JSON_CONTROL_ESCAPE.search(body) or (
-            content_type.startswith(b"application/x-www-form-urlencoded") and _FORM_CONTROL_ESCAPE.search(body)):
+    if (
+        _CONTROL.search(body)
+        or _JSON_CONTROL_ESCAPE.search(body)
+        or (content_type.startswith(b"application/x-www-form-urlencoded") and _FORM_CONTROL_ESCAPE.search(body))
+    ):
         return "in the body"
     return None
 
 
 async def _send_json(send: Send, status: int, detail: str) -> None:
     body = json.dumps({"detail": detail}, ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -105,8 +119,9 @@ class CodecCors:
     def __init__(self, app: ASGIApp, origins: list[str], prefix: str = "/codec/"):
         self.app = app
         self.prefix = prefix
-        self.cors = CORSMiddleware(app, allow_origins=origins, allow_methods=["POST"], allow_headers=["*"],
-                                   allow_credentials=True, max_age=600)
+        self.cors = CORSMiddleware(
+            app, allow_origins=origins, allow_methods=["POST"], allow_headers=["*"], allow_credentials=True, max_age=600
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(self.prefix):

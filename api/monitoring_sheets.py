@@ -24,19 +24,37 @@ from api.spreadsheets import (
     _text,
 )
 
-SIGNAL_KIND_NAMES = {"欠缴水电费": "utility_arrears", "水电欠费": "utility_arrears", "税务异常": "tax_abnormal",
-                     "账户冻结": "account_frozen", "银行账户冻结": "account_frozen", "拖欠租金": "rent_arrears",
-                     "拖欠场地租金": "rent_arrears", "涉诉": "litigation", "诉讼": "litigation"}
+SIGNAL_KIND_NAMES = {
+    "欠缴水电费": "utility_arrears",
+    "水电欠费": "utility_arrears",
+    "税务异常": "tax_abnormal",
+    "账户冻结": "account_frozen",
+    "银行账户冻结": "account_frozen",
+    "拖欠租金": "rent_arrears",
+    "拖欠场地租金": "rent_arrears",
+    "涉诉": "litigation",
+    "诉讼": "litigation",
+}
 
-ROSTER_COLUMNS = {"name": {"姓名", "name"}, "id_number": {"身份证号", "身份证号码", "公民身份号码", "id_number"},
-                  "trade": {"工种", "trade"}, "bank_account": {"工资卡号", "银行卡号", "工资卡", "bank_account"},
-                  "agreed_wage": {"约定工资", "月工资", "工资标准", "agreed_wage"}}
-PAYROLL_COLUMNS = {"name": {"姓名", "户名", "收款人", "name"},
-                   "id_number": {"身份证号", "身份证号码", "证件号码", "id_number"},
-                   "amount": {"实发金额", "金额", "代发金额", "实发工资", "交易金额", "amount"}}
-SIGNAL_COLUMNS = {"credit_code": {"统一社会信用代码", "信用代码", "credit_code"},
-                  "kind": {"类型", "异常类型", "kind"}, "observed_at": {"发现时间", "日期", "observed_at"},
-                  "detail": {"情况说明", "说明", "detail"}, "employer_name": {"企业名称", "单位名称", "employer_name"}}
+ROSTER_COLUMNS = {
+    "name": {"姓名", "name"},
+    "id_number": {"身份证号", "身份证号码", "公民身份号码", "id_number"},
+    "trade": {"工种", "trade"},
+    "bank_account": {"工资卡号", "银行卡号", "工资卡", "bank_account"},
+    "agreed_wage": {"约定工资", "月工资", "工资标准", "agreed_wage"},
+}
+PAYROLL_COLUMNS = {
+    "name": {"姓名", "户名", "收款人", "name"},
+    "id_number": {"身份证号", "身份证号码", "证件号码", "id_number"},
+    "amount": {"实发金额", "金额", "代发金额", "实发工资", "交易金额", "amount"},
+}
+SIGNAL_COLUMNS = {
+    "credit_code": {"统一社会信用代码", "信用代码", "credit_code"},
+    "kind": {"类型", "异常类型", "kind"},
+    "observed_at": {"发现时间", "日期", "observed_at"},
+    "detail": {"情况说明", "说明", "detail"},
+    "employer_name": {"企业名称", "单位名称", "employer_name"},
+}
 MONEY_FIELDS = {"agreed_wage", "amount"}
 
 
@@ -71,16 +89,19 @@ def _read(data: bytes, columns: dict[str, set[str]], required: tuple[str, ...]) 
                 if all(r in found for r in required):
                     return _rows(sheet, number, found)
         names = "、".join(sorted(next(iter(columns[r])) for r in required))
-        raise SheetRejected(f"no header row found in the first {HEADER_SEARCH_ROWS} rows; it needs {names}"
-                            f"（前{HEADER_SEARCH_ROWS}行中没有找到表头，须有{names}）")
+        raise SheetRejected(
+            f"no header row found in the first {HEADER_SEARCH_ROWS} rows; it needs {names}"
+            f"（前{HEADER_SEARCH_ROWS}行中没有找到表头，须有{names}）"
+        )
     finally:
         workbook.close()
 
 
 def _rows(sheet, header_row: int, found: dict[str, int]) -> list[tuple[int, dict[str, Any]]]:
     out = []
-    for number, cells in enumerate(sheet.iter_rows(min_row=header_row + 1, max_col=MAX_COLUMNS, values_only=True),
-                                   start=header_row + 1):
+    for number, cells in enumerate(
+        sheet.iter_rows(min_row=header_row + 1, max_col=MAX_COLUMNS, values_only=True), start=header_row + 1
+    ):
         raw = {name: cells[i] if i < len(cells) else None for name, i in found.items()}
         if all(_text(v) is None for v in raw.values()):
             continue
@@ -90,12 +111,14 @@ def _rows(sheet, header_row: int, found: dict[str, int]) -> list[tuple[int, dict
     return out
 
 
-def _checked(rows: list[tuple[int, dict[str, Any]]], model: type[BaseModel],
-             convert: Callable[[dict], dict] = lambda r: r) -> list[dict]:
+def _checked(
+    rows: list[tuple[int, dict[str, Any]]], model: type[BaseModel], convert: Callable[[dict], dict] = lambda r: r
+) -> list[dict]:
     good, errors = [], []
     for number, raw in rows:
-        values = {k: (_amount(v) if k in MONEY_FIELDS else v if isinstance(v, datetime) else _text(v))
-                  for k, v in raw.items()}
+        values = {
+            k: (_amount(v) if k in MONEY_FIELDS else v if isinstance(v, datetime) else _text(v)) for k, v in raw.items()
+        }
         values = {k: v for k, v in convert(values).items() if v is not None}
         try:
             good.append(model.model_validate(values).model_dump(exclude_unset=True))
@@ -132,4 +155,3 @@ def parse_signal_sheet(data: bytes) -> list[dict]:
         return values
 
     return _checked(_read(data, SIGNAL_COLUMNS, ("credit_code", "kind")), SignalIn, convert=convert)
-

@@ -33,8 +33,10 @@ MAX_COMPLAINTS_PER_ADDRESS = 30  # online complaints from one address in the win
 COMPLAINT_WINDOW_SECONDS = 10 * 60
 # The registrant of online complaints: not an account (usernames are ASCII), so nobody logs in as it.
 ONLINE_REGISTRANT = "网上投诉平台"
-NOT_FOUND = ("没有找到与该案件编号和手机号码相符的案件。请核对案件编号（见受理回执或短信）和投诉时留的手机号码；"
-             "如有疑问请拨打12333。")
+NOT_FOUND = (
+    "没有找到与该案件编号和手机号码相符的案件。请核对案件编号（见受理回执或短信）和投诉时留的手机号码；"
+    "如有疑问请拨打12333。"
+)
 
 # The stage in plain words, and what happens now.
 PUBLIC_STAGES = {
@@ -49,13 +51,29 @@ PUBLIC_STAGES = {
     "closed": ("已办结", "案件已办结。"),
 }
 PUBLIC_DEADLINE_LABELS = {
-    "acknowledge": "承办单位签收", "investigate": "调查处理", "decision": "作出行政处理决定",
-    "police_approval": "审批移送公安", "police_transfer": "移送公安机关", "police_review": "公安机关决定是否立案",
-    "deposit_payout": "从保证金中支付工资", "court_accept": "法院受理", "court_rule": "法院作出执行裁定",
+    "acknowledge": "承办单位签收",
+    "investigate": "调查处理",
+    "decision": "作出行政处理决定",
+    "police_approval": "审批移送公安",
+    "police_transfer": "移送公安机关",
+    "police_review": "公安机关决定是否立案",
+    "deposit_payout": "从保证金中支付工资",
+    "court_accept": "法院受理",
+    "court_rule": "法院作出执行裁定",
 }
 # Periods that bind a party (the employer's time to pay, to object, to seek review), not the government.
-PARTY_DEADLINES = frozenset({"order_payment", "deposit_replenish", "blacklist_notice", "decision_review",
-                             "decision_suit", "court_reminder", "payment_order_objection", "major_case_dispatch"})
+PARTY_DEADLINES = frozenset(
+    {
+        "order_payment",
+        "deposit_replenish",
+        "blacklist_notice",
+        "decision_review",
+        "decision_suit",
+        "court_reminder",
+        "payment_order_objection",
+        "major_case_dispatch",
+    }
+)
 STATUS_LABELS = {"open": "办理中", "met": "已按期办理", "missed": "已超期", "cancelled": "已取消"}
 PUBLIC_DOCUMENTS = ("receipt", "result_notice")  # the documents addressed to the complainant
 
@@ -64,10 +82,12 @@ class PublicThrottles:
     """Failed look-ups (per case number and per address) and online complaints (per address)."""
 
     def __init__(self) -> None:
-        self.lookups = WindowCounter(max_per_user=MAX_FAILURES, max_per_client=MAX_FAILURES,
-                                     window_seconds=FAILURE_WINDOW_SECONDS)
-        self.complaints = WindowCounter(max_per_user=10**9, max_per_client=MAX_COMPLAINTS_PER_ADDRESS,
-                                        window_seconds=COMPLAINT_WINDOW_SECONDS)
+        self.lookups = WindowCounter(
+            max_per_user=MAX_FAILURES, max_per_client=MAX_FAILURES, window_seconds=FAILURE_WINDOW_SECONDS
+        )
+        self.complaints = WindowCounter(
+            max_per_user=10**9, max_per_client=MAX_COMPLAINTS_PER_ADDRESS, window_seconds=COMPLAINT_WINDOW_SECONDS
+        )
 
 
 def throttles(app) -> PublicThrottles:
@@ -137,13 +157,24 @@ def transfers(state: CaseState, jurisdiction: Jurisdiction) -> list[dict]:
     for event in state.timeline:
         if event.kind not in ("transferred", "referral_disputed"):
             continue
-        out.append({"at": event.at, "from_unit": event.data.get("from_unit"),
-                    "from_unit_name": _unit_name(jurisdiction, event.data.get("from_unit")),
-                    "to_unit": event.data.get("to_unit"),
-                    "to_unit_name": (_unit_name(jurisdiction, event.data.get("to_unit")) if event.kind == "transferred"
-                                     else jurisdiction.office_name),
-                    "reason": (event.data.get("reason") if event.kind == "transferred"
-                               else "承办单位认为不属其职责，报领导小组办公室协调确定承办单位")})
+        out.append(
+            {
+                "at": event.at,
+                "from_unit": event.data.get("from_unit"),
+                "from_unit_name": _unit_name(jurisdiction, event.data.get("from_unit")),
+                "to_unit": event.data.get("to_unit"),
+                "to_unit_name": (
+                    _unit_name(jurisdiction, event.data.get("to_unit"))
+                    if event.kind == "transferred"
+                    else jurisdiction.office_name
+                ),
+                "reason": (
+                    event.data.get("reason")
+                    if event.kind == "transferred"
+                    else "承办单位认为不属其职责，报领导小组办公室协调确定承办单位"
+                ),
+            }
+        )
     return out
 
 
@@ -151,23 +182,40 @@ def progress_view(*, session: Session, record: CaseRecord, jurisdiction: Jurisdi
     """What the complainant is shown of their case (no ID numbers, no other party's data)."""
     state = case_state(record)
     label, hint = public_stage(record.stage)
-    deadlines = [{"kind": d.kind, "label": PUBLIC_DEADLINE_LABELS.get(d.kind, DEADLINE_LABELS.get(d.kind, d.kind)),
-                  "unit": d.unit, "unit_name": _unit_name(jurisdiction, d.unit), "due_at": d.due_at,
-                  "status": d.status.value, "status_label": STATUS_LABELS.get(d.status.value, d.status.value)}
-                 for d in state.deadlines if d.kind not in PARTY_DEADLINES]
+    deadlines = [
+        {
+            "kind": d.kind,
+            "label": PUBLIC_DEADLINE_LABELS.get(d.kind, DEADLINE_LABELS.get(d.kind, d.kind)),
+            "unit": d.unit,
+            "unit_name": _unit_name(jurisdiction, d.unit),
+            "due_at": d.due_at,
+            "status": d.status.value,
+            "status_label": STATUS_LABELS.get(d.status.value, d.status.value),
+        }
+        for d in state.deadlines
+        if d.kind not in PARTY_DEADLINES
+    ]
     rating = get_rating(session=session, case_no=record.case_no)
-    docs = [d for d in case_children(session=session, model=Document, case_no=record.case_no)
-            if d.kind in PUBLIC_DOCUMENTS]
+    docs = [
+        d for d in case_children(session=session, model=Document, case_no=record.case_no) if d.kind in PUBLIC_DOCUMENTS
+    ]
     return {
-        "case_no": record.case_no, "stage": record.stage, "stage_label": label, "stage_hint": hint,
-        "lead_unit": record.lead_unit, "lead_unit_name": _unit_name(jurisdiction, record.lead_unit),
-        "received_at": record.received_at, "deadlines": deadlines, "transfers": transfers(state, jurisdiction),
+        "case_no": record.case_no,
+        "stage": record.stage,
+        "stage_label": label,
+        "stage_hint": hint,
+        "lead_unit": record.lead_unit,
+        "lead_unit_name": _unit_name(jurisdiction, record.lead_unit),
+        "received_at": record.received_at,
+        "deadlines": deadlines,
+        "transfers": transfers(state, jurisdiction),
         "outcome": record.outcome,
         "outcome_label": OUTCOME_LABELS.get(record.outcome, record.outcome) if record.outcome else None,
         "closed_at": record.closed_at,
         "can_rate": record.stage == "closed" and rating is None,
-        "rating": None if rating is None else {"rating": rating.rating, "label": RATING_LABELS[rating.rating],
-                                               "rated_at": rating.rated_at},
+        "rating": None
+        if rating is None
+        else {"rating": rating.rating, "label": RATING_LABELS[rating.rating], "rated_at": rating.rated_at},
         "documents": [{"seq": d.seq, "kind": d.kind, "title": d.title, "issued_at": d.issued_at} for d in docs],
     }
 

@@ -59,8 +59,15 @@ def put_cookie(request: Request, response: Response) -> None:
     """The nonce cookie that the tokens of this page are bound to."""
     nonce = getattr(request.state, "public_nonce", None)
     if nonce:
-        response.set_cookie(COOKIE, nonce, max_age=MAX_AGE_SECONDS, path="/", httponly=True, samesite="strict",
-                            secure=request.url.scheme == "https")
+        response.set_cookie(
+            COOKIE,
+            nonce,
+            max_age=MAX_AGE_SECONDS,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
 
 
 class UsedTokens:

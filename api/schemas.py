@@ -35,11 +35,13 @@ def edge_error(err: InvalidInput) -> PydanticCustomError:
 
 def _edge_check(check):
     """A pydantic validator from a domain check (InvalidInput becomes the field's error, code and all)."""
+
     def validate(value: str) -> str:
         try:
             return check(value)
         except InvalidInput as err:
             raise edge_error(err) from None
+
     return validate
 
 
@@ -48,14 +50,32 @@ def _resident_id(value: str) -> str:
 
 
 # Validated by their GB check characters (domain.identity), not by pattern alone.
-IdNumber = Annotated[str, StringConstraints(max_length=40), AfterValidator(_edge_check(_resident_id)),
-                     WithJsonSchema({"type": "string", "pattern": r"^\d{17}[\dXx]$",
-                                     "description": "18-character resident ID number (GB 11643, check character "
-                                                    "verified)", "examples": ["11010519491231002X"]})]
-Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_edge_check(check_phone)),
-                  WithJsonSchema({"type": "string", "maxLength": 40,
-                                  "description": "a mobile number (13800138000) or a landline with its area code "
-                                                 "(0350-5221234)", "examples": ["13800138000"]})]
+IdNumber = Annotated[
+    str,
+    StringConstraints(max_length=40),
+    AfterValidator(_edge_check(_resident_id)),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{17}[\dXx]$",
+            "description": "18-character resident ID number (GB 11643, check character verified)",
+            "examples": ["11010519491231002X"],
+        }
+    ),
+]
+Phone = Annotated[
+    str,
+    StringConstraints(max_length=40),
+    AfterValidator(_edge_check(check_phone)),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": 40,
+            "description": "a mobile number (13800138000) or a landline with its area code (0350-5221234)",
+            "examples": ["13800138000"],
+        }
+    ),
+]
 
 
 class Strict(BaseModel):
@@ -74,9 +94,11 @@ class WorkerIn(Strict):
     amount_owed: AmountIn
     # for a payout from the wage deposit: the bank pays each worker's own account (工资账户)
     bank: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)] | None = Field(
-        default=None, description="开户银行, e.g. 中国农业银行代县支行")
+        default=None, description="开户银行, e.g. 中国农业银行代县支行"
+    )
     bank_account: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{8,30}$")] | None = Field(
-        default=None, description="银行账号: 8 to 30 digits, no spaces")
+        default=None, description="银行账号: 8 to 30 digits, no spaces"
+    )
 
 
 class CaseCreate(Strict):
@@ -84,8 +106,10 @@ class CaseCreate(Strict):
 
     channel: Channel
     received_at: datetime | None = Field(
-        default=None, description="when the complaint reached the government; default now, never in the future; "
-                                  "without an offset China Standard Time (+08:00) is assumed")
+        default=None,
+        description="when the complaint reached the government; default now, never in the future; "
+        "without an offset China Standard Time (+08:00) is assumed",
+    )
     complainant: PersonIn
     workers: list[WorkerIn] = Field(min_length=1, max_length=5000)
     employer: OrgInfo
@@ -133,8 +157,10 @@ class DeadlineOut(BaseModel):
     basis: str
     resolved_at: datetime | None
     working_days_left: int | None = None
-    provisional: bool = Field(default=False, description="due_at was counted on a year whose official holiday "
-                                                         "schedule is not loaded yet (暂定)")
+    provisional: bool = Field(
+        default=False,
+        description="due_at was counted on a year whose official holiday schedule is not loaded yet (暂定)",
+    )
 
 
 class EventOut(BaseModel):
@@ -228,8 +254,12 @@ class CaseDetail(CaseSummary):
     documents: list[DocumentOut]
     suggested_liable_party: str | None = Field(default=None, description="whom the liability rules name")
     suggested_liable_party_reason: str | None = None
-    enforcement: dict = Field(default_factory=dict, description=(
-        "the enforcement ladder: deposit drawn, police and court status, leader, emergency fund, blacklist"))
+    enforcement: dict = Field(
+        default_factory=dict,
+        description=(
+            "the enforcement ladder: deposit drawn, police and court status, leader, emergency fund, blacklist"
+        ),
+    )
 
 
 class Stats(BaseModel):

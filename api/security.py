@@ -48,8 +48,10 @@ def issue_token(session: Session, user: User, settings: Settings) -> str:
 
 def decode_token(token: str, settings: Settings) -> TokenClaims:
     """The claims of a valid token; jwt.InvalidTokenError if it is malformed, forged or expired."""
-    claims = jwt.decode(
-        token, settings.secret_key, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]}
+    claims = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]})
+    return TokenClaims(
+        username=claims["sub"],
+        role=claims.get("role", ""),
+        unit=claims.get("unit", ""),
+        session_id=str(claims.get("jti") or ""),
     )
-    return TokenClaims(username=claims["sub"], role=claims.get("role", ""), unit=claims.get("unit", ""),
-                       session_id=str(claims.get("jti") or ""))

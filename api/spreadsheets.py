@@ -92,9 +92,11 @@ class Roster:
 
 def _check_container(data: bytes) -> None:
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE2: Excel 97-2003, or an encrypted .xlsx
-        raise RosterRejected("this is an old .xls workbook or a password-protected one; save it as .xlsx "
-                             "(Excel Workbook) without a password",
-                             "文件是旧版 .xls 格式或设置了密码。请在 Excel 中“另存为”.xlsx 格式（不设密码）后再导入。")
+        raise RosterRejected(
+            "this is an old .xls workbook or a password-protected one; save it as .xlsx "
+            "(Excel Workbook) without a password",
+            "文件是旧版 .xls 格式或设置了密码。请在 Excel 中“另存为”.xlsx 格式（不设密码）后再导入。",
+        )
     not_xlsx = RosterRejected("the file is not an .xlsx workbook", "文件不是 .xlsx 格式的 Excel 工作簿。")
     if not data.startswith(b"PK\x03\x04"):
         raise not_xlsx
@@ -106,8 +108,11 @@ def _check_container(data: bytes) -> None:
     if not any(e.filename == "xl/workbook.xml" for e in entries):
         raise not_xlsx
     if sum(e.file_size for e in entries) > MAX_UNCOMPRESSED_BYTES:
-        raise RosterRejected("the workbook unpacks to more than 32 MB; keep only the roster in it",
-                             "工作簿解压后超过32MB，请只保留花名册内容。", status=413)
+        raise RosterRejected(
+            "the workbook unpacks to more than 32 MB; keep only the roster in it",
+            "工作簿解压后超过32MB，请只保留花名册内容。",
+            status=413,
+        )
 
 
 def _header_key(value: Any) -> str:
@@ -139,7 +144,8 @@ def _find_header(workbook) -> tuple[Worksheet, int, dict[str, int]]:
     raise RosterRejected(
         f"no header row found in the first {HEADER_SEARCH_ROWS} rows: it needs the columns 姓名 and 欠薪金额 "
         "(身份证号 optional), or name and amount_owed (id_number optional)",
-        f"前{HEADER_SEARCH_ROWS}行中没有找到表头：须有“姓名”“欠薪金额”两列（“身份证号”可选）。请使用花名册模板。")
+        f"前{HEADER_SEARCH_ROWS}行中没有找到表头：须有“姓名”“欠薪金额”两列（“身份证号”可选）。请使用花名册模板。",
+    )
 
 
 def _text(value: Any) -> str | None:
@@ -174,8 +180,9 @@ def _row_values(cells: tuple, columns: dict[str, int]) -> dict[str, Any]:
     return {name: cells[index] if index < len(cells) else None for name, index in columns.items()}
 
 
-def _check_row(number: int, raw: dict[str, Any], columns: dict[str, int], seen_ids: dict[str, int],
-               issues: list[RosterIssue]) -> RosterRow:
+def _check_row(
+    number: int, raw: dict[str, Any], columns: dict[str, int], seen_ids: dict[str, int], issues: list[RosterIssue]
+) -> RosterRow:
     letter = {name: get_column_letter(index + 1) for name, index in columns.items()}
     candidate: dict[str, Any] = {}
     values: dict[str, str] = {}
@@ -186,10 +193,16 @@ def _check_row(number: int, raw: dict[str, Any], columns: dict[str, int], seen_i
     id_cell = raw.get("id_number")
     if isinstance(id_cell, float):
         # Excel keeps 15 significant digits: an ID number typed into a number cell has lost its last ones.
-        own.append(RosterIssue(number, letter.get("id_number"), "id_number",
-                               "the ID number is stored as a number, which loses its last digits; format the "
-                               "column as text and type it again",
-                               "身份证号被存成了数字，后几位已丢失。请把该列设为“文本”格式后重新录入。"))
+        own.append(
+            RosterIssue(
+                number,
+                letter.get("id_number"),
+                "id_number",
+                "the ID number is stored as a number, which loses its last digits; format the "
+                "column as text and type it again",
+                "身份证号被存成了数字，后几位已丢失。请把该列设为“文本”格式后重新录入。",
+            )
+        )
         values["id_number"] = _text(id_cell) or ""
     else:
         id_number = _text(id_cell)
@@ -211,16 +224,29 @@ def _check_row(number: int, raw: dict[str, Any], columns: dict[str, int], seen_i
     except ValidationError as exc:
         for error in exc.errors():
             where = str(error["loc"][0]) if error.get("loc") else None
-            own.append(RosterIssue(number, letter.get(where) if where else None, where,
-                                   error["msg"].removeprefix("Value error, "), None,
-                                   {k: error.get(k) for k in ("type", "msg", "ctx", "loc")}))
+            own.append(
+                RosterIssue(
+                    number,
+                    letter.get(where) if where else None,
+                    where,
+                    error["msg"].removeprefix("Value error, "),
+                    None,
+                    {k: error.get(k) for k in ("type", "msg", "ctx", "loc")},
+                )
+            )
     if worker is not None and worker.id_number:
         values["id_number"] = worker.id_number
         first = seen_ids.get(worker.id_number)
         if first is not None:
-            own.append(RosterIssue(number, letter.get("id_number"), "id_number",
-                                   f"the same ID number is already on row {first}",
-                                   f"与第{first}行的身份证号重复。"))
+            own.append(
+                RosterIssue(
+                    number,
+                    letter.get("id_number"),
+                    "id_number",
+                    f"the same ID number is already on row {first}",
+                    f"与第{first}行的身份证号重复。",
+                )
+            )
         else:
             seen_ids[worker.id_number] = number
     if own:
@@ -232,21 +258,26 @@ def _check_row(number: int, raw: dict[str, Any], columns: dict[str, int], seen_i
 def parse_roster(data: bytes) -> Roster:
     """Read a roster (.xlsx) and check every row; raises RosterRejected when the file as a whole won't do."""
     if len(data) > MAX_ROSTER_BYTES:
-        raise RosterRejected(f"the file is larger than {MAX_ROSTER_BYTES // (1024 * 1024)} MB",
-                             "文件超过2MB。请只保留花名册内容，或分成几个文件。", status=413)
+        raise RosterRejected(
+            f"the file is larger than {MAX_ROSTER_BYTES // (1024 * 1024)} MB",
+            "文件超过2MB。请只保留花名册内容，或分成几个文件。",
+            status=413,
+        )
     _check_container(data)
     try:
         workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged workbook; all mean the same here
-        raise RosterRejected("the workbook is damaged or not an Excel workbook",
-                             "无法读取该工作簿，文件可能已损坏。") from None
+        raise RosterRejected(
+            "the workbook is damaged or not an Excel workbook", "无法读取该工作簿，文件可能已损坏。"
+        ) from None
     try:
         return _read_rows(workbook)
     except RosterRejected:
         raise
     except Exception:
-        raise RosterRejected("the workbook is damaged or not an Excel workbook",
-                             "无法读取该工作簿，文件可能已损坏。") from None
+        raise RosterRejected(
+            "the workbook is damaged or not an Excel workbook", "无法读取该工作簿，文件可能已损坏。"
+        ) from None
     finally:
         workbook.close()
 
@@ -261,9 +292,11 @@ def _read_rows(workbook) -> Roster:
         if all(_text(v) is None for v in raw.values()):
             continue  # blank rows are no workers
         if len(roster.rows) == MAX_ROSTER_ROWS:
-            raise RosterRejected(f"the roster has more than {MAX_ROSTER_ROWS} workers; one complaint takes at "
-                                 "most that many, so split it",
-                                 f"花名册超过{MAX_ROSTER_ROWS}人。一起投诉最多登记{MAX_ROSTER_ROWS}人，请分开登记。")
+            raise RosterRejected(
+                f"the roster has more than {MAX_ROSTER_ROWS} workers; one complaint takes at "
+                "most that many, so split it",
+                f"花名册超过{MAX_ROSTER_ROWS}人。一起投诉最多登记{MAX_ROSTER_ROWS}人，请分开登记。",
+            )
         roster.rows.append(_check_row(number, raw, columns, seen_ids, roster.issues))
     return roster
 
@@ -296,8 +329,14 @@ def _display_width(value: Any, number_format: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)  # CJK characters are two columns wide
 
 
-def _write_table(sheet: Worksheet, headers: list[tuple[str, str | None]], rows: Iterable[list[Any]],
-                 *, first_row: int = 1, max_width: int = 50) -> None:
+def _write_table(
+    sheet: Worksheet,
+    headers: list[tuple[str, str | None]],
+    rows: Iterable[list[Any]],
+    *,
+    first_row: int = 1,
+    max_width: int = 50,
+) -> None:
     """Headers (text, number format of the column) and rows from `first_row`, with sensible widths."""
     widths = [_display_width(text, "") for text, _ in headers]
     for col, (text, _) in enumerate(headers, start=1):
@@ -333,8 +372,11 @@ def roster_template() -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "花名册"
-    _write_table(sheet, [("序号", None), (ROSTER_HEADERS["name"], None), (ROSTER_HEADERS["id_number"], "@"),
-                         ("欠薪金额（元）", MONEY)], [])
+    _write_table(
+        sheet,
+        [("序号", None), (ROSTER_HEADERS["name"], None), (ROSTER_HEADERS["id_number"], "@"), ("欠薪金额（元）", MONEY)],
+        [],
+    )
     for row in range(2, 502):
         sheet.cell(row=row, column=3).number_format = "@"  # text: Excel would round an 18-digit number
         sheet.cell(row=row, column=4).number_format = MONEY
@@ -342,25 +384,43 @@ def roster_template() -> bytes:
     for letter, width in widths.items():
         sheet.column_dimensions[letter].width = width
     notes = workbook.create_sheet("填写说明")
-    for row, text in enumerate([
-        "农民工花名册填写说明",
-        "1. 第一行为表头，请勿修改“姓名”“身份证号”“欠薪金额（元）”三列的名称；“序号”等其他列可有可无。",
-        "2. 每行一名农民工；姓名和欠薪金额必填，身份证号为18位（最后一位可以是X），不清楚的可空着。",
-        "3. 身份证号一列已设为文本格式，请勿改为数字，否则后几位会丢失。",
-        "4. 欠薪金额以元为单位，最多两位小数，如 12000 或 12000.50。",
-        f"5. 一个文件最多{MAX_ROSTER_ROWS}人，大小不超过2MB；导入后系统逐行检查，并列出有误的行和列。",
-    ], start=1):
+    for row, text in enumerate(
+        [
+            "农民工花名册填写说明",
+            "1. 第一行为表头，请勿修改“姓名”“身份证号”“欠薪金额（元）”三列的名称；“序号”等其他列可有可无。",
+            "2. 每行一名农民工；姓名和欠薪金额必填，身份证号为18位（最后一位可以是X），不清楚的可空着。",
+            "3. 身份证号一列已设为文本格式，请勿改为数字，否则后几位会丢失。",
+            "4. 欠薪金额以元为单位，最多两位小数，如 12000 或 12000.50。",
+            f"5. 一个文件最多{MAX_ROSTER_ROWS}人，大小不超过2MB；导入后系统逐行检查，并列出有误的行和列。",
+        ],
+        start=1,
+    ):
         put(notes, row, 1, text).font = _HEAD_FONT if row == 1 else Font()
     notes.column_dimensions["A"].width = 100
     return _saved(workbook)
 
 
 CASE_LIST_HEADERS: list[tuple[str, str | None]] = [
-    ("案件编号", None), ("阶段", None), ("承办单位", None), ("乡镇", None), ("投诉渠道", None),
-    ("收到时间", DATETIME), ("用人单位", None), ("统一社会信用代码", None), ("工程项目", None),
-    ("投诉人", None), ("投诉人电话", None), ("涉及人数", "0"), ("投诉金额（元）", MONEY),
-    ("认定拖欠金额（元）", MONEY), ("已追回金额（元）", MONEY), ("下一办理期限", DATETIME),
-    ("是否逾期", None), ("是否督办", None), ("重大案件", None), ("结案时间", DATETIME),
+    ("案件编号", None),
+    ("阶段", None),
+    ("承办单位", None),
+    ("乡镇", None),
+    ("投诉渠道", None),
+    ("收到时间", DATETIME),
+    ("用人单位", None),
+    ("统一社会信用代码", None),
+    ("工程项目", None),
+    ("投诉人", None),
+    ("投诉人电话", None),
+    ("涉及人数", "0"),
+    ("投诉金额（元）", MONEY),
+    ("认定拖欠金额（元）", MONEY),
+    ("已追回金额（元）", MONEY),
+    ("下一办理期限", DATETIME),
+    ("是否逾期", None),
+    ("是否督办", None),
+    ("重大案件", None),
+    ("结案时间", DATETIME),
 ]
 
 
@@ -396,10 +456,31 @@ def case_list_xlsx(rows: Iterable[CaseListRow], *, title: str, conditions: str, 
     sheet = workbook.active
     sheet.title = "案件清单"
     yes = {True: "是", False: "否"}
-    data = [[r.case_no, r.stage, r.lead_unit, r.township, r.channel, _local(r.received_at), r.employer_name,
-             r.employer_credit_code, r.project_name, r.complainant_name, r.complainant_phone, r.workers_count,
-             r.amount_claimed, r.amount_owed, r.amount_recovered, _local(r.next_deadline_at), yes[r.overdue],
-             yes[r.escalated], yes[r.major], _local(r.closed_at)] for r in rows]
+    data = [
+        [
+            r.case_no,
+            r.stage,
+            r.lead_unit,
+            r.township,
+            r.channel,
+            _local(r.received_at),
+            r.employer_name,
+            r.employer_credit_code,
+            r.project_name,
+            r.complainant_name,
+            r.complainant_phone,
+            r.workers_count,
+            r.amount_claimed,
+            r.amount_owed,
+            r.amount_recovered,
+            _local(r.next_deadline_at),
+            yes[r.overdue],
+            yes[r.escalated],
+            yes[r.major],
+            _local(r.closed_at),
+        ]
+        for r in rows
+    ]
     put(sheet, 1, 1, title).font = Font(bold=True, size=14)
     put(sheet, 2, 1, f"{conditions}　共 {len(data)} 件　导出时间：{_local(generated_at):%Y-%m-%d %H:%M}")
     _write_table(sheet, CASE_LIST_HEADERS, data, first_row=3, max_width=40)
@@ -408,9 +489,16 @@ def case_list_xlsx(rows: Iterable[CaseListRow], *, title: str, conditions: str, 
 
 
 MONTHLY_HEADERS: list[tuple[str, str | None]] = [
-    ("本月受理（件）", "0"), ("本月办结（件）", "0"), ("本年累计受理（件）", "0"), ("本年累计办结（件）", "0"),
-    ("结案率", PERCENT), ("是否达标", None), ("本月逾期（件）", "0"), ("本月督办（件）", "0"),
-    ("本月投诉金额（元）", MONEY), ("本月追回金额（元）", MONEY),
+    ("本月受理（件）", "0"),
+    ("本月办结（件）", "0"),
+    ("本年累计受理（件）", "0"),
+    ("本年累计办结（件）", "0"),
+    ("结案率", PERCENT),
+    ("是否达标", None),
+    ("本月逾期（件）", "0"),
+    ("本月督办（件）", "0"),
+    ("本月投诉金额（元）", MONEY),
+    ("本月追回金额（元）", MONEY),
 ]
 MONTHLY_NOTES = [
     "口径说明：",
@@ -425,12 +513,30 @@ MONTHLY_NOTES = [
 def _figure_row(figures, target: float) -> list[Any]:
     rate = figures.closure_rate
     verdict = "—" if rate is None else ("达标" if rate >= target else "未达标")
-    return [figures.received, figures.closed, figures.ytd_received, figures.ytd_closed, rate, verdict,
-            figures.overdue, figures.escalated, figures.claimed, figures.recovered]
+    return [
+        figures.received,
+        figures.closed,
+        figures.ytd_received,
+        figures.ytd_closed,
+        rate,
+        verdict,
+        figures.overdue,
+        figures.escalated,
+        figures.claimed,
+        figures.recovered,
+    ]
 
 
-def monthly_xlsx(report, *, county: str, target: float, name_of: Callable[[str], str],
-                 trend: list[dict], snapshot: dict, generated_at: datetime) -> bytes:
+def monthly_xlsx(
+    report,
+    *,
+    county: str,
+    target: float,
+    name_of: Callable[[str], str],
+    trend: list[dict],
+    snapshot: dict,
+    generated_at: datetime,
+) -> bytes:
     """The monthly statistics report: summary, by unit, by township, and the last twelve months."""
     year, month = report.month[:4], int(report.month[5:])
     title = f"{county}根治拖欠农民工工资案件月度统计报表（{year}年{month}月）"
@@ -439,17 +545,27 @@ def monthly_xlsx(report, *, county: str, target: float, name_of: Callable[[str],
     summary = workbook.active
     summary.title = "汇总"
     put(summary, 1, 1, title).font = Font(bold=True, size=14)
-    put(summary, 2, 1, f"统计期间：{report.start:%Y-%m-%d} 至 {report.end:%Y-%m-%d}（不含）　"
-                                        f"导出时间：{_local(generated_at):%Y-%m-%d %H:%M}")
+    put(
+        summary,
+        2,
+        1,
+        f"统计期间：{report.start:%Y-%m-%d} 至 {report.end:%Y-%m-%d}（不含）　"
+        f"导出时间：{_local(generated_at):%Y-%m-%d %H:%M}",
+    )
     _write_table(summary, [("项目", None), ("数值", None)], [], first_row=4)
     lines: list[tuple[str, Any, str | None]] = [
-        ("本月受理（件）", report.county.received, "0"), ("本月办结（件）", report.county.closed, "0"),
+        ("本月受理（件）", report.county.received, "0"),
+        ("本月办结（件）", report.county.closed, "0"),
         ("本年累计受理（件）", report.county.ytd_received, "0"),
         ("本年累计办结（件）", report.county.ytd_closed, "0"),
-        ("结案率", report.county.closure_rate, PERCENT), ("结案率目标", target, PERCENT),
-        ("本月逾期（件）", report.county.overdue, "0"), ("本月督办（件）", report.county.escalated, "0"),
-        ("本月投诉金额（元）", report.county.claimed, MONEY), ("本月追回金额（元）", report.county.recovered, MONEY),
-        ("截至导出时：案件总数（件）", snapshot["total"], "0"), ("截至导出时：已结案（件）", snapshot["closed"], "0"),
+        ("结案率", report.county.closure_rate, PERCENT),
+        ("结案率目标", target, PERCENT),
+        ("本月逾期（件）", report.county.overdue, "0"),
+        ("本月督办（件）", report.county.escalated, "0"),
+        ("本月投诉金额（元）", report.county.claimed, MONEY),
+        ("本月追回金额（元）", report.county.recovered, MONEY),
+        ("截至导出时：案件总数（件）", snapshot["total"], "0"),
+        ("截至导出时：已结案（件）", snapshot["closed"], "0"),
         ("截至导出时：结案率", snapshot["closure_rate"], PERCENT),
         ("截至导出时：逾期未办结（件）", snapshot["overdue"], "0"),
         ("截至导出时：曾被督办（件）", snapshot["escalated"], "0"),
@@ -465,8 +581,10 @@ def monthly_xlsx(report, *, county: str, target: float, name_of: Callable[[str],
     for offset, text in enumerate(MONTHLY_NOTES):
         put(summary, notes_at + offset, 1, text.format(target=f"{target:.0%}"))
 
-    for sheet_title, first_header, groups in (("按单位", "承办单位", report.by_unit),
-                                              ("按乡镇", "乡镇", report.by_township)):
+    for sheet_title, first_header, groups in (
+        ("按单位", "承办单位", report.by_unit),
+        ("按乡镇", "乡镇", report.by_township),
+    ):
         sheet = workbook.create_sheet(sheet_title)
         ordered = sorted(groups.items(), key=lambda item: (-item[1].ytd_received, name_of(item[0])))
         rows = [[name_of(code), *_figure_row(figures, target)] for code, figures in ordered]
@@ -476,6 +594,9 @@ def monthly_xlsx(report, *, county: str, target: float, name_of: Callable[[str],
             cell.font = _HEAD_FONT
 
     months = workbook.create_sheet("近12个月")
-    _write_table(months, [("月份", None), ("受理（件）", "0"), ("投诉金额（元）", MONEY), ("追回金额（元）", MONEY)],
-                 [[m["month"], m["cases"], m["claimed"], m["recovered"]] for m in trend])
+    _write_table(
+        months,
+        [("月份", None), ("受理（件）", "0"), ("投诉金额（元）", MONEY), ("追回金额（元）", MONEY)],
+        [[m["month"], m["cases"], m["claimed"], m["recovered"]] for m in trend],
+    )
     return _saved(workbook)

@@ -8,6 +8,7 @@ FORMAT_HINTS = {
     "credit_code": "统一社会信用代码为18位数字或大写字母（不含I、O、S、V、Z）",
 }
 
+
 def validation_message(error: dict) -> str:
     """One pydantic error in Chinese (a domain error inside it is said by its code)."""
     kind = error["type"]

@@ -38,8 +38,14 @@ class LoginAttempt:
 class LoginThrottle:
     """Log-in attempts per username and per client address in a sliding window, counted in the database."""
 
-    def __init__(self, *, max_per_user: int = MAX_FAILURES_PER_USER, max_per_client: int = MAX_FAILURES_PER_CLIENT,
-                 window_seconds: float = WINDOW_SECONDS, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        *,
+        max_per_user: int = MAX_FAILURES_PER_USER,
+        max_per_client: int = MAX_FAILURES_PER_CLIENT,
+        window_seconds: float = WINDOW_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ):
         self.max_per_user = max_per_user
         self.max_per_client = max_per_client
         self.window = window_seconds
@@ -58,8 +64,9 @@ class LoginThrottle:
         wait = 0.0
         for key, limit in zip(attempt.keys, (self.max_per_user, self.max_per_client)):
             # allowed while fewer than `limit` other attempts count; else the limit-th newest must leave first
-            oldest = nth_newest_attempt(engine=engine, key=key, since=now - self.window, n=limit,
-                                        except_ids=attempt.ids)
+            oldest = nth_newest_attempt(
+                engine=engine, key=key, since=now - self.window, n=limit, except_ids=attempt.ids
+            )
             if oldest is not None:
                 wait = max(wait, oldest + self.window - now)
         if wait > 0:
@@ -121,7 +128,7 @@ def ensure_login_allowed(request: Request, username: str) -> LoginAttempt:
         raise HTTPException(
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
             detail=f"too many failed log-ins for this account or from this address; try again in {wait} s "
-                   f"(登录失败次数过多，请{(wait + 59) // 60}分钟后再试)",
+            f"(登录失败次数过多，请{(wait + 59) // 60}分钟后再试)",
             headers={"Retry-After": str(wait)},
         )
     return attempt

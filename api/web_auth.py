@@ -100,8 +100,15 @@ def start_session(response: Response, request: Request, user: User, settings: Se
     """Open a session for the user and put its token into the session cookie."""
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         token = issue_token(session, user, settings)
-    response.set_cookie(SESSION_COOKIE, token, max_age=settings.token_minutes * 60, path="/", httponly=True,
-                        samesite="strict", secure=request.url.scheme == "https")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.token_minutes * 60,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
 
 
@@ -121,8 +128,15 @@ def new_login_csrf() -> str:
 
 def set_login_csrf(response: Response, request: Request, token: str) -> None:
     """Remember the login form's token in a cookie the login POST must match."""
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, path="/login", httponly=True,
-                        samesite="strict", secure=request.url.scheme == "https")
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        path="/login",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
 
 
 def login_csrf_ok(request: Request, sent: str) -> bool:
@@ -138,8 +152,15 @@ def set_flash(response: Response, request: Request, settings: Settings, message:
     """Show `message` once on the next page the browser loads."""
     payload = base64.urlsafe_b64encode(json.dumps([kind, message], ensure_ascii=False).encode()).decode()
     value = f"{payload}.{_hmac(settings, 'flash', payload)[:32]}"
-    response.set_cookie(FLASH_COOKIE, value, max_age=120, path="/", httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https")
+    response.set_cookie(
+        FLASH_COOKIE,
+        value,
+        max_age=120,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
 
 
 def read_flash(request: Request, settings: Settings) -> tuple[str, str] | None:

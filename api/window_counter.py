@@ -16,8 +16,14 @@ class WindowCounter:
     """Events (failed look-ups, complaints) per key and per client address in a sliding window, counted in
     this process (a restart forgets them)."""
 
-    def __init__(self, *, max_per_user: int, max_per_client: int, window_seconds: float,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        *,
+        max_per_user: int,
+        max_per_client: int,
+        window_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.max_per_user = max_per_user
         self.max_per_client = max_per_client
         self.window = window_seconds

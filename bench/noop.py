@@ -30,13 +30,18 @@ async def serve(address: str, task_queue: str) -> None:
     from temporalio.worker import Worker
 
     import worker as case_worker  # the repository's worker.py: its runner and tuning
-    from core.config import Settings  # the service's environment: the case worker's runner
     from bench.service import service_data_converter
+    from core.config import Settings  # the service's environment: the case worker's runner
 
     client = await Client.connect(address, data_converter=service_data_converter())
     options = dict(getattr(case_worker, "WORKER_TUNING", {}))
-    noop = Worker(client, task_queue=task_queue, workflows=[NoopWorkflow],
-                  workflow_runner=case_worker.workflow_runner(Settings()), **options)
+    noop = Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[NoopWorkflow],
+        workflow_runner=case_worker.workflow_runner(Settings()),
+        **options,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

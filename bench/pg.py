@@ -35,16 +35,16 @@ class PostgresSchema:
         self.conn, self.user = self._connect()
         self.name = f"wagecase_bench_{secrets.token_hex(4)}"
         self.conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.name)))
-        self.url = (f"postgresql+psycopg://{self.user}@{PG_HOST}/{PG_DATABASE}"
-                    f"?options=-csearch_path%3D{self.name}")
+        self.url = f"postgresql+psycopg://{self.user}@{PG_HOST}/{PG_DATABASE}?options=-csearch_path%3D{self.name}"
 
     @staticmethod
     def _connect() -> tuple[psycopg.Connection, str]:
         errors = []
         for user in PG_USERS:
             try:
-                return psycopg.connect(f"postgresql://{user}@{PG_HOST}/{PG_DATABASE}", connect_timeout=3,
-                                       autocommit=True), user
+                return psycopg.connect(
+                    f"postgresql://{user}@{PG_HOST}/{PG_DATABASE}", connect_timeout=3, autocommit=True
+                ), user
             except psycopg.OperationalError as exc:
                 errors.append(f"{user}: {str(exc).strip()}")
         raise RuntimeError(f"PostgreSQL is not reachable at {PG_HOST}/{PG_DATABASE}: {'; '.join(errors)}")
@@ -115,12 +115,15 @@ def _copy_cases(engine, written: int, copies: int, count: int) -> None:
             columns = [c for c in table.columns if not (c.primary_key and c.name == "id")]
             names = ", ".join(f'"{c.name}"' for c in columns)
             values = ", ".join(
-                "t.case_no || '-' || lpad(g::text, 3, '0')" if c.name == "case_no" else f't."{c.name}"'
-                for c in columns)
+                "t.case_no || '-' || lpad(g::text, 3, '0')" if c.name == "case_no" else f't."{c.name}"' for c in columns
+            )
             # the n-th copy of template k is case number (g - 1) * written + k beyond the templates
-            conn.execute(text(
-                f'INSERT INTO "{table.name}" ({names}) SELECT {values} FROM "{table.name}" t '
-                f"CROSS JOIN generate_series(1, :copies) g "
-                f"WHERE t.case_no LIKE 'PG-2026-%' AND length(t.case_no) = 15 "
-                f"AND (g - 1) * :written + substr(t.case_no, 9)::int <= :wanted"),
-                {"copies": copies, "written": written, "wanted": wanted})
+            conn.execute(
+                text(
+                    f'INSERT INTO "{table.name}" ({names}) SELECT {values} FROM "{table.name}" t '
+                    f"CROSS JOIN generate_series(1, :copies) g "
+                    f"WHERE t.case_no LIKE 'PG-2026-%' AND length(t.case_no) = 15 "
+                    f"AND (g - 1) * :written + substr(t.case_no, 9)::int <= :wanted"
+                ),
+                {"copies": copies, "written": written, "wanted": wanted},
+            )

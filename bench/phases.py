@@ -18,10 +18,30 @@ from temporalio.client import Client
 from bench.noop import NoopWorkflow
 from bench.report import cpu_per_item, latency_summary, rate
 
-PROJECT_TYPES = ["housing_municipal", "transport", "water", "education", "health", "agriculture", "tourism",
-                 "rural_housing", "other"]
-TOWNSHIPS = ["shangguan", "ekou", "yangmingbao", "zaolin", "nieying", "tanshang", "yanmenguan", "shangmofang",
-             "xingao", "yukou", "huyu"]
+PROJECT_TYPES = [
+    "housing_municipal",
+    "transport",
+    "water",
+    "education",
+    "health",
+    "agriculture",
+    "tourism",
+    "rural_housing",
+    "other",
+]
+TOWNSHIPS = [
+    "shangguan",
+    "ekou",
+    "yangmingbao",
+    "zaolin",
+    "nieying",
+    "tanshang",
+    "yanmenguan",
+    "shangmofang",
+    "xingao",
+    "yukou",
+    "huyu",
+]
 CHANNELS = ["hotline", "online", "walk_in", "petition", "union", "township_warning"]
 # Trade names of the (made-up) labour subcontractors; the search phase looks for them.
 TRADE_NAMES = ["恒泰", "鑫源", "晋北", "雁门", "滹沱", "宏达", "诚信", "天成", "丰泽", "永安", "金石", "华瑞"]
@@ -45,8 +65,11 @@ def login(http: httpx.Client, username: str, password: str) -> dict[str, str]:
 
 def create_user(http: httpx.Client, admin: dict, username: str, role: str, unit: str) -> None:
     """Create a user (admin only); an existing one is fine."""
-    r = http.post("/api/users", headers=admin,
-                  json={"username": username, "password": "bench-password-1", "role": role, "unit": unit})
+    r = http.post(
+        "/api/users",
+        headers=admin,
+        json={"username": username, "password": "bench-password-1", "role": role, "unit": unit},
+    )
     if r.status_code not in (201, 409):
         raise RuntimeError(f"could not create user {username}: {r.status_code} {r.text}")
 
@@ -56,12 +79,20 @@ def create_projects(http: httpx.Client, admin: dict, count: int) -> list[int]:
     ids = []
     for n in range(count):
         ptype, township = PROJECT_TYPES[n % len(PROJECT_TYPES)], TOWNSHIPS[n % len(TOWNSHIPS)]
-        r = http.post("/api/projects", headers=admin, json={
-            "name": f"代县{township}第{n + 1}标段工程", "type": ptype, "township": township,
-            "has_permit": n % 7 != 0, "land": "collective" if n % 11 == 0 else "state",
-            "government_invested": n % 2 == 0,
-            "construction_unit": {"name": f"代县第{n + 1}建设单位"},
-            "general_contractor": {"name": f"山西{TRADE_NAMES[n % len(TRADE_NAMES)]}建设集团有限公司"}})
+        r = http.post(
+            "/api/projects",
+            headers=admin,
+            json={
+                "name": f"代县{township}第{n + 1}标段工程",
+                "type": ptype,
+                "township": township,
+                "has_permit": n % 7 != 0,
+                "land": "collective" if n % 11 == 0 else "state",
+                "government_invested": n % 2 == 0,
+                "construction_unit": {"name": f"代县第{n + 1}建设单位"},
+                "general_contractor": {"name": f"山西{TRADE_NAMES[n % len(TRADE_NAMES)]}建设集团有限公司"},
+            },
+        )
         r.raise_for_status()
         ids.append(r.json()["id"])
     return ids
@@ -70,15 +101,18 @@ def create_projects(http: httpx.Client, admin: dict, count: int) -> list[int]:
 def complaint(n: int, project_ids: list[int], received_at: datetime | None = None) -> dict:
     """A complaint body for POST /api/cases; varied but reproducible from n. Never a major case."""
     rng = random.Random(n)
-    workers = [{"name": f"工人{n}-{k}", "amount_owed": str(rng.randrange(3000, 20000))}
-               for k in range(rng.randint(1, 3))]
+    workers = [
+        {"name": f"工人{n}-{k}", "amount_owed": str(rng.randrange(3000, 20000))} for k in range(rng.randint(1, 3))
+    ]
     trade = TRADE_NAMES[n % len(TRADE_NAMES)]
-    body = {"channel": rng.choice(CHANNELS),
-            "complainant": {"name": f"投诉人{n}", "phone": f"139{n:08d}"[-11:]},
-            "workers": workers,
-            "employer": {"name": f"代县{trade}劳务有限公司第{n % 97}分公司"},
-            "project_id": project_ids[n % len(project_ids)],
-            "description": "拖欠工资三个月，多次讨要未果"}
+    body = {
+        "channel": rng.choice(CHANNELS),
+        "complainant": {"name": f"投诉人{n}", "phone": f"139{n:08d}"[-11:]},
+        "workers": workers,
+        "employer": {"name": f"代县{trade}劳务有限公司第{n % 97}分公司"},
+        "project_id": project_ids[n % len(project_ids)],
+        "description": "拖欠工资三个月，多次讨要未果",
+    }
     if received_at is not None:
         body["received_at"] = received_at.isoformat()
     return body
@@ -101,15 +135,21 @@ async def ceiling(client: Client, task_queue: str, count: int, in_flight: int = 
     t0 = time.perf_counter()
     await asyncio.gather(*(runner() for _ in range(in_flight)))
     elapsed = time.perf_counter() - t0
-    return {"workflows_per_s": rate(count, elapsed), "count": count, "in_flight": in_flight,
-            "seconds": round(elapsed, 2), "latency_ms": latency_summary(latencies)}
+    return {
+        "workflows_per_s": rate(count, elapsed),
+        "count": count,
+        "in_flight": in_flight,
+        "seconds": round(elapsed, 2),
+        "latency_ms": latency_summary(latencies),
+    }
 
 
 # ---- b. intake ------------------------------------------------------------------------------------------
 
 
-async def post_cases(base_url: str, headers: dict, bodies, concurrency: int, on_done=None,
-                     max_errors: int | None = None) -> tuple[list[str], list[float], float, list[str]]:
+async def post_cases(
+    base_url: str, headers: dict, bodies, concurrency: int, on_done=None, max_errors: int | None = None
+) -> tuple[list[str], list[float], float, list[str]]:
     """POST every body to /api/cases, `concurrency` at a time; (case numbers, latencies, seconds, errors).
 
     Stops early once more than `max_errors` requests have failed."""
@@ -120,6 +160,7 @@ async def post_cases(base_url: str, headers: dict, bodies, concurrency: int, on_
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60, limits=limits) as http:
+
         async def runner() -> None:
             for body in bodies:
                 if max_errors is not None and len(errors) > max_errors:
@@ -146,20 +187,31 @@ async def post_cases(base_url: str, headers: dict, bodies, concurrency: int, on_
     return case_nos, latencies, elapsed, errors
 
 
-async def intake(base_url: str, headers: dict, project_ids: list[int], count: int, concurrency: int,
-                 first: int) -> tuple[dict, list[str]]:
+async def intake(
+    base_url: str, headers: dict, project_ids: list[int], count: int, concurrency: int, first: int
+) -> tuple[dict, list[str]]:
     """Complaints per second through POST /api/cases (which returns once the case is routed and projected)."""
     bodies = (complaint(first + n, project_ids) for n in range(count))
-    case_nos, latencies, elapsed, errors = await post_cases(base_url, headers, bodies, concurrency,
-                                                            max_errors=count // 10)
-    return ({"cases_per_s": rate(len(case_nos), elapsed), "count": len(case_nos), "errors": len(errors),
-             "error_sample": errors[0] if errors else None,
-             "concurrency": concurrency, "seconds": round(elapsed, 2), "latency_ms": latency_summary(latencies)},
-            case_nos)
+    case_nos, latencies, elapsed, errors = await post_cases(
+        base_url, headers, bodies, concurrency, max_errors=count // 10
+    )
+    return (
+        {
+            "cases_per_s": rate(len(case_nos), elapsed),
+            "count": len(case_nos),
+            "errors": len(errors),
+            "error_sample": errors[0] if errors else None,
+            "concurrency": concurrency,
+            "seconds": round(elapsed, 2),
+            "latency_ms": latency_summary(latencies),
+        },
+        case_nos,
+    )
 
 
-async def wait_until_intake_works(base_url: str, headers: dict, project_ids: list[int], number: int,
-                                  timeout: float = 300) -> float:
+async def wait_until_intake_works(
+    base_url: str, headers: dict, project_ids: list[int], number: int, timeout: float = 300
+) -> float:
     """After an overload: wait until one complaint is registered again; returns the seconds waited."""
     t0 = time.perf_counter()
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as http:
@@ -176,8 +228,9 @@ async def wait_until_intake_works(base_url: str, headers: dict, project_ids: lis
 # ---- c. lifecycle ---------------------------------------------------------------------------------------
 
 
-async def lifecycle(base_url: str, headers: dict, project_ids: list[int], count: int, concurrency: int,
-                    first: int) -> tuple[dict, list[str]]:
+async def lifecycle(
+    base_url: str, headers: dict, project_ids: list[int], count: int, concurrency: int, first: int
+) -> tuple[dict, list[str]]:
     """Cases per second carried from intake to closure through the API (4 actions after intake)."""
     steps: dict[str, list[float]] = {"intake": [], **{a: [] for a in ACTIONS}}
     closed: list[str] = []
@@ -186,6 +239,7 @@ async def lifecycle(base_url: str, headers: dict, project_ids: list[int], count:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120, limits=limits) as http:
+
         async def timed(step: str, path: str, body: dict) -> dict | None:
             t0 = time.perf_counter()
             try:
@@ -206,10 +260,12 @@ async def lifecycle(base_url: str, headers: dict, project_ids: list[int], count:
                 return
             no = case["case_no"]
             owed = str(sum(Decimal(w["amount_owed"]) for w in complaint(first + n, project_ids)["workers"]))
-            bodies = {"accept": {},
-                      "findings": {"substantiated": True, "liable_party": "general_contractor", "amount_owed": owed},
-                      "order_payment": {},
-                      "record_payment": {"amount": owed, "payer": "general_contractor"}}
+            bodies = {
+                "accept": {},
+                "findings": {"substantiated": True, "liable_party": "general_contractor", "amount_owed": owed},
+                "order_payment": {},
+                "record_payment": {"amount": owed, "payer": "general_contractor"},
+            }
             for action in ACTIONS:
                 case = await timed(action, f"/api/cases/{no}/actions/{action}", bodies[action])
                 if case is None:
@@ -228,14 +284,22 @@ async def lifecycle(base_url: str, headers: dict, project_ids: list[int], count:
         elapsed = time.perf_counter() - t0
     if errors:
         progress(f"lifecycle: {len(errors)} errors, e.g. {errors[0]}")
-    return ({"cases_per_s": rate(len(closed), elapsed), "count": len(closed), "errors": len(errors),
-             "concurrency": concurrency, "seconds": round(elapsed, 2),
-             "step_latency_ms": {step: latency_summary(values) for step, values in steps.items()}},
-            closed)
+    return (
+        {
+            "cases_per_s": rate(len(closed), elapsed),
+            "count": len(closed),
+            "errors": len(errors),
+            "concurrency": concurrency,
+            "seconds": round(elapsed, 2),
+            "step_latency_ms": {step: latency_summary(values) for step, values in steps.items()},
+        },
+        closed,
+    )
 
 
-async def long_case(base_url: str, headers: dict, client: Client, project_ids: list[int], notes: int,
-                    number: int) -> dict:
+async def long_case(
+    base_url: str, headers: dict, client: Client, project_ids: list[int], notes: int, number: int
+) -> dict:
     """One case carried to closure with `notes` notes on the way: its history events per run and its runs."""
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120) as http:
         body = complaint(number, project_ids)
@@ -243,9 +307,15 @@ async def long_case(base_url: str, headers: dict, client: Client, project_ids: l
         r.raise_for_status()
         no = r.json()["case_no"]
         owed = str(sum(Decimal(w["amount_owed"]) for w in body["workers"]))
-        steps = [("accept", {})] + [("note", {"text": f"第{k + 1}次电话催告用人单位"}) for k in range(notes)] + [
-            ("findings", {"substantiated": True, "liable_party": "general_contractor", "amount_owed": owed}),
-            ("order_payment", {}), ("record_payment", {"amount": owed, "payer": "general_contractor"})]
+        steps = (
+            [("accept", {})]
+            + [("note", {"text": f"第{k + 1}次电话催告用人单位"}) for k in range(notes)]
+            + [
+                ("findings", {"substantiated": True, "liable_party": "general_contractor", "amount_owed": owed}),
+                ("order_payment", {}),
+                ("record_payment", {"amount": owed, "payer": "general_contractor"}),
+            ]
+        )
         for action, params in steps:
             key = {"Idempotency-Key": f"pay-{no}"} if action == "record_payment" else None
             r = await http.post(f"/api/cases/{no}/actions/{action}", json=params, headers=key)
@@ -256,8 +326,14 @@ async def long_case(base_url: str, headers: dict, client: Client, project_ids: l
     for run in runs:
         history = await client.get_workflow_handle(no, run_id=run.run_id).fetch_history()
         per_run.append(len(history.events))
-    return {"case_no": no, "notes": notes, "runs": len(runs), "events_per_run": sorted(per_run),
-            "events_total": sum(per_run), "stage": r.json()["stage"]}
+    return {
+        "case_no": no,
+        "notes": notes,
+        "runs": len(runs),
+        "events_per_run": sorted(per_run),
+        "events_total": sum(per_run),
+        "stage": r.json()["stage"],
+    }
 
 
 async def history_figures(client: Client, case_nos: list[str]) -> dict:
@@ -287,9 +363,18 @@ async def overdue_total(http: httpx.AsyncClient) -> int:
     return r.json()["total"]
 
 
-async def storm(base_url: str, headers: dict, project_ids: list[int], cases: int, concurrency: int,
-                intake_rate: float, acknowledge: timedelta, first: int, timeout: float,
-                cpu=None) -> tuple[dict, list[str]]:
+async def storm(
+    base_url: str,
+    headers: dict,
+    project_ids: list[int],
+    cases: int,
+    concurrency: int,
+    intake_rate: float,
+    acknowledge: timedelta,
+    first: int,
+    timeout: float,
+    cpu=None,
+) -> tuple[dict, list[str]]:
     """N cases whose acknowledge clocks fall due at one instant; seconds from it until all are escalated.
 
     Every complaint is backdated (received_at) so that received_at + the drill's acknowledge period is
@@ -300,7 +385,9 @@ async def storm(base_url: str, headers: dict, project_ids: list[int], cases: int
     creation = cases / max(intake_rate, 1.0)
     due = datetime.now(timezone.utc) + timedelta(seconds=creation * 1.5 + 10)
     received = due - acknowledge
-    progress(f"storm: registering {cases} cases due at {due:%H:%M:%S} (in {(due - datetime.now(timezone.utc)).total_seconds():.0f} s)")
+    progress(
+        f"storm: registering {cases} cases due at {due:%H:%M:%S} (in {(due - datetime.now(timezone.utc)).total_seconds():.0f} s)"
+    )
     bodies = (complaint(first + n, project_ids, received_at=received) for n in range(cases))
     case_nos, _, _, errors = await post_cases(base_url, headers, bodies, concurrency)
     created_by = datetime.now(timezone.utc)
@@ -318,16 +405,30 @@ async def storm(base_url: str, headers: dict, project_ids: list[int], cases: int
                 break
             if (now - due).total_seconds() > timeout:
                 progress(f"storm: gave up after {timeout:.0f} s with {seen - before} of {len(case_nos)} escalated")
-                return ({"cases": len(case_nos), "escalated": seen - before, "seconds_to_all_escalated": None,
-                         "timeout_s": timeout}, case_nos)
+                return (
+                    {
+                        "cases": len(case_nos),
+                        "escalated": seen - before,
+                        "seconds_to_all_escalated": None,
+                        "timeout_s": timeout,
+                    },
+                    case_nos,
+                )
             await asyncio.sleep(0.25)
     figures = {"cpu_ms": cpu_per_item(cpu_before, cpu(), len(case_nos))} if cpu else {}
-    return ({**figures, "cases": len(case_nos), "errors": len(errors), "due_at": due.isoformat(),
-             "registered_before_due": created_by <= due,
-             "registration_margin_s": round((due - created_by).total_seconds(), 1),
-             "seconds_to_first": round(max((first_seen - due).total_seconds(), 0.0), 2),
-             "seconds_to_all_escalated": round(max((now - due).total_seconds(), 0.0), 2)},
-            case_nos)
+    return (
+        {
+            **figures,
+            "cases": len(case_nos),
+            "errors": len(errors),
+            "due_at": due.isoformat(),
+            "registered_before_due": created_by <= due,
+            "registration_margin_s": round((due - created_by).total_seconds(), 1),
+            "seconds_to_first": round(max((first_seen - due).total_seconds(), 0.0), 2),
+            "seconds_to_all_escalated": round(max((now - due).total_seconds(), 0.0), 2),
+        },
+        case_nos,
+    )
 
 
 # ---- e. queries -------------------------------------------------------------------------------------------
@@ -343,17 +444,24 @@ def case_total(base_url: str, headers: dict) -> int:
 
 def query_latencies(base_url: str, admin: dict, caseworker: dict, rounds: int) -> tuple[dict, dict]:
     """p50/p99 of list, filter, search and stats, one request at a time; (latencies, what each asks)."""
-    how = {"list": "admin: GET /api/cases?limit=50&offset=0..200",
-           "filter": "alternately housing caseworker ?stage=referred&overdue=false (unit-scoped) and "
-                     "admin ?township=…&stage=referred",
-           "search": "admin: ?q=<employer trade name> (substring)",
-           "stats": "admin: GET /api/stats"}
+    how = {
+        "list": "admin: GET /api/cases?limit=50&offset=0..200",
+        "filter": "alternately housing caseworker ?stage=referred&overdue=false (unit-scoped) and "
+        "admin ?township=…&stage=referred",
+        "search": "admin: ?q=<employer trade name> (substring)",
+        "stats": "admin: GET /api/stats",
+    }
     requests = {
         "list": lambda n: ("/api/cases", admin, {"limit": 50, "offset": 50 * (n % 5)}),
-        "filter": lambda n: (("/api/cases", caseworker, {"stage": "referred", "overdue": "false", "limit": 50})
-                             if n % 2 == 0 else
-                             ("/api/cases", admin, {"township": TOWNSHIPS[n // 2 % len(TOWNSHIPS)],
-                                                    "stage": "referred", "limit": 50})),
+        "filter": lambda n: (
+            ("/api/cases", caseworker, {"stage": "referred", "overdue": "false", "limit": 50})
+            if n % 2 == 0
+            else (
+                "/api/cases",
+                admin,
+                {"township": TOWNSHIPS[n // 2 % len(TOWNSHIPS)], "stage": "referred", "limit": 50},
+            )
+        ),
         "search": lambda n: ("/api/cases", admin, {"q": TRADE_NAMES[n % len(TRADE_NAMES)], "limit": 50}),
         "stats": lambda n: ("/api/stats", admin, {}),
     }
@@ -387,12 +495,17 @@ async def replay(client: Client, case_no: str) -> dict:
     from workflows.case import CaseWorkflow
 
     history = await client.get_workflow_handle(case_no).fetch_history()
-    replayer = Replayer(workflows=[CaseWorkflow], data_converter=service_data_converter(),
-                        workflow_runner=workflow_runner(Settings()))  # the worker's default runner
+    replayer = Replayer(
+        workflows=[CaseWorkflow], data_converter=service_data_converter(), workflow_runner=workflow_runner(Settings())
+    )  # the worker's default runner
     times = []
     for _ in range(5):
         t0 = time.perf_counter()
         await replayer.replay_workflow(history)
         times.append(time.perf_counter() - t0)
-    return {"case_no": case_no, "events": len(history.events), "first_seconds": round(times[0], 4),
-            "seconds": round(sorted(times[1:])[len(times[1:]) // 2], 4)}
+    return {
+        "case_no": case_no,
+        "events": len(history.events),
+        "first_seconds": round(times[0], 4),
+        "seconds": round(sorted(times[1:])[len(times[1:]) // 2], 4),
+    }

@@ -36,8 +36,12 @@ def latency_summary(seconds: list[float]) -> dict:
     if not seconds:
         return {"count": 0}
     ms = [s * 1000 for s in seconds]
-    return {"count": len(ms), "p50": round(percentile(ms, 50), 1), "p99": round(percentile(ms, 99), 1),
-            "max": round(max(ms), 1)}
+    return {
+        "count": len(ms),
+        "p50": round(percentile(ms, 50), 1),
+        "p99": round(percentile(ms, 99), 1),
+        "max": round(max(ms), 1),
+    }
 
 
 def rate(count: int, seconds: float) -> float:
@@ -70,8 +74,14 @@ def evaluate_targets(results: dict) -> list[dict]:
     intake = (results.get("intake") or {}).get("cases_per_s")
     if ceiling and intake is not None:
         ratio = intake / ceiling
-        out.append(_target("intake ÷ ceiling", f"{ratio:.2f} ({intake:g} / {ceiling:g} per s)",
-                           f"≥ {INTAKE_MIN_RATIO}", ratio >= INTAKE_MIN_RATIO))
+        out.append(
+            _target(
+                "intake ÷ ceiling",
+                f"{ratio:.2f} ({intake:g} / {ceiling:g} per s)",
+                f"≥ {INTAKE_MIN_RATIO}",
+                ratio >= INTAKE_MIN_RATIO,
+            )
+        )
     else:
         out.append(_target("intake ÷ ceiling", "—", f"≥ {INTAKE_MIN_RATIO}", None))
 
@@ -79,8 +89,14 @@ def evaluate_targets(results: dict) -> list[dict]:
     if ceiling and storm.get("seconds_to_all_escalated") is not None:
         bound = STORM_MAX_FACTOR * storm["cases"] / ceiling
         seconds = storm["seconds_to_all_escalated"]
-        out.append(_target(f"deadline storm, {storm['cases']} cases", f"{seconds:.1f} s",
-                           f"≤ 2 × N / ceiling = {bound:.1f} s", seconds <= bound))
+        out.append(
+            _target(
+                f"deadline storm, {storm['cases']} cases",
+                f"{seconds:.1f} s",
+                f"≤ 2 × N / ceiling = {bound:.1f} s",
+                seconds <= bound,
+            )
+        )
     else:
         out.append(_target("deadline storm", "—", "≤ 2 × N / ceiling", None))
 
@@ -102,28 +118,55 @@ def evaluate_targets(results: dict) -> list[dict]:
     if low and high and high["open_cases"] > low["open_cases"]:
         growth = high["worker_rss_mb"] / low["worker_rss_mb"] - 1
         reached = high["open_cases"] >= 95_000
-        note = "" if reached else (f"issue 6 sets this target up to 100,000 parked cases; this run stopped at "
-                                   f"{high['open_cases']:,}")
-        out.append(_target(f"worker RSS 10k → {round(high['open_cases'], -3) // 1000}k parked",
-                           f"{low['worker_rss_mb']:.0f} → {high['worker_rss_mb']:.0f} MB ({growth:+.0%})",
-                           f"within ±{RSS_FLAT_WITHIN:.0%}", abs(growth) <= RSS_FLAT_WITHIN, note))
+        note = (
+            ""
+            if reached
+            else (f"issue 6 sets this target up to 100,000 parked cases; this run stopped at {high['open_cases']:,}")
+        )
+        out.append(
+            _target(
+                f"worker RSS 10k → {round(high['open_cases'], -3) // 1000}k parked",
+                f"{low['worker_rss_mb']:.0f} → {high['worker_rss_mb']:.0f} MB ({growth:+.0%})",
+                f"within ±{RSS_FLAT_WITHIN:.0%}",
+                abs(growth) <= RSS_FLAT_WITHIN,
+                note,
+            )
+        )
     else:
-        out.append(_target("worker RSS 10k → 100k parked", "—", f"within ±{RSS_FLAT_WITHIN:.0%}", None,
-                           "needs a run with --scale 100000"))
+        out.append(
+            _target(
+                "worker RSS 10k → 100k parked",
+                "—",
+                f"within ±{RSS_FLAT_WITHIN:.0%}",
+                None,
+                "needs a run with --scale 100000",
+            )
+        )
 
     lifecycle = results.get("lifecycle") or {}
     events = lifecycle.get("history_events")
     if events and events.get("max") is not None:
-        out.append(_target("history events per full lifecycle", f"{events['max']} (max)",
-                           f"≤ {MAX_HISTORY_EVENTS}", events["max"] <= MAX_HISTORY_EVENTS))
+        out.append(
+            _target(
+                "history events per full lifecycle",
+                f"{events['max']} (max)",
+                f"≤ {MAX_HISTORY_EVENTS}",
+                events["max"] <= MAX_HISTORY_EVENTS,
+            )
+        )
     else:
         out.append(_target("history events per full lifecycle", "—", f"≤ {MAX_HISTORY_EVENTS}", None))
     long = lifecycle.get("long_case")
     if long:
         most = max(long["events_per_run"])
-        out.append(_target(f"history events per run, a long case ({long['notes']} notes)",
-                           f"{most} (max of {long['runs']} run{'s' if long['runs'] != 1 else ''})",
-                           f"≤ {MAX_HISTORY_EVENTS} (continue-as-new)", most <= MAX_HISTORY_EVENTS))
+        out.append(
+            _target(
+                f"history events per run, a long case ({long['notes']} notes)",
+                f"{most} (max of {long['runs']} run{'s' if long['runs'] != 1 else ''})",
+                f"≤ {MAX_HISTORY_EVENTS} (continue-as-new)",
+                most <= MAX_HISTORY_EVENTS,
+            )
+        )
     return out
 
 
@@ -143,30 +186,50 @@ def figures_rows(results: dict) -> list[tuple[str, str, str]]:
     c = results.get("ceiling") or {}
     if c:
         runs = " and ".join(f"{r:g}" for r in c.get("runs_per_s", []))
-        rows.append(("a. ceiling: no-op workflows/s", f"{c['workflows_per_s']:g}",
-                     (f"mean of {runs}; " if runs else "") +
-                     f"{c['count']} started and completed per run, {c['in_flight']} in flight; start→result "
-                     f"p50/p99 {_ms(c.get('latency_ms'))} ms"))
+        rows.append(
+            (
+                "a. ceiling: no-op workflows/s",
+                f"{c['workflows_per_s']:g}",
+                (f"mean of {runs}; " if runs else "")
+                + f"{c['count']} started and completed per run, {c['in_flight']} in flight; start→result "
+                f"p50/p99 {_ms(c.get('latency_ms'))} ms",
+            )
+        )
         if c.get("cpu_ms"):
             rows.append(("a. CPU per no-op workflow", "", _cpu_text(c["cpu_ms"])))
     i = results.get("intake") or {}
     if i:
-        rows.append(("b. intake: complaints/s", f"{i['cases_per_s']:g}",
-                     f"{i['count']} × POST /api/cases, {i['concurrency']} concurrent; p50/p99 "
-                     f"{_ms(i.get('latency_ms'))} ms; ratio to (a) {i.get('ratio_to_ceiling', 0):.2f}"))
+        rows.append(
+            (
+                "b. intake: complaints/s",
+                f"{i['cases_per_s']:g}",
+                f"{i['count']} × POST /api/cases, {i['concurrency']} concurrent; p50/p99 "
+                f"{_ms(i.get('latency_ms'))} ms; ratio to (a) {i.get('ratio_to_ceiling', 0):.2f}",
+            )
+        )
         if i.get("cpu_ms"):
             rows.append(("b. CPU per complaint", "", _cpu_text(i["cpu_ms"])))
         failed = i.get("failed_first")
         if failed:
-            rows.append((f"b. intake at {failed['concurrency']} concurrent", "**FAILED**",
-                         f"{failed['errors']} of {failed['requests']} requests failed, e.g. {failed['error_sample']}; "
-                         "the API had to be restarted"))
+            rows.append(
+                (
+                    f"b. intake at {failed['concurrency']} concurrent",
+                    "**FAILED**",
+                    f"{failed['errors']} of {failed['requests']} requests failed, e.g. {failed['error_sample']}; "
+                    "the API had to be restarted",
+                )
+            )
     lc = results.get("lifecycle") or {}
     if lc:
         ev, st = lc.get("history_events") or {}, lc.get("state_transitions") or {}
-        rows.append(("c. lifecycle: cases/s", f"{lc['cases_per_s']:g}",
-                     f"{lc['count']} cases intake → accept → findings → order_payment → record_payment, "
-                     f"{lc['concurrency']} concurrent; ratio to (a) {lc.get('ratio_to_ceiling', 0):.2f}"))
+        rows.append(
+            (
+                "c. lifecycle: cases/s",
+                f"{lc['cases_per_s']:g}",
+                f"{lc['count']} cases intake → accept → findings → order_payment → record_payment, "
+                f"{lc['concurrency']} concurrent; ratio to (a) {lc.get('ratio_to_ceiling', 0):.2f}",
+            )
+        )
         if lc.get("cpu_ms"):
             rows.append(("c. CPU per full lifecycle", "", _cpu_text(lc["cpu_ms"])))
         if ev:
@@ -175,16 +238,25 @@ def figures_rows(results: dict) -> list[tuple[str, str, str]]:
             rows.append(("c. state transitions per case", f"{st['max']}", f"min {st['min']}, mean {st['mean']}"))
         long = lc.get("long_case")
         if long:
-            rows.append((f"c. a long case: {long['notes']} notes, then closed", f"{long['events_total']} events",
-                         f"{long['runs']} run(s) of {', '.join(map(str, long['events_per_run']))} events"))
+            rows.append(
+                (
+                    f"c. a long case: {long['notes']} notes, then closed",
+                    f"{long['events_total']} events",
+                    f"{long['runs']} run(s) of {', '.join(map(str, long['events_per_run']))} events",
+                )
+            )
         for action, summary in (lc.get("step_latency_ms") or {}).items():
             rows.append((f"c. {action} latency p50/p99", f"{_ms(summary)} ms", ""))
     s = results.get("storm") or {}
     if s:
-        rows.append(("d. deadline storm: s until all escalated",
-                     "—" if s.get("seconds_to_all_escalated") is None else f"{s['seconds_to_all_escalated']:.1f}",
-                     f"{s['cases']} acknowledge clocks due at one instant; N / (a) = {s.get('n_over_ceiling_s', 0):.1f} s;"
-                     f" first escalation after {s.get('seconds_to_first', 0):.1f} s"))
+        rows.append(
+            (
+                "d. deadline storm: s until all escalated",
+                "—" if s.get("seconds_to_all_escalated") is None else f"{s['seconds_to_all_escalated']:.1f}",
+                f"{s['cases']} acknowledge clocks due at one instant; N / (a) = {s.get('n_over_ceiling_s', 0):.1f} s;"
+                f" first escalation after {s.get('seconds_to_first', 0):.1f} s",
+            )
+        )
         if s.get("cpu_ms"):
             rows.append(("d. CPU per escalated case", "", _cpu_text(s["cpu_ms"])))
     sc = results.get("scale") or {}
@@ -193,22 +265,47 @@ def figures_rows(results: dict) -> list[tuple[str, str, str]]:
         rows.append(("e. worker RSS", _mb(sc.get("worker_rss_mb")), "python worker.py"))
         rows.append(("e. dev-server RSS", _mb(sc.get("server_rss_mb")), "temporal server start-dev"))
         rows.append(("e. API RSS", _mb(sc.get("api_rss_mb")), "python -m api (one process)"))
-        rows.append(("e. Temporal bytes per case", f"{sc['temporal_bytes_per_case']:,.0f}",
-                     "temporal.db (+ WAL) growth ÷ cases created"))
-        rows.append(("e. service-DB bytes per case", f"{sc['service_bytes_per_case']:,.0f}",
-                     "wagecase.db (+ WAL) growth ÷ cases created"))
+        rows.append(
+            (
+                "e. Temporal bytes per case",
+                f"{sc['temporal_bytes_per_case']:,.0f}",
+                "temporal.db (+ WAL) growth ÷ cases created",
+            )
+        )
+        rows.append(
+            (
+                "e. service-DB bytes per case",
+                f"{sc['service_bytes_per_case']:,.0f}",
+                "wagecase.db (+ WAL) growth ÷ cases created",
+            )
+        )
         for cp in sc.get("checkpoints", []):
-            rows.append((f"e. RSS at {cp['open_cases']:,} open", f"worker {_mb(cp['worker_rss_mb'])}",
-                         f"dev server {_mb(cp['server_rss_mb'])}"))
+            rows.append(
+                (
+                    f"e. RSS at {cp['open_cases']:,} open",
+                    f"worker {_mb(cp['worker_rss_mb'])}",
+                    f"dev server {_mb(cp['server_rss_mb'])}",
+                )
+            )
     for backend, data in sc.get("queries", {}).items():
         for query, summary in data.get("latency_ms", {}).items():
-            rows.append((f"e. {query} p50/p99, {backend}, {data['cases']:,} cases", f"{_ms(summary)} ms",
-                         data.get("how", {}).get(query, "")))
+            rows.append(
+                (
+                    f"e. {query} p50/p99, {backend}, {data['cases']:,} cases",
+                    f"{_ms(summary)} ms",
+                    data.get("how", {}).get(query, ""),
+                )
+            )
     r = results.get("replay") or {}
     if r:
-        rows.append(("f. replay of the longest history", f"{r['seconds'] * 1000:.0f} ms",
-                     f"{r['events']} events ({r['case_no']}); first replay in the process "
-                     f"{r['first_seconds'] * 1000:.0f} ms"))
+        rows.append(
+            (
+                "f. replay of the longest history",
+                f"{r['seconds'] * 1000:.0f} ms",
+                f"{r['events']} events ({r['case_no']}); first replay in the process "
+                f"{r['first_seconds'] * 1000:.0f} ms",
+            )
+        )
     return rows
 
 
@@ -221,22 +318,24 @@ def markdown(results: dict) -> str:
     meta = results.get("meta", {})
     lines = [f"# Benchmark {meta.get('finished_at', '')}", ""]
     if meta:
-        lines += [f"{meta.get('machine', '')}; mode `{meta.get('mode', '')}`; took {meta.get('seconds', 0):.0f} s.",
-                  ""]
+        lines += [f"{meta.get('machine', '')}; mode `{meta.get('mode', '')}`; took {meta.get('seconds', 0):.0f} s.", ""]
     lines += ["| measure | figure | how |", "|---|---|---|"]
     lines += [f"| {_cell(a)} | {_cell(b)} | {_cell(c)} |" for a, b, c in figures_rows(results)]
     lines += ["", "## Targets (issue 6)", "", "| target | figure | limit | status | note |", "|---|---|---|---|---|"]
     for t in results.get("targets") or evaluate_targets(results):
-        lines.append(f"| {_cell(t['name'])} | {_cell(t['figure'])} | {_cell(t['target'])} | "
-                     f"{'**FAIL**' if t['status'] == FAIL else t['status']} | {_cell(t['note'])} |")
+        lines.append(
+            f"| {_cell(t['name'])} | {_cell(t['figure'])} | {_cell(t['target'])} | "
+            f"{'**FAIL**' if t['status'] == FAIL else t['status']} | {_cell(t['note'])} |"
+        )
     notes = meta.get("notes") or []
     if notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     return "\n".join(lines) + "\n"
 
 
-def _bars_svg(title: str, bars: list[tuple[str, float, str]], y: int, width: int,
-             limits: dict[str, tuple[float, str]]) -> tuple[list[str], int]:
+def _bars_svg(
+    title: str, bars: list[tuple[str, float, str]], y: int, width: int, limits: dict[str, tuple[float, str]]
+) -> tuple[list[str], int]:
     """One horizontal bar panel; limits map a label to (value, "min" or "max"). Returns elements and height."""
     out = [f'<text x="10" y="{y + 18}" font-size="15" font-weight="bold">{escape(title)}</text>']
     if not bars:
@@ -256,8 +355,10 @@ def _bars_svg(title: str, bars: list[tuple[str, float, str]], y: int, width: int
         out.append(f'<text x="{label_w + w + 5:.1f}" y="{by + 13}" font-size="12">{escape(text)}</text>')
         if limit is not None:
             lx = label_w + usable * limit / scale_max
-            out.append(f'<line x1="{lx:.1f}" y1="{by - 2}" x2="{lx:.1f}" y2="{by + bar_h + 2}" stroke="#000" '
-                       f'stroke-width="2" stroke-dasharray="3,2"/>')
+            out.append(
+                f'<line x1="{lx:.1f}" y1="{by - 2}" x2="{lx:.1f}" y2="{by + bar_h + 2}" stroke="#000" '
+                f'stroke-width="2" stroke-dasharray="3,2"/>'
+            )
     return out, 30 + len(bars) * (bar_h + gap) + 10
 
 
@@ -266,9 +367,11 @@ def chart_svg(results: dict) -> str:
     width = 760
     ceiling = (results.get("ceiling") or {}).get("workflows_per_s") or 0
     throughput, t_limits = [], {}
-    for label, key, field in (("a. no-op workflows (ceiling)", "ceiling", "workflows_per_s"),
-                              ("b. intake via API", "intake", "cases_per_s"),
-                              ("c. full lifecycles via API", "lifecycle", "cases_per_s")):
+    for label, key, field in (
+        ("a. no-op workflows (ceiling)", "ceiling", "workflows_per_s"),
+        ("b. intake via API", "intake", "cases_per_s"),
+        ("c. full lifecycles via API", "lifecycle", "cases_per_s"),
+    ):
         value = (results.get(key) or {}).get(field)
         if value is not None:
             throughput.append((label, value, f"{value:g}/s"))
@@ -290,12 +393,16 @@ def chart_svg(results: dict) -> str:
                 latency.append((label, summary["p99"], f"{summary['p99']:.1f} ms"))
                 l_limits[label] = (STATS_P99_MS if query == "stats" else LIST_P99_MS, "max")
     parts, height = [], 10
-    for title, bars, limits in (("Throughput per second (marker: the target's minimum)", throughput, t_limits),
-                                ("API latency p99, ms (marker: the target's maximum)", latency, l_limits)):
+    for title, bars, limits in (
+        ("Throughput per second (marker: the target's minimum)", throughput, t_limits),
+        ("API latency p99, ms (marker: the target's maximum)", latency, l_limits),
+    ):
         panel, used = _bars_svg(title, bars, height, width, limits)
         parts += panel
         height += used
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" font-family="sans-serif">'
-            f'<rect width="{width}" height="{height}" fill="#fff"/>')
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif">'
+        f'<rect width="{width}" height="{height}" fill="#fff"/>'
+    )
     return "\n".join([head, *parts, "</svg>"]) + "\n"

@@ -33,8 +33,10 @@ def service_data_converter():
         from core.codec import data_converter
     except ModuleNotFoundError:
         from temporalio.contrib.pydantic import pydantic_data_converter
+
         return pydantic_data_converter
     from core.config import Settings
+
     return data_converter(Settings())
 
 
@@ -54,8 +56,15 @@ class LoggedChild:
         self.quiet = False
         self.log_path = log_path
         self._log = open(log_path, "wb")
-        self.process = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=self._log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     @property
     def exit_code(self) -> int | None:
@@ -147,15 +156,19 @@ class Service:
 
     def env(self, **overrides: str) -> dict[str, str]:
         """The environment of the service's processes."""
-        return {**os.environ, "PYTHONUNBUFFERED": "1",
-                "WAGECASE_DATABASE_URL": f"sqlite:///{self.service_db}",
-                "WAGECASE_JURISDICTION": str(self.jurisdiction),
-                "WAGECASE_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                "WAGECASE_API_HOST": "127.0.0.1",
-                "WAGECASE_API_PORT": str(self.api_port),
-                "WAGECASE_TEMPORAL_ADDRESS": self.address,
-                "WAGECASE_TEMPORAL_NAMESPACE": "default",
-                "WAGECASE_TASK_QUEUE": TASK_QUEUE, **overrides}
+        return {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "WAGECASE_DATABASE_URL": f"sqlite:///{self.service_db}",
+            "WAGECASE_JURISDICTION": str(self.jurisdiction),
+            "WAGECASE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "WAGECASE_API_HOST": "127.0.0.1",
+            "WAGECASE_API_PORT": str(self.api_port),
+            "WAGECASE_TEMPORAL_ADDRESS": self.address,
+            "WAGECASE_TEMPORAL_NAMESPACE": "default",
+            "WAGECASE_TASK_QUEUE": TASK_QUEUE,
+            **overrides,
+        }
 
     def _start(self, name: str, argv: list[str], env: dict[str, str], stop_last: bool = False) -> LoggedChild:
         child = LoggedChild(name, argv, env, self.workdir / f"{name}.log", stop_last=stop_last)
@@ -167,28 +180,34 @@ class Service:
         """The dev server with `make run`'s settings, its search attributes registered."""
         argv = run_script.dev_server_argv(self.temporal_port, self.ui_port, "default", self.temporal_db)
         self._start("temporal", argv, self.env(), stop_last=True)
-        self.supervisor.wait_until(lambda: run_script.port_open("127.0.0.1", self.temporal_port), 60,
-                                   "the dev server")
+        self.supervisor.wait_until(lambda: run_script.port_open("127.0.0.1", self.temporal_port), 60, "the dev server")
         run_script.register_search_attributes(self.supervisor, self.address, "default")
 
     def start_service(self) -> None:
         """Migrations, then the worker, the no-op worker and the API; returns once /healthz answers."""
         env = self.env()
-        migrate = subprocess.run([sys.executable, "-m", "db", "upgrade"], cwd=ROOT, env=env,
-                                 capture_output=True, text=True, timeout=120)
+        migrate = subprocess.run(
+            [sys.executable, "-m", "db", "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
         if migrate.returncode != 0:
             raise RuntimeError(f"migrations failed:\n{migrate.stdout[-2000:]}{migrate.stderr[-2000:]}")
         self._start("worker", [sys.executable, "worker.py"], env)
-        self._start("noop-worker", [sys.executable, "-m", "bench.noop", "--address", self.address,
-                                    "--task-queue", self.noop_task_queue], env)
+        self._start(
+            "noop-worker",
+            [sys.executable, "-m", "bench.noop", "--address", self.address, "--task-queue", self.noop_task_queue],
+            env,
+        )
         self._start("api", [sys.executable, "-m", "api"], env)
         self.wait_healthy(self.base_url, "api")
 
     def start_extra_api(self, name: str, database_url: str) -> str:
         """Another API process on its own port and database (for the PostgreSQL queries); returns its URL."""
         port = free_port()
-        self._start(name, [sys.executable, "-m", "api"],
-                    self.env(WAGECASE_DATABASE_URL=database_url, WAGECASE_API_PORT=str(port)))
+        self._start(
+            name,
+            [sys.executable, "-m", "api"],
+            self.env(WAGECASE_DATABASE_URL=database_url, WAGECASE_API_PORT=str(port)),
+        )
         url = f"http://127.0.0.1:{port}"
         self.wait_healthy(url, name)
         return url
@@ -224,8 +243,7 @@ class Service:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not become healthy in {timeout:.0f} s:\n"
-                                   f"{self.children[name].tail()}")
+                raise RuntimeError(f"{name} did not become healthy in {timeout:.0f} s:\n{self.children[name].tail()}")
             time.sleep(0.3)
 
     def check_alive(self) -> None:
@@ -236,8 +254,7 @@ class Service:
 
     def rss(self) -> dict[str, float]:
         """Resident memory of the dev server, worker and API, in MB."""
-        return {f"{name.replace('-', '_')}_rss_mb": rss_mb(child.process.pid)
-                for name, child in self.children.items()}
+        return {f"{name.replace('-', '_')}_rss_mb": rss_mb(child.process.pid) for name, child in self.children.items()}
 
     def cpu(self) -> dict[str, float]:
         """CPU seconds used so far by each child and by this process."""
@@ -254,7 +271,9 @@ class Service:
 
 def stop_on_signals(service: Service) -> None:
     """Turn SIGTERM and SIGHUP into KeyboardInterrupt so the service is stopped on the way out."""
+
     def handler(signum, _frame):
         raise KeyboardInterrupt(f"signal {signum}")
+
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, handler)

@@ -43,9 +43,13 @@ from workflows.case import CaseWorkflow
 BIN = Path(sys.executable).parent
 SECRET = "state-size-bench-secret-0123456789abcdef"
 ATTRIBUTES = [SearchAttributeKey.for_keyword(n) for n in ("CaseNo", "CaseStage", "LeadUnit", "Township")] + [
-    SearchAttributeKey.for_float("AmountOwed"), SearchAttributeKey.for_int("WorkersAffected"),
-    SearchAttributeKey.for_datetime("NextDeadline"), SearchAttributeKey.for_bool("Overdue"),
-    SearchAttributeKey.for_bool("Escalated"), SearchAttributeKey.for_bool("MajorCase")]
+    SearchAttributeKey.for_float("AmountOwed"),
+    SearchAttributeKey.for_int("WorkersAffected"),
+    SearchAttributeKey.for_datetime("NextDeadline"),
+    SearchAttributeKey.for_bool("Overdue"),
+    SearchAttributeKey.for_bool("Escalated"),
+    SearchAttributeKey.for_bool("MajorCase"),
+]
 CLERK = Actor("clerk1", "clerk", "petition")
 HRSS = Actor("hrss1", "caseworker", "hrss")
 
@@ -63,18 +67,29 @@ class MeasuringCodec(EncryptionCodec):
 def converter() -> DataConverter:
     plain = data_converter(Settings(secret_key=SECRET))
     codec = MeasuringCodec(payload_keys(Settings(secret_key=SECRET)))
-    return DataConverter(payload_converter_class=plain.payload_converter_class, payload_codec=codec,
-                         failure_converter_class=plain.failure_converter_class)
+    return DataConverter(
+        payload_converter_class=plain.payload_converter_class,
+        payload_codec=codec,
+        failure_converter_class=plain.failure_converter_class,
+    )
 
 
 def intake(workers: int) -> CaseIntake:
     now = datetime.now(timezone.utc)
     claims = [WorkerClaim(f"工人{i:05d}", f"14222{i:013d}", Decimal("1000.00")) for i in range(workers)]
-    return CaseIntake(case_no=f"S-{uuid.uuid4().hex[:10]}", channel=Channel.HOTLINE, received_at=now,
-                      registered_at=now, registered_by=CLERK, complainant=Person("张三", "13800138000", None),
-                      workers=claims, employer=Organisation("山西某劳务有限公司", "91140923MA0000000X"),
-                      amount_claimed=Decimal("1000.00") * workers, description="2026年春节前工资未结清",
-                      policy=case_policy(load_jurisdiction(DEFAULT_JURISDICTION)))
+    return CaseIntake(
+        case_no=f"S-{uuid.uuid4().hex[:10]}",
+        channel=Channel.HOTLINE,
+        received_at=now,
+        registered_at=now,
+        registered_by=CLERK,
+        complainant=Person("张三", "13800138000", None),
+        workers=claims,
+        employer=Organisation("山西某劳务有限公司", "91140923MA0000000X"),
+        amount_claimed=Decimal("1000.00") * workers,
+        description="2026年春节前工资未结清",
+        policy=case_policy(load_jurisdiction(DEFAULT_JURISDICTION)),
+    )
 
 
 async def lifecycle(client: Client, queue: str, workers: int, notes: int) -> dict:
@@ -83,9 +98,15 @@ async def lifecycle(client: Client, queue: str, workers: int, notes: int) -> dic
     owed = str(case.amount_claimed)
     handle = await client.start_workflow(CaseWorkflow.run, CaseInput(intake=case), id=case.case_no, task_queue=queue)
     await handle.execute_update(CaseWorkflow.registered)
-    steps = [("accept", {})] + [("note", {"text": f"第{k + 1}次电话催告"}) for k in range(notes)] + [
-        ("findings", {"substantiated": True, "liable_party": "employer", "amount_owed": owed}),
-        ("order_payment", {}), ("record_payment", {"amount": owed, "payer": "employer"})]
+    steps = (
+        [("accept", {})]
+        + [("note", {"text": f"第{k + 1}次电话催告"}) for k in range(notes)]
+        + [
+            ("findings", {"substantiated": True, "liable_party": "employer", "amount_owed": owed}),
+            ("order_payment", {}),
+            ("record_payment", {"amount": owed, "payer": "employer"}),
+        ]
+    )
     query_bytes = 0
     for action, params in steps:
         if action == "findings":  # the state query's answer, measured once mid-case
@@ -108,13 +129,24 @@ async def lifecycle(client: Client, queue: str, workers: int, notes: int) -> dic
         size += info.history_size_bytes
         runs += 1
         last = history.events[-1]
-        run_id = (last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
-                  if last.HasField("workflow_execution_continued_as_new_event_attributes") else None)
+        run_id = (
+            last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+            if last.HasField("workflow_execution_continued_as_new_event_attributes")
+            else None
+        )
     sizes = MeasuringCodec.sizes
-    return {"workers": workers, "notes": notes, "runs": runs, "history_events": events, "history_bytes": size,
-            "largest_payload_bytes": max(sizes), "payloads": len(sizes), "payload_bytes_total": sum(sizes),
-            "state_query_bytes": query_bytes,
-            "history_bytes_by_event": dict(sorted(by_type.items(), key=lambda kv: -kv[1])[:5])}
+    return {
+        "workers": workers,
+        "notes": notes,
+        "runs": runs,
+        "history_events": events,
+        "history_bytes": size,
+        "largest_payload_bytes": max(sizes),
+        "payloads": len(sizes),
+        "payload_bytes_total": sum(sizes),
+        "state_query_bytes": query_bytes,
+        "history_bytes_by_event": dict(sorted(by_type.items(), key=lambda kv: -kv[1])[:5]),
+    }
 
 
 async def main(argv: list[str] | None = None) -> None:
@@ -123,9 +155,13 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--notes", type=int, default=30)
     args = parser.parse_args(argv)
     dc = converter()
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=str(BIN / "temporal"), ui=False,
-                                                search_attributes=ATTRIBUTES, data_converter=dc,
-                                                dev_server_extra_args=["--log-level", "error"])
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"),
+        ui=False,
+        search_attributes=ATTRIBUTES,
+        data_converter=dc,
+        dev_server_extra_args=["--log-level", "error"],
+    )
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         engine = make_engine(url)
@@ -133,8 +169,10 @@ async def main(argv: list[str] | None = None) -> None:
         settings = Settings(secret_key=SECRET, database_url=url, task_queue="state-size")
         try:
             async with build_worker(env.client, settings, engine=engine):
-                results = [await lifecycle(env.client, "state-size", 3, 0),
-                           await lifecycle(env.client, "state-size", args.workers, args.notes)]
+                results = [
+                    await lifecycle(env.client, "state-size", 3, 0),
+                    await lifecycle(env.client, "state-size", args.workers, args.notes),
+                ]
         finally:
             await env.shutdown()
     print(json.dumps(results, indent=2))

@@ -132,8 +132,12 @@ def build_calendar(
 
 
 @lru_cache(maxsize=32)
-def _build(policy: UnknownYearPolicy, extra_off: frozenset[date], extra_on: frozenset[date],
-           schedules: tuple[tuple[int, YearSchedule], ...]) -> WorkCalendar:
+def _build(
+    policy: UnknownYearPolicy,
+    extra_off: frozenset[date],
+    extra_on: frozenset[date],
+    schedules: tuple[tuple[int, YearSchedule], ...],
+) -> WorkCalendar:
     official = official_years(dict(schedules))
     off: set[date] = set()
     on: set[date] = set()
@@ -147,22 +151,27 @@ def _build(policy: UnknownYearPolicy, extra_off: frozenset[date], extra_on: froz
                 off |= provisional_holidays(year)
     holidays = frozenset((off | extra_off) - extra_on)
     workdays = frozenset((on | extra_on) - extra_off)
-    return WorkCalendar(holidays=holidays, workdays=workdays, known_years=frozenset(official),
-                        unknown_year=policy)
+    return WorkCalendar(holidays=holidays, workdays=workdays, known_years=frozenset(official), unknown_year=policy)
 
 
 # What can be wrong with an entered schedule: one code each, its text in English (API) and Chinese (page).
 SCHEDULE_ERRORS = {
     "other_year": ("{day} is not in {year}", "{day} 不在{year}年内"),
     "twice": ("{day} is listed twice", "{day} 重复填写"),
-    "weekday_workday": ("{day} is a weekday; make-up working days (调休) are Saturdays or Sundays",
-                        "{day} 是工作日（周一至周五）；调休上班日应为周六或周日"),
+    "weekday_workday": (
+        "{day} is a weekday; make-up working days (调休) are Saturdays or Sundays",
+        "{day} 是工作日（周一至周五）；调休上班日应为周六或周日",
+    ),
     "both": ("{day} is also listed as a holiday", "{day} 同时填为放假日和上班日"),
-    "no_weekday_off": ("no weekday off in {year}: a State Council schedule gives the statutory holidays "
-                       "(元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆) as days off",
-                       "{year}年没有一个工作日放假：国务院办公厅的安排应包括元旦、春节、清明、劳动节、端午、中秋、国庆等法定节假日"),
-    "festival_missing": ("none of the days of {names} is off; enter the whole schedule, every statutory holiday "
-                         "included", "{names}没有任何一天放假：请完整填写全年安排，包括每个法定节假日"),
+    "no_weekday_off": (
+        "no weekday off in {year}: a State Council schedule gives the statutory holidays "
+        "(元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆) as days off",
+        "{year}年没有一个工作日放假：国务院办公厅的安排应包括元旦、春节、清明、劳动节、端午、中秋、国庆等法定节假日",
+    ),
+    "festival_missing": (
+        "none of the days of {names} is off; enter the whole schedule, every statutory holiday included",
+        "{names}没有任何一天放假：请完整填写全年安排，包括每个法定节假日",
+    ),
 }
 
 
@@ -229,6 +238,8 @@ def next_year_warning(today: date, schedules: Mapping[int, YearSchedule] = {}) -
     year = today.year + 1
     if year_status(year, schedules) == "official":
         return None
-    return (f"{year}年节假日安排尚未载入：跨入{year}年的期限目前按《全国年节及纪念日放假办法》规定的法定节假日暂定计算"
-            f"（不含调休），页面显示「暂定」。国务院办公厅公布{year}年安排后，请管理员在「节假日安排」页面载入，"
-            f"在办案件的期限将自动重新计算。")
+    return (
+        f"{year}年节假日安排尚未载入：跨入{year}年的期限目前按《全国年节及纪念日放假办法》规定的法定节假日暂定计算"
+        f"（不含调休），页面显示「暂定」。国务院办公厅公布{year}年安排后，请管理员在「节假日安排」页面载入，"
+        f"在办案件的期限将自动重新计算。"
+    )

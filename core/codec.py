@@ -35,8 +35,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from temporalio.api.common.v1 import Payload
 from pydantic import TypeAdapter
+from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter, PydanticPayloadConverter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 
@@ -63,16 +63,20 @@ def parse_payload_keys(text: str) -> list[tuple[str, bytes]]:
             continue
         key_id, sep, encoded = entry.partition(":")
         if not sep or not _KEY_ID.fullmatch(key_id):
-            raise ValueError(f"WAGECASE_PAYLOAD_KEYS entry {number} must look like id:base64key, with an id of "
-                             "letters, digits, '_', '.' or '-'")
+            raise ValueError(
+                f"WAGECASE_PAYLOAD_KEYS entry {number} must look like id:base64key, with an id of "
+                "letters, digits, '_', '.' or '-'"
+            )
         standard = encoded.strip().replace("-", "+").replace("_", "/")  # URL-safe base64 is fine too
         try:
             key = base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
         except (binascii.Error, ValueError):
             raise ValueError(f"WAGECASE_PAYLOAD_KEYS entry {number} ({key_id}): the key is not base64") from None
         if len(key) != KEY_BYTES:
-            raise ValueError(f"WAGECASE_PAYLOAD_KEYS entry {number} ({key_id}): the key must be {KEY_BYTES} bytes "
-                             f"(AES-256), not {len(key)}")
+            raise ValueError(
+                f"WAGECASE_PAYLOAD_KEYS entry {number} ({key_id}): the key must be {KEY_BYTES} bytes "
+                f"(AES-256), not {len(key)}"
+            )
         if any(known == key_id for known, _ in keys):
             raise ValueError(f"WAGECASE_PAYLOAD_KEYS names key id {key_id} twice")
         keys.append((key_id, key))
@@ -83,8 +87,9 @@ def parse_payload_keys(text: str) -> list[tuple[str, bytes]]:
 
 def derived_key(secret_key: str) -> tuple[str, bytes]:
     """The key derived from the service's secret key, with an id that changes when the secret does."""
-    key = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None,
-               info=b"wagecase temporal payloads").derive(secret_key.encode())
+    key = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=b"wagecase temporal payloads").derive(
+        secret_key.encode()
+    )
     return f"s-{hashlib.sha256(key).hexdigest()[:10]}", key
 
 
@@ -126,13 +131,16 @@ class EncryptionCodec(PayloadCodec):
         key_id = payload.metadata.get(KEY_ID_META, b"").decode("utf-8", errors="replace")
         cipher = self._ciphers.get(key_id)
         if cipher is None:
-            raise PayloadDecryptError(f"the payload was encrypted with key {key_id!r}, which is not configured "
-                                      f"here (keys: {', '.join(self._ciphers)}); add it to WAGECASE_PAYLOAD_KEYS")
+            raise PayloadDecryptError(
+                f"the payload was encrypted with key {key_id!r}, which is not configured "
+                f"here (keys: {', '.join(self._ciphers)}); add it to WAGECASE_PAYLOAD_KEYS"
+            )
         try:
             plain = cipher.decrypt(payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:], key_id.encode())
         except InvalidTag:
-            raise PayloadDecryptError(f"the payload does not open with key {key_id!r}: it was altered, or the "
-                                      "key under that id has changed") from None
+            raise PayloadDecryptError(
+                f"the payload does not open with key {key_id!r}: it was altered, or the key under that id has changed"
+            ) from None
         return Payload.FromString(plain)
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
@@ -188,8 +196,11 @@ def data_converter(settings: Settings) -> DataConverter:
 
     Failure messages and stack traces are moved into an encrypted payload too, since they can quote
     personal data (a database error quoting its parameters, say)."""
-    return DataConverter(payload_converter_class=SharedCachePayloadConverter, payload_codec=payload_codec(settings),
-                         failure_converter_class=DefaultFailureConverterWithEncodedAttributes)
+    return DataConverter(
+        payload_converter_class=SharedCachePayloadConverter,
+        payload_codec=payload_codec(settings),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
 
 
 def new_key_entry(key_id: str | None = None) -> str:

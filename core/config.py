@@ -47,8 +47,10 @@ class Settings(BaseSettings):
             if self.secret_key == DEV_SECRET_KEY:
                 raise ValueError("WAGECASE_SECRET_KEY must be set when WAGECASE_ENV=production")
             if len(self.secret_key) < MIN_SECRET_LENGTH:
-                raise ValueError(f"WAGECASE_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters when "
-                                 "WAGECASE_ENV=production (e.g. `openssl rand -hex 32`)")
+                raise ValueError(
+                    f"WAGECASE_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters when "
+                    "WAGECASE_ENV=production (e.g. `openssl rand -hex 32`)"
+                )
         return self
 
     @field_validator("trusted_proxies")
@@ -59,8 +61,10 @@ class Settings(BaseSettings):
             try:
                 ipaddress.ip_network(part, strict=False)
             except ValueError:
-                raise ValueError(f"WAGECASE_TRUSTED_PROXIES: {part!r} is not an IP address or network "
-                                 "(such as 10.0.0.5 or 172.16.0.0/12)") from None
+                raise ValueError(
+                    f"WAGECASE_TRUSTED_PROXIES: {part!r} is not an IP address or network "
+                    "(such as 10.0.0.5 or 172.16.0.0/12)"
+                ) from None
         return ",".join(parts)
 
     @field_validator("payload_keys")

@@ -41,9 +41,7 @@ def _construct_mapping_without_duplicates(loader: _StrictLoader, node: yaml.Mapp
     return loader.construct_mapping(node, deep=True)
 
 
-_StrictLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping_without_duplicates
-)
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping_without_duplicates)
 
 
 def _describe_yaml_error(error: yaml.YAMLError) -> str:

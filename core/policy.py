@@ -18,7 +18,11 @@ def case_policy(jurisdiction: Jurisdiction) -> CasePolicy:
         calendar_extra_workdays=[d.isoformat() for d in cal.extra_workdays],
         major_case_workers=jurisdiction.thresholds.major_case_workers,
         major_case_amount=jurisdiction.thresholds.major_case_amount,
-        crime=CrimeThreshold(amount_per_worker=t.crime_amount_per_worker, months_unpaid=t.crime_months_unpaid,
-                             amount_total=t.crime_amount_total, workers_total=t.crime_workers_total),
+        crime=CrimeThreshold(
+            amount_per_worker=t.crime_amount_per_worker,
+            months_unpaid=t.crime_months_unpaid,
+            amount_total=t.crime_amount_total,
+            workers_total=t.crime_workers_total,
+        ),
         blacklist_years=t.blacklist_period_years,
     )

@@ -51,8 +51,15 @@ class SmsSettings(BaseSettings):
 class HttpSmsSender:
     """A provider reached by one JSON POST per message."""
 
-    def __init__(self, url: str, *, key: str | None = None, sign: str = "", timeout: float = 10,
-                 transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self,
+        url: str,
+        *,
+        key: str | None = None,
+        sign: str = "",
+        timeout: float = 10,
+        transport: httpx.BaseTransport | None = None,
+    ):
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         self.url, self.sign = url, sign
         self.client = httpx.Client(headers=headers, timeout=timeout, transport=transport)
@@ -103,8 +110,7 @@ def drain_outbox(*, engine: Engine, sender: SmsSender, now: datetime | None = No
             error = f"{type(exc).__name__}: {exc}"
         with session_scope(engine) as session:
             message = session.get(ComplainantMessage, message_id)
-            record_attempt(session=session, message=message, now=utcnow(), provider_message_id=provider_id,
-                           error=error)
+            record_attempt(session=session, message=message, now=utcnow(), provider_message_id=provider_id, error=error)
         if error:
             log.warning("SMS for message %s not sent: %s", message_id, error)
         else:

@@ -1,10 +1,10 @@
 """Database schema commands; the URL comes from WAGECASE_DATABASE_URL (or --url).
 
-    python -m db upgrade                 # bring the schema to the newest revision
-    python -m db current                 # which revision the database is at
-    python -m db check                   # exit 1 unless the database is at the newest revision
-    python -m db revision -m "message"   # write a migration for model changes (no live database needed)
-    python -m db --url sqlite:////tmp/x.db current   # another database
+python -m db upgrade                 # bring the schema to the newest revision
+python -m db current                 # which revision the database is at
+python -m db check                   # exit 1 unless the database is at the newest revision
+python -m db revision -m "message"   # write a migration for model changes (no live database needed)
+python -m db --url sqlite:////tmp/x.db current   # another database
 """
 
 import argparse
@@ -75,8 +75,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         return args.run(args)
     except Exception as exc:  # a clear line, not a traceback, for the operator

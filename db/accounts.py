@@ -33,9 +33,7 @@ def _credit_code(value: str | None) -> str | None:
 
 
 CreditCode = Annotated[str | None, AfterValidator(_credit_code)]
-Username = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{2,64}$")
-]
+Username = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{2,64}$")]
 
 
 class OrgInfo(BaseModel):
@@ -168,24 +166,28 @@ class ProjectBase(SQLModel):
     has_permit: bool
     land: str = Field(max_length=16, schema_extra={"json_schema_extra": {"enum": list(LAND_TYPES)}})
     government_invested: bool
-    contract_amount: PlainDecimal | None = Field(
-        default=None, ge=0, max_digits=14, decimal_places=2, sa_type=Money
-    )
+    contract_amount: PlainDecimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2, sa_type=Money)
 
     @field_validator("type")
     @classmethod
     def _known_type(cls, value: str) -> str:
         if value not in PROJECT_TYPES:
-            raise PydanticCustomError("unknown_project_type", "unknown project type {value}; expected one of {known}",
-                                      {"value": value, "known": ", ".join(PROJECT_TYPES)})
+            raise PydanticCustomError(
+                "unknown_project_type",
+                "unknown project type {value}; expected one of {known}",
+                {"value": value, "known": ", ".join(PROJECT_TYPES)},
+            )
         return value
 
     @field_validator("land")
     @classmethod
     def _known_land(cls, value: str) -> str:
         if value not in LAND_TYPES:
-            raise PydanticCustomError("unknown_land_type", "unknown land type {value}; expected one of {known}",
-                                      {"value": value, "known": ", ".join(LAND_TYPES)})
+            raise PydanticCustomError(
+                "unknown_land_type",
+                "unknown land type {value}; expected one of {known}",
+                {"value": value, "known": ", ".join(LAND_TYPES)},
+            )
         return value
 
 
@@ -237,10 +239,12 @@ class ProjectCreate(ProjectBase):
     subcontractor: OrgInfo | None = None
     # Payroll monitoring (db/monitoring.py, docs/monitoring.md); kept in project_monitors, not here.
     works_started_at: datetime | None = Field(
-        default=None, description="when works started (pay periods count from it); default: registration")
+        default=None, description="when works started (pay periods count from it); default: registration"
+    )
     payday: int | None = Field(default=None, ge=1, le=31, description="day of the month wages are due")
-    special_account_bank: str | None = Field(default=None, max_length=100,
-                                             description="bank of the project's 农民工工资专用账户")
+    special_account_bank: str | None = Field(
+        default=None, max_length=100, description="bank of the project's 农民工工资专用账户"
+    )
     special_account_no: str | None = Field(default=None, max_length=40, description="its account number")
 
 

@@ -42,18 +42,23 @@ class PersonalDataViewList(SQLModel):
     total: int
 
 
-def record_views(*, session: Session, username: str, role: str, unit: str, case_nos: list[str | None],
-                 via: str, detail: str = "") -> None:
+def record_views(
+    *, session: Session, username: str, role: str, unit: str, case_nos: list[str | None], via: str, detail: str = ""
+) -> None:
     """Add one audit row per case (None: the case is not known) and commit."""
     now = utcnow()
     for case_no in case_nos:
-        session.add(PersonalDataView(at=now, username=username, role=str(role), unit=unit, case_no=case_no,
-                                     via=via, detail=detail[:200]))
+        session.add(
+            PersonalDataView(
+                at=now, username=username, role=str(role), unit=unit, case_no=case_no, via=via, detail=detail[:200]
+            )
+        )
     session.commit()
 
 
-def list_views(*, session: Session, case_no: str | None = None, username: str | None = None,
-               limit: int = 100, offset: int = 0) -> tuple[list[PersonalDataView], int]:
+def list_views(
+    *, session: Session, case_no: str | None = None, username: str | None = None, limit: int = 100, offset: int = 0
+) -> tuple[list[PersonalDataView], int]:
     """Audit rows, newest first, optionally of one case or one user, and how many match in all."""
     query = select(PersonalDataView)
     if case_no:

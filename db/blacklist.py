@@ -45,22 +45,28 @@ def project_blacklist(*, session: Session, state: CaseState) -> BlacklistEntry |
     existing = session.exec(select(BlacklistEntry).where(BlacklistEntry.case_no == state.case_no)).first()
     if existing is not None:
         return existing
-    entry = BlacklistEntry(case_no=state.case_no, employer_name=state.intake.employer.name,
-                           credit_code=state.intake.employer.credit_code, reason=state.blacklist_reason or "",
-                           listed_at=state.blacklist_listed_at, expires_at=state.blacklist_until)
+    entry = BlacklistEntry(
+        case_no=state.case_no,
+        employer_name=state.intake.employer.name,
+        credit_code=state.intake.employer.credit_code,
+        reason=state.blacklist_reason or "",
+        listed_at=state.blacklist_listed_at,
+        expires_at=state.blacklist_until,
+    )
     session.add(entry)
     session.flush()
     return entry
 
 
-def list_blacklist(*, session: Session, active_only: bool = False, now: datetime | None = None,
-                   limit: int = 200, offset: int = 0) -> tuple[list[BlacklistEntry], int]:
+def list_blacklist(
+    *, session: Session, active_only: bool = False, now: datetime | None = None, limit: int = 200, offset: int = 0
+) -> tuple[list[BlacklistEntry], int]:
     """Entries, newest listing first; active_only: still listed (neither removed nor expired)."""
     query = select(BlacklistEntry)
     if active_only:
         query = query.where(BlacklistEntry.removed_at.is_(None), BlacklistEntry.expires_at > (now or utcnow()))
     rows = list(session.exec(query.order_by(BlacklistEntry.listed_at.desc())))
-    return rows[offset:offset + limit], len(rows)
+    return rows[offset : offset + limit], len(rows)
 
 
 def get_entry(*, session: Session, entry_id: int) -> BlacklistEntry | None:
@@ -68,8 +74,9 @@ def get_entry(*, session: Session, entry_id: int) -> BlacklistEntry | None:
     return session.get(BlacklistEntry, entry_id)
 
 
-def remove_entry(*, session: Session, entry: BlacklistEntry, reason: str, by: str,
-                 now: datetime | None = None) -> BlacklistEntry:
+def remove_entry(
+    *, session: Session, entry: BlacklistEntry, reason: str, by: str, now: datetime | None = None
+) -> BlacklistEntry:
     """Take an entry off the list early (人社部令45号 arts. 12-14)."""
     entry.removed_at = now or utcnow()
     entry.removal_reason = reason

@@ -25,19 +25,30 @@ class CalendarSchedule(SQLModel, table=True):
     loaded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
     def schedule(self) -> YearSchedule:
-        return YearSchedule(self.year, frozenset(map(date.fromisoformat, json.loads(self.holidays))),
-                            frozenset(map(date.fromisoformat, json.loads(self.workdays))), self.source)
+        return YearSchedule(
+            self.year,
+            frozenset(map(date.fromisoformat, json.loads(self.holidays))),
+            frozenset(map(date.fromisoformat, json.loads(self.workdays))),
+            self.source,
+        )
 
 
 def _dates(days) -> str:
     return json.dumps(sorted({d.isoformat() for d in days}))
 
 
-def load_schedule(*, session: Session, year: int, holidays, workdays, source: str, loaded_by: str,
-                  at: datetime | None = None) -> CalendarSchedule:
+def load_schedule(
+    *, session: Session, year: int, holidays, workdays, source: str, loaded_by: str, at: datetime | None = None
+) -> CalendarSchedule:
     """Record a year's whole official schedule as its newest version."""
-    row = CalendarSchedule(year=year, holidays=_dates(holidays), workdays=_dates(workdays), source=source,
-                           loaded_by=loaded_by, loaded_at=at or utcnow())
+    row = CalendarSchedule(
+        year=year,
+        holidays=_dates(holidays),
+        workdays=_dates(workdays),
+        source=source,
+        loaded_by=loaded_by,
+        loaded_at=at or utcnow(),
+    )
     session.add(row)
     session.flush()
     return row
@@ -50,8 +61,11 @@ def latest_version(session: Session) -> int:
 
 def current_rows(session: Session) -> dict[int, CalendarSchedule]:
     """Each loaded year's newest row."""
-    newest = select(CalendarSchedule.year, func.max(CalendarSchedule.id).label("id")).group_by(
-        CalendarSchedule.year).subquery()
+    newest = (
+        select(CalendarSchedule.year, func.max(CalendarSchedule.id).label("id"))
+        .group_by(CalendarSchedule.year)
+        .subquery()
+    )
     rows = session.exec(select(CalendarSchedule).join(newest, CalendarSchedule.id == newest.c.id)).all()
     return {row.year: row for row in rows}
 
@@ -63,8 +77,11 @@ def current_schedules(session: Session) -> dict[int, YearSchedule]:
 
 def history(session: Session, year: int) -> list[CalendarSchedule]:
     """Every load of a year, newest first."""
-    return list(session.exec(select(CalendarSchedule).where(CalendarSchedule.year == year)
-                             .order_by(CalendarSchedule.id.desc())).all())
+    return list(
+        session.exec(
+            select(CalendarSchedule).where(CalendarSchedule.year == year).order_by(CalendarSchedule.id.desc())
+        ).all()
+    )
 
 
 def cases_counting_year(session: Session, year: int, *, after: str = "", limit: int = 200) -> list[str]:
@@ -75,8 +92,19 @@ def cases_counting_year(session: Session, year: int, *, after: str = "", limit: 
 
     first = datetime(year, 1, 1, tzinfo=CHINA_TZ)
     following = datetime(year + 1, 1, 1, tzinfo=CHINA_TZ)
-    query = (select(CaseDeadline.case_no).join(CaseRecord, CaseRecord.case_no == CaseDeadline.case_no)
-             .where(CaseRecord.stage != "closed", CaseDeadline.status == "open", CaseDeadline.resolved_at.is_(None),
-                    CaseDeadline.start_at < following, CaseDeadline.due_at >= first, CaseDeadline.case_no > after)
-             .distinct().order_by(CaseDeadline.case_no).limit(limit))
+    query = (
+        select(CaseDeadline.case_no)
+        .join(CaseRecord, CaseRecord.case_no == CaseDeadline.case_no)
+        .where(
+            CaseRecord.stage != "closed",
+            CaseDeadline.status == "open",
+            CaseDeadline.resolved_at.is_(None),
+            CaseDeadline.start_at < following,
+            CaseDeadline.due_at >= first,
+            CaseDeadline.case_no > after,
+        )
+        .distinct()
+        .order_by(CaseDeadline.case_no)
+        .limit(limit)
+    )
     return list(session.exec(query).all())

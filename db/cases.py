@@ -9,7 +9,21 @@ from datetime import datetime
 from decimal import Decimal
 
 from pydantic import TypeAdapter
-from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint, and_, delete, func, insert, literal, or_, union_all, update
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlmodel import Field, Session, SQLModel, select
@@ -233,10 +247,14 @@ def project_case(*, session: Session, state: CaseState, pending: list[str]) -> b
             setattr(record, key, value)
     session.add(record)
 
-    units = {**{u: "liaison" for u in state.liaison_units},  # police, court, procuratorate once referred
-             **{u: "co" for u in state.co_units}, state.lead_unit: "lead"}
-    existing_units = {} if new else {
-        u.unit: u for u in session.exec(select(CaseUnit).where(CaseUnit.case_no == case_no))}
+    units = {
+        **{u: "liaison" for u in state.liaison_units},  # police, court, procuratorate once referred
+        **{u: "co" for u in state.co_units},
+        state.lead_unit: "lead",
+    }
+    existing_units = (
+        {} if new else {u.unit: u for u in session.exec(select(CaseUnit).where(CaseUnit.case_no == case_no))}
+    )
     for unit, row in existing_units.items():
         if unit not in units:
             session.delete(row)
@@ -245,23 +263,74 @@ def project_case(*, session: Session, state: CaseState, pending: list[str]) -> b
         row.role, row.stage, row.overdue = role, values["stage"], values["overdue"]
         session.add(row)
 
-    _upsert(session, CaseDeadline, case_no, new, [
-        dict(seq=d.seq, kind=d.kind, unit=d.unit, start_at=d.start_at, due_at=d.due_at, status=d.status.value,
-             level=d.level, basis=d.basis, resolved_at=d.resolved_at, extended_working_days=d.extended_working_days)
-        for d in state.deadlines])
-    _insert_new(session, CaseEvent, case_no, new, [
-        dict(seq=e.seq, at=e.at, kind=e.kind, actor=e.actor, summary=e.summary,
-             data=json.dumps(e.data, ensure_ascii=False, default=str))
-        for e in state.timeline])
-    _insert_new(session, CaseEscalation, case_no, new, [
-        dict(seq=e.seq, at=e.at, level=e.level, reason=e.reason, deadline_kind=e.deadline_kind, unit=e.unit)
-        for e in state.escalations])
-    _insert_new(session, CaseWorker, case_no, new, [
-        dict(seq=i, name=w.name, id_number=w.id_number, amount_owed=w.amount_owed)
-        for i, w in enumerate(intake.workers, start=1)])
-    _insert_new(session, CasePayment, case_no, new, [
-        dict(seq=p.seq, at=p.at, amount=p.amount, payer=p.payer.value, actor=p.actor, reference=p.reference)
-        for p in state.payments])
+    _upsert(
+        session,
+        CaseDeadline,
+        case_no,
+        new,
+        [
+            dict(
+                seq=d.seq,
+                kind=d.kind,
+                unit=d.unit,
+                start_at=d.start_at,
+                due_at=d.due_at,
+                status=d.status.value,
+                level=d.level,
+                basis=d.basis,
+                resolved_at=d.resolved_at,
+                extended_working_days=d.extended_working_days,
+            )
+            for d in state.deadlines
+        ],
+    )
+    _insert_new(
+        session,
+        CaseEvent,
+        case_no,
+        new,
+        [
+            dict(
+                seq=e.seq,
+                at=e.at,
+                kind=e.kind,
+                actor=e.actor,
+                summary=e.summary,
+                data=json.dumps(e.data, ensure_ascii=False, default=str),
+            )
+            for e in state.timeline
+        ],
+    )
+    _insert_new(
+        session,
+        CaseEscalation,
+        case_no,
+        new,
+        [
+            dict(seq=e.seq, at=e.at, level=e.level, reason=e.reason, deadline_kind=e.deadline_kind, unit=e.unit)
+            for e in state.escalations
+        ],
+    )
+    _insert_new(
+        session,
+        CaseWorker,
+        case_no,
+        new,
+        [
+            dict(seq=i, name=w.name, id_number=w.id_number, amount_owed=w.amount_owed)
+            for i, w in enumerate(intake.workers, start=1)
+        ],
+    )
+    _insert_new(
+        session,
+        CasePayment,
+        case_no,
+        new,
+        [
+            dict(seq=p.seq, at=p.at, amount=p.amount, payer=p.payer.value, actor=p.actor, reference=p.reference)
+            for p in state.payments
+        ],
+    )
     return True
 
 
@@ -298,8 +367,9 @@ def _upsert(session: Session, model, case_no: str, new: bool, rows: list[dict]) 
             session.add(current)
 
 
-def store_document(*, session: Session, case_no: str, seq: int, kind: str, title: str,
-                   content_hash: str, html: str) -> Document:
+def store_document(
+    *, session: Session, case_no: str, seq: int, kind: str, title: str, content_hash: str, html: str
+) -> Document:
     """Store an issued document once; an existing one (same case and seq) is returned unchanged."""
     existing = get_document(session=session, case_no=case_no, seq=seq)
     if existing is not None:
@@ -349,6 +419,7 @@ def _index_search(session: Session, case_no: str, texts: list[str | None], *, ne
 
 def _gram_counts(session: Session, grams: list[str]) -> dict[str, int]:
     """How many cases hold each bigram, each counted up to COUNT_CAP + 1, in one query (index-only)."""
+
     def counted(gram: str):
         held = select(CaseSearchGram.case_no).where(CaseSearchGram.gram == gram).limit(COUNT_CAP + 1).subquery()
         return select(literal(gram).label("gram"), func.count().label("n")).select_from(held)
@@ -362,8 +433,17 @@ def _search_condition(session: Session, q: str):
     credit code is `q`, as (bigram subquery, condition on the cases): the subquery holds the case numbers
     that may match, the condition (None when the subquery is the answer) checks the substring on them."""
     text = q.strip()  # autoescape: a '%' or '_' typed by the user is a character, not a wildcard
-    substring = or_(*(column.icontains(text, autoescape=True) for column in (
-        CaseRecord.case_no, CaseRecord.employer_name, CaseRecord.project_name, CaseRecord.complainant_name)))
+    substring = or_(
+        *(
+            column.icontains(text, autoescape=True)
+            for column in (
+                CaseRecord.case_no,
+                CaseRecord.employer_name,
+                CaseRecord.project_name,
+                CaseRecord.complainant_name,
+            )
+        )
+    )
     grams = query_grams(text)
     if len(grams) > 1:
         grams = rarest(_gram_counts(session, grams))
@@ -380,10 +460,19 @@ def _search_condition(session: Session, q: str):
     return holding, None if is_exact(text) else substring
 
 
-def list_cases(*, session: Session, visible_units: list[str] | None, registered_by: str | None = None,
-               stage: str | None = None, unit: str | None = None, township: str | None = None,
-               overdue: bool | None = None, q: str | None = None, limit: int = 50,
-               offset: int = 0) -> tuple[list[CaseRecord], int]:
+def list_cases(
+    *,
+    session: Session,
+    visible_units: list[str] | None,
+    registered_by: str | None = None,
+    stage: str | None = None,
+    unit: str | None = None,
+    township: str | None = None,
+    overdue: bool | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[CaseRecord], int]:
     """Cases a user may see, filtered, nearest deadline first; returns (page, total).
 
     Filters are conditions on the cases rows, or subqueries of case numbers from the index tables
@@ -394,7 +483,8 @@ def list_cases(*, session: Session, visible_units: list[str] | None, registered_
     repeated = []  # on the cases rows too, though a subquery answers them (the page then walks the stage's index)
     narrowing = []  # subqueries of case numbers
     by_stage = ([CaseRecord.stage == stage] if stage else []) + (
-        [CaseRecord.overdue == overdue] if overdue is not None else [])
+        [CaseRecord.overdue == overdue] if overdue is not None else []
+    )
     if visible_units is not None and not registered_by:  # case_units repeat each case's stage and overdue flag
         scoped = select(CaseUnit.case_no).where(CaseUnit.unit.in_(visible_units))
         if stage:
@@ -428,8 +518,9 @@ def list_cases(*, session: Session, visible_units: list[str] | None, registered_
         # a page of list rows: the workflow state (some 9 KB a case) and the description stay in the database
         query.options(defer(CaseRecord.state_json), defer(CaseRecord.description))
         # nearest deadline first, cases without one last: the deadline index gives the order (no sort)
-        .order_by(CaseRecord.next_deadline_at.asc().nulls_last(),
-                  CaseRecord.registered_at.desc()).limit(limit).offset(offset)
+        .order_by(CaseRecord.next_deadline_at.asc().nulls_last(), CaseRecord.registered_at.desc())
+        .limit(limit)
+        .offset(offset)
     ).all()
     return list(rows), total
 
@@ -438,28 +529,41 @@ def case_stats(*, session: Session) -> dict:
     """Totals, closure rate, overdue counts and amounts, for the county and by lead unit and township
     (KPI: closure rate ≥ 95%). One pass over the cases, grouped by unit and township, folded here."""
     rows = session.exec(
-        select(CaseRecord.lead_unit, CaseRecord.township, func.count(),
-               func.sum((CaseRecord.stage == "closed").cast(Integer)),
-               func.sum(CaseRecord.overdue.cast(Integer)),
-               func.sum(CaseRecord.escalated.cast(Integer)),
-               func.sum(CaseRecord.amount_claimed), func.sum(CaseRecord.amount_recovered))
-        .group_by(CaseRecord.lead_unit, CaseRecord.township)
+        select(
+            CaseRecord.lead_unit,
+            CaseRecord.township,
+            func.count(),
+            func.sum((CaseRecord.stage == "closed").cast(Integer)),
+            func.sum(CaseRecord.overdue.cast(Integer)),
+            func.sum(CaseRecord.escalated.cast(Integer)),
+            func.sum(CaseRecord.amount_claimed),
+            func.sum(CaseRecord.amount_recovered),
+        ).group_by(CaseRecord.lead_unit, CaseRecord.township)
     ).all()
     county = {**_tally(), "amount_claimed": Decimal("0.00"), "amount_recovered": Decimal("0.00")}
     by_unit: dict[str, dict] = {}
     by_township: dict[str, dict] = {}
     for unit, township, count, n_closed, n_overdue, n_escalated, claimed, recovered in rows:
         counts = (count, int(n_closed or 0), int(n_overdue or 0), int(n_escalated or 0))
-        for tally in (county, by_unit.setdefault(unit or "-", _tally()), by_township.setdefault(township or "-", _tally())):
+        for tally in (
+            county,
+            by_unit.setdefault(unit or "-", _tally()),
+            by_township.setdefault(township or "-", _tally()),
+        ):
             for key, n in zip(("total", "closed", "overdue", "escalated"), counts):
                 tally[key] += n
         county["amount_claimed"] += claimed  # sums of Money columns: Decimal, to the cent
         county["amount_recovered"] += recovered
-    return {"total": county["total"], "closed": county["closed"], "closure_rate": _rate(county),
-            "overdue": county["overdue"], "amount_claimed": county["amount_claimed"],
-            "amount_recovered": county["amount_recovered"],
-            "by_unit": {k: {**v, "closure_rate": _rate(v)} for k, v in by_unit.items()},
-            "by_township": {k: {**v, "closure_rate": _rate(v)} for k, v in by_township.items()}}
+    return {
+        "total": county["total"],
+        "closed": county["closed"],
+        "closure_rate": _rate(county),
+        "overdue": county["overdue"],
+        "amount_claimed": county["amount_claimed"],
+        "amount_recovered": county["amount_recovered"],
+        "by_unit": {k: {**v, "closure_rate": _rate(v)} for k, v in by_unit.items()},
+        "by_township": {k: {**v, "closure_rate": _rate(v)} for k, v in by_township.items()},
+    }
 
 
 def _tally() -> dict:
@@ -472,8 +576,12 @@ def _rate(tally: dict) -> float:
 
 def next_case_no(*, session: Session, prefix: str, year: int) -> str:
     """Allocate the next case number for the prefix and year, e.g. DX-2026-000123."""
-    bump = (update(CaseCounter).where(CaseCounter.prefix == prefix, CaseCounter.year == year)
-            .values(last=CaseCounter.last + 1).returning(CaseCounter.last))
+    bump = (
+        update(CaseCounter)
+        .where(CaseCounter.prefix == prefix, CaseCounter.year == year)
+        .values(last=CaseCounter.last + 1)
+        .returning(CaseCounter.last)
+    )
     for _ in range(3):
         last = session.execute(bump).scalar_one_or_none()
         if last is not None:

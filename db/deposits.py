@@ -82,12 +82,17 @@ def _lock(session: Session, project_id: int) -> DepositAccount | None:
     """Lock the project's account row until the transaction ends; None if the project holds no deposit."""
     # A no-op UPDATE: the row lock on PostgreSQL, and on SQLite it opens the write transaction now, so
     # the balance read below is the latest (SQLite has one writer at a time).
-    result = session.execute(update(DepositAccount).where(DepositAccount.project_id == project_id)
-                             .values(entries=DepositAccount.entries))
+    result = session.execute(
+        update(DepositAccount).where(DepositAccount.project_id == project_id).values(entries=DepositAccount.entries)
+    )
     if result.rowcount == 0:
         return None
-    return session.exec(select(DepositAccount).where(DepositAccount.project_id == project_id)
-                        .with_for_update().execution_options(populate_existing=True)).one()
+    return session.exec(
+        select(DepositAccount)
+        .where(DepositAccount.project_id == project_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def _open(session: Session, project_id: int, bank: str) -> DepositAccount:
@@ -124,9 +129,18 @@ def _append(session: Session, account: DepositAccount, **values) -> DepositEntry
     return entry
 
 
-def record_entry(*, session: Session, project_id: int, kind: DepositKind | str, amount: Decimal, bank: str | None,
-                 actor: str, reference: str | None = None, case_no: str | None = None,
-                 key: str | None = None) -> DepositEntry:
+def record_entry(
+    *,
+    session: Session,
+    project_id: int,
+    kind: DepositKind | str,
+    amount: Decimal,
+    bank: str | None,
+    actor: str,
+    reference: str | None = None,
+    case_no: str | None = None,
+    key: str | None = None,
+) -> DepositEntry:
     """Record a deposit, replenishment or refund; the same key returns the entry it recorded before."""
     kind = DepositKind(kind)
     if kind is DepositKind.DRAWDOWN:
@@ -152,8 +166,17 @@ def record_entry(*, session: Session, project_id: int, kind: DepositKind | str, 
             raise NotAllowedNow(f"a refund of {amount} exceeds the balance of {balance}")
     if kind is DepositKind.DEPOSIT and bank != account.bank:
         account.bank = bank  # the deposit moved to another bank
-    return _append(session, account, kind=kind.value, amount=amount, bank=bank or account.bank, actor=actor,
-                   reference=reference, case_no=case_no, idempotency_key=key)
+    return _append(
+        session,
+        account,
+        kind=kind.value,
+        amount=amount,
+        bank=bank or account.bank,
+        actor=actor,
+        reference=reference,
+        case_no=case_no,
+        idempotency_key=key,
+    )
 
 
 def drawdown_key(case_no: str, order_ref: str) -> str:
@@ -161,8 +184,9 @@ def drawdown_key(case_no: str, order_ref: str) -> str:
     return f"drawdown:{case_no}:{order_ref}"
 
 
-def draw(*, session: Session, project_id: int, case_no: str, order_ref: str, wanted: Decimal,
-         actor: str = "system") -> Drawdown:
+def draw(
+    *, session: Session, project_id: int, case_no: str, order_ref: str, wanted: Decimal, actor: str = "system"
+) -> Drawdown:
     """Draw min(balance, wanted) for a case's unpaid order, at most once per (case, order)."""
     if wanted <= 0:
         raise InvalidInput("a drawdown must be for more than 0", field="wanted")
@@ -177,8 +201,17 @@ def draw(*, session: Session, project_id: int, case_no: str, order_ref: str, wan
     drawn = min(balance, wanted)
     if drawn <= 0:
         return Drawdown(Decimal("0.00"), balance, account.bank, None)
-    entry = _append(session, account, kind=DepositKind.DRAWDOWN.value, amount=drawn, bank=account.bank,
-                    actor=actor, case_no=case_no, order_ref=order_ref, idempotency_key=key)
+    entry = _append(
+        session,
+        account,
+        kind=DepositKind.DRAWDOWN.value,
+        amount=drawn,
+        bank=account.bank,
+        actor=actor,
+        case_no=case_no,
+        order_ref=order_ref,
+        idempotency_key=key,
+    )
     return Drawdown(drawn, balance - drawn, account.bank, entry.id)
 
 
@@ -194,8 +227,9 @@ def deposit_balance(*, session: Session, project_id: int) -> Decimal:
 
 def ledger_entries(*, session: Session, project_id: int) -> list[DepositEntry]:
     """The project's ledger entries, oldest first."""
-    return list(session.exec(select(DepositEntry).where(DepositEntry.project_id == project_id)
-                             .order_by(DepositEntry.seq)))
+    return list(
+        session.exec(select(DepositEntry).where(DepositEntry.project_id == project_id).order_by(DepositEntry.seq))
+    )
 
 
 def deposit_ledger(*, session: Session, project_id: int) -> dict | None:
@@ -203,6 +237,18 @@ def deposit_ledger(*, session: Session, project_id: int) -> dict | None:
     if get_account(session=session, project_id=project_id) is None:
         return None
     entries = ledger_entries(session=session, project_id=project_id)
-    return {"balance": sum((e.signed for e in entries), Decimal("0.00")),
-            "ledger": [{"seq": e.seq, "at": e.at, "kind": e.kind, "amount": e.amount, "case_no": e.case_no,
-                        "bank": e.bank, "reference": e.reference} for e in entries]}
+    return {
+        "balance": sum((e.signed for e in entries), Decimal("0.00")),
+        "ledger": [
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "kind": e.kind,
+                "amount": e.amount,
+                "case_no": e.case_no,
+                "bank": e.bank,
+                "reference": e.reference,
+            }
+            for e in entries
+        ],
+    }

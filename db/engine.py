@@ -13,8 +13,18 @@ from sqlmodel import Session, SQLModel, create_engine
 from core.config import get_settings
 
 # Modules that define tables (imported before metadata is used).
-TABLE_MODULES = ("db.accounts", "db.logins", "db.audit", "db.cases", "db.deposits", "db.blacklist", "db.outbox",
-                 "db.satisfaction", "db.calendar", "db.monitoring")
+TABLE_MODULES = (
+    "db.accounts",
+    "db.logins",
+    "db.audit",
+    "db.cases",
+    "db.deposits",
+    "db.blacklist",
+    "db.outbox",
+    "db.satisfaction",
+    "db.calendar",
+    "db.monitoring",
+)
 
 
 # Under a burst (fifty complaints at once) writers queue for SQLite's one write lock for seconds.

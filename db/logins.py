@@ -33,8 +33,9 @@ def open_session(*, session: Session, user: User, minutes: int) -> LoginSession:
     """A new session of the user for `minutes`, committed; sessions long expired are cleared on the way."""
     now = utcnow()
     session.exec(delete(LoginSession).where(col(LoginSession.expires_at) < now - timedelta(days=1)))
-    row = LoginSession(id=secrets.token_urlsafe(24), user_id=user.id, created_at=now,
-                       expires_at=now + timedelta(minutes=minutes))
+    row = LoginSession(
+        id=secrets.token_urlsafe(24), user_id=user.id, created_at=now, expires_at=now + timedelta(minutes=minutes)
+    )
     session.add(row)
     session.commit()
     return row
@@ -42,22 +43,31 @@ def open_session(*, session: Session, user: User, minutes: int) -> LoginSession:
 
 def session_user(*, session: Session, session_id: str) -> tuple[LoginSession, User] | None:
     """The session with this id and its user (one lookup by primary key), or None."""
-    found = session.exec(select(LoginSession, User).join(User, col(User.id) == col(LoginSession.user_id))
-                         .where(col(LoginSession.id) == session_id)).first()
+    found = session.exec(
+        select(LoginSession, User)
+        .join(User, col(User.id) == col(LoginSession.user_id))
+        .where(col(LoginSession.id) == session_id)
+    ).first()
     return None if found is None else (found[0], found[1])
 
 
 def revoke_session(*, session: Session, session_id: str) -> None:
     """End one session (logging out)."""
-    session.exec(update(LoginSession).where(col(LoginSession.id) == session_id,
-                                            col(LoginSession.revoked_at).is_(None)).values(revoked_at=utcnow()))
+    session.exec(
+        update(LoginSession)
+        .where(col(LoginSession.id) == session_id, col(LoginSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
     session.commit()
 
 
 def revoke_user_sessions(*, session: Session, user_id: int, commit: bool = True) -> None:
     """End every session of the user (password changed, account disabled)."""
-    session.exec(update(LoginSession).where(col(LoginSession.user_id) == user_id,
-                                            col(LoginSession.revoked_at).is_(None)).values(revoked_at=utcnow()))
+    session.exec(
+        update(LoginSession)
+        .where(col(LoginSession.user_id) == user_id, col(LoginSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
     if commit:
         session.commit()
 
@@ -101,16 +111,23 @@ def nth_newest_attempt(*, engine: Engine, key: str, since: float, n: int, except
     """When the n-th newest attempt under `key` after `since` was made (not counting `except_ids`), or None
     if there are fewer than n."""
     with Session(engine) as session:
-        return session.exec(select(LoginAttempt.at).where(col(LoginAttempt.key) == key, col(LoginAttempt.at) > since,
-                                                          col(LoginAttempt.id).not_in(except_ids))
-                            .order_by(col(LoginAttempt.at).desc()).offset(n - 1).limit(1)).first()
+        return session.exec(
+            select(LoginAttempt.at)
+            .where(col(LoginAttempt.key) == key, col(LoginAttempt.at) > since, col(LoginAttempt.id).not_in(except_ids))
+            .order_by(col(LoginAttempt.at).desc())
+            .offset(n - 1)
+            .limit(1)
+        ).first()
 
 
 def count_attempts(*, engine: Engine, key: str, since: float) -> int:
     """Attempts under `key` after `since`."""
     with Session(engine) as session:
-        return session.exec(select(func.count()).select_from(LoginAttempt)
-                            .where(col(LoginAttempt.key) == key, col(LoginAttempt.at) > since)).one()
+        return session.exec(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(col(LoginAttempt.key) == key, col(LoginAttempt.at) > since)
+        ).one()
 
 
 def forget_attempts(*, engine: Engine, ids: list[int], keys: tuple[str, ...] = ()) -> None:

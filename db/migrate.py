@@ -201,8 +201,13 @@ def revision(message: str, rev_id: str | None = None) -> Path | None:
             with engine.connect() as connection:
                 config = _config()
                 config.attributes["connection"] = connection
-                script = command.revision(config, message=message, autogenerate=True, rev_id=rev_id,
-                                          process_revision_directives=_skip_if_unchanged)
+                script = command.revision(
+                    config,
+                    message=message,
+                    autogenerate=True,
+                    rev_id=rev_id,
+                    process_revision_directives=_skip_if_unchanged,
+                )
         finally:
             engine.dispose()
     if script is None or isinstance(script, list):

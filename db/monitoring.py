@@ -178,32 +178,57 @@ def warning_row(session: Session, warning_id: int) -> EarlyWarning:
     return warning
 
 
-def record_action(*, session: Session, warning: EarlyWarning, actor: str, kind: str, text: str,
-                  at: datetime | None = None) -> WarningAction:
+def record_action(
+    *, session: Session, warning: EarlyWarning, actor: str, kind: str, text: str, at: datetime | None = None
+) -> WarningAction:
     action = WarningAction(warning_id=warning.id, actor=actor, kind=kind, text=text, at=at or utcnow())
     session.add(action)
     return action
 
 
-def close_warning(*, session: Session, warning: EarlyWarning, status: WarningStatus, by: str, text: str,
-                  case_no: str | None = None, at: datetime | None = None) -> None:
+def close_warning(
+    *,
+    session: Session,
+    warning: EarlyWarning,
+    status: WarningStatus,
+    by: str,
+    text: str,
+    case_no: str | None = None,
+    at: datetime | None = None,
+) -> None:
     """Resolve or escalate an open warning; NotAllowedNow when it is no longer open."""
     if warning.status != WarningStatus.OPEN:
-        raise NotAllowedNow(f"warning {warning.id} is already {warning.status}"
-                            + (f" (case {warning.case_no})" if warning.case_no else ""))
+        raise NotAllowedNow(
+            f"warning {warning.id} is already {warning.status}"
+            + (f" (case {warning.case_no})" if warning.case_no else "")
+        )
     warning.status = status.value
     warning.closed_at = at or utcnow()
     warning.closed_by = by
     warning.resolution = text
     warning.case_no = case_no
     session.add(warning)
-    record_action(session=session, warning=warning, actor=by, at=warning.closed_at,
-                  kind="resolve" if status is WarningStatus.RESOLVED else "escalate", text=text)
+    record_action(
+        session=session,
+        warning=warning,
+        actor=by,
+        at=warning.closed_at,
+        kind="resolve" if status is WarningStatus.RESOLVED else "escalate",
+        text=text,
+    )
 
 
-def list_warnings(*, session: Session, status: str | None = None, units: list[str] | None = None,
-                  project_id: int | None = None, credit_code: str | None = None, case_no: str | None = None,
-                  limit: int = 200, offset: int = 0) -> tuple[list[EarlyWarning], int]:
+def list_warnings(
+    *,
+    session: Session,
+    status: str | None = None,
+    units: list[str] | None = None,
+    project_id: int | None = None,
+    credit_code: str | None = None,
+    case_no: str | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> tuple[list[EarlyWarning], int]:
     """Warnings newest first; `units` limits them to those of these townships or industry units."""
     query = select(EarlyWarning)
     if status:
@@ -222,15 +247,20 @@ def list_warnings(*, session: Session, status: str | None = None, units: list[st
 
 
 def warning_actions(*, session: Session, warning_id: int) -> list[WarningAction]:
-    return list(session.exec(select(WarningAction).where(WarningAction.warning_id == warning_id)
-                             .order_by(col(WarningAction.id))))
+    return list(
+        session.exec(
+            select(WarningAction).where(WarningAction.warning_id == warning_id).order_by(col(WarningAction.id))
+        )
+    )
 
 
 def warning_counts_by_township(*, session: Session) -> dict[str, dict[str, int]]:
     """For the dashboard: {township: {open, resolved, escalated}} over every warning with a township."""
-    rows = session.exec(select(EarlyWarning.township, EarlyWarning.status, func.count())
-                        .where(col(EarlyWarning.township).is_not(None))
-                        .group_by(EarlyWarning.township, EarlyWarning.status))
+    rows = session.exec(
+        select(EarlyWarning.township, EarlyWarning.status, func.count())
+        .where(col(EarlyWarning.township).is_not(None))
+        .group_by(EarlyWarning.township, EarlyWarning.status)
+    )
     out: dict[str, dict[str, int]] = {}
     for township, status, count in rows:
         out.setdefault(township, {s.value: 0 for s in WarningStatus})[status] = count
@@ -250,39 +280,52 @@ def replace_roster(*, session: Session, project_id: int, workers: list[dict]) ->
 
 
 def roster_of(*, session: Session, project_id: int) -> list[RosterWorker]:
-    return list(session.exec(select(RosterWorker).where(RosterWorker.project_id == project_id)
-                             .order_by(col(RosterWorker.id))))
+    return list(
+        session.exec(select(RosterWorker).where(RosterWorker.project_id == project_id).order_by(col(RosterWorker.id)))
+    )
 
 
 def payroll_for(*, session: Session, project_id: int, period_index: int) -> Payroll | None:
-    return session.exec(select(Payroll).where(Payroll.project_id == project_id,
-                                              Payroll.period_index == period_index)).first()
+    return session.exec(
+        select(Payroll).where(Payroll.project_id == project_id, Payroll.period_index == period_index)
+    ).first()
 
 
 def add_payroll(*, session: Session, payroll: Payroll) -> Payroll:
     """Store a payroll; NotAllowedNow when its period already has one (money is never counted twice)."""
     if payroll_for(session=session, project_id=payroll.project_id, period_index=payroll.period_index):
-        raise NotAllowedNow(f"period {payroll.period} of project {payroll.project_id} already has a payroll",
-                            field="body.period")
+        raise NotAllowedNow(
+            f"period {payroll.period} of project {payroll.project_id} already has a payroll", field="body.period"
+        )
     try:
         with session.begin_nested():
             session.add(payroll)
     except IntegrityError:
-        raise NotAllowedNow(f"period {payroll.period} of project {payroll.project_id} already has a payroll",
-                            field="body.period") from None
+        raise NotAllowedNow(
+            f"period {payroll.period} of project {payroll.project_id} already has a payroll", field="body.period"
+        ) from None
     session.flush()
     return payroll
 
 
 def payrolls_of(*, session: Session, project_id: int) -> list[Payroll]:
-    return list(session.exec(select(Payroll).where(Payroll.project_id == project_id)
-                             .order_by(col(Payroll.period_index))))
+    return list(
+        session.exec(select(Payroll).where(Payroll.project_id == project_id).order_by(col(Payroll.period_index)))
+    )
 
 
 def payroll_out(p: Payroll) -> dict:
-    return {"id": p.id, "project_id": p.project_id, "period": p.period, "period_index": p.period_index,
-            "paid_at": p.paid_at, "total": f"{p.total:.2f}", "paid_from": p.paid_from, "workers": p.workers,
-            "findings": json.loads(p.findings)}
+    return {
+        "id": p.id,
+        "project_id": p.project_id,
+        "period": p.period,
+        "period_index": p.period_index,
+        "paid_at": p.paid_at,
+        "total": f"{p.total:.2f}",
+        "paid_from": p.paid_from,
+        "workers": p.workers,
+        "findings": json.loads(p.findings),
+    }
 
 
 # ---- signals and employers -------------------------------------------------------------------------
@@ -296,28 +339,35 @@ def signals_of(*, session: Session, credit_code: str, since: datetime | None = N
 
 
 def open_warning_of(*, session: Session, kind: str, credit_code: str) -> EarlyWarning | None:
-    return session.exec(select(EarlyWarning).where(EarlyWarning.kind == kind,
-                                                   EarlyWarning.credit_code == credit_code,
-                                                   EarlyWarning.status == WarningStatus.OPEN.value)).first()
+    return session.exec(
+        select(EarlyWarning).where(
+            EarlyWarning.kind == kind,
+            EarlyWarning.credit_code == credit_code,
+            EarlyWarning.status == WarningStatus.OPEN.value,
+        )
+    ).first()
 
 
 # ---- employers' own reports -----------------------------------------------------------------------------
 
 
 def instalments_of(*, session: Session, report_id: int) -> list[Instalment]:
-    return list(session.exec(select(Instalment).where(Instalment.report_id == report_id)
-                             .order_by(col(Instalment.seq))))
+    return list(session.exec(select(Instalment).where(Instalment.report_id == report_id).order_by(col(Instalment.seq))))
 
 
 def pay_instalment(*, session: Session, report_id: int, seq: int, amount: Decimal, at: datetime) -> Instalment:
     """Record a payment on an instalment; refused when it is paid already or more than is due."""
-    row = session.exec(select(Instalment).where(Instalment.report_id == report_id, Instalment.seq == seq)
-                       .with_for_update()).first()
+    row = session.exec(
+        select(Instalment).where(Instalment.report_id == report_id, Instalment.seq == seq).with_for_update()
+    ).first()
     if row is None:
         raise InvalidInput(f"report {report_id} has no instalment {seq}", field="seq")
     if row.paid + amount > row.amount:
-        raise NotAllowedNow(f"instalment {seq} is {row.amount:.2f} yuan and {row.paid:.2f} are paid; "
-                            f"{amount:.2f} more would pay it twice", field="body.amount")
+        raise NotAllowedNow(
+            f"instalment {seq} is {row.amount:.2f} yuan and {row.paid:.2f} are paid; "
+            f"{amount:.2f} more would pay it twice",
+            field="body.amount",
+        )
     row.paid += amount
     row.paid_at = at
     if row.paid == row.amount and row.status == "open":

@@ -79,9 +79,14 @@ def monthly_report(*, session: Session, month: str) -> MonthlyReport:
         return and_(column >= since, column < end)
 
     cases = session.exec(
-        select(CaseRecord.lead_unit, CaseRecord.township, CaseRecord.received_at, CaseRecord.closed_at,
-               CaseRecord.amount_claimed)
-        .where(or_(within(CaseRecord.received_at, year_start), within(CaseRecord.closed_at))))
+        select(
+            CaseRecord.lead_unit,
+            CaseRecord.township,
+            CaseRecord.received_at,
+            CaseRecord.closed_at,
+            CaseRecord.amount_claimed,
+        ).where(or_(within(CaseRecord.received_at, year_start), within(CaseRecord.closed_at)))
+    )
     for unit, township, received_at, closed_at, claimed in cases:
         closed_by_end = closed_at is not None and closed_at < end
         for figures in rows_of(unit, township):
@@ -96,22 +101,29 @@ def monthly_report(*, session: Session, month: str) -> MonthlyReport:
 
     payments = session.exec(
         select(CaseRecord.lead_unit, CaseRecord.township, CasePayment.amount)
-        .join(CaseRecord, CaseRecord.case_no == CasePayment.case_no).where(within(CasePayment.at)))
+        .join(CaseRecord, CaseRecord.case_no == CasePayment.case_no)
+        .where(within(CasePayment.at))
+    )
     for unit, township, amount in payments:
         for figures in rows_of(unit, township):
             figures.recovered += amount
 
     overdue = session.exec(
-        select(CaseRecord.lead_unit, CaseRecord.township)
-        .where(CaseRecord.case_no.in_(select(CaseDeadline.case_no).where(
-            CaseDeadline.status == "missed", within(CaseDeadline.due_at)))))
+        select(CaseRecord.lead_unit, CaseRecord.township).where(
+            CaseRecord.case_no.in_(
+                select(CaseDeadline.case_no).where(CaseDeadline.status == "missed", within(CaseDeadline.due_at))
+            )
+        )
+    )
     for unit, township in overdue:  # one row per case, however many of its deadlines ran out
         for figures in rows_of(unit, township):
             figures.overdue += 1
 
     escalated = session.exec(
-        select(CaseRecord.lead_unit, CaseRecord.township)
-        .where(CaseRecord.case_no.in_(select(CaseEscalation.case_no).where(within(CaseEscalation.at)))))
+        select(CaseRecord.lead_unit, CaseRecord.township).where(
+            CaseRecord.case_no.in_(select(CaseEscalation.case_no).where(within(CaseEscalation.at)))
+        )
+    )
     for unit, township in escalated:
         for figures in rows_of(unit, township):
             figures.escalated += 1

@@ -24,8 +24,14 @@ PENDING, SENT, FAILED, NO_MOBILE = "pending", "sent", "failed", "no_mobile"
 STATUS_LABELS = {PENDING: "未发送", SENT: "已发送", FAILED: "发送失败", NO_MOBILE: "无手机号"}
 KIND_LABELS = {"registered": "受理告知", "transferred": "转办告知", "decided": "调查结论告知", "closed": "办结告知"}
 # Timeline events (domain/lifecycle.py) that the complainant is told of, and the message kind of each.
-TOLD_EVENTS = {"registered": "registered", "transferred": "transferred", "referral_disputed": "transferred",
-               "findings": "decided", "payment_decided": "decided", "closed": "closed"}
+TOLD_EVENTS = {
+    "registered": "registered",
+    "transferred": "transferred",
+    "referral_disputed": "transferred",
+    "findings": "decided",
+    "payment_decided": "decided",
+    "closed": "closed",
+}
 MAX_ATTEMPTS = 5
 RETRY_BACKOFF = timedelta(minutes=5)
 _MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -36,8 +42,10 @@ class ComplainantMessage(SQLModel, table=True):
     """One message to a case's complainant, and what became of it."""
 
     __tablename__ = "complainant_messages"
-    __table_args__ = (UniqueConstraint("case_no", "event_seq", name="uq_complainant_messages_case_event"),
-                      Index("ix_complainant_messages_status_next", "status", "next_attempt_at"))
+    __table_args__ = (
+        UniqueConstraint("case_no", "event_seq", name="uq_complainant_messages_case_event"),
+        Index("ix_complainant_messages_status_next", "status", "next_attempt_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_no: str = Field(max_length=32, index=True)
@@ -77,13 +85,14 @@ def message_text(state: CaseState, event: Event, kind: str, *, unit_name: Callab
         return f"{head}您的案件{case_no}已转由{unit_name(to_unit)}办理{why}。{follow}"
     if kind == "decided":
         if event.kind == "findings" and event.data.get("substantiated") is False:
-            return (f"{head}您的案件{case_no}经调查，反映的欠薪问题未能查实。如有异议，请联系"
-                    f"{unit_name(state.lead_unit)}或拨打{HOTLINE}。")
+            return (
+                f"{head}您的案件{case_no}经调查，反映的欠薪问题未能查实。如有异议，请联系"
+                f"{unit_name(state.lead_unit)}或拨打{HOTLINE}。"
+            )
         return f"{head}您的案件{case_no}经调查，欠薪问题属实，{unit_name(state.lead_unit)}正依法督促支付。{follow}"
     outcome = str(event.data.get("outcome") or state.outcome or "")
     label = OUTCOME_LABELS.get(outcome, outcome)
-    return (f"{head}您的案件{case_no}已办结，结果：{label}。可凭案件编号和本手机号在网上查看结果，"
-            "并对办理情况作出评价。")
+    return f"{head}您的案件{case_no}已办结，结果：{label}。可凭案件编号和本手机号在网上查看结果，并对办理情况作出评价。"
 
 
 def event_unit(state: CaseState, event: Event) -> str:
@@ -97,8 +106,9 @@ def is_mobile(phone: str | None) -> bool:
     return bool(phone) and _MOBILE.fullmatch(phone) is not None
 
 
-def enqueue_complainant_messages(*, session: Session, state: CaseState, unit_name: Callable[[str], str],
-                                 county: str) -> int:
+def enqueue_complainant_messages(
+    *, session: Session, state: CaseState, unit_name: Callable[[str], str], county: str
+) -> int:
     """Queue the messages for the events this projection adds; call it before the projection is written.
 
     Only events newer than those already projected are told (a case that existed before the outbox is
@@ -108,8 +118,13 @@ def enqueue_complainant_messages(*, session: Session, state: CaseState, unit_nam
     fresh = [e for e in state.timeline if e.seq > projected and e.kind in TOLD_EVENTS]
     if not fresh:
         return 0
-    known = set() if not projected else set(  # a case without projected events has no messages yet either
-        session.exec(select(ComplainantMessage.event_seq).where(ComplainantMessage.case_no == case_no)))
+    known = (
+        set()
+        if not projected
+        else set(  # a case without projected events has no messages yet either
+            session.exec(select(ComplainantMessage.event_seq).where(ComplainantMessage.case_no == case_no))
+        )
+    )
     named = _safe_names(unit_name)
     status = PENDING if is_mobile(state.intake.complainant.phone) else NO_MOBILE
     added = 0
@@ -117,9 +132,16 @@ def enqueue_complainant_messages(*, session: Session, state: CaseState, unit_nam
         if event.seq in known:
             continue
         kind = TOLD_EVENTS[event.kind]
-        session.add(ComplainantMessage(
-            case_no=case_no, event_seq=event.seq, kind=kind, status=status, created_at=event.at,
-            text=message_text(state, event, kind, unit_name=named, county=county)))
+        session.add(
+            ComplainantMessage(
+                case_no=case_no,
+                event_seq=event.seq,
+                kind=kind,
+                status=status,
+                created_at=event.at,
+                text=message_text(state, event, kind, unit_name=named, county=county),
+            )
+        )
         added += 1
     return added
 
@@ -130,13 +152,19 @@ def _safe_names(unit_name: Callable[[str], str]) -> Callable[[str], str]:
             return unit_name(code)
         except KeyError:  # a unit the jurisdiction file no longer has: its code, rather than no message
             return code
+
     return name
 
 
 def case_messages(*, session: Session, case_no: str) -> list[ComplainantMessage]:
     """A case's messages, oldest first."""
-    return list(session.exec(select(ComplainantMessage).where(ComplainantMessage.case_no == case_no)
-                             .order_by(ComplainantMessage.event_seq)))
+    return list(
+        session.exec(
+            select(ComplainantMessage)
+            .where(ComplainantMessage.case_no == case_no)
+            .order_by(ComplainantMessage.event_seq)
+        )
+    )
 
 
 def due_messages(*, session: Session, now: datetime, limit: int = 50) -> list[tuple[ComplainantMessage, str]]:
@@ -146,12 +174,20 @@ def due_messages(*, session: Session, now: datetime, limit: int = 50) -> list[tu
         select(ComplainantMessage, CaseRecord.complainant_phone)
         .join(CaseRecord, CaseRecord.case_no == ComplainantMessage.case_no)
         .where(ComplainantMessage.status == PENDING, waiting)
-        .order_by(ComplainantMessage.id).limit(limit)).all()
+        .order_by(ComplainantMessage.id)
+        .limit(limit)
+    ).all()
     return [(message, phone) for message, phone in rows]
 
 
-def record_attempt(*, session: Session, message: ComplainantMessage, now: datetime,
-                   provider_message_id: str | None = None, error: str | None = None) -> None:
+def record_attempt(
+    *,
+    session: Session,
+    message: ComplainantMessage,
+    now: datetime,
+    provider_message_id: str | None = None,
+    error: str | None = None,
+) -> None:
     """Record one attempt to send: sent with the provider's id, or an error (failed after MAX_ATTEMPTS)."""
     message.attempts += 1
     if provider_message_id is not None:

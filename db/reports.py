@@ -33,8 +33,9 @@ def last_months(*, today: date, count: int) -> list[str]:
 
 def claimed_by_month(*, session: Session, since: datetime) -> dict[str, Decimal]:
     """Amounts claimed in complaints received since `since`, by month of receipt."""
-    rows = session.exec(select(CaseRecord.received_at, CaseRecord.amount_claimed)
-                        .where(CaseRecord.received_at >= since))
+    rows = session.exec(
+        select(CaseRecord.received_at, CaseRecord.amount_claimed).where(CaseRecord.received_at >= since)
+    )
     out: dict[str, Decimal] = defaultdict(Decimal)
     for received_at, amount in rows:
         out[month_key(received_at)] += amount
@@ -67,10 +68,15 @@ def next_unresolved_deadlines(*, session: Session, case_nos: list[str]) -> dict[
     """For each of these cases, its earliest deadline still awaited (open, or missed and not yet met)."""
     if not case_nos:
         return {}
-    rows = session.exec(select(CaseDeadline)
-                        .where(CaseDeadline.case_no.in_(case_nos), CaseDeadline.status.in_(("open", "missed")),
-                               CaseDeadline.resolved_at.is_(None))
-                        .order_by(CaseDeadline.due_at))
+    rows = session.exec(
+        select(CaseDeadline)
+        .where(
+            CaseDeadline.case_no.in_(case_nos),
+            CaseDeadline.status.in_(("open", "missed")),
+            CaseDeadline.resolved_at.is_(None),
+        )
+        .order_by(CaseDeadline.due_at)
+    )
     out: dict[str, CaseDeadline] = {}
     for row in rows:
         out.setdefault(row.case_no, row)

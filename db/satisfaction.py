@@ -44,15 +44,22 @@ def get_rating(*, session: Session, case_no: str) -> SatisfactionRating | None:
     return session.exec(select(SatisfactionRating).where(SatisfactionRating.case_no == case_no)).first()
 
 
-def rate_case(*, session: Session, case_no: str, unit: str, rating: str, comment: str,
-              now: datetime | None = None) -> SatisfactionRating:
+def rate_case(
+    *, session: Session, case_no: str, unit: str, rating: str, comment: str, now: datetime | None = None
+) -> SatisfactionRating:
     """Store the case's one rating; AlreadyRated if it has one (also when a concurrent request won)."""
     if rating not in RATINGS:
         raise ValueError(f"rating must be one of {', '.join(RATINGS)}")
     if get_rating(session=session, case_no=case_no) is not None:
         raise AlreadyRated(case_no)
-    row = SatisfactionRating(case_no=case_no, unit=unit, rating=rating, comment=comment.strip(),
-                             rated_at=now or utcnow(), follow_up=FOLLOW_UP_OPEN if rating == UNSATISFIED else None)
+    row = SatisfactionRating(
+        case_no=case_no,
+        unit=unit,
+        rating=rating,
+        comment=comment.strip(),
+        rated_at=now or utcnow(),
+        follow_up=FOLLOW_UP_OPEN if rating == UNSATISFIED else None,
+    )
     try:
         with session.begin_nested():
             session.add(row)
@@ -65,16 +72,24 @@ def satisfaction_by_unit(session: Session) -> dict[str, dict]:
     """Per lead unit: ratings in total and of each kind, and the satisfaction rate (satisfied or basically
     satisfied, over all ratings), from one grouped query."""
     rows = session.exec(
-        select(SatisfactionRating.unit, func.count(),
-               func.sum((SatisfactionRating.rating == SATISFIED).cast(Integer)),
-               func.sum((SatisfactionRating.rating == BASICALLY).cast(Integer)),
-               func.sum((SatisfactionRating.rating == UNSATISFIED).cast(Integer)))
-        .group_by(SatisfactionRating.unit)).all()
+        select(
+            SatisfactionRating.unit,
+            func.count(),
+            func.sum((SatisfactionRating.rating == SATISFIED).cast(Integer)),
+            func.sum((SatisfactionRating.rating == BASICALLY).cast(Integer)),
+            func.sum((SatisfactionRating.rating == UNSATISFIED).cast(Integer)),
+        ).group_by(SatisfactionRating.unit)
+    ).all()
     out = {}
     for unit, total, satisfied, basically, unsatisfied in rows:
         satisfied, basically, unsatisfied = int(satisfied or 0), int(basically or 0), int(unsatisfied or 0)
-        out[unit] = {"total": total, SATISFIED: satisfied, BASICALLY: basically, UNSATISFIED: unsatisfied,
-                     "rate": round((satisfied + basically) / total, 4) if total else 0.0}
+        out[unit] = {
+            "total": total,
+            SATISFIED: satisfied,
+            BASICALLY: basically,
+            UNSATISFIED: unsatisfied,
+            "rate": round((satisfied + basically) / total, 4) if total else 0.0,
+        }
     return out
 
 
@@ -83,18 +98,23 @@ def unsatisfied_inbox(*, session: Session, include_done: bool = False, limit: in
     query = select(SatisfactionRating).where(SatisfactionRating.rating == UNSATISFIED)
     if not include_done:
         query = query.where(SatisfactionRating.follow_up == FOLLOW_UP_OPEN)
-    return list(session.exec(query.order_by(SatisfactionRating.follow_up.desc(),
-                                            SatisfactionRating.rated_at.desc()).limit(limit)))
+    return list(
+        session.exec(
+            query.order_by(SatisfactionRating.follow_up.desc(), SatisfactionRating.rated_at.desc()).limit(limit)
+        )
+    )
 
 
 def open_follow_ups(*, session: Session) -> int:
     """How many unsatisfied ratings the office has not followed up yet (for a dashboard count)."""
-    return session.exec(select(func.count()).select_from(SatisfactionRating)
-                        .where(SatisfactionRating.follow_up == FOLLOW_UP_OPEN)).one()
+    return session.exec(
+        select(func.count()).select_from(SatisfactionRating).where(SatisfactionRating.follow_up == FOLLOW_UP_OPEN)
+    ).one()
 
 
-def close_follow_up(*, session: Session, rating_id: int, by: str, note: str,
-                    now: datetime | None = None) -> SatisfactionRating | None:
+def close_follow_up(
+    *, session: Session, rating_id: int, by: str, note: str, now: datetime | None = None
+) -> SatisfactionRating | None:
     """Record the office's call-back on an unsatisfied rating; None if there is no such open item."""
     row = session.get(SatisfactionRating, rating_id)
     if row is None or row.follow_up != FOLLOW_UP_OPEN:

@@ -32,7 +32,7 @@ def grams_of(texts: list[str | None]) -> set[str]:
     for text in texts:
         if text:
             t = normalize(text)
-            grams.update(t[i:i + 2] for i in range(len(t) - 1))
+            grams.update(t[i : i + 2] for i in range(len(t) - 1))
     return grams
 
 
@@ -49,7 +49,7 @@ def query_grams(text: str) -> list[str]:
     t = normalize(text)
     out: list[str] = []
     for i in range(len(t) - 2, -1, -1):
-        gram = t[i:i + 2]
+        gram = t[i : i + 2]
         if gram not in out:
             out.append(gram)
     return out[:MAX_COUNTED]

@@ -30,9 +30,18 @@ from domain.ui_text import CHANNEL_LABELS
 
 # The kind's word in the document number (发文字号): 代欠薪令〔2026〕9-3号.
 DOC_NO_WORDS = {
-    "receipt": "受", "referral": "转", "order_to_pay": "令", "result_notice": "告", "escalation": "督",
-    "deposit_payout": "保", "police_transfer": "移", "court_reminder": "催", "major_case_dispatch": "调",
-    "blacklist_notice": "信告", "blacklist_decision": "信决", "service_record": "送",
+    "receipt": "受",
+    "referral": "转",
+    "order_to_pay": "令",
+    "result_notice": "告",
+    "escalation": "督",
+    "deposit_payout": "保",
+    "police_transfer": "移",
+    "court_reminder": "催",
+    "major_case_dispatch": "调",
+    "blacklist_notice": "信告",
+    "blacklist_decision": "信决",
+    "service_record": "送",
 }
 
 # How a document was served (送达方式), in the order the 送达回证 lists them.
@@ -46,8 +55,17 @@ SERVICE_METHODS = {
 
 # Documents with legal effect on a party: issued by labour inspection (劳动保障监察条例 arts. 11, 18 and 26),
 # the unit that investigates wage complaints where no industry unit leads (the routing's default unit).
-LABOUR_INSPECTION_KINDS = frozenset({"order_to_pay", "deposit_payout", "police_transfer", "court_reminder",
-                                     "blacklist_notice", "blacklist_decision", "service_record"})
+LABOUR_INSPECTION_KINDS = frozenset(
+    {
+        "order_to_pay",
+        "deposit_payout",
+        "police_transfer",
+        "court_reminder",
+        "blacklist_notice",
+        "blacklist_decision",
+        "service_record",
+    }
+)
 
 _MARKERS = re.compile(r"\s*[(（]\s*check\s*[)）]", re.IGNORECASE)
 
@@ -87,16 +105,22 @@ def liable_party_name(state: CaseState) -> str:
     project = state.intake.project
     org = None
     if project is not None and state.liable_party is not None:
-        org = {Party.GENERAL_CONTRACTOR: project.general_contractor, Party.CONSTRUCTION_UNIT: project.construction_unit,
-               Party.SUBCONTRACTOR: project.subcontractor}.get(state.liable_party)
+        org = {
+            Party.GENERAL_CONTRACTOR: project.general_contractor,
+            Party.CONSTRUCTION_UNIT: project.construction_unit,
+            Party.SUBCONTRACTOR: project.subcontractor,
+        }.get(state.liable_party)
     return org.name if org else state.intake.employer.name
 
 
 def _role_phrase(state: CaseState) -> str:
-    """"你单位作为某项目的施工总承包单位" where the party is liable by its role on a project."""
+    """ "你单位作为某项目的施工总承包单位" where the party is liable by its role on a project."""
     project = state.intake.project
-    roles = {Party.GENERAL_CONTRACTOR: "施工总承包单位", Party.CONSTRUCTION_UNIT: "建设单位",
-             Party.SUBCONTRACTOR: "分包单位"}
+    roles = {
+        Party.GENERAL_CONTRACTOR: "施工总承包单位",
+        Party.CONSTRUCTION_UNIT: "建设单位",
+        Party.SUBCONTRACTOR: "分包单位",
+    }
     if project is None or state.liable_party not in roles:
         return ""
     return f"你单位作为{project.name}项目的{roles[state.liable_party]}"
@@ -106,12 +130,15 @@ def payer_name(state: CaseState, payer: Party) -> str:
     """Who paid, by name: a company's name, or the source of the money."""
     if payer in (Party.EMPLOYER, Party.SUBCONTRACTOR, Party.GENERAL_CONTRACTOR, Party.CONSTRUCTION_UNIT):
         project = state.intake.project
-        org = {Party.GENERAL_CONTRACTOR: project.general_contractor if project else None,
-               Party.CONSTRUCTION_UNIT: project.construction_unit if project else None,
-               Party.SUBCONTRACTOR: project.subcontractor if project else None}.get(payer)
+        org = {
+            Party.GENERAL_CONTRACTOR: project.general_contractor if project else None,
+            Party.CONSTRUCTION_UNIT: project.construction_unit if project else None,
+            Party.SUBCONTRACTOR: project.subcontractor if project else None,
+        }.get(payer)
         return org.name if org else state.intake.employer.name
-    return {Party.DEPOSIT: "项目工资保证金", Party.EMERGENCY_FUND: "县应急周转金",
-            Party.COURT: "人民法院强制执行"}[payer]
+    return {Party.DEPOSIT: "项目工资保证金", Party.EMERGENCY_FUND: "县应急周转金", Party.COURT: "人民法院强制执行"}[
+        payer
+    ]
 
 
 def payments_text(state: CaseState) -> str:
@@ -155,13 +182,20 @@ def _crime_sentence(state: CaseState, unpaid: Decimal) -> str:
     """Why what is unpaid reaches the threshold of 拒不支付劳动报酬罪 (法释〔2013〕3号 art. 3)."""
     crime = state.intake.policy.crime
     shares = unpaid_shares(state.intake.workers, unpaid)
-    if state.months_unpaid and state.months_unpaid >= crime.months_unpaid and \
-            max(shares, default=Decimal("0")) >= crime.amount_per_worker:
-        return (f"拖欠劳动者劳动报酬{state.months_unpaid}个月，单人未付最高{yuan(max(shares))}，达到"
-                f"{yuan(crime.amount_per_worker)}的追诉标准（法释〔2013〕3号第三条）。")
+    if (
+        state.months_unpaid
+        and state.months_unpaid >= crime.months_unpaid
+        and max(shares, default=Decimal("0")) >= crime.amount_per_worker
+    ):
+        return (
+            f"拖欠劳动者劳动报酬{state.months_unpaid}个月，单人未付最高{yuan(max(shares))}，达到"
+            f"{yuan(crime.amount_per_worker)}的追诉标准（法释〔2013〕3号第三条）。"
+        )
     workers = sum(1 for s in shares if s > 0)
-    return (f"拖欠{workers}名劳动者劳动报酬共计{yuan(unpaid)}，达到{crime.workers_total}人以上、"
-            f"{yuan(crime.amount_total)}以上的追诉标准（法释〔2013〕3号第三条）。")
+    return (
+        f"拖欠{workers}名劳动者劳动报酬共计{yuan(unpaid)}，达到{crime.workers_total}人以上、"
+        f"{yuan(crime.amount_total)}以上的追诉标准（法释〔2013〕3号第三条）。"
+    )
 
 
 def _transfer_facts(state: CaseState, unpaid: Decimal) -> str:
@@ -171,21 +205,27 @@ def _transfer_facts(state: CaseState, unpaid: Decimal) -> str:
         months = f"{state.months_unpaid}个月" if state.months_unpaid else ""
         employer, liable = state.intake.employer.name, liable_party_name(state)
         owes = f"，依法由{liable}清偿" if liable != employer else ""
-        lines.append(f"{chinese_date(state.findings_at)}，经调查认定，{employer}拖欠{len(state.intake.workers)}名"
-                     f"农民工{months}工资共计{yuan(_owed(state))}{owes}。")
+        lines.append(
+            f"{chinese_date(state.findings_at)}，经调查认定，{employer}拖欠{len(state.intake.workers)}名"
+            f"农民工{months}工资共计{yuan(_owed(state))}{owes}。"
+        )
     unpaid_text = ""
     if state.order_served_at is not None and state.payment_due_at is not None:
         order_amount = state.order_amount if state.order_amount is not None else _owed(state)
-        unpaid_text = (f"{chinese_date(state.order_served_at)}，本机关向{liable_party_name(state)}送达"
-                       f"《{DOCUMENT_KINDS['order_to_pay']}》，责令其于{china_time(state.payment_due_at)}前支付"
-                       f"{yuan(order_amount)}。")
+        unpaid_text = (
+            f"{chinese_date(state.order_served_at)}，本机关向{liable_party_name(state)}送达"
+            f"《{DOCUMENT_KINDS['order_to_pay']}》，责令其于{china_time(state.payment_due_at)}前支付"
+            f"{yuan(order_amount)}。"
+        )
     if state.absconded:
         unpaid_text += "该单位负责人以逃匿方式逃避支付劳动者的劳动报酬。"
     elif state.unpaid_at_deadline is not None:
         unpaid_text += f"期限届满，仍有{yuan(state.unpaid_at_deadline)}未支付。"
     if state.deposit_drawn:
-        unpaid_text += (f"{chinese_date(state.deposit_drawn_at)}，本机关动用项目工资保证金支付"
-                        f"{yuan(state.deposit_drawn)}，尚欠{yuan(state.outstanding)}。")
+        unpaid_text += (
+            f"{chinese_date(state.deposit_drawn_at)}，本机关动用项目工资保证金支付"
+            f"{yuan(state.deposit_drawn)}，尚欠{yuan(state.outstanding)}。"
+        )
     if unpaid_text:
         lines.append(unpaid_text)
     lines.append(_crime_sentence(state, unpaid))
@@ -196,14 +236,18 @@ def _transfer_facts(state: CaseState, unpaid: Decimal) -> str:
 
 def _status_text(state: CaseState, jurisdiction: Jurisdiction) -> str:
     """Where a major case stands, for the leader's dispatch."""
-    lines = [f"当前阶段：{STAGE_LABELS[state.stage]}；承办单位：{official_unit_name(jurisdiction, state.lead_unit)}。",
-             f"涉及农民工{len(state.intake.workers)}人，应付{yuan(_owed(state))}，已追回{yuan(state.amount_recovered)}，"
-             f"尚欠{yuan(state.outstanding)}。"]
+    lines = [
+        f"当前阶段：{STAGE_LABELS[state.stage]}；承办单位：{official_unit_name(jurisdiction, state.lead_unit)}。",
+        f"涉及农民工{len(state.intake.workers)}人，应付{yuan(_owed(state))}，已追回{yuan(state.amount_recovered)}，"
+        f"尚欠{yuan(state.outstanding)}。",
+    ]
     for d in state.deadlines:
         if d.resolved_at is None:
             status = "已逾期" if d.status.value == "missed" else "办理中"
-            lines.append(f"{DEADLINE_LABELS.get(d.kind, '办理')}：{official_unit_name(jurisdiction, d.unit)}，"
-                         f"期限{china_time(d.due_at)}，{status}。")
+            lines.append(
+                f"{DEADLINE_LABELS.get(d.kind, '办理')}：{official_unit_name(jurisdiction, d.unit)}，"
+                f"期限{china_time(d.due_at)}，{status}。"
+            )
     if state.emergency_outstanding > 0:
         lines.append(f"应急周转金待追回{yuan(state.emergency_outstanding)}。")
     return "\n".join(lines)
@@ -211,8 +255,11 @@ def _status_text(state: CaseState, jurisdiction: Jurisdiction) -> str:
 
 def _issuer(state: CaseState, req: DocumentRequest, jurisdiction: Jurisdiction) -> str:
     if req.kind == "referral":  # the unit that refers signs; the office of the leading group at intake
-        return official_unit_name(jurisdiction, req.params["from_unit"]) if req.params.get("from_unit") else \
-            jurisdiction.office_name
+        return (
+            official_unit_name(jurisdiction, req.params["from_unit"])
+            if req.params.get("from_unit")
+            else jurisdiction.office_name
+        )
     if req.kind in LABOUR_INSPECTION_KINDS:  # whatever unit leads, labour inspection decides these
         return official_unit_name(jurisdiction, state.intake.policy.routing.default_unit)
     code = state.lead_unit or jurisdiction.office_unit
@@ -256,8 +303,9 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
     """Everything the template of `req.kind` needs, written in Chinese."""
     intake = state.intake
     name = partial(official_unit_name, jurisdiction)
-    ack = state.open_deadline("acknowledge") or next((d for d in reversed(state.deadlines)
-                                                       if d.kind == "acknowledge"), None)
+    ack = state.open_deadline("acknowledge") or next(
+        (d for d in reversed(state.deadlines) if d.kind == "acknowledge"), None
+    )
     ctx: dict = {
         "jurisdiction_name": jurisdiction.full_name,
         "issuer": _issuer(state, req, jurisdiction),
@@ -278,68 +326,108 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
     }
     kind = req.kind
     if kind == "referral":
-        ctx.update(to_unit_name=name(req.params["to_unit"]),
-                   from_unit_name=name(req.params["from_unit"]) if req.params.get("from_unit") else
-                   jurisdiction.office_name,
-                   routing_reason=req.params.get("reason") or state.routing_reason,
-                   basis=clean_citation(ack.basis) if ack else None,
-                   co_units_text="、".join(name(u) for u in state.co_units) or "无")
+        ctx.update(
+            to_unit_name=name(req.params["to_unit"]),
+            from_unit_name=name(req.params["from_unit"]) if req.params.get("from_unit") else jurisdiction.office_name,
+            routing_reason=req.params.get("reason") or state.routing_reason,
+            basis=clean_citation(ack.basis) if ack else None,
+            co_units_text="、".join(name(u) for u in state.co_units) or "无",
+        )
     elif kind == "order_to_pay":
-        ctx.update(liable_party_name=liable_party_name(state), role_phrase=_role_phrase(state),
-                   amount=yuan_with_capitals(Decimal(req.params["amount"])),
-                   due_at=_order_due(state), facts=state.findings_text or None)
+        ctx.update(
+            liable_party_name=liable_party_name(state),
+            role_phrase=_role_phrase(state),
+            amount=yuan_with_capitals(Decimal(req.params["amount"])),
+            due_at=_order_due(state),
+            facts=state.findings_text or None,
+        )
     elif kind == "result_notice":
         outcome = req.params.get("outcome", state.outcome or "")
-        ctx.update(outcome_label=OUTCOME_LABELS.get(outcome, "已办结"),
-                   amount_owed=yuan(state.amount_owed) if state.amount_owed is not None else None,
-                   amount_recovered=yuan_with_capitals(state.amount_recovered),
-                   closed_on=chinese_date(state.closed_at or now),
-                   summary="\n".join(t for t in (_findings_sentence(state), payments_text(state)
-                                                 if state.payments or state.substantiated else "") if t) or None)
+        ctx.update(
+            outcome_label=OUTCOME_LABELS.get(outcome, "已办结"),
+            amount_owed=yuan(state.amount_owed) if state.amount_owed is not None else None,
+            amount_recovered=yuan_with_capitals(state.amount_recovered),
+            closed_on=chinese_date(state.closed_at or now),
+            summary="\n".join(
+                t
+                for t in (
+                    _findings_sentence(state),
+                    payments_text(state) if state.payments or state.substantiated else "",
+                )
+                if t
+            )
+            or None,
+        )
     elif kind == "escalation":
         clock = next(d for d in state.deadlines if d.seq == req.params["deadline_seq"])
         level = req.params["level"]
         label = DEADLINE_LABELS.get(clock.kind, "法定期限内办理")
-        ctx.update(to_unit_name=name(clock.unit), level_label=LEVEL_LABELS.get(level, "上一级"),
-                   deadline_label=label, due_at=_due(clock),
-                   overdue_text=f"该期限已于{china_time(clock.due_at)}届满，至今未办理。",
-                   basis=clean_citation(clock.basis),
-                   request=f"接到本督办单后立即办理“{label}”事项，3个工作日内书面报送办理情况。")
+        ctx.update(
+            to_unit_name=name(clock.unit),
+            level_label=LEVEL_LABELS.get(level, "上一级"),
+            deadline_label=label,
+            due_at=_due(clock),
+            overdue_text=f"该期限已于{china_time(clock.due_at)}届满，至今未办理。",
+            basis=clean_citation(clock.basis),
+            request=f"接到本督办单后立即办理“{label}”事项，3个工作日内书面报送办理情况。",
+        )
     elif kind == "deposit_payout":
         amount = Decimal(req.params["amount"])
         payout = next((d for d in reversed(state.deadlines) if d.kind == "deposit_payout"), None)
         shares = unpaid_shares(intake.workers, amount)
         project = intake.project
-        ctx.update(bank=req.params.get("bank") or state.deposit_bank, amount=yuan_with_capitals(amount),
-                   total=yuan(amount), payout_due=_due(payout, chinese_date),
-                   general_contractor=(project.general_contractor.name if project and project.general_contractor
-                                       else None),
-                   workers=[{"name": w.name, "id_number": w.id_number, "bank": w.bank,
-                             "bank_account": w.bank_account, "amount": yuan(share)}
-                            for w, share in zip(intake.workers, shares) if share > 0])
+        ctx.update(
+            bank=req.params.get("bank") or state.deposit_bank,
+            amount=yuan_with_capitals(amount),
+            total=yuan(amount),
+            payout_due=_due(payout, chinese_date),
+            general_contractor=(project.general_contractor.name if project and project.general_contractor else None),
+            workers=[
+                {
+                    "name": w.name,
+                    "id_number": w.id_number,
+                    "bank": w.bank,
+                    "bank_account": w.bank_account,
+                    "amount": yuan(share),
+                }
+                for w, share in zip(intake.workers, shares)
+                if share > 0
+            ],
+        )
     elif kind == "police_transfer":
         police = req.params.get("to_unit") or intake.policy.police_unit
-        ctx.update(amount=yuan_with_capitals(Decimal(req.params["amount"])),
-                   to_unit_name=name(police) if police in jurisdiction.units else None,
-                   employer_name=liable_party_name(state),
-                   facts=_transfer_facts(state, Decimal(req.params["amount"])))
+        ctx.update(
+            amount=yuan_with_capitals(Decimal(req.params["amount"])),
+            to_unit_name=name(police) if police in jurisdiction.units else None,
+            employer_name=liable_party_name(state),
+            facts=_transfer_facts(state, Decimal(req.params["amount"])),
+        )
     elif kind == "court_reminder":
         rule = intake.policy.deadlines["court_reminder"]
-        ctx.update(liable_party_name=liable_party_name(state),
-                   amount=yuan_with_capitals(Decimal(req.params["amount"])),
-                   decision_ref=_order_decision_ref(state, jurisdiction), reply_days=rule.amount or None)
+        ctx.update(
+            liable_party_name=liable_party_name(state),
+            amount=yuan_with_capitals(Decimal(req.params["amount"])),
+            decision_ref=_order_decision_ref(state, jurisdiction),
+            reply_days=rule.amount or None,
+        )
     elif kind in ("blacklist_notice", "blacklist_decision"):
         notice = next((d for d in reversed(state.deadlines) if d.kind == "blacklist_notice"), None)
         objected = any(e.kind == "blacklist_objection" for e in state.timeline)
-        ctx.update(credit_code=intake.employer.credit_code, grounds=state.blacklist_reason,
-                   objection_due=_due(notice, chinese_date),
-                   years=intake.policy.blacklist_years,
-                   listed_on=chinese_date(state.blacklist_listed_at) if state.blacklist_listed_at else None,
-                   until=chinese_date(state.blacklist_until) if state.blacklist_until else None,
-                   objection_text=("你单位提出的陈述申辩意见经复核不能成立。" if objected else None))
+        ctx.update(
+            credit_code=intake.employer.credit_code,
+            grounds=state.blacklist_reason,
+            objection_due=_due(notice, chinese_date),
+            years=intake.policy.blacklist_years,
+            listed_on=chinese_date(state.blacklist_listed_at) if state.blacklist_listed_at else None,
+            until=chinese_date(state.blacklist_until) if state.blacklist_until else None,
+            objection_text=("你单位提出的陈述申辩意见经复核不能成立。" if objected else None),
+        )
     elif kind == "major_case_dispatch":
-        ctx.update(leader_title=req.params.get("leader") or state.leader, status_text=_status_text(state, jurisdiction),
-                   next_dispatch_at=chinese_date(state.next_dispatch_at) if state.next_dispatch_at else None)
+        ctx.update(
+            leader_title=req.params.get("leader") or state.leader,
+            status_text=_status_text(state, jurisdiction),
+            next_dispatch_at=chinese_date(state.next_dispatch_at) if state.next_dispatch_at else None,
+        )
     elif kind == "service_record":
         ctx.update(service_context(state, req, jurisdiction))
     return ctx

@@ -27,8 +27,9 @@ def _weasyprint():
         from weasyprint.text.fonts import FontConfiguration
         from weasyprint.urls import URLFetcher
     except (ImportError, OSError) as exc:  # OSError: the Python package is there but libpango is not
-        raise PdfUnavailable("PDF output needs WeasyPrint and Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0): "
-                             f"{exc}") from exc
+        raise PdfUnavailable(
+            f"PDF output needs WeasyPrint and Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0): {exc}"
+        ) from exc
     # A document is self-contained: nothing may be fetched from files or the network while rendering it.
     return weasyprint, FontConfiguration(), URLFetcher(allowed_protocols=())
 

@@ -55,8 +55,13 @@ def _dashes(*keys: str) -> dict[str, Any]:
 _FIELDS: dict[str, _Fields] = {
     "receipt": _Fields(
         required=(
-            "complainant_name", "channel_label", "received_at", "employer_name",
-            "amount_claimed", "lead_unit_name", "acknowledge_due",
+            "complainant_name",
+            "channel_label",
+            "received_at",
+            "employer_name",
+            "amount_claimed",
+            "lead_unit_name",
+            "acknowledge_due",
         ),
         optional=_dashes("project_name", "workers_count", "hotline"),
     ),
@@ -152,8 +157,11 @@ def _prepare(kind: str, context: dict[str, Any]) -> dict[str, Any]:
         prepared[key] = default if _is_blank(value) else value
     if kind == "deposit_payout":
         prepared["workers"] = _prepare_workers(context["workers"])
-        prepared["incomplete"] = [i for i, w in enumerate(prepared["workers"], 1)
-                                  if NOT_REGISTERED in (w["id_number"], w["bank"], w["bank_account"])]
+        prepared["incomplete"] = [
+            i
+            for i, w in enumerate(prepared["workers"], 1)
+            if NOT_REGISTERED in (w["id_number"], w["bank"], w["bank_account"])
+        ]
         prepared["total"] = prepared["total"] or prepared["amount"]
     prepared["title"] = DOCUMENT_KINDS[kind]
     return prepared

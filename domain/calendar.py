@@ -46,12 +46,14 @@ class Festival:
     days: tuple[date, ...]
 
 
-def statutory_festivals(year: int, *, spring_festival_eve: date, qingming: date, dragon_boat: date,
-                        mid_autumn: date) -> list[Festival]:
+def statutory_festivals(
+    year: int, *, spring_festival_eve: date, qingming: date, dragon_boat: date, mid_autumn: date
+) -> list[Festival]:
     """The holidays every citizen has off in `year` (art. 2, as revised 2024), in date order.
 
     The lunar dates and the solar term come from a lunar-calendar library (core.calendar): 除夕 (the
     last day of the lunar year before 正月初一), 清明 (the solar term), 端午 (五月初五), 中秋 (八月十五)."""
+
     def run(start: date, days: int) -> tuple[date, ...]:
         return tuple(start + timedelta(days=i) for i in range(days))
 
@@ -107,8 +109,9 @@ class WorkCalendar:
 
     def __post_init__(self) -> None:
         on = self.workdays
-        object.__setattr__(self, "_off", tuple(sorted(d.toordinal() for d in self.holidays
-                                                      if d.weekday() < 5 and d not in on)))
+        object.__setattr__(
+            self, "_off", tuple(sorted(d.toordinal() for d in self.holidays if d.weekday() < 5 and d not in on))
+        )
         object.__setattr__(self, "_on", tuple(sorted(d.toordinal() for d in on if d.weekday() >= 5)))
 
     def is_known_year(self, year: int) -> bool:
@@ -155,8 +158,9 @@ def _shift(day: date, days: int) -> date:
     try:
         return day + timedelta(days=days)
     except OverflowError:
-        raise InvalidInput(f"A period from {day.isoformat()} runs past the last date the calendar can count "
-                           f"({date.max.isoformat()}).") from None
+        raise InvalidInput(
+            f"A period from {day.isoformat()} runs past the last date the calendar can count ({date.max.isoformat()})."
+        ) from None
 
 
 def add_working_days(cal: WorkCalendar, start: date, n: int) -> date:
@@ -208,9 +212,11 @@ def check_due_at(due: datetime, now: datetime, *, field: str = "due_at") -> date
     except ValueError:  # 29 February
         limit = local_now.replace(year=local_now.year + MAX_DUE_YEARS_AHEAD, day=28)
     if due > limit:
-        raise InvalidInput(f"{field} {due.astimezone(CHINA_TZ):%Y-%m-%d} is more than {MAX_DUE_YEARS_AHEAD} years "
-                           f"ahead (latest {limit:%Y-%m-%d}); an order's period is days or weeks: check the date.",
-                           field=field)
+        raise InvalidInput(
+            f"{field} {due.astimezone(CHINA_TZ):%Y-%m-%d} is more than {MAX_DUE_YEARS_AHEAD} years "
+            f"ahead (latest {limit:%Y-%m-%d}); an order's period is days or weeks: check the date.",
+            field=field,
+        )
     return due
 
 
@@ -229,7 +235,9 @@ def check_received_at(received: datetime, now: datetime, *, field: str = "receiv
     except ValueError:  # 29 February
         earliest = local_now.replace(year=local_now.year - MAX_RECEIVED_YEARS_BACK, day=28)
     if received < earliest:
-        raise InvalidInput(f"{field} {received.astimezone(CHINA_TZ):%Y-%m-%d} is more than {MAX_RECEIVED_YEARS_BACK} "
-                           f"years back (earliest {earliest:%Y-%m-%d}, 劳动保障监察条例 art. 20): check the date.",
-                           field=field)
+        raise InvalidInput(
+            f"{field} {received.astimezone(CHINA_TZ):%Y-%m-%d} is more than {MAX_RECEIVED_YEARS_BACK} "
+            f"years back (earliest {earliest:%Y-%m-%d}, 劳动保障监察条例 art. 20): check the date.",
+            field=field,
+        )
     return received

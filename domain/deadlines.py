@@ -11,9 +11,7 @@ from domain.rules import DeadlineRule, PeriodUnit
 _END_OF_DAY = time(23, 59, 59)
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
-_ISO_DURATION = re.compile(
-    rf"P(?:{_NUMBER}D)?(?:T(?=\d)(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?"
-)
+_ISO_DURATION = re.compile(rf"P(?:{_NUMBER}D)?(?:T(?=\d)(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?")
 
 
 def _require_aware(value: datetime, what: str) -> None:
@@ -60,9 +58,7 @@ def due_instant(rule: DeadlineRule, start: datetime, cal: WorkCalendar) -> datet
     return (start + rule.duration).astimezone(timezone.utc)
 
 
-def extended_due(
-    rule: DeadlineRule, current_due: datetime, extra_working_days: int, cal: WorkCalendar
-) -> datetime:
+def extended_due(rule: DeadlineRule, current_due: datetime, extra_working_days: int, cal: WorkCalendar) -> datetime:
     """The new due instant (UTC) after extending current_due by extra_working_days."""
     _require_aware(current_due, "The current due instant")
     if extra_working_days < 1:

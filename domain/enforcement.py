@@ -43,8 +43,9 @@ def unpaid_shares(workers: list[WorkerClaim], outstanding: Decimal) -> list[Deci
     return shares
 
 
-def assess_crime(*, workers: list[WorkerClaim], outstanding: Decimal, months_unpaid: int | None,
-                 threshold: CrimeThreshold) -> CrimeAssessment:
+def assess_crime(
+    *, workers: list[WorkerClaim], outstanding: Decimal, months_unpaid: int | None, threshold: CrimeThreshold
+) -> CrimeAssessment:
     """Apply 法释〔2013〕3号 art. 3 to what is still unpaid after the order's deadline passed (art. 4)."""
     shares = unpaid_shares(workers, outstanding)
     unpaid_workers = sum(1 for s in shares if s > 0)
@@ -52,16 +53,25 @@ def assess_crime(*, workers: list[WorkerClaim], outstanding: Decimal, months_unp
     if months_unpaid is not None and months_unpaid >= threshold.months_unpaid:
         top = max(shares, default=Decimal("0"))
         if top >= threshold.amount_per_worker:
-            return CrimeAssessment(True, f"拖欠劳动者劳动报酬{months_unpaid}个月，单人未付{top}元，"
-                                         f"达到{threshold.amount_per_worker}元的追诉标准（法释〔2013〕3号第3条）")
+            return CrimeAssessment(
+                True,
+                f"拖欠劳动者劳动报酬{months_unpaid}个月，单人未付{top}元，"
+                f"达到{threshold.amount_per_worker}元的追诉标准（法释〔2013〕3号第3条）",
+            )
     # art. 3(2): ten or more workers and the total at the province's figure
     if unpaid_workers >= threshold.workers_total and outstanding >= threshold.amount_total:
-        return CrimeAssessment(True, f"拖欠{unpaid_workers}名劳动者劳动报酬共计{outstanding}元，达到"
-                                     f"{threshold.workers_total}人、{threshold.amount_total}元的追诉标准"
-                                     "（法释〔2013〕3号第3条）")
+        return CrimeAssessment(
+            True,
+            f"拖欠{unpaid_workers}名劳动者劳动报酬共计{outstanding}元，达到"
+            f"{threshold.workers_total}人、{threshold.amount_total}元的追诉标准"
+            "（法释〔2013〕3号第3条）",
+        )
     months = f"{months_unpaid}个月" if months_unpaid is not None else "拖欠月数未认定"
-    return CrimeAssessment(False, f"未付{outstanding}元、{unpaid_workers}人、{months}，未达到拒不支付劳动报酬罪的"
-                                  "追诉标准（法释〔2013〕3号第3条）")
+    return CrimeAssessment(
+        False,
+        f"未付{outstanding}元、{unpaid_workers}人、{months}，未达到拒不支付劳动报酬罪的"
+        "追诉标准（法释〔2013〕3号第3条）",
+    )
 
 
 # ---- who pays (保障农民工工资支付条例) ----------------------------------------------------------------
@@ -90,8 +100,10 @@ def liable_party_for(project: ProjectInfo | None, employer: Organisation) -> Lia
     if _same(employer, project.general_contractor):
         return LiabilitySuggestion(Party.GENERAL_CONTRACTOR, "施工总承包单位直接招用农民工，由其支付")
     # 保障农民工工资支付条例 art. 30: the general contractor pays first (先行清偿) and recovers later.
-    return LiabilitySuggestion(Party.GENERAL_CONTRACTOR, "分包单位（或劳务单位）拖欠农民工工资的，由施工总承包单位"
-                                                         "先行清偿，再依法追偿（保障农民工工资支付条例第30条）")
+    return LiabilitySuggestion(
+        Party.GENERAL_CONTRACTOR,
+        "分包单位（或劳务单位）拖欠农民工工资的，由施工总承包单位先行清偿，再依法追偿（保障农民工工资支付条例第30条）",
+    )
 
 
 # ---- wage guarantee deposit ratio (工程建设领域农民工工资保证金规定 arts. 11-12) ---------------------------
@@ -109,8 +121,13 @@ class DepositRequirement:
     explanation: str
 
 
-def deposit_requirement(*, contract_amount: Decimal | None, years_without_arrears: int,
-                        arrears_in_last_two_years: bool, thresholds: Thresholds) -> DepositRequirement:
+def deposit_requirement(
+    *,
+    contract_amount: Decimal | None,
+    years_without_arrears: int,
+    arrears_in_last_two_years: bool,
+    thresholds: Thresholds,
+) -> DepositRequirement:
     """The deposit ratio rule: 1-3%; at least halved after 2 clean years; exempt after 3; raised after arrears."""
     if years_without_arrears < 0:
         raise InvalidInput(code="years_negative", field="years_without_arrears")
@@ -127,13 +144,17 @@ def deposit_requirement(*, contract_amount: Decimal | None, years_without_arrear
     elif years_without_arrears >= thresholds.deposit_exempt_after_years:
         factor = Decimal("0")
         adjustment = "exempt"
-        text = (f"连续{thresholds.deposit_exempt_after_years}年未发生拖欠农民工工资的，可免予存储"
-                "（须落实实名制管理并开立农民工工资专用账户）")
+        text = (
+            f"连续{thresholds.deposit_exempt_after_years}年未发生拖欠农民工工资的，可免予存储"
+            "（须落实实名制管理并开立农民工工资专用账户）"
+        )
     elif years_without_arrears >= thresholds.deposit_reduce_after_years:
         factor = 1 - thresholds.deposit_reduce_percent / HUNDRED
         adjustment = "reduced"
-        text = (f"{base}；连续{thresholds.deposit_reduce_after_years}年未发生拖欠的，存储比例下浮"
-                f"{thresholds.deposit_reduce_percent}%以上")
+        text = (
+            f"{base}；连续{thresholds.deposit_reduce_after_years}年未发生拖欠的，存储比例下浮"
+            f"{thresholds.deposit_reduce_percent}%以上"
+        )
     else:
         factor = Decimal("1")
         adjustment = "standard"
@@ -143,8 +164,14 @@ def deposit_requirement(*, contract_amount: Decimal | None, years_without_arrear
     if contract_amount is not None:
         amount_min = (contract_amount * ratio_min / HUNDRED).quantize(CENT, ROUND_HALF_UP)
         amount_max = (contract_amount * ratio_max / HUNDRED).quantize(CENT, ROUND_HALF_UP)
-    return DepositRequirement(adjustment, ratio_min, ratio_max, amount_min, amount_max,
-                              text + "（工程建设领域农民工工资保证金规定第11条、第12条）")
+    return DepositRequirement(
+        adjustment,
+        ratio_min,
+        ratio_max,
+        amount_min,
+        amount_max,
+        text + "（工程建设领域农民工工资保证金规定第11条、第12条）",
+    )
 
 
 # ---- blacklist criteria (人社部令45号 art. 5) --------------------------------------------------------

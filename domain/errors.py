@@ -14,8 +14,7 @@ class DomainError(Exception):
     kind = "domain"
     default_code = "refused"
 
-    def __init__(self, message: str | None = None, *, code: str | None = None, field: str | None = None,
-                 **params):
+    def __init__(self, message: str | None = None, *, code: str | None = None, field: str | None = None, **params):
         self.code = code or self.default_code
         self.params = {k: v if isinstance(v, (str, int, bool)) or v is None else str(v) for k, v in params.items()}
         if message is None:
@@ -61,12 +60,14 @@ class CalendarUnknown(DomainError):
     default_code = "calendar_unknown"
 
 
-KINDS: dict[str, type[DomainError]] = {cls.kind: cls for cls in (InvalidInput, NotAllowedNow, Forbidden,
-                                                                  CalendarUnknown)}
+KINDS: dict[str, type[DomainError]] = {
+    cls.kind: cls for cls in (InvalidInput, NotAllowedNow, Forbidden, CalendarUnknown)
+}
 
 
-def from_kind(kind: str | None, *, code: str | None, message: str, field: str | None,
-              params: dict | None) -> DomainError:
+def from_kind(
+    kind: str | None, *, code: str | None, message: str, field: str | None, params: dict | None
+) -> DomainError:
     """A DomainError rebuilt from its parts (as a workflow's ApplicationError carries them)."""
     cls = KINDS.get(kind or "", NotAllowedNow)
     if code and code in texts.TEXTS:

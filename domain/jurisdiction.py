@@ -328,8 +328,7 @@ def _routing(check: _Checker, raw: Any, units: dict[str, Unit]) -> RoutingConfig
     if not isinstance(raw_exempt, list):
         raise check.fail("routing.not_construction_types", f"must be a list, got {_type_name(raw_exempt)}")
     not_construction = tuple(
-        _project_type(check, item, f"routing.not_construction_types[{index}]")
-        for index, item in enumerate(raw_exempt)
+        _project_type(check, item, f"routing.not_construction_types[{index}]") for index, item in enumerate(raw_exempt)
     )
     return RoutingConfig(
         by_project_type=by_type,

@@ -50,10 +50,28 @@ from domain.model import (
 from domain.routing import route
 
 __all__ = [
-    "ACTIONS", "DEADLINE_LABELS", "LEVEL_LABELS", "OUTCOME_LABELS", "PARTY_LABELS", "STAGE_LABELS",
-    "TRANSITIONS", "ClockRequest", "ClockTimes", "DocumentRequest", "apply", "blacklist_grounds", "check",
-    "clocks_for", "command_of", "due_step", "escalation_levels", "next_wake", "on_time", "open_case",
-    "pending_actions", "refer",
+    "ACTIONS",
+    "DEADLINE_LABELS",
+    "LEVEL_LABELS",
+    "OUTCOME_LABELS",
+    "PARTY_LABELS",
+    "STAGE_LABELS",
+    "TRANSITIONS",
+    "ClockRequest",
+    "ClockTimes",
+    "DocumentRequest",
+    "apply",
+    "blacklist_grounds",
+    "check",
+    "clocks_for",
+    "command_of",
+    "due_step",
+    "escalation_levels",
+    "next_wake",
+    "on_time",
+    "open_case",
+    "pending_actions",
+    "refer",
 ]
 
 
@@ -74,8 +92,9 @@ def check(state: CaseState, action: str, params: dict, actor: Actor, now: dateti
     spec = _action(action)
     _check_permission(state, spec, actor)
     if state.stage not in spec.stages:
-        raise NotAllowedNow(code="not_allowed_in_stage", action=action, stage=state.stage.value,
-                            stage_label=STAGE_LABELS[state.stage])
+        raise NotAllowedNow(
+            code="not_allowed_in_stage", action=action, stage=state.stage.value, stage_label=STAGE_LABELS[state.stage]
+        )
     cmd = parse(spec.command, params)
     if not spec.awaited(state):
         raise NotAllowedNow(code=spec.not_awaited, action=action)
@@ -92,8 +111,9 @@ def _check_permission(state: CaseState, spec: Action, actor: Actor) -> None:
     if actor.role in spec.office_roles:
         return
     if actor.role not in spec.roles:
-        raise Forbidden(code="role_may_not", role=actor.role, action=spec.name,
-                        roles=", ".join(spec.roles) or "supervisor")
+        raise Forbidden(
+            code="role_may_not", role=actor.role, action=spec.name, roles=", ".join(spec.roles) or "supervisor"
+        )
     if spec.scope in (POLICE, COURT):
         policy = state.intake.policy
         unit = policy.police_unit if spec.scope == POLICE else policy.court_unit
@@ -103,15 +123,17 @@ def _check_permission(state: CaseState, spec: Action, actor: Actor) -> None:
             raise Forbidden(code="not_referred_to", unit=unit)
         return
     involved = actor.unit == state.lead_unit or (
-        spec.scope == INVOLVED and (actor.unit in state.co_units or actor.unit in state.liaison_units))
+        spec.scope == INVOLVED and (actor.unit in state.co_units or actor.unit in state.liaison_units)
+    )
     if not involved:
         raise Forbidden(code="unit_not_lead", unit=actor.unit, lead_unit=state.lead_unit)
 
 
 def pending_actions(state: CaseState) -> list[str]:
     """The actions that make sense for the case now (for any authorised actor)."""
-    return [name for name, spec in ACTIONS.items()
-            if state.stage in spec.stages and not spec.system and spec.awaited(state)]
+    return [
+        name for name, spec in ACTIONS.items() if state.stage in spec.stages and not spec.system and spec.awaited(state)
+    ]
 
 
 def clocks_for(state: CaseState, action: str, params: dict, now: datetime) -> list[ClockRequest]:
@@ -120,8 +142,9 @@ def clocks_for(state: CaseState, action: str, params: dict, now: datetime) -> li
     return spec.clocks_for(state, parse(spec.command, params), now)
 
 
-def apply(state: CaseState, action: str, params: dict, actor: Actor, now: datetime,
-          times: dict[str, ClockTimes]) -> list[DocumentRequest]:
+def apply(
+    state: CaseState, action: str, params: dict, actor: Actor, now: datetime, times: dict[str, ClockTimes]
+) -> list[DocumentRequest]:
     """Carry out a checked action; return the documents it issues."""
     spec = _action(action)
     docs = spec.apply(state, parse(spec.command, params), actor, now, times)
@@ -138,8 +161,10 @@ def open_case(state: CaseState) -> list[ClockRequest]:
     state.routing_reason = routing.reason
     state.units_held = [routing.lead_unit]
     policy = intake.policy
-    state.major = intake.group_incident or len(intake.workers) >= policy.major_case_workers or (
-        intake.amount_claimed >= policy.major_case_amount
+    state.major = (
+        intake.group_incident
+        or len(intake.workers) >= policy.major_case_workers
+        or (intake.amount_claimed >= policy.major_case_amount)
     )
     return [ClockRequest("acknowledge", "acknowledge", intake.received_at)]
 
@@ -148,15 +173,27 @@ def refer(state: CaseState, now: datetime, times: dict[str, ClockTimes]) -> list
     """Register and refer the new case to its lead unit (受理 and 转办)."""
     intake = state.intake
     who = intake.registered_by.username
-    event(state, intake.received_at, "received", who,
-           f"收到举报投诉（渠道：{intake.channel.value}），涉及{len(intake.workers)}名农民工")
+    event(
+        state,
+        intake.received_at,
+        "received",
+        who,
+        f"收到举报投诉（渠道：{intake.channel.value}），涉及{len(intake.workers)}名农民工",
+    )
     event(state, now, "registered", who, f"登记受理，案件编号 {state.case_no}")
     docs = [doc(state, "receipt")]
     move(state, Stage.REFERRED)
     state.referred_at = now
     open_clock(state, "acknowledge", state.lead_unit, intake.received_at, times["acknowledge"])
-    event(state, now, "referred", "system", f"转办至 {state.lead_unit}：{state.routing_reason}",
-           lead_unit=state.lead_unit, co_units=state.co_units)
+    event(
+        state,
+        now,
+        "referred",
+        "system",
+        f"转办至 {state.lead_unit}：{state.routing_reason}",
+        lead_unit=state.lead_unit,
+        co_units=state.co_units,
+    )
     docs.append(doc(state, "referral", to_unit=state.lead_unit))
     if state.major:
         event(state, now, "major_case", "system", "符合重大欠薪案件标准")
@@ -233,8 +270,14 @@ def on_time(state: CaseState, now: datetime) -> list[DocumentRequest]:
             continue
         if clock.status is DeadlineStatus.OPEN and clock.due_at <= now:
             clock.status = DeadlineStatus.MISSED
-            event(state, clock.due_at, "deadline_missed", "system",
-                   f"{label}期限已届满（{clock.unit}）", deadline=clock.kind)
+            event(
+                state,
+                clock.due_at,
+                "deadline_missed",
+                "system",
+                f"{label}期限已届满（{clock.unit}）",
+                deadline=clock.kind,
+            )
         while clock.status is DeadlineStatus.MISSED and clock.level < len(levels):
             at = clock.due_at if clock.level == 0 else _next_level_at(state, clock)
             if at is None or at > now:
@@ -243,8 +286,15 @@ def on_time(state: CaseState, now: datetime) -> list[DocumentRequest]:
             clock.level += 1
             reason = f"{label}逾期未办（期限 {clock.due_at.isoformat()}，依据：{clock.basis}）"
             state.escalations.append(Escalation(len(state.escalations) + 1, at, level, reason, clock.kind, clock.unit))
-            event(state, at, "escalated", "system", f"逾期督办，升级至{LEVEL_LABELS.get(level, level)}：{reason}",
-                   level=level, deadline=clock.kind)
+            event(
+                state,
+                at,
+                "escalated",
+                "system",
+                f"逾期督办，升级至{LEVEL_LABELS.get(level, level)}：{reason}",
+                level=level,
+                deadline=clock.kind,
+            )
             docs.append(doc(state, "escalation", level=level, deadline_seq=clock.seq))
     if docs or changed:
         state.version += 1

@@ -59,9 +59,12 @@ class ClockRules:
     @classmethod
     def for_requests(cls, policy: CasePolicy, requests: list[ClockRequest]) -> "ClockRules":
         needed = {r.rule for r in requests} | {"escalation_step"}
-        return cls({name: rule for name, rule in policy.deadlines.items() if name in needed},
-                   policy.calendar_unknown_year, list(policy.calendar_extra_holidays),
-                   list(policy.calendar_extra_workdays))
+        return cls(
+            {name: rule for name, rule in policy.deadlines.items() if name in needed},
+            policy.calendar_unknown_year,
+            list(policy.calendar_extra_holidays),
+            list(policy.calendar_extra_workdays),
+        )
 
 
 @dataclass

@@ -53,18 +53,27 @@ class SignalKind(StrEnum):
 
 
 KIND_LABELS = {
-    "payroll_missing": "工资未按期发放", "payroll_findings": "工资发放异常", "deposit_missing": "工资保证金未足额缴存",
-    "signals": "企业经营异常", "instalment_missed": "偿还协议逾期未还",
+    "payroll_missing": "工资未按期发放",
+    "payroll_findings": "工资发放异常",
+    "deposit_missing": "工资保证金未足额缴存",
+    "signals": "企业经营异常",
+    "instalment_missed": "偿还协议逾期未还",
 }
 LEVEL_LABELS = {"yellow": "黄色预警", "orange": "橙色预警", "red": "红色预警"}
 STATUS_LABELS = {"open": "待处置", "resolved": "已化解", "escalated": "已转立案"}
 SIGNAL_LABELS = {
-    "utility_arrears": "欠缴水电费", "tax_abnormal": "税务异常", "account_frozen": "银行账户冻结",
-    "rent_arrears": "拖欠场地租金", "litigation": "涉诉",
+    "utility_arrears": "欠缴水电费",
+    "tax_abnormal": "税务异常",
+    "account_frozen": "银行账户冻结",
+    "rent_arrears": "拖欠场地租金",
+    "litigation": "涉诉",
 }
 FINDING_LABELS = {
-    "missing_worker": "花名册人员未发放", "not_on_roster": "不在实名制花名册", "underpaid": "低于约定工资",
-    "not_special_account": "未通过工资专用账户代发", "total_mismatch": "合计金额与明细不符",
+    "missing_worker": "花名册人员未发放",
+    "not_on_roster": "不在实名制花名册",
+    "underpaid": "低于约定工资",
+    "not_special_account": "未通过工资专用账户代发",
+    "total_mismatch": "合计金额与明细不符",
 }
 
 
@@ -107,8 +116,9 @@ def _end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=CHINA_TZ).astimezone(timezone.utc)
 
 
-def period(cycle: DeadlineRule, works_started_at: datetime, index: int, payday: int | None,
-           cal: WorkCalendar) -> PayPeriod:
+def period(
+    cycle: DeadlineRule, works_started_at: datetime, index: int, payday: int | None, cal: WorkCalendar
+) -> PayPeriod:
     """Pay period `index` (from 1) of works started at `works_started_at`.
 
     A cycle of months counts calendar months from the month works started: period 1 is that month (and
@@ -126,8 +136,9 @@ def period(cycle: DeadlineRule, works_started_at: datetime, index: int, payday: 
         raise InvalidInput(f"pay period {index} falls due beyond the calendar", field="period") from None
 
 
-def _period(cycle: DeadlineRule, works_started_at: datetime, index: int, payday: int | None,
-            cal: WorkCalendar) -> PayPeriod:
+def _period(
+    cycle: DeadlineRule, works_started_at: datetime, index: int, payday: int | None, cal: WorkCalendar
+) -> PayPeriod:
     if cycle.unit is PeriodUnit.MONTHS:
         first = works_started_at.astimezone(CHINA_TZ).date().replace(day=1)
         start = add_months(first, (index - 1) * cycle.amount)
@@ -167,8 +178,7 @@ def period_index(cycle: DeadlineRule, works_started_at: datetime, label: str | i
         if months < 0:
             raise InvalidInput(f"period {text} is before works started ({_month_label(first)})", field="period")
         if months % cycle.amount:
-            raise InvalidInput(f"period {text} does not start a pay period of {cycle.amount} months",
-                               field="period")
+            raise InvalidInput(f"period {text} does not start a pay period of {cycle.amount} months", field="period")
         return _checked_index(months // cycle.amount + 1, text)
     if not text.isdigit():
         raise InvalidInput(f"period {text!r} is not the number of a pay period (1, 2, …)", field="period")
@@ -185,8 +195,15 @@ def _checked_index(index: int, text: str) -> int:
     return index
 
 
-def first_period_due_after(cycle: DeadlineRule, works_started_at: datetime, instant: datetime,
-                           payday: int | None, cal: WorkCalendar, *, limit: int = 10_000) -> int:
+def first_period_due_after(
+    cycle: DeadlineRule,
+    works_started_at: datetime,
+    instant: datetime,
+    payday: int | None,
+    cal: WorkCalendar,
+    *,
+    limit: int = 10_000,
+) -> int:
     """The first period whose wages fall due at or after `instant` (monitoring starts with it; periods
     that fell due before a project was registered are not warned about by themselves)."""
     low, high = 1, 1
@@ -229,9 +246,15 @@ class Finding:
     id_number: str | None = None
 
 
-def payroll_findings(*, roster: list[RosterEntry], lines: list[PaidLine], total: Decimal,
-                     paid_from: str | None, special_account: str | None,
-                     underpaid_percent: Decimal) -> list[Finding]:
+def payroll_findings(
+    *,
+    roster: list[RosterEntry],
+    lines: list[PaidLine],
+    total: Decimal,
+    paid_from: str | None,
+    special_account: str | None,
+    underpaid_percent: Decimal,
+) -> list[Finding]:
     """What is wrong with a payroll: roster workers not paid, people paid who are not on the roster,
     amounts below `underpaid_percent` of the agreed wage, a payment not from the project's special
     account (seed notice 三(一)(二)), a total that is not the sum of its lines."""
@@ -244,8 +267,13 @@ def payroll_findings(*, roster: list[RosterEntry], lines: list[PaidLine], total:
             if line is None:
                 out.append(Finding("missing_worker", f"{entry.name}在花名册上，本期工资表中没有", entry.id_number))
             elif entry.agreed_wage and line.amount * 100 < entry.agreed_wage * underpaid_percent:
-                out.append(Finding("underpaid", f"{entry.name}实发{line.amount:.2f}元，约定工资{entry.agreed_wage:.2f}元",
-                                   entry.id_number))
+                out.append(
+                    Finding(
+                        "underpaid",
+                        f"{entry.name}实发{line.amount:.2f}元，约定工资{entry.agreed_wage:.2f}元",
+                        entry.id_number,
+                    )
+                )
         for line in lines:
             if not line.id_number or line.id_number not in on_roster:
                 out.append(Finding("not_on_roster", f"{line.name}不在项目实名制花名册上", line.id_number))
@@ -278,8 +306,9 @@ class ObservedSignal:
     observed_at: datetime
 
 
-def signal_score(signals: list[ObservedSignal], *, now: datetime, window_start: datetime,
-                 weights: dict[str, int]) -> int:
+def signal_score(
+    signals: list[ObservedSignal], *, now: datetime, window_start: datetime, weights: dict[str, int]
+) -> int:
     """The sum of the weights of the signals observed in [window_start, now]."""
     return sum(weights.get(s.kind, 1) for s in signals if window_start <= s.observed_at <= now)
 

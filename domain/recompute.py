@@ -12,9 +12,9 @@ as its recorded result, so a replay never sees another calendar. The rules here 
 - each change goes on the timeline with the old and the new date.
 """
 
-from typing import ClassVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
 from domain.calendar import CHINA_TZ
 from domain.lifecycle import DEADLINE_LABELS, ClockTimes
@@ -22,13 +22,17 @@ from domain.model import CasePolicy, CaseState, DeadlineStatus, Event
 from domain.rules import PeriodUnit
 
 # Periods the law gives a party (the employer, the liable party): once notified, never shortened.
-PARTY_OWN_PERIODS = frozenset({
-    "order_payment",  # 限期改正指令书: the period to pay
-    "blacklist_notice",  # 人社部令45号 art. 6: the period to object
-    "payment_order_objection",  # 民事诉讼法 art. 227: the debtor's period to object to a 支付令
-    "court_reminder",  # 行政强制法 art. 54: the period the 催告书 gives
-    "decision_payment", "decision_review", "decision_suit",  # the handling decision's periods and windows
-})
+PARTY_OWN_PERIODS = frozenset(
+    {
+        "order_payment",  # 限期改正指令书: the period to pay
+        "blacklist_notice",  # 人社部令45号 art. 6: the period to object
+        "payment_order_objection",  # 民事诉讼法 art. 227: the debtor's period to object to a 支付令
+        "court_reminder",  # 行政强制法 art. 54: the period the 催告书 gives
+        "decision_payment",
+        "decision_review",
+        "decision_suit",  # the handling decision's periods and windows
+    }
+)
 _COUNTED = (PeriodUnit.WORKING_DAYS, PeriodUnit.CALENDAR_DAYS)
 
 
@@ -94,8 +98,7 @@ def _day(at: datetime) -> str:
     return f"{local.year}年{local.month}月{local.day}日"
 
 
-def apply_recomputed(state: CaseState, change: CalendarChange, results: list[RecomputedClock],
-                     now: datetime) -> bool:
+def apply_recomputed(state: CaseState, change: CalendarChange, results: list[RecomputedClock], now: datetime) -> bool:
     """Give the clocks their new instants; True if anything changed (the case's version is bumped)."""
     by_seq = {clock.seq: clock for clock in state.deadlines}
     where = f"{change.year}年节假日安排" + (f"（{change.source}）" if change.source else "")
@@ -117,12 +120,26 @@ def apply_recomputed(state: CaseState, change: CalendarChange, results: list[Rec
             summary = f"{where}已载入：{clock.unit}「{label}」期限由{_day(old)}调整为{_day(due)}"
             kind = "deadline_recomputed"
         else:
-            summary = f"{where}已载入：{clock.unit}「{label}」期限{_day(due)}不变" + ("" if new.provisional else "，已确定")
+            summary = f"{where}已载入：{clock.unit}「{label}」期限{_day(due)}不变" + (
+                "" if new.provisional else "，已确定"
+            )
             kind = "deadline_confirmed"
-        state.timeline.append(Event(len(state.timeline) + 1, now, kind, "system", summary,
-                                    {"deadline": clock.kind, "old_due_at": old.isoformat(),
-                                     "new_due_at": due.isoformat(), "year": change.year,
-                                     "version": change.version}))
+        state.timeline.append(
+            Event(
+                len(state.timeline) + 1,
+                now,
+                kind,
+                "system",
+                summary,
+                {
+                    "deadline": clock.kind,
+                    "old_due_at": old.isoformat(),
+                    "new_due_at": due.isoformat(),
+                    "year": change.year,
+                    "version": change.version,
+                },
+            )
+        )
         if clock.kind == "order_payment" and state.payment_due_at == old:
             state.payment_due_at = due
         changed = True

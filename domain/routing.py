@@ -89,11 +89,11 @@ def _with_co_handler(lead: str, reason: str, cfg: RoutingConfig) -> Routing:
 def route(project: ProjectFacts | None, cfg: RoutingConfig) -> Routing:
     """Decide the lead and co-handling units of a case from its project (or lack of one)."""
     if project is None:
-        return _with_co_handler(
-            cfg.default_unit, "未关联建设项目，由劳动保障监察机构查处（谁用工谁负责）", cfg
-        )
+        return _with_co_handler(cfg.default_unit, "未关联建设项目，由劳动保障监察机构查处（谁用工谁负责）", cfg)
     if project.type not in PROJECT_TYPES:
-        raise InvalidInput(code="unknown_project_type", field="type", value=project.type, known=", ".join(PROJECT_TYPES))
+        raise InvalidInput(
+            code="unknown_project_type", field="type", value=project.type, known=", ".join(PROJECT_TYPES)
+        )
     if project.land not in LAND_TYPES:
         raise InvalidInput(code="unknown_land_type", field="land", value=project.land, known=", ".join(LAND_TYPES))
 

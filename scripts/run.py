@@ -213,20 +213,31 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
-def dev_server_argv(port: int, ui_port: int, namespace: str, db_file: Path = DEV_DB_FILE,
-                    codec_endpoint: str | None = None) -> list[str]:
+def dev_server_argv(
+    port: int, ui_port: int, namespace: str, db_file: Path = DEV_DB_FILE, codec_endpoint: str | None = None
+) -> list[str]:
     """Command line of the Temporal dev server, keeping its data in db_file (var/temporal.db); its Web UI
     decrypts payloads through the API's codec endpoint when one is given."""
     argv = [
-        str(TEMPORAL_CLI), "server", "start-dev",
-        "--ip", "127.0.0.1",
-        "--port", str(port),
-        "--ui-port", str(ui_port),
-        "--db-filename", str(db_file),
-        "--sqlite-pragma", "journal_mode=WAL",
-        "--sqlite-pragma", "synchronous=NORMAL",
-        "--namespace", namespace,
-        "--log-level", "warn",
+        str(TEMPORAL_CLI),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ui-port",
+        str(ui_port),
+        "--db-filename",
+        str(db_file),
+        "--sqlite-pragma",
+        "journal_mode=WAL",
+        "--sqlite-pragma",
+        "synchronous=NORMAL",
+        "--namespace",
+        namespace,
+        "--log-level",
+        "warn",
     ]
     if codec_endpoint:
         argv += ["--ui-codec-endpoint", codec_endpoint]
@@ -245,9 +256,21 @@ def registered_search_attributes(address: str, namespace: str) -> dict[str, str]
     """The namespace's custom search attributes, or None while the server cannot answer yet."""
     try:
         result = subprocess.run(
-            [str(TEMPORAL_CLI), "operator", "search-attribute", "list",
-             "--address", address, "--namespace", namespace, "--output", "json"],
-            capture_output=True, text=True, timeout=15,
+            [
+                str(TEMPORAL_CLI),
+                "operator",
+                "search-attribute",
+                "list",
+                "--address",
+                address,
+                "--namespace",
+                namespace,
+                "--output",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=15,
         )
         if result.returncode != 0:
             return None
@@ -284,8 +307,7 @@ def register_search_attributes(supervisor: Supervisor, address: str, namespace: 
     if not missing:
         return
     note(f"registering search attributes: {', '.join(missing)}")
-    argv = [str(TEMPORAL_CLI), "operator", "search-attribute", "create",
-            "--address", address, "--namespace", namespace]
+    argv = [str(TEMPORAL_CLI), "operator", "search-attribute", "create", "--address", address, "--namespace", namespace]
     for name, kind in missing.items():
         argv += ["--name", name, "--type", kind]
     result = subprocess.run(argv, capture_output=True, text=True, timeout=30)
@@ -327,13 +349,16 @@ def banner(api_url: str, ui_url: str | None, temporal_address: str, password: st
     ]
     if ui_url:
         lines.append(f"  Temporal Web UI          {ui_url}   (one workflow per case)")
-        lines.append("                           payloads are encrypted: to read them there, log in to the web UI"
-                     " above as a supervisor, then follow the README's supervisors' guide (codec server)")
+        lines.append(
+            "                           payloads are encrypted: to read them there, log in to the web UI"
+            " above as a supervisor, then follow the README's supervisors' guide (codec server)"
+        )
     else:
         lines.append(f"  Temporal                 {temporal_address}   (an existing cluster; use its Web UI)")
     if generated:
-        lines.append(f"  Log in as: admin / {password}   (generated for this run;"
-                     " set WAGECASE_ADMIN_PASSWORD to choose one)")
+        lines.append(
+            f"  Log in as: admin / {password}   (generated for this run; set WAGECASE_ADMIN_PASSWORD to choose one)"
+        )
     else:
         lines.append("  Log in as: admin, with the password in WAGECASE_ADMIN_PASSWORD")
     lines += ["Press Ctrl-C to stop everything.", rule]
@@ -395,29 +420,36 @@ def main(argv: list[str] | None = None) -> int:
             note(f"starting the Temporal dev server on {dev_address} (data in {args.temporal_db})")
             # The Web UI decrypts case payloads through the API (api/routes/codec.py), which allows its origin.
             codec = f"http://{browse_host}:{api_port}/codec"
-            env.setdefault("WAGECASE_TEMPORAL_UI_ORIGINS",
-                           f"http://127.0.0.1:{args.ui_port},http://localhost:{args.ui_port}")
-            supervisor.start("temporal", dev_server_argv(args.temporal_port, args.ui_port, namespace,
-                                                         args.temporal_db, codec_endpoint=codec),
-                             env, stop_last=True)
+            env.setdefault(
+                "WAGECASE_TEMPORAL_UI_ORIGINS", f"http://127.0.0.1:{args.ui_port},http://localhost:{args.ui_port}"
+            )
+            supervisor.start(
+                "temporal",
+                dev_server_argv(args.temporal_port, args.ui_port, namespace, args.temporal_db, codec_endpoint=codec),
+                env,
+                stop_last=True,
+            )
         else:
             note(f"using the Temporal server at {address}; not starting a dev server")
         host, port = split_address(address)
-        supervisor.wait_until(lambda: port_open(host, port), STARTUP_TIMEOUT,
-                              f"Temporal to accept connections on {address}")
+        supervisor.wait_until(
+            lambda: port_open(host, port), STARTUP_TIMEOUT, f"Temporal to accept connections on {address}"
+        )
         register_search_attributes(supervisor, address, namespace)
         run_migrations(supervisor, env)
 
         supervisor.start("worker", [sys.executable, "worker.py"], env)
         supervisor.start("api", [sys.executable, "-m", "api"], env)
         try:
-            supervisor.wait_until(lambda: port_open(browse_host, api_port), STARTUP_TIMEOUT,
-                                  f"the API to accept connections on port {api_port}")
+            supervisor.wait_until(
+                lambda: port_open(browse_host, api_port),
+                STARTUP_TIMEOUT,
+                f"the API to accept connections on port {api_port}",
+            )
         except StartupError as error:
             note(f"warning: {error}")
         ui_url = f"http://127.0.0.1:{args.ui_port}" if start_dev_server else None
-        say(banner(f"http://{browse_host}:{api_port}", ui_url, address,
-                   env["WAGECASE_ADMIN_PASSWORD"], generated))
+        say(banner(f"http://{browse_host}:{api_port}", ui_url, address, env["WAGECASE_ADMIN_PASSWORD"], generated))
 
         while True:
             supervisor.check()

@@ -55,25 +55,60 @@ def test_rate_and_cpu_per_item():
     assert cpu_per_item(before, after, 0) == {}
 
 
-def results(*, ceiling=40.0, intake=30.0, storm_seconds=10.0, storm_cases=500, list_p99=20.0, stats_p99=150.0,
-            rss=(150.0, 160.0), events=60, long_runs=(120, 140)) -> dict:
-    latency = {q: {"count": 100, "p50": 5.0, "p99": list_p99, "max": list_p99 + 1} for q in ("list", "filter", "search")}
+def results(
+    *,
+    ceiling=40.0,
+    intake=30.0,
+    storm_seconds=10.0,
+    storm_cases=500,
+    list_p99=20.0,
+    stats_p99=150.0,
+    rss=(150.0, 160.0),
+    events=60,
+    long_runs=(120, 140),
+) -> dict:
+    latency = {
+        q: {"count": 100, "p50": 5.0, "p99": list_p99, "max": list_p99 + 1} for q in ("list", "filter", "search")
+    }
     latency["stats"] = {"count": 100, "p50": 50.0, "p99": stats_p99, "max": stats_p99 + 1}
     return {
         "ceiling": {"workflows_per_s": ceiling, "count": 3000, "in_flight": 200, "latency_ms": {"count": 0}},
-        "intake": {"cases_per_s": intake, "count": 1000, "concurrency": 50, "latency_ms": latency["list"],
-                   "ratio_to_ceiling": intake / ceiling},
-        "lifecycle": {"cases_per_s": 5.0, "count": 200, "concurrency": 50, "ratio_to_ceiling": 5 / ceiling,
-                      "history_events": {"min": events - 2, "mean": events - 1, "max": events},
-                      "state_transitions": {"min": 7, "mean": 7, "max": 7},
-                      "long_case": {"case_no": "DX-2026-000002", "notes": 30, "runs": len(long_runs),
-                                    "events_per_run": list(long_runs), "events_total": sum(long_runs)}},
+        "intake": {
+            "cases_per_s": intake,
+            "count": 1000,
+            "concurrency": 50,
+            "latency_ms": latency["list"],
+            "ratio_to_ceiling": intake / ceiling,
+        },
+        "lifecycle": {
+            "cases_per_s": 5.0,
+            "count": 200,
+            "concurrency": 50,
+            "ratio_to_ceiling": 5 / ceiling,
+            "history_events": {"min": events - 2, "mean": events - 1, "max": events},
+            "state_transitions": {"min": 7, "mean": 7, "max": 7},
+            "long_case": {
+                "case_no": "DX-2026-000002",
+                "notes": 30,
+                "runs": len(long_runs),
+                "events_per_run": list(long_runs),
+                "events_total": sum(long_runs),
+            },
+        },
         "storm": {"cases": storm_cases, "seconds_to_all_escalated": storm_seconds, "n_over_ceiling_s": 12.5},
-        "scale": {"open_cases": 100_000, "worker_rss_mb": rss[1], "server_rss_mb": 400.0, "api_rss_mb": 150.0,
-                  "temporal_bytes_per_case": 20_000.0, "service_bytes_per_case": 15_000.0,
-                  "checkpoints": [{"open_cases": 10_000, "worker_rss_mb": rss[0], "server_rss_mb": 300.0},
-                                  {"open_cases": 100_000, "worker_rss_mb": rss[1], "server_rss_mb": 500.0}],
-                  "queries": {"postgres": {"cases": 100_000, "latency_ms": latency}}},
+        "scale": {
+            "open_cases": 100_000,
+            "worker_rss_mb": rss[1],
+            "server_rss_mb": 400.0,
+            "api_rss_mb": 150.0,
+            "temporal_bytes_per_case": 20_000.0,
+            "service_bytes_per_case": 15_000.0,
+            "checkpoints": [
+                {"open_cases": 10_000, "worker_rss_mb": rss[0], "server_rss_mb": 300.0},
+                {"open_cases": 100_000, "worker_rss_mb": rss[1], "server_rss_mb": 500.0},
+            ],
+            "queries": {"postgres": {"cases": 100_000, "latency_ms": latency}},
+        },
         "replay": {"case_no": "DX-2026-000001", "events": events, "seconds": 0.05, "first_seconds": 0.2},
     }
 
@@ -84,9 +119,17 @@ def statuses(res: dict) -> dict[str, str]:
 
 def test_targets_pass_when_every_figure_is_within_its_limit():
     got = statuses(results())
-    assert got == {"intake ÷ ceiling": PASS, "deadline storm": PASS, "list p99": PASS, "filter p99": PASS,
-                   "search p99": PASS, "stats p99": PASS, "worker RSS 10k → 100k parked": PASS,
-                   "history events per full lifecycle": PASS, "history events per run": PASS}
+    assert got == {
+        "intake ÷ ceiling": PASS,
+        "deadline storm": PASS,
+        "list p99": PASS,
+        "filter p99": PASS,
+        "search p99": PASS,
+        "stats p99": PASS,
+        "worker RSS 10k → 100k parked": PASS,
+        "history events per full lifecycle": PASS,
+        "history events per run": PASS,
+    }
 
 
 def test_each_target_fails_on_its_own_figure():
@@ -120,8 +163,13 @@ def test_a_run_that_stops_short_of_100k_says_how_far_it_got():
 
 def test_markdown_table_has_the_figures_and_marks_failures():
     res = results(intake=20.0)
-    res["meta"] = {"finished_at": "2026-01-01T00:00:00+00:00", "mode": "quick", "seconds": 100,
-                   "machine": "2 CPUs", "notes": ["a note | with a pipe"]}
+    res["meta"] = {
+        "finished_at": "2026-01-01T00:00:00+00:00",
+        "mode": "quick",
+        "seconds": 100,
+        "machine": "2 CPUs",
+        "notes": ["a note | with a pipe"],
+    }
     text = markdown(res)
     assert "| a. ceiling: no-op workflows/s | 40 |" in text
     assert "| b. intake: complaints/s | 20 |" in text

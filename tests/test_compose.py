@@ -14,11 +14,23 @@ REPO = Path(__file__).resolve().parents[1]
 TEMPORAL_CLI = REPO / ".venv" / "bin" / "temporal"
 
 CONTRACT_ATTRIBUTES = {
-    "CaseNo": "Keyword", "CaseStage": "Keyword", "LeadUnit": "Keyword", "Township": "Keyword",
-    "AmountOwed": "Double", "WorkersAffected": "Int", "NextDeadline": "Datetime",
-    "Overdue": "Bool", "Escalated": "Bool", "MajorCase": "Bool",
+    "CaseNo": "Keyword",
+    "CaseStage": "Keyword",
+    "LeadUnit": "Keyword",
+    "Township": "Keyword",
+    "AmountOwed": "Double",
+    "WorkersAffected": "Int",
+    "NextDeadline": "Datetime",
+    "Overdue": "Bool",
+    "Escalated": "Bool",
+    "MajorCase": "Bool",
 }
-MONITOR_ATTRIBUTES = {"MonitorProject": "Keyword", "NextPayrollDue": "Datetime", "PeriodsMissed": "Int", "OpenWarnings": "Int"}
+MONITOR_ATTRIBUTES = {
+    "MonitorProject": "Keyword",
+    "NextPayrollDue": "Datetime",
+    "PeriodsMissed": "Int",
+    "OpenWarnings": "Int",
+}
 REQUIRED = {"POSTGRES_PASSWORD": "pw", "WAGECASE_SECRET_KEY": "k" * 40, "WAGECASE_PAYLOAD_KEYS": "k1:" + "A" * 43}
 
 
@@ -179,9 +191,20 @@ def test_admin_tools_script_registers_attributes_idempotently(raw, tmp_path):
         port = sock.getsockname()[1]
     address = f"127.0.0.1:{port}"
     server = subprocess.Popen(
-        [str(TEMPORAL_CLI), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--headless",
-         "--log-level", "error"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(TEMPORAL_CLI),
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--headless",
+            "--log-level",
+            "error",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     env = {"PATH": f"{TEMPORAL_CLI.parent}:/usr/bin:/bin", "TEMPORAL_ADDRESS": address, "TEMPORAL_NAMESPACE": "default"}
     try:
@@ -190,7 +213,10 @@ def test_admin_tools_script_registers_attributes_idempotently(raw, tmp_path):
             assert result.returncode == 0, result.stderr
         listed = subprocess.run(
             [str(TEMPORAL_CLI), "operator", "search-attribute", "list", "--address", address, "--output", "json"],
-            capture_output=True, text=True, timeout=30, check=True,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
         )
         custom = json.loads(listed.stdout)["customAttributes"]
         for name, kind in CONTRACT_ATTRIBUTES.items():

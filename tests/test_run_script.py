@@ -22,11 +22,23 @@ run = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(run)
 
 CONTRACT_ATTRIBUTES = {
-    "CaseNo": "Keyword", "CaseStage": "Keyword", "LeadUnit": "Keyword", "Township": "Keyword",
-    "AmountOwed": "Double", "WorkersAffected": "Int", "NextDeadline": "Datetime",
-    "Overdue": "Bool", "Escalated": "Bool", "MajorCase": "Bool",
+    "CaseNo": "Keyword",
+    "CaseStage": "Keyword",
+    "LeadUnit": "Keyword",
+    "Township": "Keyword",
+    "AmountOwed": "Double",
+    "WorkersAffected": "Int",
+    "NextDeadline": "Datetime",
+    "Overdue": "Bool",
+    "Escalated": "Bool",
+    "MajorCase": "Bool",
 }
-MONITOR_ATTRIBUTES = {"MonitorProject": "Keyword", "NextPayrollDue": "Datetime", "PeriodsMissed": "Int", "OpenWarnings": "Int"}
+MONITOR_ATTRIBUTES = {
+    "MonitorProject": "Keyword",
+    "NextPayrollDue": "Datetime",
+    "PeriodsMissed": "Int",
+    "OpenWarnings": "Int",
+}
 
 
 def python_child(code: str) -> list[str]:
@@ -155,20 +167,27 @@ def test_run_starts_dev_server_registers_attributes_and_stops_on_ctrl_c(tmp_path
     )
 
     temporal_port, ui_port, api_port = free_port(), free_port(), free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("WAGECASE_ADMIN_PASSWORD", "WAGECASE_TEMPORAL_ADDRESS")}
+    env = {k: v for k, v in os.environ.items() if k not in ("WAGECASE_ADMIN_PASSWORD", "WAGECASE_TEMPORAL_ADDRESS")}
     env["WAGECASE_API_PORT"] = str(api_port)
     process = subprocess.Popen(
-        [sys.executable, str(root / "scripts" / "run.py"),
-         "--temporal-port", str(temporal_port), "--ui-port", str(ui_port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            str(root / "scripts" / "run.py"),
+            "--temporal-port",
+            str(temporal_port),
+            "--ui-port",
+            str(ui_port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
     reader.start()
     try:
-        wait_for(lambda: any("Press Ctrl-C" in line for line in lines) or process.poll() is not None,
-                 timeout=90)
+        wait_for(lambda: any("Press Ctrl-C" in line for line in lines) or process.poll() is not None, timeout=90)
         output = "".join(lines)
         assert process.poll() is None, output
 
@@ -184,9 +203,20 @@ def test_run_starts_dev_server_registers_attributes_and_stops_on_ctrl_c(tmp_path
         assert (root / "var" / "temporal.db").exists()
 
         listed = subprocess.run(
-            [str(TEMPORAL_CLI), "operator", "search-attribute", "list",
-             "--address", f"127.0.0.1:{temporal_port}", "--output", "json"],
-            capture_output=True, text=True, timeout=30, check=True,
+            [
+                str(TEMPORAL_CLI),
+                "operator",
+                "search-attribute",
+                "list",
+                "--address",
+                f"127.0.0.1:{temporal_port}",
+                "--output",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
         )
         custom = json.loads(listed.stdout)["customAttributes"]
         assert run.missing_search_attributes(custom) == {}

@@ -35,9 +35,13 @@ class CalendarChangeWorkflow:
     @workflow.run
     async def run(self, input: CalendarFanOut) -> int:
         case_nos: list[str] = await workflow.execute_activity(
-            "cases_counting_year", args=[input.year, input.after, PAGE], result_type=list[str],
-            start_to_close_timeout=timedelta(seconds=60), summary=f"查找{input.year}年期限未届满的在办案件",
-            retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30)))
+            "cases_counting_year",
+            args=[input.year, input.after, PAGE],
+            result_type=list[str],
+            start_to_close_timeout=timedelta(seconds=60),
+            summary=f"查找{input.year}年期限未届满的在办案件",
+            retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30)),
+        )
         change = CalendarChange(input.year, input.version, input.source)
         signalled = input.signalled
         for case_no in case_nos:

@@ -15,10 +15,9 @@ from temporalio.common import RawValue, RetryPolicy, SearchAttributeKey, SearchA
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain import lifecycle
+    from domain import lifecycle, recompute
     from domain.calendar import CHINA_TZ
     from domain.errors import DomainError
-    from domain.routing import RoutingConfig
     from domain.lifecycle import (
         DEADLINE_LABELS,
         LEVEL_LABELS,
@@ -31,8 +30,8 @@ with workflow.unsafe.imports_passed_through():
         ActionInput,
         ActionResult,
         CaseInput,
-        ClockRules,
         CaseOutcome,
+        ClockRules,
         ComputeClocksInput,
         DrawDepositInput,
         DrawDepositResult,
@@ -50,8 +49,8 @@ with workflow.unsafe.imports_passed_through():
         Stage,
         document_url,
     )
-    from domain import recompute
     from domain.recompute import CalendarChange, RecomputeClocksInput, RecomputedClock
+    from domain.routing import RoutingConfig
     from domain.ui_text import md_escape
 
 TASK_QUEUE = "wagecase"
@@ -63,8 +62,9 @@ LEAN_STEPS = "record-step-without-roster"  # record_step gets the roster and pol
 CARRY_STATE_ONCE = "continue-as-new-carries-the-state-once"
 
 # What a state sent without its intake's policy carries in its place (record_step restores the real one).
-_NO_POLICY = CasePolicy(deadlines={}, routing=RoutingConfig({}, (), False, False, "", ""), office_unit="",
-                        escalation_levels=[])
+_NO_POLICY = CasePolicy(
+    deadlines={}, routing=RoutingConfig({}, (), False, False, "", ""), office_unit="", escalation_levels=[]
+)
 
 # A run continues as new once its history reaches this many events, at a quiet point between steps; one
 # step adds at most a few dozen, so no run of a case passes 150 events (issue 6). A case that runs long
@@ -83,16 +83,24 @@ ESCALATED = SearchAttributeKey.for_bool("Escalated")
 MAJOR_CASE = SearchAttributeKey.for_bool("MajorCase")
 
 # Database writes are short; a retry after a crash must not wait long (PERFORMANCE-NOTES).
-_LOCAL = dict(start_to_close_timeout=timedelta(seconds=10),
-              retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200),
-                                       maximum_interval=timedelta(seconds=30),
-                                       non_retryable_error_types=["calendar", "invalid"]))
+_LOCAL = dict(
+    start_to_close_timeout=timedelta(seconds=10),
+    retry_policy=RetryPolicy(
+        initial_interval=timedelta(milliseconds=200),
+        maximum_interval=timedelta(seconds=30),
+        non_retryable_error_types=["calendar", "invalid"],
+    ),
+)
 # Money moves in a regular activity: its result is recorded by the server once, and the ledger's
 # idempotency key makes any retry return what the first attempt drew.
-_LEDGER = dict(start_to_close_timeout=timedelta(seconds=15),
-               retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=500),
-                                        maximum_interval=timedelta(seconds=30),
-                                        non_retryable_error_types=["invalid"]))
+_LEDGER = dict(
+    start_to_close_timeout=timedelta(seconds=15),
+    retry_policy=RetryPolicy(
+        initial_interval=timedelta(milliseconds=500),
+        maximum_interval=timedelta(seconds=30),
+        non_retryable_error_types=["invalid"],
+    ),
+)
 # Steps the case takes by itself at one wake-up, at most (a guard: each step moves the case on).
 _MAX_STEPS = 5
 
@@ -146,11 +154,14 @@ def details_markdown(state: CaseState) -> str:
         lines.append("- 当前没有计时中的法定期限")
     if state.escalations:
         last = state.escalations[-1]
-        lines.append(f"- 已督办 {len(state.escalations)} 次，最近一次 {china_time(last.at)} 升级至"
-                     f"{LEVEL_LABELS.get(last.level, last.level)}")
+        lines.append(
+            f"- 已督办 {len(state.escalations)} 次，最近一次 {china_time(last.at)} 升级至"
+            f"{LEVEL_LABELS.get(last.level, last.level)}"
+        )
     owed = state.amount_owed if state.amount_owed is not None else state.intake.amount_claimed
-    lines.append(f"- 涉及农民工 {len(state.intake.workers)} 人，应付 {owed:,.2f} 元，"
-                 f"已追回 {state.amount_recovered:,.2f} 元")
+    lines.append(
+        f"- 涉及农民工 {len(state.intake.workers)} 人，应付 {owed:,.2f} 元，已追回 {state.amount_recovered:,.2f} 元"
+    )
     if state.deposit_drawn:
         lines.append(f"- 已动用工资保证金 {state.deposit_drawn:,.2f} 元")
     if state.liaison_units:
@@ -239,8 +250,11 @@ class CaseWorkflow:
             seconds = (wake - workflow.now()).total_seconds()
             if seconds > 0:
                 try:
-                    await workflow.wait_condition(lambda: self._changed, timeout=timedelta(seconds=seconds),
-                                                  timeout_summary=wake_summary(self._state, wake))
+                    await workflow.wait_condition(
+                        lambda: self._changed,
+                        timeout=timedelta(seconds=seconds),
+                        timeout_summary=wake_summary(self._state, wake),
+                    )
                     return
                 except asyncio.TimeoutError:
                     pass
@@ -274,9 +288,16 @@ class CaseWorkflow:
             self._check(input)  # again: another action may have won the lock first
             docs = await self._apply(input.action, input.params, input.actor, now)
             if input.key:
-                self._state.remember_applied(AppliedAction(input.actor.username, input.key, input.digest or "",
-                                                           input.action, self._state.version,
-                                                           self._state.stage.value))
+                self._state.remember_applied(
+                    AppliedAction(
+                        input.actor.username,
+                        input.key,
+                        input.digest or "",
+                        input.action,
+                        self._state.version,
+                        self._state.stage.value,
+                    )
+                )
             await self._commit(docs)
             self._changed = True
             return self._result()
@@ -286,8 +307,11 @@ class CaseWorkflow:
         # Validators run for new updates only, never in replay: histories recorded before encryption (whose
         # updates were not sealed) replay unchanged.
         if not input.sealed:
-            raise ApplicationError("only the wagecase service may change a case: this update was not sealed "
-                                   "with the service's key", type="forbidden", non_retryable=True)
+            raise ApplicationError(
+                "only the wagecase service may change a case: this update was not sealed with the service's key",
+                type="forbidden",
+                non_retryable=True,
+            )
         if not self._ready:
             raise ApplicationError("the case is still being registered; try again in a moment", type="conflict")
         if self._applied(input) is not None:
@@ -300,17 +324,21 @@ class CaseWorkflow:
             return None
         done = self._state.applied_action(input.actor.username, input.key)
         if done is not None and done.digest != (input.digest or ""):
-            raise ApplicationError(f"Idempotency-Key {input.key!r} was already used on case {self._state.case_no} "
-                                   f"for another request ({done.action}); use a new key for a new request",
-                                   type="conflict", non_retryable=True)
+            raise ApplicationError(
+                f"Idempotency-Key {input.key!r} was already used on case {self._state.case_no} "
+                f"for another request ({done.action}); use a new key for a new request",
+                type="conflict",
+                non_retryable=True,
+            )
         return done
 
     @workflow.signal(dynamic=True)
     def _any_signal(self, name: str, args: Sequence[RawValue]) -> None:
         """The case takes no signals: whatever arrives (the Temporal CLI, the Web UI) is dropped and logged.
         A signal handler added later must drop an input whose `sealed` is False (signals have no validator)."""
-        workflow.logger.warning("case %s: dropped the signal %r; a case changes only through the service",
-                                self._state.case_no, name)
+        workflow.logger.warning(
+            "case %s: dropped the signal %r; a case changes only through the service", self._state.case_no, name
+        )
 
     @workflow.query
     def state(self) -> CaseState:
@@ -375,8 +403,12 @@ class CaseWorkflow:
             return step
         if step == "enforce":  # the leader's dispatch, the other step a case takes by itself, may be due too
             s = self._state
-            if (s.leader is not None and s.next_dispatch_at is not None and s.next_dispatch_at <= now
-                    and self._step_mark("major_dispatch") not in refused):
+            if (
+                s.leader is not None
+                and s.next_dispatch_at is not None
+                and s.next_dispatch_at <= now
+                and self._step_mark("major_dispatch") not in refused
+            ):
                 return "major_dispatch"
         return None
 
@@ -397,11 +429,20 @@ class CaseWorkflow:
         reason = f"案件自动办理「{label}」被规则拒绝，需人工处理：{err.message}"
         clock = "order_payment" if step == "enforce" else step  # the clock whose end called for the step
         state.escalations.append(Escalation(len(state.escalations) + 1, now, level, reason, clock, state.lead_unit))
-        state.timeline.append(Event(len(state.timeline) + 1, now, "step_refused", "system", reason,
-                                    {"step": step, "code": err.kind, "params": params}))
+        state.timeline.append(
+            Event(
+                len(state.timeline) + 1,
+                now,
+                "step_refused",
+                "system",
+                reason,
+                {"step": step, "code": err.kind, "params": params},
+            )
+        )
         state.version += 1
-        workflow.logger.warning("case %s: the step %s was refused (%s); escalated to %s",
-                                state.case_no, step, err.message, level)
+        workflow.logger.warning(
+            "case %s: the step %s was refused (%s); escalated to %s", state.case_no, step, err.message, level
+        )
 
     async def _draw_deposit(self) -> dict:
         state = self._state
@@ -409,7 +450,9 @@ class CaseWorkflow:
         drawn: DrawDepositResult = await workflow.execute_activity(
             "draw_deposit",
             DrawDepositInput(state.intake.project.id, state.case_no, f"order-{order.seq}", state.outstanding),
-            result_type=DrawDepositResult, summary="动用工资保证金", **_LEDGER,
+            result_type=DrawDepositResult,
+            summary="动用工资保证金",
+            **_LEDGER,
         )
         params = {"drawn": str(drawn.drawn), "bank": drawn.bank}
         if drawn.entry_id is not None:
@@ -442,17 +485,22 @@ class CaseWorkflow:
             written = None
             if self._intake_projected and workflow.patched(LEAN_STEPS):
                 lean = IssueDocumentsInput(self._without_roster(_NO_POLICY), docs, intake_omitted=True)
-                written = await workflow.execute_local_activity("record_step", lean, summary="出具文书并更新案件台账",
-                                                                **_LOCAL)
+                written = await workflow.execute_local_activity(
+                    "record_step", lean, summary="出具文书并更新案件台账", **_LOCAL
+                )
             if written is not True:  # the run's first projection, or the stored one is gone: send everything
-                await workflow.execute_local_activity("record_step", IssueDocumentsInput(self._state, docs),
-                                                      summary="出具文书并更新案件台账", **_LOCAL)
+                await workflow.execute_local_activity(
+                    "record_step", IssueDocumentsInput(self._state, docs), summary="出具文书并更新案件台账", **_LOCAL
+                )
                 self._intake_projected = True
         else:  # cases recorded before ONE_WRITE_PER_STEP: documents, then the projection
             if docs:
                 issued = await workflow.execute_local_activity(
-                    "issue_documents", IssueDocumentsInput(self._state, docs), result_type=list,
-                    summary="出具文书", **_LOCAL,
+                    "issue_documents",
+                    IssueDocumentsInput(self._state, docs),
+                    result_type=list,
+                    summary="出具文书",
+                    **_LOCAL,
                 )
                 urls = {d["seq"]: d["url"] for d in issued}
                 for ref in self._state.documents:
@@ -466,8 +514,9 @@ class CaseWorkflow:
     @workflow.signal(name="calendar_changed")
     def calendar_changed(self, change: CalendarChange) -> None:
         if not change.sealed:  # signals have no validator: only the service's own (sealed) change counts
-            workflow.logger.warning("case %s: dropped a calendar_changed signal not sealed with the service key",
-                                    self._state.case_no)
+            workflow.logger.warning(
+                "case %s: dropped a calendar_changed signal not sealed with the service key", self._state.case_no
+            )
             return
         self._calendar_changes.append(change)
         self._changed = True  # wakes a case parked on a timer: the main loop re-arms it on the new instants
@@ -483,9 +532,12 @@ class CaseWorkflow:
             levels = len(lifecycle.escalation_levels(self._state))
             results = await workflow.execute_local_activity(
                 "recompute_clocks",
-                RecomputeClocksInput(self._state.case_no, self._state.intake.policy, clocks, levels,
-                                     sorted({c.year for c in changes})),
-                result_type=list[RecomputedClock], summary="按新载入的节假日安排重新计算期限", **_LOCAL,
+                RecomputeClocksInput(
+                    self._state.case_no, self._state.intake.policy, clocks, levels, sorted({c.year for c in changes})
+                ),
+                result_type=list[RecomputedClock],
+                summary="按新载入的节假日安排重新计算期限",
+                **_LOCAL,
             )
             if recompute.apply_recomputed(self._state, changes[-1], results, workflow.now()):
                 await self._commit([])

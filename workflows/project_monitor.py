@@ -36,18 +36,27 @@ NEXT_PAYROLL_DUE = SearchAttributeKey.for_datetime("NextPayrollDue")
 PERIODS_MISSED = SearchAttributeKey.for_int("PeriodsMissed")
 OPEN_WARNINGS = SearchAttributeKey.for_int("OpenWarnings")
 # The monitor's search attributes (registered by `make run` and the tests), with their types.
-MONITOR_SEARCH_ATTRIBUTES = {"MonitorProject": "Keyword", "NextPayrollDue": "Datetime", "PeriodsMissed": "Int",
-                             "OpenWarnings": "Int"}
+MONITOR_SEARCH_ATTRIBUTES = {
+    "MonitorProject": "Keyword",
+    "NextPayrollDue": "Datetime",
+    "PeriodsMissed": "Int",
+    "OpenWarnings": "Int",
+}
 
 RUN_EVENT_LIMIT = 100  # one period adds ~8 events: a run covers about a dozen periods
 
-_LOCAL = dict(start_to_close_timeout=timedelta(seconds=15),
-              retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=500),
-                                       maximum_interval=timedelta(seconds=60),
-                                       non_retryable_error_types=["invalid"]))
-_ESCALATE = dict(start_to_close_timeout=timedelta(seconds=60),
-                 retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1),
-                                          maximum_interval=timedelta(minutes=2)))
+_LOCAL = dict(
+    start_to_close_timeout=timedelta(seconds=15),
+    retry_policy=RetryPolicy(
+        initial_interval=timedelta(milliseconds=500),
+        maximum_interval=timedelta(seconds=60),
+        non_retryable_error_types=["invalid"],
+    ),
+)
+_ESCALATE = dict(
+    start_to_close_timeout=timedelta(seconds=60),
+    retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=2)),
+)
 
 
 def monitor_id(prefix: str, project_id: int) -> str:
@@ -71,9 +80,12 @@ async def _start_warning_clocks(opened: list[OpenedWarning]) -> None:
     for w in opened:
         try:
             await workflow.start_child_workflow(
-                WarningWorkflow.run, WarningInput(w.id, w.response_due_at),
-                id=warning_workflow_id(_prefix(), w.id), parent_close_policy=ParentClosePolicy.ABANDON,
-                static_summary=f"预警 #{w.id} 处置期限")
+                WarningWorkflow.run,
+                WarningInput(w.id, w.response_due_at),
+                id=warning_workflow_id(_prefix(), w.id),
+                parent_close_policy=ParentClosePolicy.ABANDON,
+                static_summary=f"预警 #{w.id} 处置期限",
+            )
         except WorkflowAlreadyStartedError:  # the API or an earlier run started it: its clock runs
             pass
 
@@ -86,16 +98,22 @@ def _sleep_for(instant) -> timedelta:
 class ProjectMonitorWorkflow:
     @workflow.run
     async def run(self, input: MonitorInput) -> None:
-        step = MonitorStepInput(project_id=input.project_id, next_period=input.next_period,
-                                deposit_checked=input.deposit_checked)
+        step = MonitorStepInput(
+            project_id=input.project_id, next_period=input.next_period, deposit_checked=input.deposit_checked
+        )
         while True:
             result: MonitorStepResult = await workflow.execute_local_activity(
-                "monitor_step", step, result_type=MonitorStepResult, summary="核对工资发放、规划下一期", **_LOCAL)
+                "monitor_step", step, result_type=MonitorStepResult, summary="核对工资发放、规划下一期", **_LOCAL
+            )
             await _start_warning_clocks(result.opened)
             if not result.monitoring:
                 return
-            pairs = [MONITOR_PROJECT.value_set(str(input.project_id)), TOWNSHIP.value_set(result.township),
-                     PERIODS_MISSED.value_set(result.periods_missed), OPEN_WARNINGS.value_set(result.open_warnings)]
+            pairs = [
+                MONITOR_PROJECT.value_set(str(input.project_id)),
+                TOWNSHIP.value_set(result.township),
+                PERIODS_MISSED.value_set(result.periods_missed),
+                OPEN_WARNINGS.value_set(result.open_warnings),
+            ]
             if result.next_due_at is not None:
                 pairs.append(NEXT_PAYROLL_DUE.value_set(result.next_due_at))
             workflow.upsert_search_attributes(pairs)
@@ -113,7 +131,8 @@ class ProjectMonitorWorkflow:
                 next_period=result.next_period + 1 if due else result.next_period,
                 check_period=result.next_period if due else None,
                 check_deposit=not deposit_checked and now >= result.deposit_check_at,
-                deposit_checked=deposit_checked)
+                deposit_checked=deposit_checked,
+            )
 
 
 @workflow.defn(name="EarlyWarning")
@@ -122,8 +141,9 @@ class WarningWorkflow:
     async def run(self, input: WarningInput) -> str | None:
         """The case number when the warning was still open at its response deadline, else None."""
         await workflow.sleep(_sleep_for(input.response_due_at), summary="预警处置期限")
-        return await workflow.execute_activity("escalate_warning", input.warning_id, result_type=str | None,
-                                               summary="逾期未化解：转立案", **_ESCALATE)
+        return await workflow.execute_activity(
+            "escalate_warning", input.warning_id, result_type=str | None, summary="逾期未化解：转立案", **_ESCALATE
+        )
 
 
 @workflow.defn(name="EmployerReport")
@@ -134,8 +154,12 @@ class EmployerReportWorkflow:
             seq, due_at = input.instalments[index]
             await workflow.sleep(_sleep_for(due_at), summary=f"第{seq}期还款期限")
             opened: list[OpenedWarning] = await workflow.execute_local_activity(
-                "check_instalment", InstalmentCheck(input.report_id, seq), result_type=list[OpenedWarning],
-                summary=f"核对第{seq}期还款", **_LOCAL)
+                "check_instalment",
+                InstalmentCheck(input.report_id, seq),
+                result_type=list[OpenedWarning],
+                summary=f"核对第{seq}期还款",
+                **_LOCAL,
+            )
             await _start_warning_clocks(opened)
             if workflow.info().get_current_history_length() >= RUN_EVENT_LIMIT:
                 workflow.continue_as_new(ReportInput(input.report_id, input.instalments, index + 1))

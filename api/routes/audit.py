@@ -16,7 +16,8 @@ Auditor = Annotated[User, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN))]
 
 @router.get("/personal-data-views", summary="Views of unmasked personal data (supervisor, admin)")
 def get_personal_data_views(
-    session: SessionDep, _user: Auditor,
+    session: SessionDep,
+    _user: Auditor,
     case_no: Annotated[str | None, Query(max_length=32)] = None,
     username: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

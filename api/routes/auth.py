@@ -25,7 +25,9 @@ class Token(BaseModel):
 
 @router.post("/token", summary="Log in (form fields username, password)")
 def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, session: SessionDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
+    session: SessionDep,
     settings: SettingsDep,
 ) -> Token:
     """A token for the user; 401 with the same message for an unknown user and a wrong password;
@@ -48,10 +50,15 @@ def login(
     )
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
-             summary="Log out: the token is refused from now on")
-def logout(_user: CurrentUser, session: SessionDep, settings: SettingsDep,
-           token: Annotated[str | None, Depends(oauth2_scheme)]) -> Response:
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Log out: the token is refused from now on",
+)
+def logout(
+    _user: CurrentUser, session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Response:
     """End the session of this token (other sessions of the user stay open)."""
     revoke_session(session=session, session_id=decode_token(token or "", settings).session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -59,10 +59,13 @@ def _months_between(start: datetime, end: datetime) -> int:
 
 
 @router.get("", response_model=BlacklistOut, summary="The dishonest-employer list")
-def get_blacklist(session: SessionDep, _user: CurrentUser,
-                  active: Annotated[bool, Query(description="only employers listed now")] = False,
-                  limit: Annotated[int, Query(ge=1, le=500)] = 200,
-                  offset: Offset = 0) -> BlacklistOut:
+def get_blacklist(
+    session: SessionDep,
+    _user: CurrentUser,
+    active: Annotated[bool, Query(description="only employers listed now")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+    offset: Offset = 0,
+) -> BlacklistOut:
     """Employers listed, newest first, with their case and listing period."""
     now = datetime.now(timezone.utc)
     rows, total = list_blacklist(session=session, active_only=active, now=now, limit=limit, offset=offset)
@@ -70,12 +73,14 @@ def get_blacklist(session: SessionDep, _user: CurrentUser,
 
 
 @router.post("/{entry_id}/removal", response_model=BlacklistEntryOut, summary="Early removal from the list")
-def post_removal(entry_id: RecordId, body: RemovalIn, session: SessionDep, user: CurrentUser,
-                 jurisdiction: JurisdictionDep) -> BlacklistEntryOut:
+def post_removal(
+    entry_id: RecordId, body: RemovalIn, session: SessionDep, user: CurrentUser, jurisdiction: JurisdictionDep
+) -> BlacklistEntryOut:
     """Take an employer off the list early (人社部令45号 arts. 12-14)."""
     labour_inspection = jurisdiction.routing.co_handler
     if user.role not in (Role.SUPERVISOR, Role.ADMIN) and not (
-            user.role == Role.UNIT_HEAD and user.unit == labour_inspection):
+        user.role == Role.UNIT_HEAD and user.unit == labour_inspection
+    ):
         raise Forbidden(code="removal_deciders", unit=labour_inspection)
     entry = get_entry(session=session, entry_id=entry_id)
     if entry is None:

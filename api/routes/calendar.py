@@ -43,19 +43,23 @@ from workflows.calendar import CalendarFanOut, fan_out_id
 router = APIRouter(tags=["calendar"])
 pages = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-Year = Annotated[int, Path(ge=FIRST_PROVISIONAL_YEAR, le=LAST_PROVISIONAL_YEAR,
-                           description="the calendar year, e.g. 2027")]
+Year = Annotated[
+    int, Path(ge=FIRST_PROVISIONAL_YEAR, le=LAST_PROVISIONAL_YEAR, description="the calendar year, e.g. 2027")
+]
 STATUTE = "全国年节及纪念日放假办法（2024年修订）：法定节假日，暂定（不含调休）"
 
 
 class ScheduleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    holidays: list[date] = Field(max_length=366, description="every day off of the year (放假), weekends inside a "
-                                                             "holiday block included")
-    workdays: list[date] = Field(default_factory=list, max_length=120,
-                                 description="the make-up working days (调休上班) on Saturdays or Sundays")
+    holidays: list[date] = Field(
+        max_length=366, description="every day off of the year (放假), weekends inside a holiday block included"
+    )
+    workdays: list[date] = Field(
+        default_factory=list, max_length=120, description="the make-up working days (调休上班) on Saturdays or Sundays"
+    )
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
-        description="the State Council notice, e.g. 国办发明电〔2026〕X号")
+        description="the State Council notice, e.g. 国办发明电〔2026〕X号"
+    )
 
 
 class VersionOut(BaseModel):
@@ -75,8 +79,9 @@ class CalendarOut(BaseModel):
     county_workdays: list[date] = Field(default_factory=list)
     versions: list[VersionOut] = Field(default_factory=list, description="loads of this year, newest first")
     warning: str | None = Field(default=None, description="from 1 October: next year's schedule is not loaded")
-    recompute_workflow: str | None = Field(default=None, description="after a load: the workflow that tells the "
-                                                                     "open cases (Temporal workflow id)")
+    recompute_workflow: str | None = Field(
+        default=None, description="after a load: the workflow that tells the open cases (Temporal workflow id)"
+    )
 
 
 class CalendarSummary(BaseModel):
@@ -96,8 +101,12 @@ def loaded_calendar(session: Session, jurisdiction: Jurisdiction) -> WorkCalenda
     cal = _CALENDARS.get(key)
     if cal is None:
         cfg = jurisdiction.calendar
-        cal = build_calendar(extra_holidays=cfg.extra_holidays, extra_workdays=cfg.extra_workdays,
-                             unknown_year=str(cfg.unknown_year), schedules=current_schedules(session))
+        cal = build_calendar(
+            extra_holidays=cfg.extra_holidays,
+            extra_workdays=cfg.extra_workdays,
+            unknown_year=str(cfg.unknown_year),
+            schedules=current_schedules(session),
+        )
         _CALENDARS.clear()
         _CALENDARS[key] = cal
     return cal
@@ -115,22 +124,49 @@ def calendar_out(session: Session, request: Request, year: int) -> CalendarOut:
     """A year's schedule as the service counts it now."""
     rows = current_rows(session)
     county = request.app.state.jurisdiction.calendar
-    extra = dict(county_holidays=sorted(d for d in county.extra_holidays if d.year == year),
-                 county_workdays=sorted(d for d in county.extra_workdays if d.year == year))
-    versions = [VersionOut(version=r.id, source=r.source, loaded_by=r.loaded_by, loaded_at=r.loaded_at)
-                for r in history(session, year)]
+    extra = dict(
+        county_holidays=sorted(d for d in county.extra_holidays if d.year == year),
+        county_workdays=sorted(d for d in county.extra_workdays if d.year == year),
+    )
+    versions = [
+        VersionOut(version=r.id, source=r.source, loaded_by=r.loaded_by, loaded_at=r.loaded_at)
+        for r in history(session, year)
+    ]
     warning = next_year_warning(_today(), {y: r.schedule() for y, r in rows.items()})
     if year in rows:
         s = rows[year].schedule()
-        return CalendarOut(year=year, status="official", holidays=sorted(s.holidays), workdays=sorted(s.workdays),
-                           source=s.source, versions=versions, warning=warning, **extra)
+        return CalendarOut(
+            year=year,
+            status="official",
+            holidays=sorted(s.holidays),
+            workdays=sorted(s.workdays),
+            source=s.source,
+            versions=versions,
+            warning=warning,
+            **extra,
+        )
     packaged = package_schedule(year)
     if packaged is not None:
-        return CalendarOut(year=year, status="official", holidays=sorted(packaged.holidays),
-                           workdays=sorted(packaged.workdays), source="国务院办公厅节假日安排（chinesecalendar 数据）",
-                           versions=versions, warning=warning, **extra)
-    return CalendarOut(year=year, status="provisional", holidays=sorted(provisional_holidays(year)), workdays=[],
-                       source=STATUTE, versions=versions, warning=warning, **extra)
+        return CalendarOut(
+            year=year,
+            status="official",
+            holidays=sorted(packaged.holidays),
+            workdays=sorted(packaged.workdays),
+            source="国务院办公厅节假日安排（chinesecalendar 数据）",
+            versions=versions,
+            warning=warning,
+            **extra,
+        )
+    return CalendarOut(
+        year=year,
+        status="provisional",
+        holidays=sorted(provisional_holidays(year)),
+        workdays=[],
+        source=STATUTE,
+        versions=versions,
+        warning=warning,
+        **extra,
+    )
 
 
 def _errors_response(errors: list[ScheduleError]) -> JSONResponse:
@@ -145,15 +181,25 @@ async def load_and_fan_out(request: Request, client: Client, user: User, year: i
 
     def write() -> int:
         with session_scope(engine) as session:
-            row = load_schedule(session=session, year=year, holidays=body.holidays, workdays=body.workdays,
-                                source=body.source, loaded_by=user.username)
+            row = load_schedule(
+                session=session,
+                year=year,
+                holidays=body.holidays,
+                workdays=body.workdays,
+                source=body.source,
+                loaded_by=user.username,
+            )
             return row.id
 
     version = await run_in_threadpool(write)
     workflow_id = fan_out_id(year, version, uuid.uuid4().hex[:8])
-    await client.start_workflow("CalendarChangeWorkflow", CalendarFanOut(year, version, body.source),
-                                id=workflow_id, task_queue=request.app.state.settings.task_queue,
-                                static_summary=f"{year}年节假日安排已载入（第{version}版）：通知在办案件重新计算期限")
+    await client.start_workflow(
+        "CalendarChangeWorkflow",
+        CalendarFanOut(year, version, body.source),
+        id=workflow_id,
+        task_queue=request.app.state.settings.task_queue,
+        static_summary=f"{year}年节假日安排已载入（第{version}版）：通知在办案件重新计算期限",
+    )
     return workflow_id
 
 
@@ -169,12 +215,20 @@ def get_calendar(year: Year, request: Request, session: SessionDep, _user: Curre
     return calendar_out(session, request, year)
 
 
-@router.put("/api/calendar/{year}", response_model=CalendarOut,
-            summary="Load the State Council's schedule of a year, as a whole (admin)",
-            responses={422: {"description": "a date outside the year, a weekday as make-up day, a schedule without "
-                                            "its statutory holidays: listed by field"}})
-async def put_calendar(year: Year, body: ScheduleIn, request: Request, user: AdminUser,
-                       client: Annotated[Client, Depends(get_temporal)]):
+@router.put(
+    "/api/calendar/{year}",
+    response_model=CalendarOut,
+    summary="Load the State Council's schedule of a year, as a whole (admin)",
+    responses={
+        422: {
+            "description": "a date outside the year, a weekday as make-up day, a schedule without "
+            "its statutory holidays: listed by field"
+        }
+    },
+)
+async def put_calendar(
+    year: Year, body: ScheduleIn, request: Request, user: AdminUser, client: Annotated[Client, Depends(get_temporal)]
+):
     errors = check_schedule(year, body.holidays, body.workdays)
     if errors:
         return _errors_response(errors)
@@ -221,9 +275,18 @@ def parse_days(text: str) -> tuple[list[date], list[str]]:
 def _page(request: Request, session: Session, user: User, year: int, *, form=None, errors=None, status=200):
     cal = calendar_out(session, request, year)
     today = _today()
-    return render(request, "calendar.html", status=status, cal=cal, year=year, years=range(today.year - 1, today.year + 3),
-                  is_admin=user.role == Role.ADMIN, form=form or {}, errors=errors or {},
-                  warning=next_year_warning(today, current_schedules(session)))
+    return render(
+        request,
+        "calendar.html",
+        status=status,
+        cal=cal,
+        year=year,
+        years=range(today.year - 1, today.year + 3),
+        is_admin=user.role == Role.ADMIN,
+        form=form or {},
+        errors=errors or {},
+        warning=next_year_warning(today, current_schedules(session)),
+    )
 
 
 @pages.get("/calendar")
@@ -233,8 +296,14 @@ def calendar_page(request: Request, session: SessionDep, user: WebUser, year: in
 
 
 @pages.post("/calendar/{year}")
-async def calendar_submit(year: Year, request: Request, session: SessionDep, user: WebUser, form: CheckedForm,
-                          client: Annotated[Client, Depends(get_temporal)]) -> Response:
+async def calendar_submit(
+    year: Year,
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    form: CheckedForm,
+    client: Annotated[Client, Depends(get_temporal)],
+) -> Response:
     if user.role != Role.ADMIN:
         return _page(request, session, user, year, errors={"form": "只有系统管理员可以载入节假日安排。"}, status=403)
     text = {k: str(form.get(k) or "") for k in ("holidays", "workdays", "source")}
@@ -254,8 +323,11 @@ async def calendar_submit(year: Year, request: Request, session: SessionDep, use
         return _page(request, session, user, year, form=text, errors=errors, status=422)
     body = ScheduleIn(holidays=holidays, workdays=workdays, source=text["source"])
     await load_and_fan_out(request, client, user, year, body)
-    return redirect(request, f"/calendar?year={year}",
-                    flash=f"{year}年节假日安排已载入（{body.source}），在办案件的期限正在重新计算。")
+    return redirect(
+        request,
+        f"/calendar?year={year}",
+        flash=f"{year}年节假日安排已载入（{body.source}），在办案件的期限正在重新计算。",
+    )
 
 
 router.include_router(pages)

@@ -53,17 +53,22 @@ def _unauthorized(message: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def codec_user(request: Request, session: SessionDep, settings: SettingsDep,
-               bearer: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+def codec_user(
+    request: Request, session: SessionDep, settings: SettingsDep, bearer: Annotated[str | None, Depends(oauth2_scheme)]
+) -> User:
     """The user of the Bearer token or of the web UI's session cookie; 401 without one, 403 for other roles."""
     token = bearer or request.cookies.get(SESSION_COOKIE)
     if not token:
-        raise _unauthorized("not authenticated: send Authorization: Bearer <token>, or log in to the web UI "
-                            "and let the Temporal UI include credentials")
+        raise _unauthorized(
+            "not authenticated: send Authorization: Bearer <token>, or log in to the web UI "
+            "and let the Temporal UI include credentials"
+        )
     user = user_from_token(session, settings, token)
     if user.role not in CODEC_ROLES:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="decoding Temporal payloads needs the role "
-                                                              f"supervisor or admin; you are {user.role}")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail=f"decoding Temporal payloads needs the role supervisor or admin; you are {user.role}",
+        )
     return user
 
 
@@ -89,8 +94,9 @@ def _to_json(payloads: list[Payload]) -> PayloadsJson:
     def b64(raw: bytes) -> str:
         return base64.b64encode(raw).decode()
 
-    return PayloadsJson(payloads=[PayloadJson(metadata={k: b64(v) for k, v in p.metadata.items()}, data=b64(p.data))
-                                  for p in payloads])
+    return PayloadsJson(
+        payloads=[PayloadJson(metadata={k: b64(v) for k, v in p.metadata.items()}, data=b64(p.data)) for p in payloads]
+    )
 
 
 def _codec(request: Request) -> EncryptionCodec:
@@ -118,7 +124,14 @@ async def decode(body: PayloadsJson, request: Request, session: SessionDep, user
     if encrypted:
         cases = _case_numbers(request, encrypted)
         namespace = request.headers.get("x-namespace", "")[:64]
-        await run_in_threadpool(record_views, session=session, username=user.username, role=user.role,
-                                unit=user.unit, case_nos=cases or [None], via=TEMPORAL_CODEC,
-                                detail=f"{len(encrypted)} payload(s), namespace {namespace or '?'}")
+        await run_in_threadpool(
+            record_views,
+            session=session,
+            username=user.username,
+            role=user.role,
+            unit=user.unit,
+            case_nos=cases or [None],
+            via=TEMPORAL_CODEC,
+            detail=f"{len(encrypted)} payload(s), namespace {namespace or '?'}",
+        )
     return _to_json(opened)

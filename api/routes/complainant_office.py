@@ -36,12 +36,21 @@ from domain.roles import Role
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 OFFICE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
-ROLE_LABELS = {"clerk": "受理员", "caseworker": "承办人", "unit_head": "单位负责人", "supervisor": "领导小组办公室",
-               "leader": "包案领导", "liaison": "联络员", "admin": "系统管理员"}
+ROLE_LABELS = {
+    "clerk": "受理员",
+    "caseworker": "承办人",
+    "unit_head": "单位负责人",
+    "supervisor": "领导小组办公室",
+    "leader": "包案领导",
+    "liaison": "联络员",
+    "admin": "系统管理员",
+}
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
 
@@ -50,11 +59,21 @@ def _cst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(CHINA_TZ).strftime(fmt) if value else "—"
 
 
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 _env.filters.update(cst=_cst, percent=lambda v: "—" if v is None else f"{float(v) * 100:.1f}%")
-_env.globals.update(ROLE_LABELS=ROLE_LABELS, CSRF_FIELD=CSRF_FIELD, RATING_LABELS=RATING_LABELS,
-                    KIND_LABELS=KIND_LABELS, STATUS_LABELS=STATUS_LABELS)
+_env.globals.update(
+    ROLE_LABELS=ROLE_LABELS,
+    CSRF_FIELD=CSRF_FIELD,
+    RATING_LABELS=RATING_LABELS,
+    KIND_LABELS=KIND_LABELS,
+    STATUS_LABELS=STATUS_LABELS,
+)
 
 
 def sms_configured(request: Request) -> bool:
@@ -74,9 +93,19 @@ def message_rows(messages, *, sms: bool) -> list[dict]:
             state = f"发送失败（{m.last_error or ''}），请电话告知投诉人"
         else:
             state = f"已发送 {_cst(m.sent_at)}（回执号 {m.provider_message_id}）"
-        rows.append({"kind": m.kind, "kind_label": KIND_LABELS.get(m.kind, m.kind), "text": m.text,
-                     "status": m.status, "status_text": state, "created_at": m.created_at, "sent_at": m.sent_at,
-                     "provider_message_id": m.provider_message_id, "attempts": m.attempts})
+        rows.append(
+            {
+                "kind": m.kind,
+                "kind_label": KIND_LABELS.get(m.kind, m.kind),
+                "text": m.text,
+                "status": m.status,
+                "status_text": state,
+                "created_at": m.created_at,
+                "sent_at": m.sent_at,
+                "provider_message_id": m.provider_message_id,
+                "attempts": m.attempts,
+            }
+        )
     return rows
 
 
@@ -84,6 +113,7 @@ def _unit_namer(jurisdiction: Jurisdiction):
     def name(code: str | None) -> str:
         unit = jurisdiction.units.get(code or "")
         return unit.name if unit else (code or "—")
+
     return name
 
 
@@ -92,11 +122,16 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
     jurisdiction: Jurisdiction = request.app.state.jurisdiction
     user: User | None = getattr(request.state, "web_user", None)
     html = _env.get_template(template).render(
-        path=request.url.path, user=user, csrf_token=getattr(request.state, "csrf_token", ""), flash=None,
-        county=jurisdiction.name, system_name=f"{jurisdiction.name}根治拖欠农民工工资案件办理系统",
+        path=request.url.path,
+        user=user,
+        csrf_token=getattr(request.state, "csrf_token", ""),
+        flash=None,
+        county=jurisdiction.name,
+        system_name=f"{jurisdiction.name}根治拖欠农民工工资案件办理系统",
         unit_name=_unit_namer(jurisdiction),
         can_register=user is not None and user.role in {"clerk", "caseworker", "unit_head", "supervisor", "admin"},
-        **context)
+        **context,
+    )
     return HTMLResponse(html, status_code=status, headers=HEADERS)
 
 
@@ -112,13 +147,19 @@ class PageRoute(APIRoute):
             except LoginRequired as exc:
                 return RedirectResponse(login_redirect_url(exc.next_path, exc.expired), status_code=303)
             except CsrfFailed:
-                return render(request, "error.html", status=403, title="页面已过期",
-                              message="表单校验未通过（页面可能已过期）。请返回、刷新页面后重新提交。")
+                return render(
+                    request,
+                    "error.html",
+                    status=403,
+                    title="页面已过期",
+                    message="表单校验未通过（页面可能已过期）。请返回、刷新页面后重新提交。",
+                )
             except Forbidden:
                 return render(request, "error.html", status=403, title="无权查看", message="您无权查看此页面。")
             except CaseNotFound as exc:
-                return render(request, "error.html", status=404, title="未找到案件",
-                              message=f"没有编号为 {exc} 的案件。")
+                return render(
+                    request, "error.html", status=404, title="未找到案件", message=f"没有编号为 {exc} 的案件。"
+                )
 
         return route
 
@@ -147,8 +188,9 @@ def get_case_messages(case_no: str, request: Request, session: SessionDep, user:
 def satisfaction_rows(session, jurisdiction: Jurisdiction) -> list[dict]:
     """satisfaction_by_unit() with unit names, most ratings first."""
     name = _unit_namer(jurisdiction)
-    rows = [{"unit": unit, "unit_name": name(unit), **figures}
-            for unit, figures in satisfaction_by_unit(session).items()]
+    rows = [
+        {"unit": unit, "unit_name": name(unit), **figures} for unit, figures in satisfaction_by_unit(session).items()
+    ]
     return sorted(rows, key=lambda r: (-r["total"], r["unit_name"]))
 
 
@@ -162,14 +204,24 @@ def get_satisfaction(session: SessionDep, user: CurrentUser, jurisdiction: Juris
 
 
 def _inbox_item(row, name) -> dict:
-    return {"id": row.id, "case_no": row.case_no, "unit": row.unit, "unit_name": name(row.unit),
-            "comment": row.comment, "rated_at": row.rated_at, "follow_up": row.follow_up,
-            "follow_up_by": row.follow_up_by, "follow_up_at": row.follow_up_at, "follow_up_note": row.follow_up_note}
+    return {
+        "id": row.id,
+        "case_no": row.case_no,
+        "unit": row.unit,
+        "unit_name": name(row.unit),
+        "comment": row.comment,
+        "rated_at": row.rated_at,
+        "follow_up": row.follow_up,
+        "follow_up_by": row.follow_up_by,
+        "follow_up_at": row.follow_up_at,
+        "follow_up_note": row.follow_up_note,
+    }
 
 
 @router.get("/api/satisfaction/unsatisfied", summary="The office's inbox of unsatisfied ratings")
-def get_unsatisfied(session: SessionDep, jurisdiction: JurisdictionDep,
-                    user: User = Depends(OfficeUser), include_done: bool = False) -> dict:
+def get_unsatisfied(
+    session: SessionDep, jurisdiction: JurisdictionDep, user: User = Depends(OfficeUser), include_done: bool = False
+) -> dict:
     """Unsatisfied ratings still to be followed up (with include_done, those followed up too)."""
     name = _unit_namer(jurisdiction)
     items = [_inbox_item(r, name) for r in unsatisfied_inbox(session=session, include_done=include_done)]
@@ -181,8 +233,14 @@ def case_messages_page(case_no: str, request: Request, session: SessionDep, user
     """A case's messages to its complainant and what became of each."""
     record = load_visible_case(session=session, case_no=case_no, user=user)
     rows = message_rows(case_messages(session=session, case_no=case_no), sms=sms_configured(request))
-    return render(request, "public_outbox.html", case_no=record.case_no, complainant=record.complainant_name,
-                  messages=rows, sms=sms_configured(request))
+    return render(
+        request,
+        "public_outbox.html",
+        case_no=record.case_no,
+        complainant=record.complainant_name,
+        messages=rows,
+        sms=sms_configured(request),
+    )
 
 
 @pages.get("/satisfaction")
@@ -191,13 +249,22 @@ def satisfaction_page(request: Request, session: SessionDep, user: WebUser, juri
     office = user.role in OFFICE_ROLES
     name = _unit_namer(jurisdiction)
     inbox = [_inbox_item(r, name) for r in unsatisfied_inbox(session=session)] if office else []
-    return render(request, "public_satisfaction.html", rows=satisfaction_rows(session, jurisdiction),
-                  inbox=inbox, office=office, UNSATISFIED=UNSATISFIED, SATISFIED=SATISFIED, BASICALLY=BASICALLY)
+    return render(
+        request,
+        "public_satisfaction.html",
+        rows=satisfaction_rows(session, jurisdiction),
+        inbox=inbox,
+        office=office,
+        UNSATISFIED=UNSATISFIED,
+        SATISFIED=SATISFIED,
+        BASICALLY=BASICALLY,
+    )
 
 
 @pages.post("/satisfaction/{rating_id}/follow-up")
-def satisfaction_follow_up(rating_id: int, request: Request, session: SessionDep, user: WebUser,
-                           form: CheckedForm) -> Response:
+def satisfaction_follow_up(
+    rating_id: int, request: Request, session: SessionDep, user: WebUser, form: CheckedForm
+) -> Response:
     """The office records its call-back on an unsatisfied rating."""
     if user.role not in OFFICE_ROLES:
         raise Forbidden("only the office of the leading group follows up ratings")

@@ -38,9 +38,11 @@ class DepositIn(Strict):
     amount: AmountIn
     bank: Bank | None = Field(default=None, description="the bank holding the deposit; required for kind deposit")
     kind: Literal["deposit", "replenish", "refund"] = Field(
-        default="deposit", description="deposit (存储), replenish (补足 after a drawdown), refund (退还)")
+        default="deposit", description="deposit (存储), replenish (补足 after a drawdown), refund (退还)"
+    )
     reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
-        default=None, description="the bank's voucher number")
+        default=None, description="the bank's voucher number"
+    )
 
 
 class LedgerEntryOut(BaseModel):
@@ -89,19 +91,23 @@ def _may_write(user: User, project: Project, jurisdiction: Jurisdiction) -> None
     responsible = route(project.facts(), jurisdiction.routing).lead_unit
     units = {responsible, jurisdiction.routing.co_handler}
     if user.role not in (Role.CASEWORKER, Role.UNIT_HEAD) or user.unit not in units:
-        raise Forbidden(f"the deposit of project {project.id} is kept by {', '.join(sorted(units))} "
-                        "(caseworker or unit_head), or the office of the leading group")
+        raise Forbidden(
+            f"the deposit of project {project.id} is kept by {', '.join(sorted(units))} "
+            "(caseworker or unit_head), or the office of the leading group"
+        )
 
 
 def _ledger_out(session: Session, project_id: int) -> DepositOut:
     book = deposit_ledger(session=session, project_id=project_id) or {"balance": Decimal("0"), "ledger": []}
-    return DepositOut(project_id=project_id, balance=book["balance"],
-                      ledger=[LedgerEntryOut(**e) for e in book["ledger"]])
+    return DepositOut(
+        project_id=project_id, balance=book["balance"], ledger=[LedgerEntryOut(**e) for e in book["ledger"]]
+    )
 
 
 def _awaiting_replenishment(session: Session, project_id: int) -> list[str]:
-    rows = session.exec(select(CaseRecord).where(CaseRecord.project_id == project_id,
-                                                 CaseRecord.stage != "closed")).all()
+    rows = session.exec(
+        select(CaseRecord).where(CaseRecord.project_id == project_id, CaseRecord.stage != "closed")
+    ).all()
     return [r.case_no for r in rows if case_state(r).open_deadline("deposit_replenish") is not None]
 
 
@@ -112,12 +118,21 @@ def get_deposit(project_id: RecordId, session: SessionDep, _user: CurrentUser) -
     return _ledger_out(session, project_id)
 
 
-@router.post("/{project_id}/deposit", response_model=DepositOut, status_code=status.HTTP_201_CREATED,
-             summary="Pay into the deposit (deposit, replenish, refund)")
-async def post_deposit(project_id: RecordId, body: DepositIn, request: Request, session: SessionDep, user: CurrentUser,
-                       jurisdiction: JurisdictionDep,
-                       idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=150)] = None,
-                       ) -> DepositOut:
+@router.post(
+    "/{project_id}/deposit",
+    response_model=DepositOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Pay into the deposit (deposit, replenish, refund)",
+)
+async def post_deposit(
+    project_id: RecordId,
+    body: DepositIn,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    jurisdiction: JurisdictionDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=150)] = None,
+) -> DepositOut:
     """Record money paid into the deposit (or a refund out of it); the same Idempotency-Key records it once.
     A replenishment also meets the `deposit_replenish` clock of the project's open cases awaiting it."""
     project = _project(session, project_id)
@@ -126,8 +141,16 @@ async def post_deposit(project_id: RecordId, body: DepositIn, request: Request, 
         raise InvalidInput("bank is required for a deposit", field="body.bank")
     key = f"api:{project_id}:{idempotency_key}" if idempotency_key else None
     try:
-        record_entry(session=session, project_id=project_id, kind=DepositKind(body.kind), amount=body.amount,
-                     bank=body.bank, actor=user.username, reference=body.reference, key=key)
+        record_entry(
+            session=session,
+            project_id=project_id,
+            kind=DepositKind(body.kind),
+            amount=body.amount,
+            bank=body.bank,
+            actor=user.username,
+            reference=body.reference,
+            key=key,
+        )
         session.commit()
     except DomainError:
         session.rollback()
@@ -139,28 +162,54 @@ async def post_deposit(project_id: RecordId, body: DepositIn, request: Request, 
         for case_no in _awaiting_replenishment(session, project_id):
             reference = f"保证金台账#{entry.seq}" if entry else None
             try:
-                await perform_action(client=client, case_no=case_no, action="deposit_replenished",
-                                     params={"reference": reference}, user=user,
-                                     idempotency_key=f"replenish-{project_id}-{entry.seq if entry else 0}")
+                await perform_action(
+                    client=client,
+                    case_no=case_no,
+                    action="deposit_replenished",
+                    params={"reference": reference},
+                    user=user,
+                    idempotency_key=f"replenish-{project_id}-{entry.seq if entry else 0}",
+                )
                 out.cases_notified.append(case_no)
             except DomainError as err:
                 out.cases_not_notified[case_no] = err.message
     return out
 
 
-@router.get("/{project_id}/deposit/requirement", response_model=RequirementOut,
-            summary="How much deposit the project must hold (ratio rule)")
-def get_requirement(project_id: RecordId, session: SessionDep, _user: CurrentUser, jurisdiction: JurisdictionDep,
-                    contract_amount: Annotated[Decimal | None, Query(ge=0, max_digits=14, decimal_places=2, description=(
-                        "yuan; default: the project's contract amount"))] = None,
-                    years_without_arrears: Annotated[int, Query(ge=0, le=100)] = 0,
-                    arrears_in_last_two_years: bool = False) -> RequirementOut:
+@router.get(
+    "/{project_id}/deposit/requirement",
+    response_model=RequirementOut,
+    summary="How much deposit the project must hold (ratio rule)",
+)
+def get_requirement(
+    project_id: RecordId,
+    session: SessionDep,
+    _user: CurrentUser,
+    jurisdiction: JurisdictionDep,
+    contract_amount: Annotated[
+        Decimal | None,
+        Query(ge=0, max_digits=14, decimal_places=2, description=("yuan; default: the project's contract amount")),
+    ] = None,
+    years_without_arrears: Annotated[int, Query(ge=0, le=100)] = 0,
+    arrears_in_last_two_years: bool = False,
+) -> RequirementOut:
     """1-3% of the contract amount; at least halved after two years without arrears; exempt after three;
     raised by at least half after arrears in the last two years (工程建设领域农民工工资保证金规定 arts. 11-12)."""
     project = _project(session, project_id)
     amount = contract_amount if contract_amount is not None else project.contract_amount
-    req = deposit_requirement(contract_amount=amount, years_without_arrears=years_without_arrears,
-                              arrears_in_last_two_years=arrears_in_last_two_years, thresholds=jurisdiction.thresholds)
-    return RequirementOut(project_id=project_id, contract_amount=amount, adjustment=req.adjustment,
-                          ratio_min=_percent(req.ratio_min), ratio_max=_percent(req.ratio_max), amount_min=req.amount_min,
-                          amount_max=req.amount_max, explanation=req.explanation)
+    req = deposit_requirement(
+        contract_amount=amount,
+        years_without_arrears=years_without_arrears,
+        arrears_in_last_two_years=arrears_in_last_two_years,
+        thresholds=jurisdiction.thresholds,
+    )
+    return RequirementOut(
+        project_id=project_id,
+        contract_amount=amount,
+        adjustment=req.adjustment,
+        ratio_min=_percent(req.ratio_min),
+        ratio_max=_percent(req.ratio_max),
+        amount_min=req.amount_min,
+        amount_max=req.amount_max,
+        explanation=req.explanation,
+    )

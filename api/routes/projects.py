@@ -42,8 +42,9 @@ def _public(project, monitor: ProjectMonitor | None) -> ProjectPublic:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Register a project")
-async def post_project(body: ProjectCreate, request: Request, jurisdiction: JurisdictionDep,
-                       user: ProjectEditor) -> ProjectPublic:
+async def post_project(
+    body: ProjectCreate, request: Request, jurisdiction: JurisdictionDep, user: ProjectEditor
+) -> ProjectPublic:
     """Register a project; its township must be a township of the jurisdiction. From then on its pay
     periods are monitored (every `payroll_cycle` from `works_started_at`, docs/monitoring.md)."""
     check_township(jurisdiction, body.township, "body.township")
@@ -53,8 +54,14 @@ async def post_project(body: ProjectCreate, request: Request, jurisdiction: Juri
         with session_scope(engine) as session:
             project = create_project(session=session, data=body, created_by=user.username, commit=False)
             monitor = monitoring_service.register_monitor(
-                session=session, jurisdiction=jurisdiction, project=project, works_started_at=body.works_started_at,
-                payday=body.payday, account_bank=body.special_account_bank, account_no=body.special_account_no)
+                session=session,
+                jurisdiction=jurisdiction,
+                project=project,
+                works_started_at=body.works_started_at,
+                payday=body.payday,
+                account_bank=body.special_account_bank,
+                account_no=body.special_account_no,
+            )
             session.flush()
             session.refresh(project)  # as stored: amounts with their two places
             return project, monitor
@@ -63,9 +70,13 @@ async def post_project(body: ProjectCreate, request: Request, jurisdiction: Juri
     if monitor is not None:
         try:
             client = await get_temporal(request)
-            await monitoring_service.start_monitor(client, jurisdiction=jurisdiction, project_id=project.id,
-                                                   task_queue=request.app.state.settings.task_queue,
-                                                   name=project.name)
+            await monitoring_service.start_monitor(
+                client,
+                jurisdiction=jurisdiction,
+                project_id=project.id,
+                task_queue=request.app.state.settings.task_queue,
+                name=project.name,
+            )
         except Exception as err:  # the project stands; the worker starts monitors not running (docs/monitoring.md)
             log.warning("monitoring of project %s not started now (%s); the worker starts it", project.id, err)
     return _public(project, monitor)

@@ -48,14 +48,18 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 MAX_ROWS = 30
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
-                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
 FORM_PROBLEMS = {
-    "forged": "页面已过期，请重新填写后提交。", "expired": "页面打开时间过长已过期，请重新提交。",
+    "forged": "页面已过期，请重新填写后提交。",
+    "expired": "页面打开时间过长已过期，请重新提交。",
     "reused": "这份投诉已经提交过了。如需再反映其他问题，请重新打开投诉页面。",
-    "too_fast": "提交太快了，请核对填写的内容后再点一次“提交投诉”。", "honeypot": "提交未成功，请重新填写。",
+    "too_fast": "提交太快了，请核对填写的内容后再点一次“提交投诉”。",
+    "honeypot": "提交未成功，请重新填写。",
 }
 
 
@@ -63,17 +67,24 @@ def _cst(value: datetime | None, fmt: str = "%Y年%m月%d日 %H:%M") -> str:
     return value.astimezone(CHINA_TZ).strftime(fmt) if value else "—"
 
 
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 _env.filters.update(cst=_cst, cst_date=lambda v: _cst(v, "%Y年%m月%d日"))
-_env.globals.update(TOKEN_FIELD=TOKEN_FIELD, HONEYPOT_FIELD=HONEYPOT_FIELD, RATING_LABELS=RATING_LABELS,
-                    RATINGS=RATINGS)
+_env.globals.update(
+    TOKEN_FIELD=TOKEN_FIELD, HONEYPOT_FIELD=HONEYPOT_FIELD, RATING_LABELS=RATING_LABELS, RATINGS=RATINGS
+)
 
 router = APIRouter(include_in_schema=False)
 
 
-def page(request: Request, template: str, *, purpose: str | None = None, status: int = 200,
-         **context: Any) -> HTMLResponse:
+def page(
+    request: Request, template: str, *, purpose: str | None = None, status: int = 200, **context: Any
+) -> HTMLResponse:
     """A public page; with `purpose`, its forms carry a fresh token of that purpose."""
     jurisdiction = request.app.state.jurisdiction
     tokens = {p: form_token(request, p) for p in (purpose or "").split() if p}
@@ -91,15 +102,33 @@ def _text(form, name: str) -> str:
 
 
 def _lookup_page(request: Request, *, status: int = 200, error: str | None = None) -> HTMLResponse:
-    return page(request, "public_progress.html", purpose="progress", status=status, error=error, view=None,
-                notice=None)
+    return page(request, "public_progress.html", purpose="progress", status=status, error=error, view=None, notice=None)
 
 
-def _view_page(request: Request, session, record, jurisdiction, *, notice: str | None = None,
-               phone: str, rating_error: str | None = None, status: int = 200) -> HTMLResponse:
+def _view_page(
+    request: Request,
+    session,
+    record,
+    jurisdiction,
+    *,
+    notice: str | None = None,
+    phone: str,
+    rating_error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     view = progress_view(session=session, record=record, jurisdiction=jurisdiction)
-    return page(request, "public_progress.html", purpose="progress rate document", status=status, view=view,
-                phone=phone, notice=notice, error=None, rating_error=rating_error, pdf_ok=pdf_available())
+    return page(
+        request,
+        "public_progress.html",
+        purpose="progress rate document",
+        status=status,
+        view=view,
+        phone=phone,
+        notice=notice,
+        error=None,
+        rating_error=rating_error,
+        pdf_ok=pdf_available(),
+    )
 
 
 @router.get("/progress")
@@ -124,8 +153,9 @@ def _find(request: Request, session, form) -> tuple[Any, Response | None]:
         check_lookup_allowed(request, case_no)
     except HTTPException as exc:
         wait = int(exc.headers["Retry-After"])
-        response = _lookup_page(request, status=429,
-                                error=f"查询失败次数过多，请{(wait + 59) // 60}分钟后再试。如有疑问请拨打12333。")
+        response = _lookup_page(
+            request, status=429, error=f"查询失败次数过多，请{(wait + 59) // 60}分钟后再试。如有疑问请拨打12333。"
+        )
         response.headers["Retry-After"] = str(wait)
         return None, response
     record = find_case(session=session, case_no=case_no, phone=phone) if case_no and phone else None
@@ -156,18 +186,33 @@ async def progress_rate(request: Request, session: SessionDep, jurisdiction: Jur
         return refused
     phone, rating, comment = _text(form, "phone"), _text(form, "rating"), _text(form, "comment")[:1000]
     if record.stage != "closed":
-        return _view_page(request, session, record, jurisdiction, phone=phone, status=409,
-                          rating_error="案件办结后才能评价。")
+        return _view_page(
+            request, session, record, jurisdiction, phone=phone, status=409, rating_error="案件办结后才能评价。"
+        )
     if rating not in RATINGS:
-        return _view_page(request, session, record, jurisdiction, phone=phone, status=422,
-                          rating_error="请选择“满意”“基本满意”或“不满意”。")
+        return _view_page(
+            request,
+            session,
+            record,
+            jurisdiction,
+            phone=phone,
+            status=422,
+            rating_error="请选择“满意”“基本满意”或“不满意”。",
+        )
     try:
         rate_case(session=session, case_no=record.case_no, unit=record.lead_unit, rating=rating, comment=comment)
         session.commit()
     except AlreadyRated:
         session.rollback()
-        return _view_page(request, session, record, jurisdiction, phone=phone, status=409,
-                          rating_error="该案件已经评价过了，每个案件只能评价一次。")
+        return _view_page(
+            request,
+            session,
+            record,
+            jurisdiction,
+            phone=phone,
+            status=409,
+            rating_error="该案件已经评价过了，每个案件只能评价一次。",
+        )
     notice = "感谢您的评价。" + ("我们会有专人与您联系，了解您不满意的原因。" if rating == "unsatisfied" else "")
     return _view_page(request, session, record, jurisdiction, phone=phone, notice=notice)
 
@@ -192,11 +237,22 @@ async def progress_document(request: Request, session: SessionDep) -> Response:
             pass
         else:
             name = quote(f"{doc.case_no}-{doc.title}.pdf", safe="")
-            return Response(pdf, media_type="application/pdf", headers={
-                **HEADERS, "Content-Disposition": f"attachment; filename=\"{doc.case_no}-{doc.seq}.pdf\"; "
-                                                  f"filename*=UTF-8''{name}"})
-    return HTMLResponse(doc.html, headers={**HEADERS, "Content-Security-Policy":
-                                           "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"})
+            return Response(
+                pdf,
+                media_type="application/pdf",
+                headers={
+                    **HEADERS,
+                    "Content-Disposition": f'attachment; filename="{doc.case_no}-{doc.seq}.pdf"; '
+                    f"filename*=UTF-8''{name}",
+                },
+            )
+    return HTMLResponse(
+        doc.html,
+        headers={
+            **HEADERS,
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+        },
+    )
 
 
 # ---- file a complaint -------------------------------------------------------------------------------------------
@@ -225,8 +281,12 @@ def complaint_form_body(form, rows: int) -> tuple[dict, dict[int, int]]:
     description = _text(form, "description")
     if place:
         description = f"工地或项目：{place}\n{description}".strip()
-    return {"complainant": {"name": name, **({"phone": _text(form, "phone")} if _text(form, "phone") else {})},
-            "workers": workers, "employer": {"name": _text(form, "employer")}, "description": description}, row_of
+    return {
+        "complainant": {"name": name, **({"phone": _text(form, "phone")} if _text(form, "phone") else {})},
+        "workers": workers,
+        "employer": {"name": _text(form, "employer")},
+        "description": description,
+    }, row_of
 
 
 def _message(error: dict) -> str:
@@ -257,10 +317,25 @@ def _field_key(loc: list[str], row_of: dict[int, int]) -> str:
     return "description" if loc[:1] == ["description"] else "general"
 
 
-def _complaint_page(request: Request, *, values: dict, rows: int, errors: dict | None = None,
-                    problem: str | None = None, status: int = 200) -> HTMLResponse:
-    return page(request, "public_complaint.html", purpose="complaint", status=status, values=values, rows=rows,
-                errors=errors or {}, problem=problem)
+def _complaint_page(
+    request: Request,
+    *,
+    values: dict,
+    rows: int,
+    errors: dict | None = None,
+    problem: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    return page(
+        request,
+        "public_complaint.html",
+        purpose="complaint",
+        status=status,
+        values=values,
+        rows=rows,
+        errors=errors or {},
+        problem=problem,
+    )
 
 
 @router.get("/complaint")
@@ -270,8 +345,9 @@ def complaint_form(request: Request) -> Response:
 
 
 @router.post("/complaint")
-async def complaint_submit(request: Request, session: SessionDep, client: TemporalDep, settings: SettingsDep,
-                           jurisdiction: JurisdictionDep) -> Response:
+async def complaint_submit(
+    request: Request, session: SessionDep, client: TemporalDep, settings: SettingsDep, jurisdiction: JurisdictionDep
+) -> Response:
     """Register the complaint; then show the case number and the receipt at once."""
     form = await request.form()
     rows = _rows(form)
@@ -279,16 +355,30 @@ async def complaint_submit(request: Request, session: SessionDep, client: Tempor
     if form.get("op") == "add_row":
         return _complaint_page(request, values=values, rows=min(rows + 1, MAX_ROWS))
     try:
-        token = check_form(request, form, "complaint",
-                           min_fill=getattr(request.app.state, "complaint_min_fill_seconds", MIN_FILL_SECONDS))
+        token = check_form(
+            request,
+            form,
+            "complaint",
+            min_fill=getattr(request.app.state, "complaint_min_fill_seconds", MIN_FILL_SECONDS),
+        )
     except FormRejected as exc:
-        return _complaint_page(request, values=values, rows=rows, problem=FORM_PROBLEMS[exc.reason],
-                               status=422 if exc.reason == "too_fast" else 403)
+        return _complaint_page(
+            request,
+            values=values,
+            rows=rows,
+            problem=FORM_PROBLEMS[exc.reason],
+            status=422 if exc.reason == "too_fast" else 403,
+        )
     try:
         check_complaint_allowed(request)
     except HTTPException as exc:
-        response = _complaint_page(request, values=values, rows=rows, status=429,
-                                   problem="从您的网络提交的投诉过多，请稍后再试，或拨打12333电话投诉。")
+        response = _complaint_page(
+            request,
+            values=values,
+            rows=rows,
+            status=429,
+            problem="从您的网络提交的投诉过多，请稍后再试，或拨打12333电话投诉。",
+        )
         response.headers["Retry-After"] = exc.headers["Retry-After"]
         return response
     body, row_of = complaint_form_body(form, rows)
@@ -306,15 +396,26 @@ async def complaint_submit(request: Request, session: SessionDep, client: Tempor
         return _complaint_page(request, values=values, rows=rows, errors=errors, status=422)
     session.commit()
     try:
-        case_no = await file_complaint(request=request, body=parsed, jurisdiction=jurisdiction, client=client,
-                                       task_queue=settings.task_queue, idempotency_key=values.get("key") or None)
+        case_no = await file_complaint(
+            request=request,
+            body=parsed,
+            jurisdiction=jurisdiction,
+            client=client,
+            task_queue=settings.task_queue,
+            idempotency_key=values.get("key") or None,
+        )
     except DomainError as exc:
-        return _complaint_page(request, values=values, rows=rows, status=422,
-                               problem=f"提交未成功：{exc.message}")
+        return _complaint_page(request, values=values, rows=rows, status=422, problem=f"提交未成功：{exc.message}")
     session.expire_all()
     record = get_case(session=session, case_no=case_no)
-    return _view_page(request, session, record, jurisdiction, phone=parsed.complainant.phone,
-                      notice=f"投诉已受理，案件编号 {case_no}。请记下案件编号，凭它和手机号码查询办理进度。")
+    return _view_page(
+        request,
+        session,
+        record,
+        jurisdiction,
+        phone=parsed.complainant.phone,
+        notice=f"投诉已受理，案件编号 {case_no}。请记下案件编号，凭它和手机号码查询办理进度。",
+    )
 
 
 def amount_total(values: dict, rows: int) -> str:

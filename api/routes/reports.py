@@ -23,8 +23,9 @@ from domain.roles import Role
 
 router = APIRouter(prefix="/api/reports", tags=["employers' reports"])
 
-Filer = Annotated[User, Depends(require_roles(Role.CLERK, Role.CASEWORKER, Role.UNIT_HEAD, Role.SUPERVISOR,
-                                              Role.ADMIN))]
+Filer = Annotated[
+    User, Depends(require_roles(Role.CLERK, Role.CASEWORKER, Role.UNIT_HEAD, Role.SUPERVISOR, Role.ADMIN))
+]
 # Who the report is made to (三(六)): labour inspection, the industry unit and the union; and the office.
 REPORT_UNITS = {"hrss", "union"}
 
@@ -43,7 +44,8 @@ class ReportIn(BaseModel):
     workers: int = Field(ge=1, le=100000)
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
     signed_for_workers: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
-        description="who signed the agreement for the workers: the union or the workers' representatives")
+        description="who signed the agreement for the workers: the union or the workers' representatives"
+    )
     instalments: list[InstalmentIn] = Field(min_length=1, max_length=60)
 
     @model_validator(mode="after")
@@ -68,15 +70,34 @@ def _may_see(user: User, report: EmployerReport, unit: str | None) -> None:
 
 def report_view(session: Session, jurisdiction, report: EmployerReport) -> dict:
     project = get_project(session=session, project_id=report.project_id) if report.project_id else None
-    warnings = [w for w in list_warnings(session=session, credit_code=report.credit_code)[0] if w.report_id == report.id]
+    warnings = [
+        w for w in list_warnings(session=session, credit_code=report.credit_code)[0] if w.report_id == report.id
+    ]
     return {
-        "id": report.id, "credit_code": report.credit_code, "employer_name": report.employer_name,
-        "project_id": report.project_id, "project_name": project.name if project else None,
-        "township": report.township, "industry_unit": service.industry_unit(jurisdiction, project) if project else None,
-        "amount": report.amount, "workers": report.workers, "reason": report.reason,
-        "signed_for_workers": report.signed_for_workers, "filed_at": report.filed_at, "filed_by": report.filed_by,
-        "instalments": [{"seq": i.seq, "due_at": i.due_at, "amount": i.amount, "paid": i.paid, "paid_at": i.paid_at,
-                         "status": i.status} for i in instalments_of(session=session, report_id=report.id)],
+        "id": report.id,
+        "credit_code": report.credit_code,
+        "employer_name": report.employer_name,
+        "project_id": report.project_id,
+        "project_name": project.name if project else None,
+        "township": report.township,
+        "industry_unit": service.industry_unit(jurisdiction, project) if project else None,
+        "amount": report.amount,
+        "workers": report.workers,
+        "reason": report.reason,
+        "signed_for_workers": report.signed_for_workers,
+        "filed_at": report.filed_at,
+        "filed_by": report.filed_by,
+        "instalments": [
+            {
+                "seq": i.seq,
+                "due_at": i.due_at,
+                "amount": i.amount,
+                "paid": i.paid,
+                "paid_at": i.paid_at,
+                "status": i.status,
+            }
+            for i in instalments_of(session=session, report_id=report.id)
+        ],
         "warnings": [warning_out(w).model_dump() for w in warnings],
     }
 
@@ -90,7 +111,9 @@ async def post_report(body: ReportIn, request: Request, jurisdiction: Jurisdicti
     if any(later <= earlier for earlier, later in zip(dues, dues[1:])):
         raise InvalidInput("instalments must be in date order, each after the one before", field="body.instalments")
     if dues[0] <= now:
-        raise InvalidInput("the first instalment is already due; give dates still ahead", field="body.instalments.0.due_at")
+        raise InvalidInput(
+            "the first instalment is already due; give dates still ahead", field="body.instalments.0.due_at"
+        )
 
     def store():
         with session_scope(request.app.state.engine) as session:
@@ -100,20 +123,38 @@ async def post_report(body: ReportIn, request: Request, jurisdiction: Jurisdicti
                 if project is None:
                     raise InvalidInput(f"there is no project {body.project_id}", field="body.project_id")
                 township = township or project.township
-            report = EmployerReport(credit_code=code, employer_name=body.employer_name, project_id=body.project_id,
-                                    township=township, amount=body.amount, workers=body.workers, reason=body.reason,
-                                    signed_for_workers=body.signed_for_workers, filed_at=now, filed_by=user.username)
+            report = EmployerReport(
+                credit_code=code,
+                employer_name=body.employer_name,
+                project_id=body.project_id,
+                township=township,
+                amount=body.amount,
+                workers=body.workers,
+                reason=body.reason,
+                signed_for_workers=body.signed_for_workers,
+                filed_at=now,
+                filed_by=user.username,
+            )
             session.add(report)
             session.flush()
-            session.add_all([Instalment(report_id=report.id, seq=n, due_at=due, amount=i.amount)
-                             for n, (i, due) in enumerate(zip(body.instalments, dues), start=1)])
+            session.add_all(
+                [
+                    Instalment(report_id=report.id, seq=n, due_at=due, amount=i.amount)
+                    for n, (i, due) in enumerate(zip(body.instalments, dues), start=1)
+                ]
+            )
             session.flush()
             return report, report_view(session, jurisdiction, report)
 
     report, view = await run_in_threadpool(store)
     client = await get_temporal(request)
-    await service.start_report_clocks(client, jurisdiction=jurisdiction, task_queue=request.app.state.settings.task_queue,
-                                      report_id=report.id, instalments=[(n, due) for n, due in enumerate(dues, start=1)])
+    await service.start_report_clocks(
+        client,
+        jurisdiction=jurisdiction,
+        task_queue=request.app.state.settings.task_queue,
+        report_id=report.id,
+        instalments=[(n, due) for n, due in enumerate(dues, start=1)],
+    )
     return view
 
 
@@ -147,8 +188,9 @@ class InstalmentPaymentIn(BaseModel):
 
 
 @router.post("/{report_id}/instalments/{seq}/payment", summary="Record a payment on an instalment")
-async def post_instalment_payment(report_id: int, seq: int, body: InstalmentPaymentIn, request: Request,
-                                  jurisdiction: JurisdictionDep, user: Filer) -> dict:
+async def post_instalment_payment(
+    report_id: int, seq: int, body: InstalmentPaymentIn, request: Request, jurisdiction: JurisdictionDep, user: Filer
+) -> dict:
     now = datetime.now(timezone.utc)
     paid_at = _aware(body.paid_at) if body.paid_at else now
     if paid_at > now + timedelta(minutes=2):

@@ -20,14 +20,10 @@ class PasswordChange(BaseModel):
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a user (admin)")
-def post_user(
-    body: UserCreate, session: SessionDep, jurisdiction: JurisdictionDep, _admin: AdminUser
-) -> UserPublic:
+def post_user(body: UserCreate, session: SessionDep, jurisdiction: JurisdictionDep, _admin: AdminUser) -> UserPublic:
     """Create a user in a unit of the jurisdiction; 409 if the username is taken."""
     if body.unit not in jurisdiction.units:
-        raise InvalidInput(
-            f"unknown unit {body.unit!r} (not a unit of {jurisdiction.name})", field="body.unit"
-        )
+        raise InvalidInput(f"unknown unit {body.unit!r} (not a unit of {jurisdiction.name})", field="body.unit")
     user = create_user(
         session=session,
         username=body.username,
@@ -45,8 +41,12 @@ def get_me(user: CurrentUser) -> UserPublic:
     return UserPublic.model_validate(user)
 
 
-@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
-             summary="Change your password (ends all your sessions)")
+@router.post(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Change your password (ends all your sessions)",
+)
 def post_password(body: PasswordChange, user: CurrentUser, session: SessionDep) -> Response:
     """Set a new password after checking the current one; every token of the user, this one included, is
     refused afterwards (log in again)."""

@@ -38,10 +38,21 @@ from domain.jurisdiction import Jurisdiction
 from domain.roles import Role
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
-                    "Referrer-Policy": "same-origin"}
-ROLE_LABELS = {"clerk": "受理登记员", "caseworker": "承办人", "unit_head": "单位负责人", "supervisor": "领导小组办公室",
-               "leader": "包案领导", "liaison": "联络员", "admin": "系统管理员"}
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+ROLE_LABELS = {
+    "clerk": "受理登记员",
+    "caseworker": "承办人",
+    "unit_head": "单位负责人",
+    "supervisor": "领导小组办公室",
+    "leader": "包案领导",
+    "liaison": "联络员",
+    "admin": "系统管理员",
+}
 REGISTRAR_ROLES = {Role.CLERK, Role.CASEWORKER, Role.UNIT_HEAD, Role.SUPERVISOR, Role.ADMIN}
 
 
@@ -53,20 +64,37 @@ def _yuan(value) -> str:
     return "—" if value in (None, "") else f"{Decimal(str(value)):,.2f}"
 
 
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 _env.filters.update(cst=_cst, cst_date=lambda v: _cst(v, "%Y-%m-%d"), yuan=_yuan)
-_env.globals.update(ROLE_LABELS=ROLE_LABELS, CSRF_FIELD=CSRF_FIELD, KIND_LABELS=rules.KIND_LABELS,
-                    LEVEL_LABELS=rules.LEVEL_LABELS, STATUS_LABELS=rules.STATUS_LABELS,
-                    SIGNAL_LABELS=rules.SIGNAL_LABELS, FINDING_LABELS=rules.FINDING_LABELS,
-                    ACTION_LABELS={"contact": "联系企业", "agreement": "达成解决意见", "note": "备注",
-                                   "resolve": "化解销号", "escalate": "转立案"})
+_env.globals.update(
+    ROLE_LABELS=ROLE_LABELS,
+    CSRF_FIELD=CSRF_FIELD,
+    KIND_LABELS=rules.KIND_LABELS,
+    LEVEL_LABELS=rules.LEVEL_LABELS,
+    STATUS_LABELS=rules.STATUS_LABELS,
+    SIGNAL_LABELS=rules.SIGNAL_LABELS,
+    FINDING_LABELS=rules.FINDING_LABELS,
+    ACTION_LABELS={
+        "contact": "联系企业",
+        "agreement": "达成解决意见",
+        "note": "备注",
+        "resolve": "化解销号",
+        "escalate": "转立案",
+    },
+)
 
 
 def _unit_namer(jurisdiction: Jurisdiction):
     def unit_name(code: str | None) -> str:
         unit = jurisdiction.units.get(code or "")
         return unit.name if unit else (code or "—")
+
     return unit_name
 
 
@@ -75,10 +103,16 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
     jurisdiction: Jurisdiction = state.jurisdiction
     user: User | None = getattr(request.state, "web_user", None)
     html = _env.get_template(template).render(
-        path=request.url.path, user=user, csrf_token=getattr(request.state, "csrf_token", ""),
-        flash=read_flash(request, state.settings), county=jurisdiction.name,
-        system_name=f"{jurisdiction.name}根治拖欠农民工工资案件办理系统", unit_name=_unit_namer(jurisdiction),
-        can_register=user is not None and user.role in REGISTRAR_ROLES, **context)
+        path=request.url.path,
+        user=user,
+        csrf_token=getattr(request.state, "csrf_token", ""),
+        flash=read_flash(request, state.settings),
+        county=jurisdiction.name,
+        system_name=f"{jurisdiction.name}根治拖欠农民工工资案件办理系统",
+        unit_name=_unit_namer(jurisdiction),
+        can_register=user is not None and user.role in REGISTRAR_ROLES,
+        **context,
+    )
     response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
     clear_flash(request, response)
     return response
@@ -103,11 +137,21 @@ class PageRoute(APIRoute):
             except LoginRequired as exc:
                 return RedirectResponse(login_redirect_url(exc.next_path, exc.expired), status_code=303)
             except CsrfFailed:
-                return render(request, "error.html", status=403, title="页面已过期",
-                              message="表单校验未通过（页面可能已过期）。请返回、刷新页面后重新提交。")
+                return render(
+                    request,
+                    "error.html",
+                    status=403,
+                    title="页面已过期",
+                    message="表单校验未通过（页面可能已过期）。请返回、刷新页面后重新提交。",
+                )
             except Forbidden:
-                return render(request, "error.html", status=403, title="无权访问",
-                              message="此预警或报告不由您所在单位处置，您无权查看。")
+                return render(
+                    request,
+                    "error.html",
+                    status=403,
+                    title="无权访问",
+                    message="此预警或报告不由您所在单位处置，您无权查看。",
+                )
             except LookupError as exc:
                 return render(request, "error.html", status=404, title="未找到", message=str(exc))
 
@@ -132,9 +176,17 @@ def _message(err: Exception) -> str:
 def warnings_page(request: Request, session: SessionDep, user: WebUser, status: str | None = None) -> Response:
     status = status if status in ("open", "resolved", "escalated") else None
     rows, total = list_warnings(session=session, status=status, units=warning_routes.warning_units(user))
-    return render(request, "warnings.html", warnings=rows, total=total, filter_status=status,
-                  signal_kinds=list(rules.SIGNAL_LABELS.items()), values={}, error=None,
-                  may_record=user.role in REGISTRAR_ROLES)
+    return render(
+        request,
+        "warnings.html",
+        warnings=rows,
+        total=total,
+        filter_status=status,
+        signal_kinds=list(rules.SIGNAL_LABELS.items()),
+        values={},
+        error=None,
+        may_record=user.role in REGISTRAR_ROLES,
+    )
 
 
 @router.post("/warnings/signals")
@@ -145,8 +197,9 @@ async def signal_submit(request: Request, jurisdiction: JurisdictionDep, user: W
         if user.role not in REGISTRAR_ROLES:
             raise Forbidden("no")
         body = warning_routes.SignalIn(**{k: v for k, v in values.items() if v})
-        out, opened = await run_in_threadpool(warning_routes.store_signals, request.app.state.engine,
-                                              jurisdiction, [body], user)
+        out, opened = await run_in_threadpool(
+            warning_routes.store_signals, request.app.state.engine, jurisdiction, [body], user
+        )
         await warning_routes.start_clocks(request, jurisdiction, opened)
     except (ValidationError, DomainError) as err:
         if isinstance(err, Forbidden):
@@ -167,8 +220,11 @@ def warning_page(warning_id: int, request: Request, session: SessionDep, user: W
     warning_routes.ensure_may_see(user, warning)
     detail = warning_routes.warning_detail(session, warning)
     project = get_project(session=session, project_id=warning.project_id) if warning.project_id else None
-    may_act = (warning.status == "open" and user.role not in (Role.LEADER, Role.LIAISON)
-               and datetime.now(timezone.utc) < warning.response_due_at)
+    may_act = (
+        warning.status == "open"
+        and user.role not in (Role.LEADER, Role.LIAISON)
+        and datetime.now(timezone.utc) < warning.response_due_at
+    )
     return render(request, "warning.html", w=detail, project=project, may_act=may_act)
 
 
@@ -179,10 +235,13 @@ async def warning_act(warning_id: int, request: Request, user: WebUser, form: Ch
     if action not in warning_routes.WARNING_ACTIONS:
         return redirect(request, f"/warnings/{warning_id}", "请选择处置方式。", "error")
     if not text:
-        return redirect(request, f"/warnings/{warning_id}", "请填写情况说明（联系了谁、约定了什么、化解的理由）。", "error")
+        return redirect(
+            request, f"/warnings/{warning_id}", "请填写情况说明（联系了谁、约定了什么、化解的理由）。", "error"
+        )
     try:
-        await run_in_threadpool(warning_routes.act_on_warning, warning_id, action,
-                                warning_routes.WarningActionIn(text=text), user, request)
+        await run_in_threadpool(
+            warning_routes.act_on_warning, warning_id, action, warning_routes.WarningActionIn(text=text), user, request
+        )
     except (ValidationError, DomainError) as err:
         if isinstance(err, Forbidden):
             raise
@@ -195,8 +254,9 @@ async def warning_act(warning_id: int, request: Request, user: WebUser, form: Ch
 
 
 @router.get("/employers/{credit_code}")
-def employer_page(credit_code: str, request: Request, session: SessionDep, user: WebUser,
-                  jurisdiction: JurisdictionDep) -> Response:
+def employer_page(
+    credit_code: str, request: Request, session: SessionDep, user: WebUser, jurisdiction: JurisdictionDep
+) -> Response:
     try:
         code = warning_routes.credit_code_of(credit_code)
     except ValueError:
@@ -206,8 +266,9 @@ def employer_page(credit_code: str, request: Request, session: SessionDep, user:
 
 
 @router.get("/projects/{project_id}/monitoring")
-def project_monitoring_page(project_id: int, request: Request, session: SessionDep, user: WebUser,
-                            jurisdiction: JurisdictionDep) -> Response:
+def project_monitoring_page(
+    project_id: int, request: Request, session: SessionDep, user: WebUser, jurisdiction: JurisdictionDep
+) -> Response:
     from db.monitoring import ProjectMonitor
 
     if get_project(session=session, project_id=project_id) is None or session.get(ProjectMonitor, project_id) is None:
@@ -255,8 +316,9 @@ async def roster_upload(project_id: int, request: Request, user: WebUser, form: 
 
 
 @router.post("/projects/{project_id}/monitoring/payroll")
-async def payroll_upload(project_id: int, request: Request, jurisdiction: JurisdictionDep, user: WebUser,
-                         form: CheckedForm) -> Response:
+async def payroll_upload(
+    project_id: int, request: Request, jurisdiction: JurisdictionDep, user: WebUser, form: CheckedForm
+) -> Response:
     """The form 导入银行代发明细: one period's payroll, checked against the roster as the API does."""
     from api.monitoring_sheets import SheetRejected, parse_payroll_sheet
 
@@ -270,8 +332,12 @@ async def payroll_upload(project_id: int, request: Request, jurisdiction: Jurisd
     try:
         rows = parse_payroll_sheet(await upload.read())
         workers = [warning_routes.PaidWorkerIn(**r) for r in rows]
-        body = warning_routes.PayrollIn(period=period, total=sum((w.amount for w in workers), Decimal(0)),
-                                        workers=workers, paid_from=str(form.get("paid_from") or "").strip() or None)
+        body = warning_routes.PayrollIn(
+            period=period,
+            total=sum((w.amount for w in workers), Decimal(0)),
+            workers=workers,
+            paid_from=str(form.get("paid_from") or "").strip() or None,
+        )
         out = await warning_routes.record_payroll(request, jurisdiction, project_id, body, user)
     except (SheetRejected, ValidationError, DomainError) as err:
         return redirect(request, back, f"未登记：{_sheet_problem(err)}", "error")

@@ -42,8 +42,8 @@ from db.monitoring import (
 )
 from domain import monitoring as rules
 from domain.calendar import CHINA_TZ
-from domain.identity import mask_id
 from domain.errors import Forbidden, InvalidInput, NotAllowedNow
+from domain.identity import mask_id
 from domain.jurisdiction import Jurisdiction
 from domain.monitoring import SignalKind, WarningKind, WarningStatus
 from domain.roles import Role
@@ -51,8 +51,9 @@ from domain.roles import Role
 router = APIRouter(tags=["early warning"])
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Recorder = Annotated[User, Depends(require_roles(Role.CLERK, Role.CASEWORKER, Role.UNIT_HEAD, Role.SUPERVISOR,
-                                                 Role.ADMIN))]
+Recorder = Annotated[
+    User, Depends(require_roles(Role.CLERK, Role.CASEWORKER, Role.UNIT_HEAD, Role.SUPERVISOR, Role.ADMIN))
+]
 SEE_ALL = {Role.SUPERVISOR, Role.LEADER, Role.ADMIN}
 LABOUR_INSPECTION = "hrss"  # sees and acts on every warning (co-handles every case)
 
@@ -76,8 +77,10 @@ def warning_units(user: User) -> list[str] | None:
 def ensure_may_see(user: User, warning: EarlyWarning) -> None:
     units = warning_units(user)
     if units is not None and warning.township not in units and warning.unit not in units:
-        raise Forbidden(f"warning {warning.id} is for {warning.township or '-'} / {warning.unit or '-'}, "
-                        f"not your unit ({user.unit})")
+        raise Forbidden(
+            f"warning {warning.id} is for {warning.township or '-'} / {warning.unit or '-'}, "
+            f"not your unit ({user.unit})"
+        )
 
 
 async def start_clocks(request: Request, jurisdiction: Jurisdiction, warnings: list[EarlyWarning]) -> None:
@@ -85,8 +88,9 @@ async def start_clocks(request: Request, jurisdiction: Jurisdiction, warnings: l
         return
     client = await get_temporal(request)
     for warning in warnings:
-        await service.start_warning_clock(client, jurisdiction=jurisdiction, warning=warning,
-                                          task_queue=request.app.state.settings.task_queue)
+        await service.start_warning_clock(
+            client, jurisdiction=jurisdiction, warning=warning, task_queue=request.app.state.settings.task_queue
+        )
 
 
 # ---- warnings ------------------------------------------------------------------------------------------
@@ -133,23 +137,41 @@ class WarningDetail(WarningOut):
 
 def warning_out(w: EarlyWarning) -> WarningOut:
     return WarningOut(
-        id=w.id, kind=w.kind, kind_label=rules.KIND_LABELS.get(w.kind, w.kind), project_id=w.project_id,
-        credit_code=w.credit_code, employer_name=w.employer_name, township=w.township, unit=w.unit,
-        period=w.period, level=w.level, level_label=rules.LEVEL_LABELS.get(w.level, w.level), reason=w.reason,
-        amount=w.amount, opened_at=w.opened_at, response_due_at=w.response_due_at, status=w.status,
-        status_label=rules.STATUS_LABELS.get(w.status, w.status), closed_at=w.closed_at,
-        resolution=w.resolution, case_no=w.case_no)
+        id=w.id,
+        kind=w.kind,
+        kind_label=rules.KIND_LABELS.get(w.kind, w.kind),
+        project_id=w.project_id,
+        credit_code=w.credit_code,
+        employer_name=w.employer_name,
+        township=w.township,
+        unit=w.unit,
+        period=w.period,
+        level=w.level,
+        level_label=rules.LEVEL_LABELS.get(w.level, w.level),
+        reason=w.reason,
+        amount=w.amount,
+        opened_at=w.opened_at,
+        response_due_at=w.response_due_at,
+        status=w.status,
+        status_label=rules.STATUS_LABELS.get(w.status, w.status),
+        closed_at=w.closed_at,
+        resolution=w.resolution,
+        case_no=w.case_no,
+    )
 
 
 def warning_detail(session: Session, w: EarlyWarning) -> WarningDetail:
-    actions = [WarningActionOut(at=a.at, actor=a.actor, kind=a.kind, text=a.text)
-               for a in warning_actions(session=session, warning_id=w.id)]
+    actions = [
+        WarningActionOut(at=a.at, actor=a.actor, kind=a.kind, text=a.text)
+        for a in warning_actions(session=session, warning_id=w.id)
+    ]
     return WarningDetail(**warning_out(w).model_dump(), actions=actions)
 
 
 @router.get("/api/warnings", summary="Warnings (预警) the user's township or unit sees")
 def get_warnings(
-    session: SessionDep, user: CurrentUser,
+    session: SessionDep,
+    user: CurrentUser,
     status_: Annotated[Literal["open", "resolved", "escalated"] | None, Query(alias="status")] = None,
     project_id: Annotated[int | None, Query(ge=1)] = None,
     credit_code: str | None = None,
@@ -159,8 +181,16 @@ def get_warnings(
 ) -> WarningList:
     """Newest first. Supervisors and labour inspection see every warning; a township or an industry unit
     the warnings addressed to it."""
-    rows, total = list_warnings(session=session, status=status_, units=warning_units(user), project_id=project_id,
-                                credit_code=credit_code, case_no=case_no, limit=limit, offset=offset)
+    rows, total = list_warnings(
+        session=session,
+        status=status_,
+        units=warning_units(user),
+        project_id=project_id,
+        credit_code=credit_code,
+        case_no=case_no,
+        limit=limit,
+        offset=offset,
+    )
     return WarningList(items=[warning_out(w) for w in rows], total=total)
 
 
@@ -179,8 +209,13 @@ WARNING_ACTIONS = {"contact": "联系企业", "agreement": "达成解决意见",
 
 
 @router.post("/api/warnings/{warning_id}/actions/{action}", summary="Act on a warning")
-def act_on_warning(warning_id: int, action: Literal["contact", "agreement", "note", "resolve"],
-                   body: WarningActionIn, user: CurrentUser, request: Request) -> WarningDetail:
+def act_on_warning(
+    warning_id: int,
+    action: Literal["contact", "agreement", "note", "resolve"],
+    body: WarningActionIn,
+    user: CurrentUser,
+    request: Request,
+) -> WarningDetail:
     """`contact` (the employer was contacted), `agreement` (what was agreed), `note`, `resolve` (closed with
     a reason). Only an open warning can be acted on (409); resolving after the response deadline is
     refused, because the warning is then being registered as a case."""
@@ -191,14 +226,24 @@ def act_on_warning(warning_id: int, action: Literal["contact", "agreement", "not
         warning = _warning_or_404(session, warning_id)
         ensure_may_see(user, warning)
         if warning.status != WarningStatus.OPEN.value:
-            raise NotAllowedNow(f"warning {warning_id} is {warning.status}"
-                                + (f"; its case is {warning.case_no}" if warning.case_no else ""))
+            raise NotAllowedNow(
+                f"warning {warning_id} is {warning.status}"
+                + (f"; its case is {warning.case_no}" if warning.case_no else "")
+            )
         if action == "resolve":
             if now >= warning.response_due_at:
-                raise NotAllowedNow(f"warning {warning_id} passed its response deadline and is being registered "
-                                    "as a case; act on the case instead")
-            close_warning(session=session, warning=warning, status=WarningStatus.RESOLVED, by=user.username,
-                          text=body.text, at=now)
+                raise NotAllowedNow(
+                    f"warning {warning_id} passed its response deadline and is being registered "
+                    "as a case; act on the case instead"
+                )
+            close_warning(
+                session=session,
+                warning=warning,
+                status=WarningStatus.RESOLVED,
+                by=user.username,
+                text=body.text,
+                at=now,
+            )
         else:
             record_action(session=session, warning=warning, actor=user.username, kind=action, text=body.text, at=now)
         session.flush()
@@ -247,8 +292,10 @@ def store_roster(engine, project_id: int, workers: list[RosterWorkerIn]) -> int:
     seen: dict[str, int] = {}
     for index, w in enumerate(workers):
         if w.id_number in seen:
-            raise InvalidInput(f"ID number {w.id_number[:6]}… is listed twice (rows {seen[w.id_number] + 1} "
-                               f"and {index + 1})", field=f"body.workers.{index}.id_number")
+            raise InvalidInput(
+                f"ID number {w.id_number[:6]}… is listed twice (rows {seen[w.id_number] + 1} and {index + 1})",
+                field=f"body.workers.{index}.id_number",
+            )
         seen[w.id_number] = index
     with session_scope(engine) as session:
         _monitored(session, project_id)
@@ -283,7 +330,8 @@ class PayrollIn(BaseModel):
     total: AmountIn
     workers: list[PaidWorkerIn] = Field(default_factory=list, max_length=5000)
     paid_from: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=40)] = Field(
-        default=None, description="the account the bank paid from; default the project's special account")
+        default=None, description="the account the bank paid from; default the project's special account"
+    )
 
 
 class PayrollOut(BaseModel):
@@ -309,73 +357,129 @@ def _store_payroll(engine, jurisdiction: Jurisdiction, project_id: int, body: Pa
         cycle = jurisdiction.rule(rules.PAYROLL_CYCLE)
         index = rules.period_index(cycle, monitor.works_started_at, body.period)
         period = rules.period(cycle, monitor.works_started_at, index, monitor.payday, service.calendar_of(jurisdiction))
-        roster = [rules.RosterEntry(w.name, w.id_number, w.agreed_wage)
-                  for w in roster_of(session=session, project_id=project_id)]
+        roster = [
+            rules.RosterEntry(w.name, w.id_number, w.agreed_wage)
+            for w in roster_of(session=session, project_id=project_id)
+        ]
         lines = [rules.PaidLine(w.name, w.id_number, w.amount) for w in body.workers]
         paid_from = body.paid_from or monitor.account_no
-        findings = rules.payroll_findings(roster=roster, lines=lines, total=body.total, paid_from=paid_from,
-                                          special_account=monitor.account_no,
-                                          underpaid_percent=jurisdiction.monitoring.underpaid_percent)
-        payroll = add_payroll(session=session, payroll=Payroll(
-            project_id=project_id, period=period.label, period_index=index, paid_at=paid_at, total=body.total,
-            paid_from=paid_from, workers=len(lines), recorded_by=user.username,
-            findings=json.dumps([f.__dict__ for f in findings], ensure_ascii=False),
-            lines=json.dumps([{"name": w.name, "id_number": w.id_number, "amount": str(w.amount)} for w in lines],
-                             ensure_ascii=False)))
+        findings = rules.payroll_findings(
+            roster=roster,
+            lines=lines,
+            total=body.total,
+            paid_from=paid_from,
+            special_account=monitor.account_no,
+            underpaid_percent=jurisdiction.monitoring.underpaid_percent,
+        )
+        payroll = add_payroll(
+            session=session,
+            payroll=Payroll(
+                project_id=project_id,
+                period=period.label,
+                period_index=index,
+                paid_at=paid_at,
+                total=body.total,
+                paid_from=paid_from,
+                workers=len(lines),
+                recorded_by=user.username,
+                findings=json.dumps([f.__dict__ for f in findings], ensure_ascii=False),
+                lines=json.dumps(
+                    [{"name": w.name, "id_number": w.id_number, "amount": str(w.amount)} for w in lines],
+                    ensure_ascii=False,
+                ),
+            ),
+        )
         # A payroll that comes late settles the period's payroll_missing warning, if it is still open.
         resolved = []
-        for w in session.exec(select(EarlyWarning).where(
+        for w in session.exec(
+            select(EarlyWarning).where(
                 EarlyWarning.source_key == f"payroll_missing:{project_id}:{index}",
-                EarlyWarning.status == WarningStatus.OPEN.value)):
-            close_warning(session=session, warning=w, status=WarningStatus.RESOLVED, by=user.username, at=now,
-                          text=f"第{period.label}期工资表已报送（{body.total:.2f}元，{len(lines)}人）")
+                EarlyWarning.status == WarningStatus.OPEN.value,
+            )
+        ):
+            close_warning(
+                session=session,
+                warning=w,
+                status=WarningStatus.RESOLVED,
+                by=user.username,
+                at=now,
+                text=f"第{period.label}期工资表已报送（{body.total:.2f}元，{len(lines)}人）",
+            )
             resolved.append(w.id)
         opened = None
         if findings:
             text = "；".join(f"{rules.FINDING_LABELS[f.kind]}：{f.text}" for f in findings[:10])
             opened, new = service.open_project_warning(
-                session=session, jurisdiction=jurisdiction, project=project, kind=WarningKind.PAYROLL_FINDINGS,
-                source_key=f"payroll_findings:{project_id}:{index}", level=rules.findings_level(findings),
-                period=period.label, now=now, reason=f"第{period.label}期工资发放异常：{text}",
-                amount=_short_amount(roster, lines))
+                session=session,
+                jurisdiction=jurisdiction,
+                project=project,
+                kind=WarningKind.PAYROLL_FINDINGS,
+                source_key=f"payroll_findings:{project_id}:{index}",
+                level=rules.findings_level(findings),
+                period=period.label,
+                now=now,
+                reason=f"第{period.label}期工资发放异常：{text}",
+                amount=_short_amount(roster, lines),
+            )
         session.flush()
         return payroll, opened, resolved
 
 
 def _short_amount(roster: list[rules.RosterEntry], lines: list[rules.PaidLine]) -> Decimal | None:
-    paid = {l.id_number: l.amount for l in lines if l.id_number}
-    short = sum((w.agreed_wage - paid.get(w.id_number, Decimal(0)) for w in roster
-                 if w.agreed_wage and paid.get(w.id_number, Decimal(0)) < w.agreed_wage), Decimal(0))
+    paid = {line.id_number: line.amount for line in lines if line.id_number}
+    short = sum(
+        (
+            w.agreed_wage - paid.get(w.id_number, Decimal(0))
+            for w in roster
+            if w.agreed_wage and paid.get(w.id_number, Decimal(0)) < w.agreed_wage
+        ),
+        Decimal(0),
+    )
     return short or None
 
 
-async def record_payroll(request: Request, jurisdiction: Jurisdiction, project_id: int, body: PayrollIn,
-                        user: User) -> PayrollOut:
+async def record_payroll(
+    request: Request, jurisdiction: Jurisdiction, project_id: int, body: PayrollIn, user: User
+) -> PayrollOut:
     if not service.monitoring_enabled(jurisdiction):
         raise NotAllowedNow(f"{jurisdiction.name} has no payroll rules (payroll_cycle) in its jurisdiction file")
-    payroll, warning, resolved = await run_in_threadpool(_store_payroll, request.app.state.engine, jurisdiction,
-                                                         project_id, body, user)
+    payroll, warning, resolved = await run_in_threadpool(
+        _store_payroll, request.app.state.engine, jurisdiction, project_id, body, user
+    )
     if warning is not None:
         await start_clocks(request, jurisdiction, [warning])
     out = payroll_out(payroll)
     return PayrollOut(**out, warning_id=warning.id if warning else None, resolved_warnings=resolved)
 
 
-@router.post("/api/projects/{project_id}/payrolls", status_code=status.HTTP_201_CREATED,
-             summary="Record a payroll paid for a pay period")
-async def post_payroll(project_id: int, body: PayrollIn, request: Request, jurisdiction: JurisdictionDep,
-                       user: Recorder) -> PayrollOut:
+@router.post(
+    "/api/projects/{project_id}/payrolls",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a payroll paid for a pay period",
+)
+async def post_payroll(
+    project_id: int, body: PayrollIn, request: Request, jurisdiction: JurisdictionDep, user: Recorder
+) -> PayrollOut:
     """Checked against the roster: roster workers missing, people not on the roster, amounts below the
     jurisdiction's share of the agreed wage, a payment not from the special account, a total that is
     not the sum of the lines. Findings open a `payroll_findings` warning. One payroll per period (409)."""
     return await record_payroll(request, jurisdiction, project_id, body, user)
 
 
-@router.post("/api/projects/{project_id}/payrolls/import", status_code=status.HTTP_201_CREATED,
-             summary="Import the bank's 代发 record (.xlsx) as a period's payroll")
-async def import_payroll(project_id: int, request: Request, jurisdiction: JurisdictionDep, user: Recorder,
-                         period: Annotated[str, Form()], file: UploadFile = File(...),
-                         paid_from: Annotated[str | None, Form()] = None) -> PayrollOut:
+@router.post(
+    "/api/projects/{project_id}/payrolls/import",
+    status_code=status.HTTP_201_CREATED,
+    summary="Import the bank's 代发 record (.xlsx) as a period's payroll",
+)
+async def import_payroll(
+    project_id: int,
+    request: Request,
+    jurisdiction: JurisdictionDep,
+    user: Recorder,
+    period: Annotated[str, Form()],
+    file: UploadFile = File(...),
+    paid_from: Annotated[str | None, Form()] = None,
+) -> PayrollOut:
     """Columns 姓名, 身份证号, 实发金额 (or 金额); the total is the sum of the rows."""
     rows = _sheet_or_422(parse_payroll_sheet, await file.read())
     workers = [PaidWorkerIn(**r) for r in rows]
@@ -392,16 +496,28 @@ def get_monitoring(project_id: int, session: SessionDep, user: CurrentUser, juri
     unmasked = may_see_personal_data(user)
     id_out = (lambda v: v) if unmasked else mask_id
     return {
-        "project_id": project_id, "name": project.name, "township": project.township,
+        "project_id": project_id,
+        "name": project.name,
+        "township": project.township,
         "industry_unit": service.industry_unit(jurisdiction, project),
-        "works_started_at": monitor.works_started_at, "payday": monitor.payday,
+        "works_started_at": monitor.works_started_at,
+        "payday": monitor.payday,
         "special_account": {"bank": monitor.account_bank, "account_no": monitor.account_no},
-        "first_period": monitor.first_period, "next_period": monitor.next_period,
-        "next_check_at": monitor.next_check_at, "periods_missed": monitor.periods_missed,
+        "first_period": monitor.first_period,
+        "next_period": monitor.next_period,
+        "next_check_at": monitor.next_check_at,
+        "periods_missed": monitor.periods_missed,
         "permit_gate": service.permit_gate(session=session, jurisdiction=jurisdiction, project=project),
-        "roster": [{"name": w.name, "id_number": id_out(w.id_number), "trade": w.trade,
-                    "bank_account": w.bank_account if unmasked else _mask_account(w.bank_account),
-                    "agreed_wage": w.agreed_wage} for w in roster_of(session=session, project_id=project_id)],
+        "roster": [
+            {
+                "name": w.name,
+                "id_number": id_out(w.id_number),
+                "trade": w.trade,
+                "bank_account": w.bank_account if unmasked else _mask_account(w.bank_account),
+                "agreed_wage": w.agreed_wage,
+            }
+            for w in roster_of(session=session, project_id=project_id)
+        ],
         "payrolls": [payroll_out(p) for p in payrolls_of(session=session, project_id=project_id)],
         "warnings": [warning_out(w) for w in rows],
     }
@@ -423,8 +539,9 @@ def _required_credit(value: str) -> str:
         raise ValueError(err.message) from None
 
 
-CreditCodeIn = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
-                         AfterValidator(_required_credit)]
+CreditCodeIn = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), AfterValidator(_required_credit)
+]
 
 
 class SignalIn(BaseModel):
@@ -458,19 +575,35 @@ def store_signals(engine, jurisdiction: Jurisdiction, bodies: list[SignalIn], us
     out, opened = [], []
     with session_scope(engine) as session:
         for body, (code, observed) in zip(bodies, checked):
-            signal = EmployerSignal(credit_code=code, kind=body.kind.value, observed_at=observed, detail=body.detail,
-                                    recorded_by=user.username, recorded_at=now)
+            signal = EmployerSignal(
+                credit_code=code,
+                kind=body.kind.value,
+                observed_at=observed,
+                detail=body.detail,
+                recorded_by=user.username,
+                recorded_at=now,
+            )
             session.add(signal)
             session.flush()
-            score, warning = service.score_employer(session=session, jurisdiction=jurisdiction, credit_code=code,
-                                                    now=now, employer_name=body.employer_name)
+            score, warning = service.score_employer(
+                session=session, jurisdiction=jurisdiction, credit_code=code, now=now, employer_name=body.employer_name
+            )
             if warning is not None:
                 opened.append(warning)
             current = warning or _open_signals_warning(session, code)
-            out.append(SignalOut(id=signal.id, credit_code=code, kind=signal.kind,
-                                 kind_label=rules.SIGNAL_LABELS[signal.kind], observed_at=observed, detail=signal.detail,
-                                 score=score, threshold=jurisdiction.monitoring.signal_score,
-                                 warning_id=current.id if current else None))
+            out.append(
+                SignalOut(
+                    id=signal.id,
+                    credit_code=code,
+                    kind=signal.kind,
+                    kind_label=rules.SIGNAL_LABELS[signal.kind],
+                    observed_at=observed,
+                    detail=signal.detail,
+                    score=score,
+                    threshold=jurisdiction.monitoring.signal_score,
+                    warning_id=current.id if current else None,
+                )
+            )
     return out, opened
 
 
@@ -491,16 +624,16 @@ async def post_signal(body: SignalIn, request: Request, jurisdiction: Jurisdicti
 
 
 @router.post("/api/signals/import", status_code=status.HTTP_201_CREATED, summary="Import signals from .xlsx")
-async def import_signals(request: Request, jurisdiction: JurisdictionDep, user: Recorder,
-                         file: UploadFile = File(...)) -> dict:
+async def import_signals(
+    request: Request, jurisdiction: JurisdictionDep, user: Recorder, file: UploadFile = File(...)
+) -> dict:
     """Columns 统一社会信用代码, 类型 (欠缴水电费 / 税务异常 / 账户冻结 / 拖欠租金 / 涉诉, or the codes), 发现时间,
     情况说明, 企业名称; one row per report. Nothing is stored unless every row is right (422)."""
     rows = _sheet_or_422(parse_signal_sheet, await file.read())
     bodies = [SignalIn(**r) for r in rows]
     out, opened = await run_in_threadpool(store_signals, request.app.state.engine, jurisdiction, bodies, user)
     await start_clocks(request, jurisdiction, opened)
-    return {"items": [o.model_dump() for o in out], "total": len(out),
-            "warnings_opened": [w.id for w in opened]}
+    return {"items": [o.model_dump() for o in out], "total": len(out), "warnings_opened": [w.id for w in opened]}
 
 
 @router.get("/api/employers/{credit_code}", summary="An employer: its signals, warnings, reports and cases")
@@ -518,27 +651,57 @@ def employer_view(*, session: Session, jurisdiction: Jurisdiction, user: User, c
 
     now = datetime.now(timezone.utc)
     signals = signals_of(session=session, credit_code=credit_code)
-    counted = {s.id for s in service.counted_signals(session=session, jurisdiction=jurisdiction,
-                                                     credit_code=credit_code, now=now)}
+    counted = {
+        s.id
+        for s in service.counted_signals(session=session, jurisdiction=jurisdiction, credit_code=credit_code, now=now)
+    }
     score = sum(jurisdiction.monitoring.signal_weights.get(s.kind, 1) for s in signals if s.id in counted)
     warnings, _ = list_warnings(session=session, credit_code=credit_code, units=warning_units(user))
-    cases = list(session.exec(select(CaseRecord).where(CaseRecord.employer_credit_code == credit_code)
-                              .order_by(col(CaseRecord.received_at).desc()).limit(100)))
+    cases = list(
+        session.exec(
+            select(CaseRecord)
+            .where(CaseRecord.employer_credit_code == credit_code)
+            .order_by(col(CaseRecord.received_at).desc())
+            .limit(100)
+        )
+    )
     scope = visible_units(user)
     if scope is not None:
         cases = [c for c in cases if set(scope) & set(case_units(session=session, case_no=c.case_no))]
     reports = list(session.exec(select(EmployerReport).where(EmployerReport.credit_code == credit_code)))
-    name = next((w.employer_name for w in warnings if w.employer_name), None) or next(
-        (r.employer_name for r in reports), None) or next((c.employer_name for c in cases), None)
+    name = (
+        next((w.employer_name for w in warnings if w.employer_name), None)
+        or next((r.employer_name for r in reports), None)
+        or next((c.employer_name for c in cases), None)
+    )
     return {
-        "credit_code": credit_code, "name": name, "score": score, "threshold": jurisdiction.monitoring.signal_score,
-        "signals": [{"id": s.id, "kind": s.kind, "kind_label": rules.SIGNAL_LABELS.get(s.kind, s.kind),
-                     "observed_at": s.observed_at, "detail": s.detail, "counted": s.id in counted}
-                    for s in signals],
+        "credit_code": credit_code,
+        "name": name,
+        "score": score,
+        "threshold": jurisdiction.monitoring.signal_score,
+        "signals": [
+            {
+                "id": s.id,
+                "kind": s.kind,
+                "kind_label": rules.SIGNAL_LABELS.get(s.kind, s.kind),
+                "observed_at": s.observed_at,
+                "detail": s.detail,
+                "counted": s.id in counted,
+            }
+            for s in signals
+        ],
         "warnings": [warning_out(w).model_dump() for w in warnings],
         "reports": [{"id": r.id, "amount": r.amount, "filed_at": r.filed_at, "workers": r.workers} for r in reports],
-        "cases": [{"case_no": c.case_no, "stage": c.stage, "lead_unit": c.lead_unit, "received_at": c.received_at,
-                   "amount_claimed": c.amount_claimed} for c in cases],
+        "cases": [
+            {
+                "case_no": c.case_no,
+                "stage": c.stage,
+                "lead_unit": c.lead_unit,
+                "received_at": c.received_at,
+                "amount_claimed": c.amount_claimed,
+            }
+            for c in cases
+        ],
     }
 
 

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from api.routes.complainant_office import message_rows, sms_configured
 from api.actions import PUBLIC_ACTIONS, action_params
 from api.case_service import (
     DocumentNotFound,
@@ -17,6 +16,7 @@ from api.case_service import (
 )
 from api.deps import JurisdictionDep, SessionDep, TemporalDep
 from api.routes.cases import document_html, document_pdf
+from api.routes.complainant_office import message_rows, sms_configured
 from api.web.errors import WebRoute
 from api.web.forms import action_body, action_fields, action_forms, errors_by_field
 from api.web.pages import (
@@ -30,10 +30,10 @@ from api.web.pages import (
 )
 from api.web.texts import NO_PDF, REFUSAL_PREFIX, VALUE_LABELS
 from api.web_auth import CheckedForm, WebUser
-from db.monitoring import list_warnings
-from db.outbox import case_messages
 from db.accounts import User
 from db.cases import case_state
+from db.monitoring import list_warnings
+from db.outbox import case_messages
 from documents.pdf import PdfUnavailable, pdf_available
 from domain.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow
 from domain.jurisdiction import Jurisdiction
@@ -44,10 +44,13 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 # The milestones (domain.model.CaseState) that show a case reached each stage.
 STAGE_MILESTONES = {
-    Stage.REFERRED: ("referred_at",), Stage.INVESTIGATING: ("accepted_at",),
-    Stage.PAYMENT_ORDERED: ("order_served_at",), Stage.DEPOSIT_DRAWDOWN: ("deposit_drawn_at",),
+    Stage.REFERRED: ("referred_at",),
+    Stage.INVESTIGATING: ("accepted_at",),
+    Stage.PAYMENT_ORDERED: ("order_served_at",),
+    Stage.DEPOSIT_DRAWDOWN: ("deposit_drawn_at",),
     Stage.POLICE_REFERRED: ("police_proposed_at", "police_referred_at"),
-    Stage.COURT_ENFORCEMENT: ("court_reminded_at", "court_filed_at"), Stage.CLOSED: ("closed_at",),
+    Stage.COURT_ENFORCEMENT: ("court_reminded_at", "court_filed_at"),
+    Stage.CLOSED: ("closed_at",),
 }
 
 
@@ -57,8 +60,9 @@ def lifecycle_steps(state: CaseState) -> list[dict]:
     current = stages.index(state.stage)
     steps = []
     for index, stage in enumerate(stages):
-        reached = stage is Stage.INTAKE or any(getattr(state, name, None) is not None
-                                               for name in STAGE_MILESTONES.get(stage, ()))
+        reached = stage is Stage.INTAKE or any(
+            getattr(state, name, None) is not None for name in STAGE_MILESTONES.get(stage, ())
+        )
         if stage is state.stage:
             status = "current"
         elif index < current:
@@ -71,8 +75,16 @@ def lifecycle_steps(state: CaseState) -> list[dict]:
     return steps
 
 
-def _case_page(request: Request, session, record, user: User, jurisdiction: Jurisdiction, *,
-               status: int = 200, failed: dict | None = None) -> HTMLResponse:
+def _case_page(
+    request: Request,
+    session,
+    record,
+    user: User,
+    jurisdiction: Jurisdiction,
+    *,
+    status: int = 200,
+    failed: dict | None = None,
+) -> HTMLResponse:
     cal = calendar(request, session)
     detail = case_detail(session=session, record=record, user=user, calendar=cal)
     state = case_state(record)
@@ -84,7 +96,8 @@ def _case_page(request: Request, session, record, user: User, jurisdiction: Juri
     if suggested:
         reason = detail.suggested_liable_party_reason or ""
         notes["findings"] = f"依据项目情况，建议责任主体为{VALUE_LABELS.get(suggested, suggested)}" + (
-            f"：{reason}" if reason else "。")
+            f"：{reason}" if reason else "。"
+        )
     forms, others = action_forms(state, detail.pending_actions, user, jurisdiction, defaults, notes)
     deadlines = []
     for d in detail.deadlines:
@@ -92,16 +105,28 @@ def _case_page(request: Request, session, record, user: User, jurisdiction: Juri
         deadlines.append({"d": d, "days": view})
     # the messages to the complainant (staff phone where none was sent), and the warning a case came from
     outbox = message_rows(case_messages(session=session, case_no=record.case_no), sms=sms_configured(request))
-    warnings = (list_warnings(session=session, case_no=record.case_no)[0] if detail.channel == "township_warning"
-                else [])
-    return render(request, "case.html", status=status, case=detail, steps=lifecycle_steps(state),
-                  deadlines=deadlines, forms=forms, others=others, failed=failed or {},
-                  outstanding=detail.outstanding, pdf_ok=pdf_available(), outbox=outbox, source_warnings=warnings)
+    warnings = list_warnings(session=session, case_no=record.case_no)[0] if detail.channel == "township_warning" else []
+    return render(
+        request,
+        "case.html",
+        status=status,
+        case=detail,
+        steps=lifecycle_steps(state),
+        deadlines=deadlines,
+        forms=forms,
+        others=others,
+        failed=failed or {},
+        outstanding=detail.outstanding,
+        pdf_ok=pdf_available(),
+        outbox=outbox,
+        source_warnings=warnings,
+    )
 
 
 @router.get("/cases/{case_no}")
-def case_page(case_no: str, request: Request, session: SessionDep, user: WebUser,
-              jurisdiction: JurisdictionDep) -> Response:
+def case_page(
+    case_no: str, request: Request, session: SessionDep, user: WebUser, jurisdiction: JurisdictionDep
+) -> Response:
     """One case: parties, workers, amounts, lifecycle, deadlines, timeline, documents and action forms."""
     record = load_visible_case(session=session, case_no=case_no, user=user)
     return _case_page(request, session, record, user, jurisdiction)
@@ -112,8 +137,16 @@ def _status_of(exc: DomainError) -> int:
 
 
 @router.post("/cases/{case_no}/actions/{name}")
-async def case_action(case_no: str, name: str, request: Request, session: SessionDep, user: WebUser,
-                      form: CheckedForm, client: TemporalDep, jurisdiction: JurisdictionDep) -> Response:
+async def case_action(
+    case_no: str,
+    name: str,
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    form: CheckedForm,
+    client: TemporalDep,
+    jurisdiction: JurisdictionDep,
+) -> Response:
     """Take an action from its form; a refusal shows the page again with the message, nothing changed."""
     record = load_visible_case(session=session, case_no=case_no, user=user)
     action = PUBLIC_ACTIONS.get(name)
@@ -136,8 +169,14 @@ async def case_action(case_no: str, name: str, request: Request, session: Sessio
         return _refused(exc, values, failed)
     session.commit()  # end the read transaction: hold no connection while the workflow works
     try:
-        await perform_action(client=client, case_no=case_no, action=name, params=params, user=user,
-                             idempotency_key=clean(form.get("key")))
+        await perform_action(
+            client=client,
+            case_no=case_no,
+            action=name,
+            params=params,
+            user=user,
+            idempotency_key=clean(form.get("key")),
+        )
     except DomainError as exc:
         session.expire_all()
         return _refused(exc, values, failed)

@@ -37,8 +37,9 @@ class WebRoute(APIRoute):
             except Forbidden:
                 user = getattr(request.state, "web_user", None)
                 unit = unit_namer(request.app.state.jurisdiction)(user.unit) if user else ""
-                return error_page(request, 403, "无权查看此案件",
-                                  f"此案件不由您所在单位（{unit}）承办或协办，您无权查看。")
+                return error_page(
+                    request, 403, "无权查看此案件", f"此案件不由您所在单位（{unit}）承办或协办，您无权查看。"
+                )
             except CaseNotFound as exc:
                 return error_page(request, 404, "未找到案件", f"没有编号为 {exc} 的案件。")
             except PageNotFound as exc:

@@ -101,8 +101,9 @@ def action_fields(action: Action, jurisdiction: Jurisdiction) -> list[FieldSpec]
         limits = _constraints(metadata)
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         label = action.field_labels.get(f.name, f.name)
-        spec = FieldSpec(name=f.name, label=label, widget="text", required=required,
-                         help=action.field_help.get(f.name, ""))
+        spec = FieldSpec(
+            name=f.name, label=label, widget="text", required=required, help=action.field_help.get(f.name, "")
+        )
         choices = _choices_for(f.name, core, jurisdiction)
         if choices is not None:
             spec.widget, spec.choices = "select", choices
@@ -176,20 +177,33 @@ def may_take(state: CaseState, action: str, user: User) -> bool:
     return True
 
 
-def action_forms(state: CaseState, pending: list[str], user: User, jurisdiction: Jurisdiction,
-                 defaults: dict[str, dict[str, str]], notes: dict[str, str]) -> tuple[list, list]:
+def action_forms(
+    state: CaseState,
+    pending: list[str],
+    user: User,
+    jurisdiction: Jurisdiction,
+    defaults: dict[str, dict[str, str]],
+    notes: dict[str, str],
+) -> tuple[list, list]:
     """Forms for the pending actions this user may take (main line first), and the labels of the others.
 
     Each form carries an idempotency key made when it was drawn: sending it twice takes the action once.
     """
     forms, others = [], []
-    ordered = sorted((ACTIONS[a] for a in pending if a in ACTIONS and not ACTIONS[a].system),
-                     key=lambda a: a.secondary)
+    ordered = sorted((ACTIONS[a] for a in pending if a in ACTIONS and not ACTIONS[a].system), key=lambda a: a.secondary)
     for action in ordered:
         if not may_take(state, action.name, user):
             others.append(action.label)
             continue
-        forms.append({"action": action.name, "label": action.label, "hint": action.hint,
-                      "fields": action_fields(action, jurisdiction), "defaults": defaults.get(action.name, {}),
-                      "note": notes.get(action.name, ""), "key": uuid.uuid4().hex})
+        forms.append(
+            {
+                "action": action.name,
+                "label": action.label,
+                "hint": action.hint,
+                "fields": action_fields(action, jurisdiction),
+                "defaults": defaults.get(action.name, {}),
+                "note": notes.get(action.name, ""),
+                "key": uuid.uuid4().hex,
+            }
+        )
     return forms, others

@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.params import parse_number
 from api.case_service import summary_of, visible_units
 from api.deps import JurisdictionDep, SessionDep
+from api.params import parse_number
 from api.routes.office import export_case_list
 from api.web.errors import WebRoute
 from api.web.pages import PAGE_SIZE, calendar, clean, days_view, render
@@ -53,15 +53,22 @@ def _inbox_filter(source, jurisdiction: Jurisdiction, *, with_query: bool) -> In
 
 def _inbox_rows(session, user: User, flt: InboxFilter) -> tuple[list, int]:
     """One page of the user's cases: overdue ones first, then by nearest deadline (db.cases.list_cases order)."""
-    scope = dict(session=session, visible_units=visible_units(user),
-                 registered_by=user.username if user.role == Role.CLERK else None, stage=flt.stage, unit=flt.unit,
-                 township=flt.township, q=flt.q and flt.q[:100])
+    scope = dict(
+        session=session,
+        visible_units=visible_units(user),
+        registered_by=user.username if user.role == Role.CLERK else None,
+        stage=flt.stage,
+        unit=flt.unit,
+        township=flt.township,
+        q=flt.q and flt.q[:100],
+    )
     offset = (flt.page - 1) * PAGE_SIZE
     late, late_total = list_cases(**scope, overdue=True, limit=PAGE_SIZE, offset=offset)
     if flt.overdue:
         return late, late_total
-    rest, rest_total = list_cases(**scope, overdue=False, limit=PAGE_SIZE - len(late),
-                                  offset=max(0, offset - late_total))
+    rest, rest_total = list_cases(
+        **scope, overdue=False, limit=PAGE_SIZE - len(late), offset=max(0, offset - late_total)
+    )
     return late + rest, late_total + rest_total
 
 
@@ -73,32 +80,58 @@ def _inbox(request: Request, session, user: User, jurisdiction: Jurisdiction, fl
     items = []
     for record in rows:
         deadline = awaited.get(record.case_no)
-        items.append({"case": summary_of(record), "deadline": days_view(deadline.due_at, cal, now) if deadline else None,
-                      "deadline_label": DEADLINE_LABELS.get(deadline.kind, deadline.kind) if deadline else None})
+        items.append(
+            {
+                "case": summary_of(record),
+                "deadline": days_view(deadline.due_at, cal, now) if deadline else None,
+                "deadline_label": DEADLINE_LABELS.get(deadline.kind, deadline.kind) if deadline else None,
+            }
+        )
     pages = max(1, -(-total // PAGE_SIZE))
     units = [u for u in jurisdiction.units.values() if u.kind != "township"]
-    return render(request, "inbox.html", items=items, total=total, flt=flt, pages=pages, page_size=PAGE_SIZE,
-                  stages=list(Stage), units=units, townships=jurisdiction.townships())
+    return render(
+        request,
+        "inbox.html",
+        items=items,
+        total=total,
+        flt=flt,
+        pages=pages,
+        page_size=PAGE_SIZE,
+        stages=list(Stage),
+        units=units,
+        townships=jurisdiction.townships(),
+    )
 
 
 @router.get("/")
 def inbox(request: Request, session: SessionDep, user: WebUser, jurisdiction: JurisdictionDep) -> Response:
     """My cases: those the user may see, nearest deadline first, with filters and paging."""
-    return _inbox(request, session, user, jurisdiction,
-                  _inbox_filter(request.query_params, jurisdiction, with_query=False))
+    return _inbox(
+        request, session, user, jurisdiction, _inbox_filter(request.query_params, jurisdiction, with_query=False)
+    )
 
 
 @router.post("/cases/export.xlsx")
-def inbox_export(request: Request, session: SessionDep, user: WebUser, jurisdiction: JurisdictionDep,
-                 form: CheckedForm) -> Response:
+def inbox_export(
+    request: Request, session: SessionDep, user: WebUser, jurisdiction: JurisdictionDep, form: CheckedForm
+) -> Response:
     """The inbox's cases with the posted filters (all pages) as an .xlsx download."""
     flt = _inbox_filter(form, jurisdiction, with_query=True)
-    return export_case_list(session=session, user=user, jurisdiction=jurisdiction, stage=flt.stage, unit=flt.unit,
-                            township=flt.township, overdue=True if flt.overdue else None, q=flt.q and flt.q[:100])
+    return export_case_list(
+        session=session,
+        user=user,
+        jurisdiction=jurisdiction,
+        stage=flt.stage,
+        unit=flt.unit,
+        township=flt.township,
+        overdue=True if flt.overdue else None,
+        q=flt.q and flt.q[:100],
+    )
 
 
 @router.post("/")
-def inbox_search(request: Request, session: SessionDep, user: WebUser, jurisdiction: JurisdictionDep,
-                 form: CheckedForm) -> Response:
+def inbox_search(
+    request: Request, session: SessionDep, user: WebUser, jurisdiction: JurisdictionDep, form: CheckedForm
+) -> Response:
     """The inbox filtered by the posted filter form (so the search text stays out of URLs)."""
     return _inbox(request, session, user, jurisdiction, _inbox_filter(form, jurisdiction, with_query=True))

@@ -42,13 +42,33 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 MAX_WORKER_ROWS = 200
 
 
-def _intake_page(request: Request, session, *, values: dict, rows: int, status: int = 200,
-                 errors: dict | None = None, general: list | None = None, roster: dict | None = None) -> HTMLResponse:
+def _intake_page(
+    request: Request,
+    session,
+    *,
+    values: dict,
+    rows: int,
+    status: int = 200,
+    errors: dict | None = None,
+    general: list | None = None,
+    roster: dict | None = None,
+) -> HTMLResponse:
     projects, _ = list_projects(session=session, limit=200)
-    return render(request, "intake.html", status=status, values=values, rows=rows, errors=errors or {},
-                  general=general or [], roster=roster, projects=projects, channels=CHANNEL_LABELS,
-                  townships=township_options(request), max_rows=MAX_WORKER_ROWS,
-                  now_local=datetime.now(CHINA_TZ).strftime("%Y-%m-%dT%H:%M"))
+    return render(
+        request,
+        "intake.html",
+        status=status,
+        values=values,
+        rows=rows,
+        errors=errors or {},
+        general=general or [],
+        roster=roster,
+        projects=projects,
+        channels=CHANNEL_LABELS,
+        townships=township_options(request),
+        max_rows=MAX_WORKER_ROWS,
+        now_local=datetime.now(CHINA_TZ).strftime("%Y-%m-%dT%H:%M"),
+    )
 
 
 def _org_body(form: FormData, prefix: str) -> dict | None:
@@ -92,9 +112,13 @@ def intake_body(form: FormData, rows: int) -> tuple[dict, dict[int, int]]:
     body = {
         "channel": clean(form.get("channel")) or "",
         "received_at": local_datetime(clean(form.get("received_at"))),
-        "complainant": no_nones({"name": clean(form.get("complainant.name")) or "",
-                                  "phone": clean(form.get("complainant.phone")),
-                                  "id_number": clean(form.get("complainant.id_number"))}),
+        "complainant": no_nones(
+            {
+                "name": clean(form.get("complainant.name")) or "",
+                "phone": clean(form.get("complainant.phone")),
+                "id_number": clean(form.get("complainant.id_number")),
+            }
+        ),
         "workers": workers,
         "employer": _org_body(form, "employer") or {"name": ""},
         "amount_claimed": clean(form.get("amount_claimed")),
@@ -112,19 +136,39 @@ def intake_body(form: FormData, rows: int) -> tuple[dict, dict[int, int]]:
 async def _import_roster(request: Request, session, *, values: dict, rows: int, upload) -> HTMLResponse:
     """The intake form again, its worker rows replaced by the roster's, with a report of each bad cell."""
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return _intake_page(request, session, values=values, rows=rows, status=422,
-                            roster={"error": "请先选择要导入的花名册文件（.xlsx）。"})
+        return _intake_page(
+            request,
+            session,
+            values=values,
+            rows=rows,
+            status=422,
+            roster={"error": "请先选择要导入的花名册文件（.xlsx）。"},
+        )
     data = await upload.read(MAX_ROSTER_BYTES + 1)
     try:
         roster = parse_roster(data)
     except RosterRejected as exc:
-        return _intake_page(request, session, values=values, rows=rows, status=exc.status,
-                            roster={"file": upload.filename, "error": exc.message_zh})
+        return _intake_page(
+            request,
+            session,
+            values=values,
+            rows=rows,
+            status=exc.status,
+            roster={"file": upload.filename, "error": exc.message_zh},
+        )
     if len(roster.rows) > MAX_WORKER_ROWS:
-        return _intake_page(request, session, values=values, rows=rows, status=422, roster={
-            "file": upload.filename,
-            "error": f"花名册有 {len(roster.rows)} 人，网页表单一次最多登记 {MAX_WORKER_ROWS} 人。"
-                     "请先登记主要投诉人，其余在调查中补充，或由系统管理员通过接口批量登记。"})
+        return _intake_page(
+            request,
+            session,
+            values=values,
+            rows=rows,
+            status=422,
+            roster={
+                "file": upload.filename,
+                "error": f"花名册有 {len(roster.rows)} 人，网页表单一次最多登记 {MAX_WORKER_ROWS} 人。"
+                "请先登记主要投诉人，其余在调查中补充，或由系统管理员通过接口批量登记。",
+            },
+        )
     values = {key: value for key, value in values.items() if not key.startswith("workers.")}
     index_of = {}
     for index, row in enumerate(roster.rows):
@@ -136,17 +180,34 @@ async def _import_roster(request: Request, session, *, values: dict, rows: int, 
         message = issue.message_zh or validation_message(issue.error or {"type": "", "msg": issue.message})
         if issue.field:
             errors.setdefault(f"workers.{index_of[issue.row]}.{issue.field}", message)
-        issues.append({"row": issue.row, "column": issue.column, "message": message,
-                       "label": ROSTER_HEADERS.get(issue.field or "", "")})
-    report = {"file": upload.filename, "sheet": roster.sheet, "total": len(roster.rows),
-              "valid": len(roster.workers), "issues": issues}
-    return _intake_page(request, session, values=values, rows=max(len(roster.rows), 1), errors=errors,
-                        roster=report)
+        issues.append(
+            {
+                "row": issue.row,
+                "column": issue.column,
+                "message": message,
+                "label": ROSTER_HEADERS.get(issue.field or "", ""),
+            }
+        )
+    report = {
+        "file": upload.filename,
+        "sheet": roster.sheet,
+        "total": len(roster.rows),
+        "valid": len(roster.workers),
+        "issues": issues,
+    }
+    return _intake_page(request, session, values=values, rows=max(len(roster.rows), 1), errors=errors, roster=report)
 
 
 @router.post("/cases/new")
-async def intake_submit(request: Request, session: SessionDep, user: WebUser, form: CheckedForm,
-                        client: TemporalDep, settings: SettingsDep, jurisdiction: JurisdictionDep) -> Response:
+async def intake_submit(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    form: CheckedForm,
+    client: TemporalDep,
+    settings: SettingsDep,
+    jurisdiction: JurisdictionDep,
+) -> Response:
     """Register the complaint; errors are shown next to their fields and nothing is registered."""
     require_registrar(user)
     try:
@@ -171,16 +232,21 @@ async def intake_submit(request: Request, session: SessionDep, user: WebUser, fo
         return _intake_page(request, session, values=values, rows=rows, status=422, errors=errors, general=general)
     session.commit()  # end the read transaction: hold no connection while the workflow works
     try:
-        case_no = await register_case(client=client, engine=request.app.state.engine, body=data, user=user,
-                                      jurisdiction=jurisdiction, task_queue=settings.task_queue,
-                                      idempotency_key=clean(form.get("idempotency_key")))
+        case_no = await register_case(
+            client=client,
+            engine=request.app.state.engine,
+            body=data,
+            user=user,
+            jurisdiction=jurisdiction,
+            task_queue=settings.task_queue,
+            idempotency_key=clean(form.get("idempotency_key")),
+        )
     except DomainError as exc:
         name = exc.field.removeprefix("body.") if exc.field else None
         if exc.code == "idempotency_key_reused":
             return _intake_page(request, session, values=values, rows=rows, status=409, general=[INTAKE_REPEATED])
         if name:
-            return _intake_page(request, session, values=values, rows=rows, status=422,
-                                errors={name: exc.text("zh")})
+            return _intake_page(request, session, values=values, rows=rows, status=422, errors={name: exc.text("zh")})
         return _intake_page(request, session, values=values, rows=rows, status=422, general=[exc.text("zh")])
     session.expire_all()
     record = load_visible_case(session=session, case_no=case_no, user=user)

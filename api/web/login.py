@@ -24,8 +24,9 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
 @router.get("/login")
-def login_form(request: Request, session: SessionDep, settings: SettingsDep, next: str | None = None,
-               expired: bool = False) -> Response:
+def login_form(
+    request: Request, session: SessionDep, settings: SettingsDep, next: str | None = None, expired: bool = False
+) -> Response:
     """The login page (or straight on, for a browser that is still logged in)."""
     try:
         get_web_user(request, session, settings)
@@ -43,18 +44,27 @@ async def login_submit(request: Request, session: SessionDep, settings: Settings
     username = str(form.get("username") or "").strip()
     next_path = safe_next(str(form.get("next") or "/"))
     if not login_csrf_ok(request, str(form.get(CSRF_FIELD) or "")):
-        return login_page(request, next_path=next_path, username=username, status=403,
-                          error="登录页面已过期，请重新输入用户名和密码。")
+        return login_page(
+            request,
+            next_path=next_path,
+            username=username,
+            status=403,
+            error="登录页面已过期，请重新输入用户名和密码。",
+        )
     attempt = count_login_attempt(request, username)  # counted before the password is checked
     if wait := attempt.wait:  # the same throttle as POST /api/auth/token
-        return login_page(request, next_path=next_path, username=username, status=429,
-                          error=f"登录失败次数过多，请{(wait + 59) // 60}分钟后再试。")
+        return login_page(
+            request,
+            next_path=next_path,
+            username=username,
+            status=429,
+            error=f"登录失败次数过多，请{(wait + 59) // 60}分钟后再试。",
+        )
     user = authenticate(session=session, username=username, password=str(form.get("password") or ""))
     ok = user is not None and user.active
     note_login(request, attempt, ok)
     if not ok:
-        return login_page(request, next_path=next_path, username=username, status=401,
-                          error="用户名或密码不正确。")
+        return login_page(request, next_path=next_path, username=username, status=401, error="用户名或密码不正确。")
     response = redirect(request, next_path)
     start_session(response, request, user, settings)
     return response

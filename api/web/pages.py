@@ -35,7 +35,7 @@ PAGE_SIZE = 20
 REGISTRAR_ROLES = {Role.CLERK, Role.CASEWORKER, Role.UNIT_HEAD, Role.SUPERVISOR, Role.ADMIN}  # as the API's
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -65,15 +65,33 @@ def _percent(value: float | Decimal | None) -> str:
     return "—" if value is None else f"{float(value) * 100:.1f}%"
 
 
-env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-env.filters.update(cst=_cst, cst_date=lambda v: _cst(v, "%Y-%m-%d"), yuan=_yuan, percent=_percent,
-                   iso_cst=lambda v: _cst(datetime.fromisoformat(v)) if v else "—")
-env.globals.update(STAGE_LABELS=STAGE_LABELS, DEADLINE_LABELS=DEADLINE_LABELS, LEVEL_LABELS=LEVEL_LABELS,
-                   DEADLINE_STATUS_LABELS=DEADLINE_STATUS_LABELS, ROLE_LABELS=ROLE_LABELS,
-                   VALUE_LABELS=VALUE_LABELS, PARTY_LABELS=PARTY_LABELS,
-                   CHANNEL_LABELS=CHANNEL_LABELS, PROJECT_TYPES=PROJECT_TYPES, LAND_TYPES=LAND_TYPES,
-                   CSRF_FIELD=CSRF_FIELD)
+env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.filters.update(
+    cst=_cst,
+    cst_date=lambda v: _cst(v, "%Y-%m-%d"),
+    yuan=_yuan,
+    percent=_percent,
+    iso_cst=lambda v: _cst(datetime.fromisoformat(v)) if v else "—",
+)
+env.globals.update(
+    STAGE_LABELS=STAGE_LABELS,
+    DEADLINE_LABELS=DEADLINE_LABELS,
+    LEVEL_LABELS=LEVEL_LABELS,
+    DEADLINE_STATUS_LABELS=DEADLINE_STATUS_LABELS,
+    ROLE_LABELS=ROLE_LABELS,
+    VALUE_LABELS=VALUE_LABELS,
+    PARTY_LABELS=PARTY_LABELS,
+    CHANNEL_LABELS=CHANNEL_LABELS,
+    PROJECT_TYPES=PROJECT_TYPES,
+    LAND_TYPES=LAND_TYPES,
+    CSRF_FIELD=CSRF_FIELD,
+)
 
 
 def unit_namer(jurisdiction: Jurisdiction):
@@ -82,6 +100,7 @@ def unit_namer(jurisdiction: Jurisdiction):
             return "—"
         unit = jurisdiction.units.get(code)
         return unit.name if unit else code
+
     return unit_name
 
 
@@ -91,11 +110,16 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
     jurisdiction: Jurisdiction = app_state.jurisdiction
     user: User | None = getattr(request.state, "web_user", None)
     html = env.get_template(template).render(
-        path=request.url.path, user=user, csrf_token=getattr(request.state, "csrf_token", ""),
-        flash=read_flash(request, app_state.settings), county=jurisdiction.name,
+        path=request.url.path,
+        user=user,
+        csrf_token=getattr(request.state, "csrf_token", ""),
+        flash=read_flash(request, app_state.settings),
+        county=jurisdiction.name,
         system_name=f"{jurisdiction.name}根治拖欠农民工工资案件办理系统",
-        unit_name=unit_namer(jurisdiction), can_register=user is not None and user.role in REGISTRAR_ROLES,
-        **context)
+        unit_name=unit_namer(jurisdiction),
+        can_register=user is not None and user.role in REGISTRAR_ROLES,
+        **context,
+    )
     response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
     clear_flash(request, response)
     return response
@@ -114,11 +138,26 @@ def error_page(request: Request, status: int, title: str, message: str) -> HTMLR
     return render(request, "error.html", status=status, title=title, message=message)
 
 
-def login_page(request: Request, *, next_path: str, error: str | None = None, username: str = "",
-               status: int = 200, notice: str | None = None) -> HTMLResponse:
+def login_page(
+    request: Request,
+    *,
+    next_path: str,
+    error: str | None = None,
+    username: str = "",
+    status: int = 200,
+    notice: str | None = None,
+) -> HTMLResponse:
     token = new_login_csrf()
-    response = render(request, "login.html", status=status, login_csrf=token, next_path=next_path, error=error,
-                      username=username, notice=notice)
+    response = render(
+        request,
+        "login.html",
+        status=status,
+        login_csrf=token,
+        next_path=next_path,
+        error=error,
+        username=username,
+        notice=notice,
+    )
     set_login_csrf(response, request, token)
     return response
 

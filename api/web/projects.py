@@ -6,9 +6,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from api.params import parse_number
 from api.case_service import check_township
 from api.deps import JurisdictionDep, SessionDep
+from api.params import parse_number
 from api.web.errors import WebRoute
 from api.web.forms import errors_by_field
 from api.web.intake import project_body
@@ -37,19 +37,33 @@ def _deposit(session, project_id: int) -> dict | None:
 
 
 @router.get("/projects")
-def projects_page(request: Request, session: SessionDep, user: WebUser,
-                  q: Annotated[str | None, Query(max_length=100)] = None, page: str = "1") -> Response:
+def projects_page(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    page: str = "1",
+) -> Response:
     """Registered construction projects, newest first, with a search box."""
     page = parse_number(page) or 1
     rows, total = list_projects(session=session, q=q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return render(request, "projects.html", projects=rows, total=total, q=q or "", page=page,
-                  pages=max(1, -(-total // PAGE_SIZE)))
+    return render(
+        request, "projects.html", projects=rows, total=total, q=q or "", page=page, pages=max(1, -(-total // PAGE_SIZE))
+    )
 
 
-def _project_form_page(request: Request, *, values: dict, status: int = 200, errors: dict | None = None,
-                       general: list | None = None) -> HTMLResponse:
-    return render(request, "project_new.html", status=status, values=values, errors=errors or {},
-                  general=general or [], townships=township_options(request))
+def _project_form_page(
+    request: Request, *, values: dict, status: int = 200, errors: dict | None = None, general: list | None = None
+) -> HTMLResponse:
+    return render(
+        request,
+        "project_new.html",
+        status=status,
+        values=values,
+        errors=errors or {},
+        general=general or [],
+        townships=township_options(request),
+    )
 
 
 @router.get("/projects/new")
@@ -60,8 +74,9 @@ def project_new(request: Request, user: WebUser) -> Response:
 
 
 @router.post("/projects/new")
-def project_create(request: Request, session: SessionDep, user: WebUser, form: CheckedForm,
-                   jurisdiction: JurisdictionDep) -> Response:
+def project_create(
+    request: Request, session: SessionDep, user: WebUser, form: CheckedForm, jurisdiction: JurisdictionDep
+) -> Response:
     """Register a project; errors are shown next to their fields."""
     require_registrar(user)
     values = {key: str(value) for key, value in form.items() if key != CSRF_FIELD}

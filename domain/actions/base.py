@@ -33,8 +33,7 @@ COURT = "court"  # the same for the court
 SYSTEM_ONLY = ("system",)  # steps the workflow takes by itself when a clock runs out
 
 OPEN_STAGES = frozenset(s for s in Stage if s is not Stage.CLOSED)
-ENFORCEMENT = frozenset({Stage.PAYMENT_ORDERED, Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED,
-                         Stage.COURT_ENFORCEMENT})
+ENFORCEMENT = frozenset({Stage.PAYMENT_ORDERED, Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT})
 AFTER_ORDER = ENFORCEMENT - {Stage.PAYMENT_ORDERED}
 
 
@@ -160,15 +159,17 @@ def _value(annotation, raw, name: str):
 def _convert(core, raw, name: str):
     if typing.get_origin(core) is Literal:
         if raw not in typing.get_args(core):
-            raise InvalidInput(code="one_of", field=name, name=name,
-                               choices=", ".join(str(a) for a in typing.get_args(core)))
+            raise InvalidInput(
+                code="one_of", field=name, name=name, choices=", ".join(str(a) for a in typing.get_args(core))
+            )
         return raw
     if isinstance(core, type) and issubclass(core, Enum):
         try:
             return core(raw)
         except ValueError:
-            raise InvalidInput(code="one_of", field=name, name=name,
-                               choices=", ".join(str(m.value) for m in core)) from None
+            raise InvalidInput(
+                code="one_of", field=name, name=name, choices=", ".join(str(m.value) for m in core)
+            ) from None
     if core is bool:
         if not isinstance(raw, bool):
             raise InvalidInput(code="true_or_false", field=name, name=name)

@@ -61,9 +61,15 @@ def _apply_propose(state: CaseState, cmd, actor, now, times):
     state.blacklist_reason = grounds
     notice = open_clock(state, "blacklist_notice", state.lead_unit, now, times["blacklist_notice"])
     open_clock(state, "blacklist_decision", state.lead_unit, now, times["blacklist_decision"])
-    event(state, now, "blacklist_proposed", actor.username,
-          f"拟将{state.intake.employer.name}列入拖欠农民工工资失信联合惩戒对象名单（{grounds}），已书面告知，"
-          f"当事人可于{day(notice.due_at)}前陈述申辩", reason=grounds)
+    event(
+        state,
+        now,
+        "blacklist_proposed",
+        actor.username,
+        f"拟将{state.intake.employer.name}列入拖欠农民工工资失信联合惩戒对象名单（{grounds}），已书面告知，"
+        f"当事人可于{day(notice.due_at)}前陈述申辩",
+        reason=grounds,
+    )
     return [doc(state, "blacklist_notice")]
 
 
@@ -96,28 +102,58 @@ def _apply_decision(state: CaseState, cmd: BlacklistDecision, actor, now, times)
     state.blacklist = "listed"
     state.blacklist_listed_at = now
     state.blacklist_until = _add_years(now, years)  # 人社部令45号 art. 11
-    event(state, now, "blacklisted", actor.username,
-          f"作出列入决定：{state.intake.employer.name}列入拖欠农民工工资失信联合惩戒对象名单，期限{years}年，"
-          f"至{day(state.blacklist_until)}" + (f"（{reason}）" if reason else ""))
+    event(
+        state,
+        now,
+        "blacklisted",
+        actor.username,
+        f"作出列入决定：{state.intake.employer.name}列入拖欠农民工工资失信联合惩戒对象名单，期限{years}年，"
+        f"至{day(state.blacklist_until)}" + (f"（{reason}）" if reason else ""),
+    )
     return [doc(state, "blacklist_decision")]
 
 
 # Labour inspection (a co-handler) may act on the list too.
 PROPOSE_BLACKLIST = Action(
-    name="propose_blacklist", command=ProposeBlacklist, stages=ENFORCEMENT, roles=CASE_WORKERS, scope=INVOLVED,
-    apply=_apply_propose, awaited=_proposal_awaited, not_awaited="blacklist_not_proposable",
-    opens=("blacklist_notice", "blacklist_decision"), label="拟列入失信联合惩戒名单",
-    hint="限期支付期满仍未支付且符合列入条件的，书面告知拟列入失信联合惩戒对象名单，当事人可陈述申辩（人社部令45号）。")
+    name="propose_blacklist",
+    command=ProposeBlacklist,
+    stages=ENFORCEMENT,
+    roles=CASE_WORKERS,
+    scope=INVOLVED,
+    apply=_apply_propose,
+    awaited=_proposal_awaited,
+    not_awaited="blacklist_not_proposable",
+    opens=("blacklist_notice", "blacklist_decision"),
+    label="拟列入失信联合惩戒名单",
+    hint="限期支付期满仍未支付且符合列入条件的，书面告知拟列入失信联合惩戒对象名单，当事人可陈述申辩（人社部令45号）。",
+)
 
 BLACKLIST_OBJECTION = Action(
-    name="blacklist_objection", command=BlacklistObjection, stages=ENFORCEMENT, roles=CASE_WORKERS, scope=INVOLVED,
-    apply=_apply_objection, awaited=lambda s: s.blacklist == "proposed", not_awaited="no_blacklist_proposal",
-    label="登记当事人陈述申辩", hint="当事人在告知期限内提出陈述、申辩的，登记其内容。",
-    field_labels={"text": "陈述申辩内容"})
+    name="blacklist_objection",
+    command=BlacklistObjection,
+    stages=ENFORCEMENT,
+    roles=CASE_WORKERS,
+    scope=INVOLVED,
+    apply=_apply_objection,
+    awaited=lambda s: s.blacklist == "proposed",
+    not_awaited="no_blacklist_proposal",
+    label="登记当事人陈述申辩",
+    hint="当事人在告知期限内提出陈述、申辩的，登记其内容。",
+    field_labels={"text": "陈述申辩内容"},
+)
 
 BLACKLIST_DECISION = Action(
-    name="blacklist_decision", command=BlacklistDecision, stages=ENFORCEMENT, roles=("unit_head",), scope=INVOLVED,
-    apply=_apply_decision, awaited=decision_awaited, not_awaited="blacklist_decision_not_awaited",
-    label="作出是否列入失信名单决定", hint="陈述申辩期满后，作出列入或不列入的决定；列入的，期限按规定计算。",
-    field_labels={"listed": "决定", "reason": "理由"}, bool_labels={"listed": ("列入名单", "不予列入")},
-    field_help={"reason": "不予列入的须写明理由"})
+    name="blacklist_decision",
+    command=BlacklistDecision,
+    stages=ENFORCEMENT,
+    roles=("unit_head",),
+    scope=INVOLVED,
+    apply=_apply_decision,
+    awaited=decision_awaited,
+    not_awaited="blacklist_decision_not_awaited",
+    label="作出是否列入失信名单决定",
+    hint="陈述申辩期满后，作出列入或不列入的决定；列入的，期限按规定计算。",
+    field_labels={"listed": "决定", "reason": "理由"},
+    bool_labels={"listed": ("列入名单", "不予列入")},
+    field_help={"reason": "不予列入的须写明理由"},
+)

@@ -101,8 +101,9 @@ def _outcome_awaited(state: CaseState) -> bool:
 
 def _check_outcome(state: CaseState, cmd: CourtOutcome, now) -> None:
     if cmd.amount_enforced > state.outstanding:
-        raise InvalidInput(code="enforced_exceeds_owed", field="amount_enforced", amount=cmd.amount_enforced,
-                           owed=state.outstanding)
+        raise InvalidInput(
+            code="enforced_exceeds_owed", field="amount_enforced", amount=cmd.amount_enforced, owed=state.outstanding
+        )
 
 
 def _apply_outcome(state: CaseState, cmd: CourtOutcome, actor, now, times):
@@ -113,30 +114,75 @@ def _apply_outcome(state: CaseState, cmd: CourtOutcome, actor, now, times):
 
 
 SERVE_COURT_REMINDER = Action(
-    name="serve_court_reminder", command=ServeCourtReminder, stages=frozenset({Stage.POLICE_REFERRED}),
-    roles=CASE_WORKERS, apply=_apply_reminder, awaited=lambda s: s.police_filed is False,
-    not_awaited="reminder_after_police_refusal", opens=("court_reminder",), label="送达催告书",
-    hint="申请法院强制执行前，先行送达催告书（行政强制法 第五十四条）。")
+    name="serve_court_reminder",
+    command=ServeCourtReminder,
+    stages=frozenset({Stage.POLICE_REFERRED}),
+    roles=CASE_WORKERS,
+    apply=_apply_reminder,
+    awaited=lambda s: s.police_filed is False,
+    not_awaited="reminder_after_police_refusal",
+    opens=("court_reminder",),
+    label="送达催告书",
+    hint="申请法院强制执行前，先行送达催告书（行政强制法 第五十四条）。",
+)
 
 COURT_APPLICATION = Action(
-    name="court_application", command=CourtApplication, stages=COURT_STAGE, roles=CASE_WORKERS,
-    apply=_apply_application, awaited=court_application_awaited, not_awaited="court_application_not_awaited",
-    opens=("court_accept",), label="申请法院强制执行", hint="催告期满仍未履行的，申请人民法院强制执行。")
+    name="court_application",
+    command=CourtApplication,
+    stages=COURT_STAGE,
+    roles=CASE_WORKERS,
+    apply=_apply_application,
+    awaited=court_application_awaited,
+    not_awaited="court_application_not_awaited",
+    opens=("court_accept",),
+    label="申请法院强制执行",
+    hint="催告期满仍未履行的，申请人民法院强制执行。",
+)
 
 COURT_ACCEPTED = Action(
-    name="court_accepted", command=CourtAccepted, stages=COURT_STAGE, roles=("liaison",), scope=COURT,
-    office_roles=(), apply=_apply_accepted, awaited=lambda s: s.open_deadline("court_accept") is not None,
-    not_awaited="court_accept_not_awaited", opens=("court_rule",), label="登记法院受理",
-    hint="人民法院受理强制执行申请后登记，法院应于7日内作出执行裁定。")
+    name="court_accepted",
+    command=CourtAccepted,
+    stages=COURT_STAGE,
+    roles=("liaison",),
+    scope=COURT,
+    office_roles=(),
+    apply=_apply_accepted,
+    awaited=lambda s: s.open_deadline("court_accept") is not None,
+    not_awaited="court_accept_not_awaited",
+    opens=("court_rule",),
+    label="登记法院受理",
+    hint="人民法院受理强制执行申请后登记，法院应于7日内作出执行裁定。",
+)
 
 COURT_RULING = Action(
-    name="court_ruling", command=CourtRuling, stages=COURT_STAGE, roles=("liaison",), scope=COURT, office_roles=(),
-    apply=_apply_ruling, awaited=lambda s: s.open_deadline("court_rule") is not None,
-    not_awaited="court_ruling_not_awaited", label="登记法院裁定", hint="人民法院作出是否准予强制执行的裁定后登记。",
-    field_labels={"granted": "法院裁定", "reason": "裁定理由"}, bool_labels={"granted": ("准予执行", "不予执行")})
+    name="court_ruling",
+    command=CourtRuling,
+    stages=COURT_STAGE,
+    roles=("liaison",),
+    scope=COURT,
+    office_roles=(),
+    apply=_apply_ruling,
+    awaited=lambda s: s.open_deadline("court_rule") is not None,
+    not_awaited="court_ruling_not_awaited",
+    label="登记法院裁定",
+    hint="人民法院作出是否准予强制执行的裁定后登记。",
+    field_labels={"granted": "法院裁定", "reason": "裁定理由"},
+    bool_labels={"granted": ("准予执行", "不予执行")},
+)
 
 COURT_OUTCOME = Action(
-    name="court_outcome", command=CourtOutcome, stages=COURT_STAGE, roles=("liaison",), scope=COURT,
-    office_roles=(), apply=_apply_outcome, awaited=_outcome_awaited, not_awaited="court_outcome_not_awaited",
-    check=_check_outcome, moves_money=True, label="登记法院执行到位金额", hint="法院执行到位的金额记为追回的工资。",
-    field_labels={"amount_enforced": "执行到位金额（元）", "reference": "执行款凭证号"})
+    name="court_outcome",
+    command=CourtOutcome,
+    stages=COURT_STAGE,
+    roles=("liaison",),
+    scope=COURT,
+    office_roles=(),
+    apply=_apply_outcome,
+    awaited=_outcome_awaited,
+    not_awaited="court_outcome_not_awaited",
+    check=_check_outcome,
+    moves_money=True,
+    label="登记法院执行到位金额",
+    hint="法院执行到位的金额记为追回的工资。",
+    field_labels={"amount_enforced": "执行到位金额（元）", "reference": "执行款凭证号"},
+)

@@ -53,8 +53,16 @@ def doc(state: CaseState, kind: str, **params) -> DocumentRequest:
 
 def open_clock(state: CaseState, kind: str, unit: str, start: datetime, times: ClockTimes) -> Deadline:
     rule = state.intake.policy.deadlines[kind]
-    clock = Deadline(len(state.deadlines) + 1, kind, unit, start, times.due_at, rule.basis,
-                     escalate_at=list(times.escalate_at), provisional=times.provisional)
+    clock = Deadline(
+        len(state.deadlines) + 1,
+        kind,
+        unit,
+        start,
+        times.due_at,
+        rule.basis,
+        escalate_at=list(times.escalate_at),
+        provisional=times.provisional,
+    )
     state.deadlines.append(clock)
     return clock
 
@@ -74,8 +82,12 @@ def day(at: datetime) -> str:
 
 
 def crime(state: CaseState, outstanding: Decimal):
-    return assess_crime(workers=state.intake.workers, outstanding=outstanding, months_unpaid=state.months_unpaid,
-                        threshold=state.intake.policy.crime)
+    return assess_crime(
+        workers=state.intake.workers,
+        outstanding=outstanding,
+        months_unpaid=state.months_unpaid,
+        threshold=state.intake.policy.crime,
+    )
 
 
 def blacklist_grounds(state: CaseState) -> str | None:
@@ -89,9 +101,15 @@ def blacklist_grounds(state: CaseState) -> str | None:
 def pay(state: CaseState, now: datetime, amount: Decimal, payer: Party, who: str, reference: str | None) -> None:
     state.payments.append(Payment(len(state.payments) + 1, now, amount, payer, who, reference or None))
     state.amount_recovered += amount
-    event(state, now, "payment_recorded", who,
-          f"{PARTY_LABELS[payer]}支付 {amount} 元，累计追回 {state.amount_recovered} 元",
-          amount=str(amount), payer=payer.value)
+    event(
+        state,
+        now,
+        "payment_recorded",
+        who,
+        f"{PARTY_LABELS[payer]}支付 {amount} 元，累计追回 {state.amount_recovered} 元",
+        amount=str(amount),
+        payer=payer.value,
+    )
 
 
 def maybe_close(state: CaseState, actor: Actor, now: datetime) -> list[DocumentRequest]:
@@ -125,15 +143,26 @@ def propose_police(state: CaseState, now: datetime, times: Times, reason: str) -
     move(state, Stage.POLICE_REFERRED)
     state.police_proposed_at = now
     open_clock(state, "police_approval", state.lead_unit, now, times["police_approval"])
-    event(state, now, "police_proposed", "system",
-          f"涉嫌拒不支付劳动报酬罪，拟移送公安机关，报单位负责人审批：{reason}", reason=reason)
+    event(
+        state,
+        now,
+        "police_proposed",
+        "system",
+        f"涉嫌拒不支付劳动报酬罪，拟移送公安机关，报单位负责人审批：{reason}",
+        reason=reason,
+    )
 
 
 def court_reminder(state: CaseState, now: datetime, times: Times) -> list[DocumentRequest]:
     move(state, Stage.COURT_ENFORCEMENT)
     state.court_reminded_at = now
     clock = open_clock(state, "court_reminder", state.lead_unit, now, times["court_reminder"])
-    event(state, now, "court_reminder", "system",
-          f"向{PARTY_LABELS[state.liable_party] if state.liable_party else '用人单位'}送达催告书，催告于{day(clock.due_at)}前"
-          f"履行支付 {state.outstanding} 元；逾期未履行的，申请人民法院强制执行")
+    event(
+        state,
+        now,
+        "court_reminder",
+        "system",
+        f"向{PARTY_LABELS[state.liable_party] if state.liable_party else '用人单位'}送达催告书，催告于{day(clock.due_at)}前"
+        f"履行支付 {state.outstanding} 元；逾期未履行的，申请人民法院强制执行",
+    )
     return [doc(state, "court_reminder", amount=str(state.outstanding))]

@@ -107,23 +107,54 @@ def _apply_close(state: CaseState, cmd: Close, actor, now, times):
 
 
 ACCEPT = Action(
-    name="accept", command=Accept, stages=frozenset({Stage.REFERRED}), roles=CASE_WORKERS, apply=_apply_accept,
-    opens=("investigate",), label="签收受理", hint="确认由本单位承办，开始计算调查处理期限。")
+    name="accept",
+    command=Accept,
+    stages=frozenset({Stage.REFERRED}),
+    roles=CASE_WORKERS,
+    apply=_apply_accept,
+    opens=("investigate",),
+    label="签收受理",
+    hint="确认由本单位承办，开始计算调查处理期限。",
+)
 
 TRANSFER = Action(
-    name="transfer", command=Transfer, stages=frozenset({Stage.REFERRED, Stage.INVESTIGATING}), roles=CASE_WORKERS,
-    apply=_apply_transfer, check=_check_transfer,
+    name="transfer",
+    command=Transfer,
+    stages=frozenset({Stage.REFERRED, Stage.INVESTIGATING}),
+    roles=CASE_WORKERS,
+    apply=_apply_transfer,
+    check=_check_transfer,
     clocks=lambda state, cmd, now: [ClockRequest("acknowledge", "acknowledge", now)],
-    label="转送其他单位", secondary=True,
+    label="转送其他单位",
+    secondary=True,
     hint="不属本单位职责的，转送有权处理的单位（首问负责制）；不选单位则退回领导小组办公室。",
-    field_labels={"reason": "理由", "to_unit": "转送至"}, field_help={"to_unit": "不选则退回领导小组办公室"})
+    field_labels={"reason": "理由", "to_unit": "转送至"},
+    field_help={"to_unit": "不选则退回领导小组办公室"},
+)
 
 CLOSE = Action(
-    name="close", command=Close, stages=OPEN_STAGES - {Stage.INTAKE}, roles=CASE_WORKERS, apply=_apply_close,
-    check=_check_close, label="结案", hint="办结案件并告知投诉人处理结果。", secondary=True,
-    field_labels={"outcome": "结案结果"})
+    name="close",
+    command=Close,
+    stages=OPEN_STAGES - {Stage.INTAKE},
+    roles=CASE_WORKERS,
+    apply=_apply_close,
+    check=_check_close,
+    label="结案",
+    hint="办结案件并告知投诉人处理结果。",
+    secondary=True,
+    field_labels={"outcome": "结案结果"},
+)
 
 NOTE = Action(
-    name="note", command=Note, stages=OPEN_STAGES, roles=("clerk", "caseworker", "unit_head", "liaison", "leader"),
-    scope=INVOLVED, office_roles=("supervisor", "leader"), apply=_apply_note, label="添加备注",
-    hint="记入办理经过，不改变案件状态。", secondary=True, field_labels={"text": "备注内容"})
+    name="note",
+    command=Note,
+    stages=OPEN_STAGES,
+    roles=("clerk", "caseworker", "unit_head", "liaison", "leader"),
+    scope=INVOLVED,
+    office_roles=("supervisor", "leader"),
+    apply=_apply_note,
+    label="添加备注",
+    hint="记入办理经过，不改变案件状态。",
+    secondary=True,
+    field_labels={"text": "备注内容"},
+)

@@ -37,8 +37,9 @@ class Findings:
 
     def __post_init__(self):
         if self.substantiated and (self.liable_party is None or self.amount_owed is None):
-            raise InvalidInput(code="findings_incomplete",
-                               field="liable_party" if self.liable_party is None else "amount_owed")
+            raise InvalidInput(
+                code="findings_incomplete", field="liable_party" if self.liable_party is None else "amount_owed"
+            )
 
 
 @command
@@ -61,8 +62,9 @@ def _check_findings(state: CaseState, cmd: Findings, now: datetime) -> None:
     if state.order_served_at is not None:
         raise NotAllowedNow(code="findings_after_order")
     if cmd.substantiated and cmd.amount_owed is not None and cmd.amount_owed < state.amount_recovered:
-        raise InvalidInput(code="owed_below_recovered", field="amount_owed", amount=cmd.amount_owed,
-                           recovered=state.amount_recovered)
+        raise InvalidInput(
+            code="owed_below_recovered", field="amount_owed", amount=cmd.amount_owed, recovered=state.amount_recovered
+        )
 
 
 def _apply_findings(state: CaseState, cmd: Findings, actor, now, times):
@@ -78,9 +80,16 @@ def _apply_findings(state: CaseState, cmd: Findings, actor, now, times):
         state.liable_party = None
         state.amount_owed = Decimal("0")
         summary = "调查认定投诉事项不成立"
-    event(state, now, "findings", actor.username, summary, substantiated=state.substantiated,
-          liable_party=state.liable_party.value if state.liable_party else None,
-          amount_owed=str(state.amount_owed))
+    event(
+        state,
+        now,
+        "findings",
+        actor.username,
+        summary,
+        substantiated=state.substantiated,
+        liable_party=state.liable_party.value if state.liable_party else None,
+        amount_owed=str(state.amount_owed),
+    )
     return []
 
 
@@ -101,8 +110,12 @@ def _check_extend(state: CaseState, cmd: ExtendInvestigation, now: datetime) -> 
     clock = state.open_deadline("investigate")
     assert clock is not None  # awaited: extension_left
     if clock.extended_working_days + cmd.working_days > allowed:
-        raise NotAllowedNow(code="extension_exhausted", field="working_days", allowed=allowed,
-                            left=allowed - clock.extended_working_days)
+        raise NotAllowedNow(
+            code="extension_exhausted",
+            field="working_days",
+            allowed=allowed,
+            left=allowed - clock.extended_working_days,
+        )
 
 
 def _extend_clocks(state: CaseState, cmd: ExtendInvestigation, now: datetime) -> list[ClockRequest]:
@@ -122,15 +135,25 @@ def _apply_extend(state: CaseState, cmd: ExtendInvestigation, actor, now, times)
     if clock.status is DeadlineStatus.MISSED:
         clock.status = DeadlineStatus.OPEN
         clock.level = 0
-    event(state, now, "investigation_extended", actor.username,
-          f"经单位负责人批准延长调查期限{days}个工作日：{cmd.reason}", working_days=days)
+    event(
+        state,
+        now,
+        "investigation_extended",
+        actor.username,
+        f"经单位负责人批准延长调查期限{days}个工作日：{cmd.reason}",
+        working_days=days,
+    )
     return []
 
 
 def _check_absconded(state: CaseState, cmd: ReportAbsconded, now: datetime) -> None:
     months = cmd.months_unpaid or state.months_unpaid
-    found = assess_crime(workers=state.intake.workers, outstanding=state.outstanding, months_unpaid=months,
-                         threshold=state.intake.policy.crime)
+    found = assess_crime(
+        workers=state.intake.workers,
+        outstanding=state.outstanding,
+        months_unpaid=months,
+        threshold=state.intake.policy.crime,
+    )
     if not found.met:
         raise NotAllowedNow(code="below_crime_threshold", reason=found.reason)
 
@@ -147,23 +170,53 @@ def _apply_absconded(state: CaseState, cmd: ReportAbsconded, actor, now, times):
 
 
 FINDINGS = Action(
-    name="findings", command=Findings, stages=INVESTIGATING, roles=CASE_WORKERS, apply=_apply_findings,
-    check=_check_findings, label="调查认定", hint="记录调查结论；认定属实的须写明责任主体和拖欠金额。",
-    field_labels={"substantiated": "投诉事项是否属实", "liable_party": "责任主体", "amount_owed": "认定拖欠金额（元）",
-                  "facts": "认定事实", "months_unpaid": "最长欠薪月数"},
+    name="findings",
+    command=Findings,
+    stages=INVESTIGATING,
+    roles=CASE_WORKERS,
+    apply=_apply_findings,
+    check=_check_findings,
+    label="调查认定",
+    hint="记录调查结论；认定属实的须写明责任主体和拖欠金额。",
+    field_labels={
+        "substantiated": "投诉事项是否属实",
+        "liable_party": "责任主体",
+        "amount_owed": "认定拖欠金额（元）",
+        "facts": "认定事实",
+        "months_unpaid": "最长欠薪月数",
+    },
     field_help={"amount_owed": "如 36000.00", "months_unpaid": "与金额一起决定是否达到拒不支付劳动报酬罪的追诉标准"},
-    bool_labels={"substantiated": ("属实", "不属实")})
+    bool_labels={"substantiated": ("属实", "不属实")},
+)
 
 EXTEND_INVESTIGATION = Action(
-    name="extend_investigation", command=ExtendInvestigation, stages=INVESTIGATING, roles=("unit_head",),
-    office_roles=(), apply=_apply_extend, awaited=extension_left, not_awaited="no_extension_left",
-    check=_check_extend, clocks=_extend_clocks, label="延长调查期限", secondary=True,
+    name="extend_investigation",
+    command=ExtendInvestigation,
+    stages=INVESTIGATING,
+    roles=("unit_head",),
+    office_roles=(),
+    apply=_apply_extend,
+    awaited=extension_left,
+    not_awaited="no_extension_left",
+    check=_check_extend,
+    clocks=_extend_clocks,
+    label="延长调查期限",
+    secondary=True,
     hint="情况复杂的，经批准可延长调查期限（劳动保障监察条例第十七条）。",
-    field_labels={"working_days": "延长工作日数", "reason": "理由"})
+    field_labels={"working_days": "延长工作日数", "reason": "理由"},
+)
 
 REPORT_ABSCONDED = Action(
-    name="report_absconded", command=ReportAbsconded, stages=INVESTIGATING, roles=CASE_WORKERS,
-    apply=_apply_absconded, check=_check_absconded, opens=("police_approval",), label="报告欠薪逃匿",
-    secondary=True, hint="用人单位欠薪逃匿或拒不配合调查的，直接提出移送公安。",
+    name="report_absconded",
+    command=ReportAbsconded,
+    stages=INVESTIGATING,
+    roles=CASE_WORKERS,
+    apply=_apply_absconded,
+    check=_check_absconded,
+    opens=("police_approval",),
+    label="报告欠薪逃匿",
+    secondary=True,
+    hint="用人单位欠薪逃匿或拒不配合调查的，直接提出移送公安。",
     field_labels={"reason": "理由", "months_unpaid": "最长欠薪月数"},
-    field_help={"months_unpaid": "与金额一起决定是否达到拒不支付劳动报酬罪的追诉标准"})
+    field_help={"months_unpaid": "与金额一起决定是否达到拒不支付劳动报酬罪的追诉标准"},
+)

@@ -93,48 +93,104 @@ def _apply_advance(state: CaseState, cmd: AdvanceEmergencyFund, actor, now, time
         state.emergency_wages += amount
         # 保障农民工工资支付条例 art. 63: the fund advances wages, to be recovered from the party liable
         pay(state, now, amount, Party.EMERGENCY_FUND, actor.username, cmd.reference)
-        event(state, now, "emergency_advance", actor.username, f"应急周转金垫付农民工工资 {amount} 元，待向欠薪单位追回",
-              amount=str(amount), purpose="wages")
+        event(
+            state,
+            now,
+            "emergency_advance",
+            actor.username,
+            f"应急周转金垫付农民工工资 {amount} 元，待向欠薪单位追回",
+            amount=str(amount),
+            purpose="wages",
+        )
         return maybe_close(state, actor, now)
     state.emergency_living += amount
-    event(state, now, "emergency_advance", actor.username, f"应急周转金垫付农民工基本生活费 {amount} 元，待向欠薪单位追回",
-          amount=str(amount), purpose="living")
+    event(
+        state,
+        now,
+        "emergency_advance",
+        actor.username,
+        f"应急周转金垫付农民工基本生活费 {amount} 元，待向欠薪单位追回",
+        amount=str(amount),
+        purpose="living",
+    )
     return []
 
 
 def _check_recover(state: CaseState, cmd: RecoverEmergencyFund, now: datetime) -> None:
     if cmd.amount > state.emergency_outstanding:
-        raise InvalidInput(code="recovery_exceeds_fund", field="amount", amount=cmd.amount,
-                           owed=state.emergency_outstanding)
+        raise InvalidInput(
+            code="recovery_exceeds_fund", field="amount", amount=cmd.amount, owed=state.emergency_outstanding
+        )
 
 
 def _apply_recover(state: CaseState, cmd: RecoverEmergencyFund, actor, now, times):
     state.emergency_recovered += cmd.amount
-    event(state, now, "emergency_recovered", actor.username,
-          f"追回应急周转金 {cmd.amount} 元，尚待追回 {state.emergency_outstanding} 元", amount=str(cmd.amount))
+    event(
+        state,
+        now,
+        "emergency_recovered",
+        actor.username,
+        f"追回应急周转金 {cmd.amount} 元，尚待追回 {state.emergency_outstanding} 元",
+        amount=str(cmd.amount),
+    )
     return maybe_close(state, actor, now)
 
 
 # The office of the leading group designates major cases and their leaders (any case, whatever its unit).
 ASSIGN_LEADER = Action(
-    name="assign_leader", command=AssignLeader, stages=OPEN_STAGES - {Stage.INTAKE}, roles=(),
-    apply=_apply_assign, opens=("major_case_dispatch",), label="指定包案领导", secondary=True,
-    hint="重大欠薪案件由县领导包案，定期调度直至结案。", field_labels={"leader": "包案领导（职务）"},
-    field_help={"leader": "填写职务，如 县政府分管副县长，不填姓名"})
+    name="assign_leader",
+    command=AssignLeader,
+    stages=OPEN_STAGES - {Stage.INTAKE},
+    roles=(),
+    apply=_apply_assign,
+    opens=("major_case_dispatch",),
+    label="指定包案领导",
+    secondary=True,
+    hint="重大欠薪案件由县领导包案，定期调度直至结案。",
+    field_labels={"leader": "包案领导（职务）"},
+    field_help={"leader": "填写职务，如 县政府分管副县长，不填姓名"},
+)
 
 MAJOR_DISPATCH = Action(
-    name="major_dispatch", command=MajorDispatch, stages=OPEN_STAGES, roles=SYSTEM_ONLY, office_roles=(),
-    apply=_apply_dispatch, check=_check_dispatch, opens=("major_case_dispatch",), label="重大欠薪案件定期调度")
+    name="major_dispatch",
+    command=MajorDispatch,
+    stages=OPEN_STAGES,
+    roles=SYSTEM_ONLY,
+    office_roles=(),
+    apply=_apply_dispatch,
+    check=_check_dispatch,
+    opens=("major_case_dispatch",),
+    label="重大欠薪案件定期调度",
+)
 
 ADVANCE_EMERGENCY_FUND = Action(
-    name="advance_emergency_fund", command=AdvanceEmergencyFund, stages=MONEY_STAGES, roles=CASE_WORKERS,
-    apply=_apply_advance, awaited=advance_awaited, not_awaited="advance_not_awaited", check=_check_advance,
-    moves_money=True, label="应急周转金垫付", secondary=True,
+    name="advance_emergency_fund",
+    command=AdvanceEmergencyFund,
+    stages=MONEY_STAGES,
+    roles=CASE_WORKERS,
+    apply=_apply_advance,
+    awaited=advance_awaited,
+    not_awaited="advance_not_awaited",
+    check=_check_advance,
+    moves_money=True,
+    label="应急周转金垫付",
+    secondary=True,
     hint="应急周转金先行垫付工资或基本生活费（保障农民工工资支付条例）。",
-    field_labels={"amount": "金额（元）", "purpose": "垫付用途", "reference": "垫付凭证号"})
+    field_labels={"amount": "金额（元）", "purpose": "垫付用途", "reference": "垫付凭证号"},
+)
 
 RECOVER_EMERGENCY_FUND = Action(
-    name="recover_emergency_fund", command=RecoverEmergencyFund, stages=MONEY_STAGES, roles=CASE_WORKERS,
-    apply=_apply_recover, awaited=lambda s: s.emergency_outstanding > 0, not_awaited="nothing_to_recover",
-    check=_check_recover, moves_money=True, label="登记应急周转金收回", secondary=True,
-    hint="责任主体归还应急周转金后登记。", field_labels={"amount": "金额（元）"})
+    name="recover_emergency_fund",
+    command=RecoverEmergencyFund,
+    stages=MONEY_STAGES,
+    roles=CASE_WORKERS,
+    apply=_apply_recover,
+    awaited=lambda s: s.emergency_outstanding > 0,
+    not_awaited="nothing_to_recover",
+    check=_check_recover,
+    moves_money=True,
+    label="登记应急周转金收回",
+    secondary=True,
+    hint="责任主体归还应急周转金后登记。",
+    field_labels={"amount": "金额（元）"},
+)

@@ -98,11 +98,22 @@ def _apply_order(state: CaseState, cmd: OrderPayment, actor, now, times):
     state.payment_due_at = due
     escalate = times["order_payment"].escalate_at if "order_payment" in times else []
     computed = cmd.due_at is None and "order_payment" in times  # the order's own date is not counted
-    open_clock(state, "order_payment", state.lead_unit, now,
-               ClockTimes(due, escalate, computed and times["order_payment"].provisional))
-    event(state, now, "payment_ordered", actor.username,
-          f"送达限期改正指令书：责令{PARTY_LABELS[state.liable_party or Party.EMPLOYER]}于期限内支付 {amount} 元",
-          amount=str(amount), due_at=due.isoformat())
+    open_clock(
+        state,
+        "order_payment",
+        state.lead_unit,
+        now,
+        ClockTimes(due, escalate, computed and times["order_payment"].provisional),
+    )
+    event(
+        state,
+        now,
+        "payment_ordered",
+        actor.username,
+        f"送达限期改正指令书：责令{PARTY_LABELS[state.liable_party or Party.EMPLOYER]}于期限内支付 {amount} 元",
+        amount=str(amount),
+        due_at=due.isoformat(),
+    )
     return [doc(state, "order_to_pay", amount=str(amount))]
 
 
@@ -133,8 +144,10 @@ def _check_enforce(state: CaseState, cmd: Enforce, now: datetime) -> None:
 def _enforce_clocks(state: CaseState, cmd: Enforce, now: datetime) -> list[ClockRequest]:
     out = []
     if cmd.drawn > 0:
-        out += [ClockRequest("deposit_payout", "deposit_payout", now),
-                ClockRequest("deposit_replenish", "deposit_replenish", now)]
+        out += [
+            ClockRequest("deposit_payout", "deposit_payout", now),
+            ClockRequest("deposit_replenish", "deposit_replenish", now),
+        ]
     remaining = state.outstanding - cmd.drawn
     if remaining > 0:
         rule = "police_approval" if crime(state, remaining).met else "court_reminder"
@@ -147,7 +160,13 @@ def _apply_enforce(state: CaseState, cmd: Enforce, actor, now, times):
     drawn = cmd.drawn
     docs = []
     state.unpaid_at_deadline = state.outstanding
-    event(state, now, "order_unpaid", "system", f"限期支付期限届满，仍有 {state.outstanding} 元未支付，自动启动强制清欠程序")
+    event(
+        state,
+        now,
+        "order_unpaid",
+        "system",
+        f"限期支付期限届满，仍有 {state.outstanding} 元未支付，自动启动强制清欠程序",
+    )
     if drawn > 0:
         bank = cmd.bank or "工资保证金存储银行"
         move(state, Stage.DEPOSIT_DRAWDOWN)
@@ -157,9 +176,16 @@ def _apply_enforce(state: CaseState, cmd: Enforce, actor, now, times):
         pay(state, now, drawn, Party.DEPOSIT, "system", cmd.reference)
         payout = open_clock(state, "deposit_payout", state.lead_unit, now, times["deposit_payout"])
         open_clock(state, "deposit_replenish", state.lead_unit, now, times["deposit_replenish"])
-        event(state, now, "deposit_drawn", "system",
-              f"动用工资保证金 {drawn} 元，向{bank}发出支付通知书，银行应于{day(payout.due_at)}前支付；"
-              "施工总承包单位应按期补足保证金", amount=str(drawn), bank=bank)
+        event(
+            state,
+            now,
+            "deposit_drawn",
+            "system",
+            f"动用工资保证金 {drawn} 元，向{bank}发出支付通知书，银行应于{day(payout.due_at)}前支付；"
+            "施工总承包单位应按期补足保证金",
+            amount=str(drawn),
+            bank=bank,
+        )
         docs.append(doc(state, "deposit_payout", amount=str(drawn), bank=bank))
     elif state.intake.project is not None:
         event(state, now, "deposit_empty", "system", "该项目未存储工资保证金或余额为零，无法动用")
@@ -175,19 +201,47 @@ def _apply_enforce(state: CaseState, cmd: Enforce, actor, now, times):
 
 
 ORDER_PAYMENT = Action(
-    name="order_payment", command=OrderPayment, stages=frozenset({Stage.INVESTIGATING}), roles=CASE_WORKERS,
-    apply=_apply_order, awaited=_order_awaited, not_awaited="findings_first", check=_check_order,
-    clocks=_order_clocks, label="责令限期支付", hint="向责任主体送达限期改正指令书；期限留空则按规定期限。",
-    field_labels={"amount": "金额（元）", "due_at": "支付期限"}, field_help={"due_at": "留空则按规定期限"})
+    name="order_payment",
+    command=OrderPayment,
+    stages=frozenset({Stage.INVESTIGATING}),
+    roles=CASE_WORKERS,
+    apply=_apply_order,
+    awaited=_order_awaited,
+    not_awaited="findings_first",
+    check=_check_order,
+    clocks=_order_clocks,
+    label="责令限期支付",
+    hint="向责任主体送达限期改正指令书；期限留空则按规定期限。",
+    field_labels={"amount": "金额（元）", "due_at": "支付期限"},
+    field_help={"due_at": "留空则按规定期限"},
+)
 
 RECORD_PAYMENT = Action(
-    name="record_payment", command=RecordPayment, stages=ENFORCEMENT | {Stage.INVESTIGATING}, roles=CASE_WORKERS,
-    scope=INVOLVED, apply=_apply_payment, awaited=payment_awaited, not_awaited="payment_not_awaited",
-    check=_check_payment, moves_money=True, label="登记支付", hint="登记已实际支付给农民工的工资；全部付清后自动结案。",
+    name="record_payment",
+    command=RecordPayment,
+    stages=ENFORCEMENT | {Stage.INVESTIGATING},
+    roles=CASE_WORKERS,
+    scope=INVOLVED,
+    apply=_apply_payment,
+    awaited=payment_awaited,
+    not_awaited="payment_not_awaited",
+    check=_check_payment,
+    moves_money=True,
+    label="登记支付",
+    hint="登记已实际支付给农民工的工资；全部付清后自动结案。",
     field_labels={"amount": "金额（元）", "payer": "支付方", "reference": "支付凭证号"},
-    field_help={"reference": "银行转账或收据号码；同一凭证不能重复登记"})
+    field_help={"reference": "银行转账或收据号码；同一凭证不能重复登记"},
+)
 
 ENFORCE = Action(
-    name="enforce", command=Enforce, stages=frozenset({Stage.PAYMENT_ORDERED}), roles=SYSTEM_ONLY, office_roles=(),
-    apply=_apply_enforce, check=_check_enforce, clocks=_enforce_clocks, label="限期届满未支付，启动强制清欠",
-    field_labels={"drawn": "动用保证金（元）", "bank": "开户银行", "reference": "保证金台账记录"})
+    name="enforce",
+    command=Enforce,
+    stages=frozenset({Stage.PAYMENT_ORDERED}),
+    roles=SYSTEM_ONLY,
+    office_roles=(),
+    apply=_apply_enforce,
+    check=_check_enforce,
+    clocks=_enforce_clocks,
+    label="限期届满未支付，启动强制清欠",
+    field_labels={"drawn": "动用保证金（元）", "bank": "开户银行", "reference": "保证金台账记录"},
+)

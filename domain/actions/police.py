@@ -77,8 +77,9 @@ def _apply_approval(state: CaseState, cmd, actor, now, times):
 
 def _apply_rejection(state: CaseState, cmd: RejectPoliceReferral, actor, now, times):
     resolve(state, "police_approval", now)
-    event(state, now, "police_rejected", actor.username, f"单位负责人不批准移送公安机关：{cmd.reason}",
-          reason=cmd.reason)
+    event(
+        state, now, "police_rejected", actor.username, f"单位负责人不批准移送公安机关：{cmd.reason}", reason=cmd.reason
+    )
     return court_reminder(state, now, times)
 
 
@@ -87,8 +88,13 @@ def _apply_transfer(state: CaseState, cmd: TransferToPolice, actor, now, times):
     state.police_referred_at = now
     police = state.intake.policy.police_unit
     open_clock(state, "police_review", police, now, times["police_review"])
-    event(state, now, "police_transferred", actor.username,
-          "涉嫌犯罪案件移送书及有关材料已移送公安机关，公安机关应于3日内决定是否立案")
+    event(
+        state,
+        now,
+        "police_transferred",
+        actor.username,
+        "涉嫌犯罪案件移送书及有关材料已移送公安机关，公安机关应于3日内决定是否立案",
+    )
     return []
 
 
@@ -97,8 +103,11 @@ def police_decision_awaited(state: CaseState) -> bool:
     while the procuratorate supervises a refusal."""
     if state.police_filed is True:
         return False
-    return bool(state.open_deadline("police_review") or state.open_deadline("police_reconsider_answer")
-                or state.intake.policy.procuratorate_unit in state.liaison_units)
+    return bool(
+        state.open_deadline("police_review")
+        or state.open_deadline("police_reconsider_answer")
+        or state.intake.policy.procuratorate_unit in state.liaison_units
+    )
 
 
 def _decision_clocks(state: CaseState, cmd: PoliceDecision, now: datetime) -> list[ClockRequest]:
@@ -137,9 +146,16 @@ def _apply_decision(state: CaseState, cmd: PoliceDecision, actor, now, times):
 
 def _apply_reconsideration(state: CaseState, cmd, actor, now, times):
     resolve(state, "police_reconsider", now)
-    open_clock(state, "police_reconsider_answer", state.intake.policy.police_unit, now,
-               times["police_reconsider_answer"])
-    event(state, now, "police_reconsideration", actor.username, "提请公安机关复议不予立案决定，公安机关应于3日内作出复议决定")
+    open_clock(
+        state, "police_reconsider_answer", state.intake.policy.police_unit, now, times["police_reconsider_answer"]
+    )
+    event(
+        state,
+        now,
+        "police_reconsideration",
+        actor.username,
+        "提请公安机关复议不予立案决定，公安机关应于3日内作出复议决定",
+    )
     return []
 
 
@@ -159,37 +175,86 @@ def _apply_supervision(state: CaseState, cmd, actor, now, times):
 
 
 APPROVE_POLICE_REFERRAL = Action(
-    name="approve_police_referral", command=ApprovePoliceReferral, stages=POLICE_STAGE, roles=("unit_head",),
-    office_roles=(), apply=_apply_approval, awaited=clock_awaited("police_approval"),
-    not_awaited="approval_not_awaited", opens=("police_transfer",), label="批准移送公安",
-    hint="批准后出具涉嫌犯罪案件移送书（行政执法机关移送涉嫌犯罪案件的规定 第五条）。")
+    name="approve_police_referral",
+    command=ApprovePoliceReferral,
+    stages=POLICE_STAGE,
+    roles=("unit_head",),
+    office_roles=(),
+    apply=_apply_approval,
+    awaited=clock_awaited("police_approval"),
+    not_awaited="approval_not_awaited",
+    opens=("police_transfer",),
+    label="批准移送公安",
+    hint="批准后出具涉嫌犯罪案件移送书（行政执法机关移送涉嫌犯罪案件的规定 第五条）。",
+)
 
 REJECT_POLICE_REFERRAL = Action(
-    name="reject_police_referral", command=RejectPoliceReferral, stages=POLICE_STAGE, roles=("unit_head",),
-    office_roles=(), apply=_apply_rejection, awaited=clock_awaited("police_approval"),
-    not_awaited="approval_not_awaited", opens=("court_reminder",), label="不批准移送公安",
-    hint="不批准移送的，转入申请法院强制执行。", field_labels={"reason": "理由"})
+    name="reject_police_referral",
+    command=RejectPoliceReferral,
+    stages=POLICE_STAGE,
+    roles=("unit_head",),
+    office_roles=(),
+    apply=_apply_rejection,
+    awaited=clock_awaited("police_approval"),
+    not_awaited="approval_not_awaited",
+    opens=("court_reminder",),
+    label="不批准移送公安",
+    hint="不批准移送的，转入申请法院强制执行。",
+    field_labels={"reason": "理由"},
+)
 
 TRANSFER_TO_POLICE = Action(
-    name="transfer_to_police", command=TransferToPolice, stages=POLICE_STAGE, roles=CASE_WORKERS,
-    apply=_apply_transfer, awaited=clock_awaited("police_transfer"), not_awaited="transfer_not_awaited",
-    opens=("police_review",), label="登记已移送公安", hint="移送书及案卷材料送达公安机关后登记。",
-    field_labels={"reference": "公安机关接收回执号"})
+    name="transfer_to_police",
+    command=TransferToPolice,
+    stages=POLICE_STAGE,
+    roles=CASE_WORKERS,
+    apply=_apply_transfer,
+    awaited=clock_awaited("police_transfer"),
+    not_awaited="transfer_not_awaited",
+    opens=("police_review",),
+    label="登记已移送公安",
+    hint="移送书及案卷材料送达公安机关后登记。",
+    field_labels={"reference": "公安机关接收回执号"},
+)
 
 POLICE_DECISION = Action(
-    name="police_decision", command=PoliceDecision, stages=POLICE_STAGE, roles=("liaison",), scope=POLICE,
-    office_roles=(), apply=_apply_decision, awaited=police_decision_awaited, not_awaited="decision_not_awaited",
-    clocks=_decision_clocks, label="登记公安立案决定", hint="公安机关自接受移送之日起3日内作出立案或不予立案决定。",
-    field_labels={"filed": "是否立案", "reason": "不予立案理由"}, bool_labels={"filed": ("已立案", "不予立案")})
+    name="police_decision",
+    command=PoliceDecision,
+    stages=POLICE_STAGE,
+    roles=("liaison",),
+    scope=POLICE,
+    office_roles=(),
+    apply=_apply_decision,
+    awaited=police_decision_awaited,
+    not_awaited="decision_not_awaited",
+    clocks=_decision_clocks,
+    label="登记公安立案决定",
+    hint="公安机关自接受移送之日起3日内作出立案或不予立案决定。",
+    field_labels={"filed": "是否立案", "reason": "不予立案理由"},
+    bool_labels={"filed": ("已立案", "不予立案")},
+)
 
 REQUEST_RECONSIDERATION = Action(
-    name="request_reconsideration", command=RequestReconsideration, stages=POLICE_STAGE, roles=CASE_WORKERS,
-    apply=_apply_reconsideration, awaited=clock_awaited("police_reconsider"),
-    not_awaited="reconsideration_not_awaited", opens=("police_reconsider_answer",), label="提请公安复议",
-    hint="对不予立案决定有异议的，3日内提请复议。")
+    name="request_reconsideration",
+    command=RequestReconsideration,
+    stages=POLICE_STAGE,
+    roles=CASE_WORKERS,
+    apply=_apply_reconsideration,
+    awaited=clock_awaited("police_reconsider"),
+    not_awaited="reconsideration_not_awaited",
+    opens=("police_reconsider_answer",),
+    label="提请公安复议",
+    hint="对不予立案决定有异议的，3日内提请复议。",
+)
 
 REQUEST_SUPERVISION = Action(
-    name="request_supervision", command=RequestSupervision, stages=POLICE_STAGE, roles=CASE_WORKERS,
-    apply=_apply_supervision, awaited=supervision_awaited, not_awaited="supervision_not_awaited",
-    label="提请检察院立案监督", hint="公安机关复议后仍不立案的，提请检察院立案监督。")
-
+    name="request_supervision",
+    command=RequestSupervision,
+    stages=POLICE_STAGE,
+    roles=CASE_WORKERS,
+    apply=_apply_supervision,
+    awaited=supervision_awaited,
+    not_awaited="supervision_not_awaited",
+    label="提请检察院立案监督",
+    hint="公安机关复议后仍不立案的，提请检察院立案监督。",
+)

@@ -43,8 +43,20 @@ CLERK = Actor("clerk1", "clerk", "petition")
 SUPERVISOR = Actor("office1", "supervisor", "hrss")
 # A housing project in 上馆镇 with a construction permit: the housing bureau leads.
 HOUSING = ProjectFacts("housing_municipal", "shangguan", True, "state", False)
-NAMES = ["王建军", "李二保", "张福全", "赵满仓", "刘喜平", "陈小军", "杨根虎", "郭存旺", "孙二小", "周宝柱",
-         "吴建平", "郑三娃"]
+NAMES = [
+    "王建军",
+    "李二保",
+    "张福全",
+    "赵满仓",
+    "刘喜平",
+    "陈小军",
+    "杨根虎",
+    "郭存旺",
+    "孙二小",
+    "周宝柱",
+    "吴建平",
+    "郑三娃",
+]
 BANKS = ["中国农业银行代县支行", "山西代县农村商业银行", "中国邮政储蓄银行代县支行"]
 
 
@@ -60,25 +72,45 @@ def roster(n: int, each: str, *, complete: bool = True) -> list[WorkerClaim]:
     workers = []
     for i in range(n):
         registered = complete or i % 3
-        workers.append(WorkerClaim(NAMES[i % len(NAMES)], id_number(i) if registered else None, Decimal(each),
-                                   BANKS[i % len(BANKS)] if registered else None,
-                                   f"622848012345{6000 + i:04d}17{i % 10}" if registered else None))
+        workers.append(
+            WorkerClaim(
+                NAMES[i % len(NAMES)],
+                id_number(i) if registered else None,
+                Decimal(each),
+                BANKS[i % len(BANKS)] if registered else None,
+                f"622848012345{6000 + i:04d}17{i % 10}" if registered else None,
+            )
+        )
     return workers
 
 
 def project() -> ProjectInfo:
-    return ProjectInfo(7, "阳明堡镇安置小区3号楼", HOUSING,
-                       construction_unit=Organisation("代县城市建设投资有限公司", "91140923MA0K7B2C1X"),
-                       general_contractor=Organisation("山西晋北建设工程有限公司", "91140900MA0K1234X5"),
-                       subcontractor=Organisation("忻州市恒达建筑劳务有限公司", "91140902MA0L5678Y3"))
+    return ProjectInfo(
+        7,
+        "阳明堡镇安置小区3号楼",
+        HOUSING,
+        construction_unit=Organisation("代县城市建设投资有限公司", "91140923MA0K7B2C1X"),
+        general_contractor=Organisation("山西晋北建设工程有限公司", "91140900MA0K1234X5"),
+        subcontractor=Organisation("忻州市恒达建筑劳务有限公司", "91140902MA0L5678Y3"),
+    )
 
 
 def intake(case_no: str, workers: list[WorkerClaim], *, with_project: bool = True) -> CaseIntake:
     amount = sum((w.amount_owed for w in workers), Decimal("0"))
-    return CaseIntake(case_no, Channel.WALK_IN, T0, T0 + timedelta(minutes=20), CLERK, Person("王建军", "13903501234"),
-                      workers, Organisation("忻州市恒达建筑劳务有限公司", "91140902MA0L5678Y3"), amount,
-                      "2025年10月至12月在阳明堡镇安置小区3号楼从事木工、钢筋工，工资未结清。\n项目已于2026年1月停工。",
-                      POLICY, project=project() if with_project else None)
+    return CaseIntake(
+        case_no,
+        Channel.WALK_IN,
+        T0,
+        T0 + timedelta(minutes=20),
+        CLERK,
+        Person("王建军", "13903501234"),
+        workers,
+        Organisation("忻州市恒达建筑劳务有限公司", "91140902MA0L5678Y3"),
+        amount,
+        "2025年10月至12月在阳明堡镇安置小区3号楼从事木工、钢筋工，工资未结清。\n项目已于2026年1月停工。",
+        POLICY,
+        project=project() if with_project else None,
+    )
 
 
 @dataclass
@@ -95,9 +127,12 @@ class Run:
         self.state = CaseState(intake=case_intake)
         self.issued: list[Issued] = []
         lifecycle.open_case(self.state)
-        self._keep(lifecycle.refer(self.state, case_intake.registered_at, self._times("acknowledge",
-                                                                                      start=case_intake.received_at)),
-                   case_intake.registered_at)
+        self._keep(
+            lifecycle.refer(
+                self.state, case_intake.registered_at, self._times("acknowledge", start=case_intake.received_at)
+            ),
+            case_intake.registered_at,
+        )
 
     def _times(self, *keys, start: datetime) -> dict[str, ClockTimes]:
         due = start + timedelta(days=7)
@@ -130,9 +165,16 @@ def full_case() -> list[Issued]:
     lead = Actor("housing1", "caseworker", run.state.lead_unit)
     day = ack.due_at + timedelta(hours=2)
     run.do("accept", lead, day)
-    run.do("findings", lead, day + timedelta(days=3), substantiated=True, liable_party="general_contractor",
-           amount_owed="36000", months_unpaid=3,
-           facts="经核对考勤表、工资表和劳务分包合同，忻州市恒达建筑劳务有限公司拖欠3名农民工2025年10月至12月工资，属实。")
+    run.do(
+        "findings",
+        lead,
+        day + timedelta(days=3),
+        substantiated=True,
+        liable_party="general_contractor",
+        amount_owed="36000",
+        months_unpaid=3,
+        facts="经核对考勤表、工资表和劳务分包合同，忻州市恒达建筑劳务有限公司拖欠3名农民工2025年10月至12月工资，属实。",
+    )
     run.do("order_payment", lead, day + timedelta(days=4))
     run.serve("order_to_pay", day + timedelta(days=4))
     run.do("record_payment", lead, day + timedelta(days=8), amount="20000", payer="general_contractor")
@@ -145,8 +187,15 @@ def ladder_case() -> list[Issued]:
     lead = Actor("housing1", "caseworker", run.state.lead_unit)
     day = T0 + timedelta(days=1)
     run.do("accept", lead, day)
-    run.do("findings", lead, day + timedelta(days=2), substantiated=True, liable_party="general_contractor",
-           amount_owed="60000", months_unpaid=4)
+    run.do(
+        "findings",
+        lead,
+        day + timedelta(days=2),
+        substantiated=True,
+        liable_party="general_contractor",
+        amount_owed="60000",
+        months_unpaid=4,
+    )
     run.do("order_payment", lead, day + timedelta(days=3))
     due = run.state.payment_due_at + timedelta(minutes=1)
     run.do("enforce", SYSTEM, due, drawn="24000", bank="中国农业银行代县支行")
@@ -173,9 +222,16 @@ def court_case() -> list[Issued]:
     run.do("order_payment", lead, day + timedelta(days=3))
     due = run.state.payment_due_at + timedelta(minutes=1)
     run.do("enforce", SYSTEM, due, drawn="0")
-    run.serve("court_reminder", due + timedelta(hours=1), method="left_at_address", place="代县上馆镇建设街18号",
-              recipient="拒绝签收", witness="上馆镇建设街社区居委会 刘爱民", server="县人社局劳动保障监察大队 张志强、李文华",
-              served_at=(due + timedelta(hours=1)).isoformat())
+    run.serve(
+        "court_reminder",
+        due + timedelta(hours=1),
+        method="left_at_address",
+        place="代县上馆镇建设街18号",
+        recipient="拒绝签收",
+        witness="上馆镇建设街社区居委会 刘爱民",
+        server="县人社局劳动保障监察大队 张志强、李文华",
+        served_at=(due + timedelta(hours=1)).isoformat(),
+    )
     return run.issued
 
 

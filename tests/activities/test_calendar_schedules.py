@@ -32,8 +32,14 @@ def test_cache_reads_again_only_when_a_newer_version_was_loaded(engine):
         load_schedule(session=session, year=2027, holidays=OFF, workdays=[], source="第一版", loaded_by="admin")
     assert cache.get()[2027].source == "第一版" and cache.get()[2027].holidays == frozenset(OFF)
     with session_scope(engine) as session:
-        load_schedule(session=session, year=2027, holidays=OFF[:1], workdays=[date(2027, 2, 20)], source="第二版",
-                      loaded_by="admin2")
+        load_schedule(
+            session=session,
+            year=2027,
+            holidays=OFF[:1],
+            workdays=[date(2027, 2, 20)],
+            source="第二版",
+            loaded_by="admin2",
+        )
     newest = cache.get()[2027]
     assert newest.source == "第二版" and newest.workdays == frozenset({date(2027, 2, 20)})
     with Session(engine) as session:
@@ -43,8 +49,13 @@ def test_cache_reads_again_only_when_a_newer_version_was_loaded(engine):
 def test_cases_counting_a_year_are_the_open_ones_with_a_running_clock_in_it(engine):
     into_2027 = clock(1, "investigate", datetime(2026, 12, 2, 10, tzinfo=CHINA_TZ))
     in_2026 = clock(1, "acknowledge", datetime(2026, 11, 2, 10, tzinfo=CHINA_TZ))
-    met = clock(1, "investigate", datetime(2026, 12, 2, 10, tzinfo=CHINA_TZ), status=DeadlineStatus.MET,
-                resolved=datetime(2026, 12, 20, tzinfo=CHINA_TZ))
+    met = clock(
+        1,
+        "investigate",
+        datetime(2026, 12, 2, 10, tzinfo=CHINA_TZ),
+        status=DeadlineStatus.MET,
+        resolved=datetime(2026, 12, 20, tzinfo=CHINA_TZ),
+    )
     store(engine, "DX-2026-000001", into_2027)
     store(engine, "DX-2026-000002", in_2026)
     store(engine, "DX-2026-000003", met)

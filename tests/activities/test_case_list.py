@@ -25,23 +25,44 @@ def states() -> list[CaseState]:
     combos = itertools.product(LEADS, STAGES, [False, True], [None, "police"], EMPLOYERS)
     for n, (lead, stage, overdue, co, employer) in enumerate(combos, start=1):
         intake = make_intake()
-        intake = replace(intake, case_no=f"DX-2026-{n:06d}", employer=Organisation(employer, None),
-                         registered_by=replace(intake.registered_by, username="clerk2" if n % 3 == 0 else "clerk1"))
-        deadline = Deadline(seq=1, kind="acknowledge", unit=lead, start_at=T0, due_at=T0 + timedelta(days=n),
-                            basis="", status=DeadlineStatus.MISSED if overdue else DeadlineStatus.OPEN)
-        out.append(CaseState(intake=intake, lead_unit=lead, stage=stage, co_units=[co] if co else [],
-                             deadlines=[deadline]))
+        intake = replace(
+            intake,
+            case_no=f"DX-2026-{n:06d}",
+            employer=Organisation(employer, None),
+            registered_by=replace(intake.registered_by, username="clerk2" if n % 3 == 0 else "clerk1"),
+        )
+        deadline = Deadline(
+            seq=1,
+            kind="acknowledge",
+            unit=lead,
+            start_at=T0,
+            due_at=T0 + timedelta(days=n),
+            basis="",
+            status=DeadlineStatus.MISSED if overdue else DeadlineStatus.OPEN,
+        )
+        out.append(
+            CaseState(intake=intake, lead_unit=lead, stage=stage, co_units=[co] if co else [], deadlines=[deadline])
+        )
     return out
 
 
-def expected(cases: list[CaseState], *, visible_units, registered_by=None, stage=None, unit=None, overdue=None,
-             q=None) -> set[str]:
+def expected(
+    cases: list[CaseState], *, visible_units, registered_by=None, stage=None, unit=None, overdue=None, q=None
+) -> set[str]:
     found = set()
     for s in cases:
         units = {s.lead_unit, *s.co_units}
-        if visible_units is not None and not (units & set(visible_units)) and s.intake.registered_by.username != registered_by:
+        if (
+            visible_units is not None
+            and not (units & set(visible_units))
+            and s.intake.registered_by.username != registered_by
+        ):
             continue
-        if (stage and s.stage != stage) or (unit and unit not in units) or (overdue is not None and s.overdue() != overdue):
+        if (
+            (stage and s.stage != stage)
+            or (unit and unit not in units)
+            or (overdue is not None and s.overdue() != overdue)
+        ):
             continue
         if q and q not in s.intake.employer.name and q not in s.case_no:
             continue
@@ -54,9 +75,16 @@ def test_every_filter_lists_and_counts_exactly_the_matching_cases(engine):
     with session_scope(engine) as session:
         for s in cases:
             project_case(session=session, state=s, pending=pending_actions(s))
-    scopes = [dict(visible_units=None), dict(visible_units=["housing"]), dict(visible_units=["police"]),
-              dict(visible_units=["housing", "police"]), dict(visible_units=["water"], registered_by="clerk2")]
-    filters = itertools.product([None, "referred", "closed"], [None, "police"], [None, False, True], [None, "恒泰", "鑫源建设"])
+    scopes = [
+        dict(visible_units=None),
+        dict(visible_units=["housing"]),
+        dict(visible_units=["police"]),
+        dict(visible_units=["housing", "police"]),
+        dict(visible_units=["water"], registered_by="clerk2"),
+    ]
+    filters = itertools.product(
+        [None, "referred", "closed"], [None, "police"], [None, False, True], [None, "恒泰", "鑫源建设"]
+    )
     checked = 0
     with Session(engine) as session:
         for scope, (stage, unit, overdue, q) in itertools.product(scopes, filters):
@@ -102,5 +130,7 @@ def test_stats_count_each_case_once_by_unit_and_by_township(engine):
     for lead in LEADS:
         mine = [s for s in cases if s.lead_unit == lead]
         assert stats["by_unit"][lead]["total"] == len(mine)
-        assert stats["by_unit"][lead]["closure_rate"] == round(sum(s.stage == Stage.CLOSED for s in mine) / len(mine), 4)
+        assert stats["by_unit"][lead]["closure_rate"] == round(
+            sum(s.stage == Stage.CLOSED for s in mine) / len(mine), 4
+        )
     assert sum(t["total"] for t in stats["by_township"].values()) == len(cases)

@@ -80,10 +80,20 @@ CONTEXTS = {
         "total": "¥8,000.00",
         "general_contractor": "山西晋北建设工程有限公司",
         "workers": [
-            {"name": "王建军", "id_number": "142223199001011234", "bank": "中国农业银行代县支行",
-             "bank_account": "6228480123456001171", "amount": "¥3,000.00"},
-            {"name": "李二保", "id_number": "142223198805055678", "bank": "山西代县农村商业银行",
-             "bank_account": "6230910123456789012", "amount": "¥5,000.00"},
+            {
+                "name": "王建军",
+                "id_number": "142223199001011234",
+                "bank": "中国农业银行代县支行",
+                "bank_account": "6228480123456001171",
+                "amount": "¥3,000.00",
+            },
+            {
+                "name": "李二保",
+                "id_number": "142223198805055678",
+                "bank": "山西代县农村商业银行",
+                "bank_account": "6230910123456789012",
+                "amount": "¥5,000.00",
+            },
         ],
         "payout_due": "2026年3月25日",
     },
@@ -107,20 +117,28 @@ CONTEXTS = {
         "next_dispatch_at": "2026年3月27日",
     },
     "blacklist_notice": {
-        "employer_name": "山西某劳务有限公司", "credit_code": "91140923MA0K1234X5",
-        "grounds": "责令支付期限届满仍未支付，拖欠数额达到拒不支付劳动报酬罪数额标准", "objection_due": "2026年12月7日",
+        "employer_name": "山西某劳务有限公司",
+        "credit_code": "91140923MA0K1234X5",
+        "grounds": "责令支付期限届满仍未支付，拖欠数额达到拒不支付劳动报酬罪数额标准",
+        "objection_due": "2026年12月7日",
         "years": 3,
     },
     "blacklist_decision": {
-        "employer_name": "山西某劳务有限公司", "credit_code": "91140923MA0K1234X5",
-        "listed_on": "2026年12月30日", "until": "2029年12月30日",
+        "employer_name": "山西某劳务有限公司",
+        "credit_code": "91140923MA0K1234X5",
+        "listed_on": "2026年12月30日",
+        "until": "2029年12月30日",
     },
     "service_record": {
-        "served_title": "劳动保障监察限期改正指令书", "served_doc_no": "代欠薪令〔2026〕123-4号",
+        "served_title": "劳动保障监察限期改正指令书",
+        "served_doc_no": "代欠薪令〔2026〕123-4号",
         "addressee": "山西晋北建设工程有限公司",
         "methods": [{"label": "直接送达", "ticked": True}, {"label": "邮寄送达", "ticked": False}],
-        "place": "代县上馆镇建设街18号", "recipient": "赵建国（办公室主任）", "witness": "刘爱民",
-        "server": "张志强、李文华", "served_at": "2026年3月9日10时05分",
+        "place": "代县上馆镇建设街18号",
+        "recipient": "赵建国（办公室主任）",
+        "witness": "刘爱民",
+        "server": "张志强、李文华",
+        "served_at": "2026年3月9日10时05分",
     },
 }
 
@@ -202,17 +220,32 @@ def test_deposit_payout_lists_each_worker_unmasked_with_the_bank_account():
 
 
 def test_deposit_payout_marks_what_the_bank_still_needs():
-    workers = [{"name": "王建军", "id_number": None, "bank": "", "bank_account": None, "amount": "¥3,000.00"},
-               {"name": "李二保", "id_number": "142223198805055678", "bank": "山西代县农村商业银行",
-                "bank_account": "6230910123456789012", "amount": "¥5,000.00"}]
+    workers = [
+        {"name": "王建军", "id_number": None, "bank": "", "bank_account": None, "amount": "¥3,000.00"},
+        {
+            "name": "李二保",
+            "id_number": "142223198805055678",
+            "bank": "山西代县农村商业银行",
+            "bank_account": "6230910123456789012",
+            "amount": "¥5,000.00",
+        },
+    ]
     html = render_document("deposit_payout", context_for("deposit_payout", workers=workers))
     assert html.count(">未登记</td>") == 3 and "序号1的身份证号码或银行账户尚未登记" in html
     assert "<td>—</td>" not in html
 
 
 def test_a_long_roster_follows_the_deposit_notice_as_its_annex():
-    workers = [{"name": f"工人{i}", "id_number": f"14222319900101{i:04d}", "bank": "中国农业银行代县支行",
-                "bank_account": f"62284801234560{i:05d}", "amount": "¥1,000.00"} for i in range(9)]
+    workers = [
+        {
+            "name": f"工人{i}",
+            "id_number": f"14222319900101{i:04d}",
+            "bank": "中国农业银行代县支行",
+            "bank_account": f"62284801234560{i:05d}",
+            "amount": "¥1,000.00",
+        }
+        for i in range(9)
+    ]
     html = render_document("deposit_payout", context_for("deposit_payout", workers=workers))
     assert "附件所列款项" in html and '<section class="annex">' in html
     assert html.index("（印章）") < html.index("农民工工资支付明细表</h2>") < html.index("工人8")
@@ -249,8 +282,15 @@ def test_order_without_a_project_role_addresses_the_employer():
 def test_service_record_ticks_the_method_and_leaves_lines_for_what_is_not_recorded():
     html = render_document("service_record", context_for("service_record"))
     assert "☑直接送达" in html and "□邮寄送达" in html and "赵建国（办公室主任）" in html
-    blank = context_for("service_record", place=None, recipient=None, witness=None, server=None, served_at=None,
-                        methods=[{"label": "直接送达", "ticked": False}])
+    blank = context_for(
+        "service_record",
+        place=None,
+        recipient=None,
+        witness=None,
+        server=None,
+        served_at=None,
+        methods=[{"label": "直接送达", "ticked": False}],
+    )
     html = render_document("service_record", blank)
     assert "☑" not in html and '<span class="fill long"></span>' in html
     assert "送达时间</th><td>＿＿＿＿年＿＿月＿＿日＿＿时＿＿分" in html

@@ -34,8 +34,25 @@ POPPLER = shutil.which("pdfinfo") and shutil.which("pdftotext")
 REPO = Path(__file__).resolve().parents[2]
 CASES = {"full": full_case, "ladder": ladder_case, "court": court_case, "unfounded": unfounded_case}
 # Words a case's own data may put on paper in ASCII letters: its number and the parties' credit codes.
-INTERNAL = ["housing", "hrss", "petition", "shangguan", "police", "walk_in", "general_contractor", "employer",
-            "clerk1", "housing1", "housing_head", "hrss1", "office1", "system", "check", "None", "True"]
+INTERNAL = [
+    "housing",
+    "hrss",
+    "petition",
+    "shangguan",
+    "police",
+    "walk_in",
+    "general_contractor",
+    "employer",
+    "clerk1",
+    "housing1",
+    "housing_head",
+    "hrss1",
+    "office1",
+    "system",
+    "check",
+    "None",
+    "True",
+]
 
 
 def render(item: Issued) -> str:
@@ -72,8 +89,11 @@ def visible_text(html: str) -> str:
 
 def allowed_ascii(item: Issued) -> list[str]:
     intake = item.state.intake
-    orgs = [intake.employer] + ([intake.project.construction_unit, intake.project.general_contractor,
-                                  intake.project.subcontractor] if intake.project else [])
+    orgs = [intake.employer] + (
+        [intake.project.construction_unit, intake.project.general_contractor, intake.project.subcontractor]
+        if intake.project
+        else []
+    )
     return [item.state.case_no] + [o.credit_code for o in orgs if o and o.credit_code]
 
 
@@ -95,7 +115,13 @@ def test_the_cases_issue_every_kind_of_document(issued):
     kinds = {item.request.kind for docs in issued.values() for item, _ in docs}
     assert kinds == set(DOCUMENT_KINDS)
     assert [item.request.kind for item, _ in issued["full"]] == [
-        "receipt", "referral", "escalation", "order_to_pay", "service_record", "result_notice"]
+        "receipt",
+        "referral",
+        "escalation",
+        "order_to_pay",
+        "service_record",
+        "result_notice",
+    ]
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -106,8 +132,15 @@ def test_no_codes_usernames_or_markers_in_any_document(issued, case):
 
 def test_the_scan_catches_what_it_looks_for(issued):
     item, _ = issued["full"][0]
-    for leak in ("转办至 housing", "登记人 clerk1", "（渠道：walk_in）", "期限 2026-12-02T00:56:21+00:00",
-                 "支付 20000 元", "5个工作日 (check)", "被反映单位：—"):
+    for leak in (
+        "转办至 housing",
+        "登记人 clerk1",
+        "（渠道：walk_in）",
+        "期限 2026-12-02T00:56:21+00:00",
+        "支付 20000 元",
+        "5个工作日 (check)",
+        "被反映单位：—",
+    ):
         with pytest.raises(AssertionError):
             assert_nothing_internal(f"正文{leak}正文", item)
 
@@ -137,7 +170,9 @@ def test_the_payout_notice_gives_the_bank_what_it_needs(issued):
         assert worker.name in text
         if worker.id_number:
             assert worker.id_number in text and worker.bank_account in text
-    assert text.count("未登记") - text.count("尚未登记") == 3 * sum(1 for w in item.state.intake.workers if not w.id_number)
+    assert text.count("未登记") - text.count("尚未登记") == 3 * sum(
+        1 for w in item.state.intake.workers if not w.id_number
+    )
     assert "¥24,000.00（大写：人民币贰万肆仟元整）" in text and "中国农业银行代县支行：" in text
 
 
@@ -216,8 +251,23 @@ def test_screenshots_of_each_kind(issued, tmp_path):
             source.write_bytes(pdf)
             names = [kind] + ([f"{kind}_annex"] if len(_pages(pdf)) > 1 else [])  # the payout notice's roster
             for number, name in enumerate(names, 1):
-                subprocess.run(["pdftoppm", "-r", "60", "-f", str(number), "-l", str(number), "-png", "-singlefile",
-                                str(source), str(tmp_path / name)], check=True)
-                Image.open(tmp_path / f"{name}.png").convert("RGB").quantize(colors=16).save(folder / f"{name}.png",
-                                                                                              optimize=True)
+                subprocess.run(
+                    [
+                        "pdftoppm",
+                        "-r",
+                        "60",
+                        "-f",
+                        str(number),
+                        "-l",
+                        str(number),
+                        "-png",
+                        "-singlefile",
+                        str(source),
+                        str(tmp_path / name),
+                    ],
+                    check=True,
+                )
+                Image.open(tmp_path / f"{name}.png").convert("RGB").quantize(colors=16).save(
+                    folder / f"{name}.png", optimize=True
+                )
     assert done == set(DOCUMENT_KINDS)

@@ -20,8 +20,9 @@ def pdfs() -> dict[str, bytes]:
 
 
 def poppler(tool: str, pdf: bytes) -> str:
-    return subprocess.run([tool, "-", "-"] if tool == "pdftotext" else [tool, "-"], input=pdf, capture_output=True,
-                          check=True).stdout.decode()
+    return subprocess.run(
+        [tool, "-", "-"] if tool == "pdftotext" else [tool, "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
 
 
 def test_every_kind_is_a_pdf(pdfs):
@@ -53,8 +54,10 @@ def test_one_a4_page_with_the_chinese_text_in_noto_cjk(pdfs, kind):
 def test_nothing_is_fetched_while_rendering(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("不应出现")
-    html = (f'<html lang="zh-CN"><head><link rel="stylesheet" href="file://{secret}"></head><body>'
-            f'<p>正文</p><iframe src="file://{secret}"></iframe><img src="file://{secret}"></body></html>')
+    html = (
+        f'<html lang="zh-CN"><head><link rel="stylesheet" href="file://{secret}"></head><body>'
+        f'<p>正文</p><iframe src="file://{secret}"></iframe><img src="file://{secret}"></body></html>'
+    )
     pdf = render_pdf(html)
     if POPPLER:
         text = poppler("pdftotext", pdf)

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
+from sqlmodel import select
 from temporalio.testing import ActivityEnvironment
 
 from activities.deposits import DepositActivities
@@ -13,15 +14,14 @@ from db.deposits import (
     DepositEntry,
     deposit_balance,
     deposit_ledger,
-    ledger_entries,
     draw,
     drawdown_key,
+    ledger_entries,
     record_entry,
 )
 from db.engine import create_all, make_engine, session_scope
 from domain.errors import InvalidInput, NotAllowedNow
 from domain.messages import DrawDepositInput
-from sqlmodel import select
 
 
 @pytest.fixture
@@ -33,17 +33,25 @@ def engine(db_url):
 
 
 def new_project(engine, name="滨河小区3号楼") -> int:
-    data = ProjectCreate(name=name, type="housing_municipal", township="shangguan", has_permit=True, land="state",
-                         government_invested=False, construction_unit=OrgInfo(name="代县某房地产开发有限公司"),
-                         general_contractor=OrgInfo(name="山西某建筑工程有限公司"))
+    data = ProjectCreate(
+        name=name,
+        type="housing_municipal",
+        township="shangguan",
+        has_permit=True,
+        land="state",
+        government_invested=False,
+        construction_unit=OrgInfo(name="代县某房地产开发有限公司"),
+        general_contractor=OrgInfo(name="山西某建筑工程有限公司"),
+    )
     with session_scope(engine) as session:
         return create_project(session=session, data=data, created_by="t", commit=False).id
 
 
 def deposit(engine, project_id, amount, kind="deposit", key=None, bank="中国农业银行代县支行"):
     with session_scope(engine) as session:
-        return record_entry(session=session, project_id=project_id, kind=kind, amount=Decimal(amount), bank=bank,
-                            actor="t", key=key)
+        return record_entry(
+            session=session, project_id=project_id, kind=kind, amount=Decimal(amount), bank=bank, actor="t", key=key
+        )
 
 
 def balance(engine, project_id) -> Decimal:
@@ -66,8 +74,11 @@ def test_balance_is_the_signed_sum_of_the_ledger(engine):
         book = deposit_ledger(session=session, project_id=p)
     assert book["balance"] == Decimal("30000.00") and [e["kind"] for e in book["ledger"]] == [e.kind for e in ledger]
     assert [(e.seq, e.kind, e.amount, e.case_no) for e in ledger] == [
-        (1, "deposit", Decimal("50000.00"), None), (2, "replenish", Decimal("1000.50"), None),
-        (3, "drawdown", Decimal("20000.00"), "DX-1"), (4, "refund", Decimal("1000.50"), None)]
+        (1, "deposit", Decimal("50000.00"), None),
+        (2, "replenish", Decimal("1000.50"), None),
+        (3, "drawdown", Decimal("20000.00"), "DX-1"),
+        (4, "refund", Decimal("1000.50"), None),
+    ]
 
 
 def test_refused_entries_change_nothing(engine):
@@ -138,8 +149,9 @@ def test_concurrent_drawdowns_of_one_project_never_overdraw(engine, threads):
         drawn = []
         for _ in range(2):  # the second call is the activity's retry
             with session_scope(engine) as session:
-                drawn.append(draw(session=session, project_id=p, case_no=f"DX-{i}", order_ref="o1",
-                                  wanted=Decimal("4000")).drawn)
+                drawn.append(
+                    draw(session=session, project_id=p, case_no=f"DX-{i}", order_ref="o1", wanted=Decimal("4000")).drawn
+                )
         return drawn
 
     with ThreadPoolExecutor(threads) as pool:

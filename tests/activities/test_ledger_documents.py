@@ -3,8 +3,8 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from documents.context import doc_no, document_context
 from documents import render_document
+from documents.context import doc_no, document_context
 from domain.model import SYSTEM, Actor, WorkerClaim
 from tests.domain.test_enforcement import JURISDICTION, T0, do, enforce, ordered_case
 

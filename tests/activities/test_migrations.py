@@ -50,7 +50,9 @@ def schema_snapshot(url: str) -> dict[str, list]:
             return {
                 name: [
                     sorted((c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(name)),
-                    sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in inspector.get_indexes(name)),
+                    sorted(
+                        (i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in inspector.get_indexes(name)
+                    ),
                 ]
                 for name in inspector.get_table_names()
             }
@@ -195,8 +197,9 @@ def test_cli_check_upgrade_current(sqlite_url, tmp_path, capsys):
     assert db_main(["--url", sqlite_url, "check"]) == 1
     # Run as operators do, from another directory, with the URL from the environment.
     env = {**os.environ, "WAGECASE_DATABASE_URL": sqlite_url}
-    done = subprocess.run([sys.executable, "-m", "db", "upgrade"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "db", "upgrade"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert f"upgraded from empty to {HEAD}" in done.stdout
     capsys.readouterr()

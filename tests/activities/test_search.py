@@ -17,21 +17,51 @@ EMPLOYERS = ["代县恒泰劳务有限公司", "山西鑫源建设集团", "Heng
 PROJECTS = [None, "滨河小区3号楼", "雁门关景区道路", "DX-2026 配套工程"]
 COMPLAINANTS = ["张三", "李四", "王建军", "Zhang San"]
 CREDIT = [None, "91140923MA0K7Y2X1Q"]
-QUERIES = ["恒泰", "恒", "泰劳务", "代县恒泰劳务有限公司", "hengtai", "HENGTAI LAB", "100%", "_", "%", "劳务_",
-           "小区3", "dx-2026", "DX-2026-0000", "000003", "0003", "三", "王建军", "zhang s", "91140923ma0k7y2x1q",
-           "没有这个", "ng", "a", "2026", "恒泰恒泰", "  恒泰  "]
+QUERIES = [
+    "恒泰",
+    "恒",
+    "泰劳务",
+    "代县恒泰劳务有限公司",
+    "hengtai",
+    "HENGTAI LAB",
+    "100%",
+    "_",
+    "%",
+    "劳务_",
+    "小区3",
+    "dx-2026",
+    "DX-2026-0000",
+    "000003",
+    "0003",
+    "三",
+    "王建军",
+    "zhang s",
+    "91140923ma0k7y2x1q",
+    "没有这个",
+    "ng",
+    "a",
+    "2026",
+    "恒泰恒泰",
+    "  恒泰  ",
+]
 
 
 def states() -> list[CaseState]:
     """Cases with every combination of the names above, numbered DX-2026-000001 onwards."""
     out = []
     for n, (employer, project, person, credit) in enumerate(
-            itertools.product(EMPLOYERS, PROJECTS, COMPLAINANTS, CREDIT), start=1):
+        itertools.product(EMPLOYERS, PROJECTS, COMPLAINANTS, CREDIT), start=1
+    ):
         intake = make_intake()
         facts = ProjectFacts("housing_municipal", "shangguan", True, "state", False)
         info = ProjectInfo(n, project, facts, Organisation("建设单位"), Organisation("总包")) if project else None
-        intake = replace(intake, case_no=f"DX-2026-{n:06d}", employer=Organisation(employer, credit),
-                         complainant=Person(person, "13800138000", None), project=info)
+        intake = replace(
+            intake,
+            case_no=f"DX-2026-{n:06d}",
+            employer=Organisation(employer, credit),
+            complainant=Person(person, "13800138000", None),
+            project=info,
+        )
         out.append(CaseState(intake=intake, lead_unit="housing"))
     return out
 
@@ -41,8 +71,12 @@ def expected(cases: list[CaseState], q: str) -> set[str]:
     t = q.strip().lower()
     found = set()
     for s in cases:
-        names = [s.case_no, s.intake.employer.name, s.intake.project.name if s.intake.project else None,
-                 s.intake.complainant.name]
+        names = [
+            s.case_no,
+            s.intake.employer.name,
+            s.intake.project.name if s.intake.project else None,
+            s.intake.complainant.name,
+        ]
         if any(name and t in name.lower() for name in names) or s.intake.employer.credit_code == q.strip().upper():
             found.add(s.case_no)
     return found
@@ -52,8 +86,7 @@ def test_bigrams():
     assert grams_of(["恒泰劳务", None, "Ab"]) == {"恒泰", "泰劳", "劳务", "ab"}
     assert query_grams("恒") == [] and query_grams("恒泰") == ["恒泰"]
     assert query_grams("泰劳务") == ["劳务", "泰劳"]  # from the end
-    assert query_grams("DX-2026-000123") == ["23", "12", "01", "00", "-0", "6-", "26", "02", "20", "-2", "x-",
-                                             "dx"]
+    assert query_grams("DX-2026-000123") == ["23", "12", "01", "00", "-0", "6-", "26", "02", "20", "-2", "x-", "dx"]
     assert rarest({"23": 40, "12": 2001, "01": 3, "00": 2001}) == ["01", "23"]
     assert rarest({"劳务": 2001, "泰劳": 2001, "恒泰": 2001}) == ["劳务", "泰劳"]
 
@@ -80,8 +113,9 @@ def test_changed_names_are_reindexed_and_repeated_writes_add_nothing(engine):
         project_case(session=session, state=s, pending=[])  # the same state again
     with Session(engine) as session:
         before = session.exec(select(CaseSearchGram.gram).where(CaseSearchGram.case_no == s.case_no)).all()
-    assert sorted(before) == sorted(grams_of([s.case_no, s.intake.employer.name, s.intake.employer.credit_code,
-                                              s.intake.complainant.name]))
+    assert sorted(before) == sorted(
+        grams_of([s.case_no, s.intake.employer.name, s.intake.employer.credit_code, s.intake.complainant.name])
+    )
     s.intake.employer = Organisation("忻州市新名称建筑公司", None)
     s.version += 1
     with session_scope(engine) as session:

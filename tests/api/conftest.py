@@ -7,7 +7,6 @@ import sys
 import uuid
 from pathlib import Path
 
-import pytest
 import pytest_asyncio
 from httpx import ASGITransport, AsyncClient
 from temporalio.common import SearchAttributeKey
@@ -23,13 +22,20 @@ from worker import build_worker
 
 BIN = Path(sys.executable).parent
 SEARCH_ATTRIBUTES = [
-    SearchAttributeKey.for_keyword("CaseNo"), SearchAttributeKey.for_keyword("CaseStage"),
-    SearchAttributeKey.for_keyword("LeadUnit"), SearchAttributeKey.for_keyword("Township"),
-    SearchAttributeKey.for_float("AmountOwed"), SearchAttributeKey.for_int("WorkersAffected"),
-    SearchAttributeKey.for_datetime("NextDeadline"), SearchAttributeKey.for_bool("Overdue"),
-    SearchAttributeKey.for_bool("Escalated"), SearchAttributeKey.for_bool("MajorCase"),
-    SearchAttributeKey.for_keyword("MonitorProject"), SearchAttributeKey.for_datetime("NextPayrollDue"),
-    SearchAttributeKey.for_int("PeriodsMissed"), SearchAttributeKey.for_int("OpenWarnings"),
+    SearchAttributeKey.for_keyword("CaseNo"),
+    SearchAttributeKey.for_keyword("CaseStage"),
+    SearchAttributeKey.for_keyword("LeadUnit"),
+    SearchAttributeKey.for_keyword("Township"),
+    SearchAttributeKey.for_float("AmountOwed"),
+    SearchAttributeKey.for_int("WorkersAffected"),
+    SearchAttributeKey.for_datetime("NextDeadline"),
+    SearchAttributeKey.for_bool("Overdue"),
+    SearchAttributeKey.for_bool("Escalated"),
+    SearchAttributeKey.for_bool("MajorCase"),
+    SearchAttributeKey.for_keyword("MonitorProject"),
+    SearchAttributeKey.for_datetime("NextPayrollDue"),
+    SearchAttributeKey.for_int("PeriodsMissed"),
+    SearchAttributeKey.for_int("OpenWarnings"),
 ]
 ADMIN_PASSWORD = "admin-password-1"
 SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
@@ -38,9 +44,12 @@ SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
 @pytest_asyncio.fixture(scope="session")
 async def dev_server():
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(BIN / "temporal"), search_attributes=SEARCH_ATTRIBUTES,
-        data_converter=data_converter(Settings(secret_key=SECRET_KEY)), ui=False,
-        dev_server_extra_args=["--log-level", "error"])
+        dev_server_existing_path=str(BIN / "temporal"),
+        search_attributes=SEARCH_ATTRIBUTES,
+        data_converter=data_converter(Settings(secret_key=SECRET_KEY)),
+        ui=False,
+        dev_server_extra_args=["--log-level", "error"],
+    )
     yield env
     await env.shutdown()
 
@@ -62,8 +71,11 @@ class Api:
         """Headers of a (new) user with this role and unit."""
         if username not in self.tokens:
             admin = await self.as_admin()
-            r = await self.http.post("/api/users", headers=admin, json={
-                "username": username, "password": "password-123", "role": role, "unit": unit})
+            r = await self.http.post(
+                "/api/users",
+                headers=admin,
+                json={"username": username, "password": "password-123", "role": role, "unit": unit},
+            )
             assert r.status_code == 201, r.text
             self.tokens[username] = await self.token(username, "password-123")
         return {"Authorization": f"Bearer {self.tokens[username]}"}
@@ -83,8 +95,12 @@ class Api:
 @pytest_asyncio.fixture
 async def api(db_url, dev_server):
     """The API and a worker on a fresh database (SQLite or PostgreSQL) and a task queue of their own."""
-    settings = Settings(database_url=db_url, secret_key=SECRET_KEY,
-                        admin_password=ADMIN_PASSWORD, task_queue=f"cases-{uuid.uuid4().hex[:8]}")
+    settings = Settings(
+        database_url=db_url,
+        secret_key=SECRET_KEY,
+        admin_password=ADMIN_PASSWORD,
+        task_queue=f"cases-{uuid.uuid4().hex[:8]}",
+    )
     # Case numbers are workflow ids: each test gets its own prefix on the shared dev server.
     prefix = "".join(random.choice(string.ascii_uppercase) for _ in range(6))
     jurisdiction = dataclasses.replace(load_jurisdiction(DEFAULT_JURISDICTION), case_prefix=prefix)

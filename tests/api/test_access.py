@@ -134,11 +134,19 @@ LIKE_ACCEPT = {("POST", f"/api/cases/{{case_no}}/actions/{name}") for name in PU
 
 # The web UI's pages (cookie session): without a valid session every page sends the browser to /login.
 # A page missing here is still checked for that; one without path parameters is taken to be for anyone.
-WEB_PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/static/{name}"),
-              ("GET", "/static/roster-template.xlsx"),
-              # the complainants' pages (tests/api/test_public.py, tests/web/test_public_browser.py)
-              ("GET", "/progress"), ("POST", "/progress"), ("POST", "/progress/rating"), ("POST", "/progress/document"),
-              ("GET", "/complaint"), ("POST", "/complaint")}
+WEB_PUBLIC = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/static/{name}"),
+    ("GET", "/static/roster-template.xlsx"),
+    # the complainants' pages (tests/api/test_public.py, tests/web/test_public_browser.py)
+    ("GET", "/progress"),
+    ("POST", "/progress"),
+    ("POST", "/progress/rating"),
+    ("POST", "/progress/document"),
+    ("GET", "/complaint"),
+    ("POST", "/complaint"),
+}
 WEB_PAGES: dict[str, Rule] = {
     "/": Rule(anyone),
     "/dashboard": Rule(anyone),
@@ -168,9 +176,14 @@ PEOPLE = [
     Who("police1", "liaison", "police"),
     Who("admin", "admin", "hrss", sees_case=True),
 ]
-NOBODY = [Who("anonymous", token="none"), Who("forged", token="forged"), Who("expired", token="expired"),
-          Who("garbage", token="garbage"), Who("disabled1", "caseworker", "hrss", token="disabled"),
-          Who("revoked1", "caseworker", "hrss", token="revoked")]
+NOBODY = [
+    Who("anonymous", token="none"),
+    Who("forged", token="forged"),
+    Who("expired", token="expired"),
+    Who("garbage", token="garbage"),
+    Who("disabled1", "caseworker", "hrss", token="disabled"),
+    Who("revoked1", "caseworker", "hrss", token="revoked"),
+]
 
 
 def expected(rule: Rule, who: Who) -> frozenset[int]:
@@ -186,11 +199,16 @@ def route_keys(app) -> set[tuple[str, str]]:
     """(method, path) of every route the app serves, HEAD aside."""
     try:
         from fastapi.routing import iter_route_contexts  # FastAPI ≥ 0.13x nests included routers
+
         routes = list(iter_route_contexts(app.routes))
     except ImportError:
         routes = app.routes
-    return {(method, route.path) for route in routes for method in (getattr(route, "methods", None) or ())
-            if method != "HEAD"}
+    return {
+        (method, route.path)
+        for route in routes
+        for method in (getattr(route, "methods", None) or ())
+        if method != "HEAD"
+    }
 
 
 def is_web(path: str) -> bool:
@@ -214,8 +232,18 @@ class Context:
 
 
 def fill(path: str, ctx: Context) -> str:
-    return path.format(case_no=ctx.case_no, project_id=ctx.project_id, seq=1, action="accept", name="x.css",
-                       entry_id=1, year=2027, warning_id=1, report_id=1, credit_code="91350100M000100Y43")
+    return path.format(
+        case_no=ctx.case_no,
+        project_id=ctx.project_id,
+        seq=1,
+        action="accept",
+        name="x.css",
+        entry_id=1,
+        year=2027,
+        warning_id=1,
+        report_id=1,
+        credit_code="91350100M000100Y43",
+    )
 
 
 def body_for(method: str, path: str, ctx: Context) -> dict:
@@ -225,8 +253,14 @@ def body_for(method: str, path: str, ctx: Context) -> dict:
     if path == "/api/auth/token":
         return {"data": {"username": "clerk1", "password": "password-123"}}
     if path == "/api/users":
-        return {"json": {"username": f"new{next(ctx.created)}", "password": "password-123", "role": "clerk",
-                         "unit": "petition"}}
+        return {
+            "json": {
+                "username": f"new{next(ctx.created)}",
+                "password": "password-123",
+                "role": "clerk",
+                "unit": "petition",
+            }
+        }
     if path == "/api/projects":
         return {"json": PROJECT}
     if path == "/api/cases":
@@ -256,8 +290,11 @@ def token_for(who: Who, api, settings: Settings) -> str | None:
     if who.token == "forged":
         return create_access_token("admin", "admin", "hrss", settings.model_copy(update={"secret_key": "y" * 40}))
     if who.token == "expired":
-        return jwt.encode({"sub": "admin", "role": "admin", "unit": "hrss", "exp": utcnow() - timedelta(minutes=1)},
-                          settings.secret_key, algorithm="HS256")
+        return jwt.encode(
+            {"sub": "admin", "role": "admin", "unit": "hrss", "exp": utcnow() - timedelta(minutes=1)},
+            settings.secret_key,
+            algorithm="HS256",
+        )
     if who.token == "garbage":
         return "eyJhbGciOiJIUzI1NiJ9.garbage.garbage"
     return None
@@ -307,8 +344,10 @@ async def test_every_api_route_against_every_role_unit_and_bad_token(api):
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         r = await api.http.request(method, fill(path, ctx), headers=headers, **body_for(method, path, ctx))
         if r.status_code not in allowed:
-            wrong.append(f"{method} {path} as {who.name} ({who.role or who.token}): {r.status_code}, expected "
-                         f"{sorted(allowed)}: {r.text[:120]}")
+            wrong.append(
+                f"{method} {path} as {who.name} ({who.role or who.token}): {r.status_code}, expected "
+                f"{sorted(allowed)}: {r.text[:120]}"
+            )
         elif r.status_code in (401, 403):
             assert r.json()["detail"], (method, path, who)
         if (method, path) == ("GET", "/api/cases") and r.status_code == 200:
@@ -373,9 +412,17 @@ async def test_whoever_registers_a_complaint_sees_its_number_and_receipt_even_wh
     async with WebClient(api.app) as web:
         assert (await web.login("water1", "password-123")).status_code == 303
         assert (await web.get("/cases/new")).status_code == 200
-        r = await web.post("/cases/new", {
-            "channel": "walk_in", "complainant.name": "王秀英", "employer.name": "山西某劳务有限公司",
-            "workers.0.name": "王秀英", "workers.0.amount_owed": "12000", "worker_rows": "1"})
+        r = await web.post(
+            "/cases/new",
+            {
+                "channel": "walk_in",
+                "complainant.name": "王秀英",
+                "employer.name": "山西某劳务有限公司",
+                "workers.0.name": "王秀英",
+                "workers.0.amount_owed": "12000",
+                "worker_rows": "1",
+            },
+        )
         assert r.status_code == 303, r.text[:300]
         case_no = r.headers["location"].removeprefix("/cases/")
         page = await web.get(r.headers["location"])
@@ -384,7 +431,7 @@ async def test_whoever_registers_a_complaint_sees_its_number_and_receipt_even_wh
         receipt = await web.get(f"/cases/{case_no}/documents/1")
         assert receipt.status_code == 200 and case_no in receipt.text
     # the case went to hrss; its registrant sees it, a colleague of the same unit does not
-    record = (await api.http.get(f"/api/cases/{case_no}", headers={"Authorization": f"Bearer {api.tokens['water1']}"}))
+    record = await api.http.get(f"/api/cases/{case_no}", headers={"Authorization": f"Bearer {api.tokens['water1']}"})
     assert record.status_code == 200 and record.json()["lead_unit"] == "hrss"
     other = await api.http.get(f"/api/cases/{case_no}", headers={"Authorization": f"Bearer {api.tokens['water2']}"})
     assert other.status_code == 403

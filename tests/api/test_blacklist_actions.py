@@ -26,14 +26,24 @@ NOTICE_SECONDS = 6  # the employer's period to state its case, shortened so the 
 @pytest_asyncio.fixture
 async def api(db_url, dev_server):
     """The API and a worker whose jurisdiction gives the employer seconds, not 5 working days."""
-    settings = Settings(database_url=db_url, secret_key=SECRET_KEY, admin_password=ADMIN_PASSWORD,
-                        task_queue=f"cases-{uuid.uuid4().hex[:8]}")
+    settings = Settings(
+        database_url=db_url,
+        secret_key=SECRET_KEY,
+        admin_password=ADMIN_PASSWORD,
+        task_queue=f"cases-{uuid.uuid4().hex[:8]}",
+    )
     base = load_jurisdiction(DEFAULT_JURISDICTION)
-    notice = DeadlineRule("blacklist_notice", PeriodUnit.DURATION, duration_seconds=NOTICE_SECONDS,
-                          basis=base.deadlines["blacklist_notice"].basis)
+    notice = DeadlineRule(
+        "blacklist_notice",
+        PeriodUnit.DURATION,
+        duration_seconds=NOTICE_SECONDS,
+        basis=base.deadlines["blacklist_notice"].basis,
+    )
     jurisdiction = dataclasses.replace(
-        base, case_prefix="".join(random.choice(string.ascii_uppercase) for _ in range(6)),
-        deadlines={**base.deadlines, "blacklist_notice": notice})
+        base,
+        case_prefix="".join(random.choice(string.ascii_uppercase) for _ in range(6)),
+        deadlines={**base.deadlines, "blacklist_notice": notice},
+    )
     engine = make_engine(db_url)
     app = create_app(settings, engine=engine, jurisdiction=jurisdiction)
     async with app.router.lifespan_context(app):
@@ -64,15 +74,15 @@ async def test_an_employer_is_proposed_heard_and_listed_over_http(api):
     assert r.status_code == 201, r.text
     no = r.json()["case_no"]
     assert (await api.act(hrss, no, "accept")).status_code == 200
-    r = await api.act(hrss, no, "findings", {"substantiated": True, "liable_party": "employer",
-                                              "amount_owed": "36000"})
+    r = await api.act(hrss, no, "findings", {"substantiated": True, "liable_party": "employer", "amount_owed": "36000"})
     assert r.status_code == 200, r.text
     assert (await api.act(hrss, no, "propose_blacklist")).status_code == 409  # no order has run out yet
     due = datetime.now(timezone.utc) + timedelta(seconds=2)
     assert (await api.act(hrss, no, "order_payment", {"due_at": due.isoformat()})).status_code == 200
 
-    detail = await _until(api, hrss, no, lambda d: "propose_blacklist" in d["pending_actions"],
-                          "the order running out unpaid")
+    detail = await _until(
+        api, hrss, no, lambda d: "propose_blacklist" in d["pending_actions"], "the order running out unpaid"
+    )
     assert detail["stage"] in ("court_enforcement", "police_referred")  # the ladder went on by itself
     r = await api.act(hrss, no, "propose_blacklist", {"grounds": "x"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.grounds"
@@ -101,8 +111,9 @@ async def test_an_employer_is_proposed_heard_and_listed_over_http(api):
 
 async def test_refusals_are_said_by_code_in_the_language_asked_for(api):
     async def act_in(language: str, action: str, body: dict | None = None):
-        return await api.http.post(f"/api/cases/{no}/actions/{action}", json=body or {},
-                                   headers={**hrss, "Accept-Language": language})
+        return await api.http.post(
+            f"/api/cases/{no}/actions/{action}", json=body or {}, headers={**hrss, "Accept-Language": language}
+        )
 
     clerk = await api.user("clerk1", "clerk", "petition")
     hrss = await api.user("hrss1", "caseworker", "hrss")
@@ -115,6 +126,8 @@ async def test_refusals_are_said_by_code_in_the_language_asked_for(api):
     assert r.status_code == 409 and r.json()["message"] == "案件当前处于“立案调查”阶段，不能办理此事项"
     r = await act_in("zh-CN", "findings", {"substantiated": True})
     assert r.status_code == 422 and r.json()["code"] == "findings_incomplete"
-    assert r.json()["errors"] == [{"field": "body.liable_party", "message": "认定属实的，须选择责任主体并填写认定拖欠金额"}]
+    assert r.json()["errors"] == [
+        {"field": "body.liable_party", "message": "认定属实的，须选择责任主体并填写认定拖欠金额"}
+    ]
     r = await act_in("zh", "findings", {"substantiated": "maybe"})
     assert r.status_code == 422 and r.json()["errors"] == [{"field": "body.substantiated", "message": "请选择"}]

@@ -12,8 +12,15 @@ from domain.calendar import CHINA_TZ, add_working_days
 from tests.api.util import complaint, row_counts
 
 # A 2027 schedule of our own making (not the State Council's): 春节 5-8 Feb only, Sun 14 Feb worked.
-HOLIDAYS = ["2027-01-01", "2027-02-05~2027-02-08", "2027-04-05", "2027-05-01~2027-05-02", "2027-06-09",
-            "2027-09-15", "2027-10-01~2027-10-03"]
+HOLIDAYS = [
+    "2027-01-01",
+    "2027-02-05~2027-02-08",
+    "2027-04-05",
+    "2027-05-01~2027-05-02",
+    "2027-06-09",
+    "2027-09-15",
+    "2027-10-01~2027-10-03",
+]
 
 
 def days(spec: list[str]) -> list[str]:
@@ -26,8 +33,13 @@ def days(spec: list[str]) -> list[str]:
 
 
 SCHEDULE = {"holidays": days(HOLIDAYS), "workdays": ["2027-02-14"], "source": "测试用安排〔2026〕1号"}
-OFFICIAL = build_calendar(schedules={2027: YearSchedule(2027, frozenset(map(date.fromisoformat, SCHEDULE["holidays"])),
-                                                        frozenset({date(2027, 2, 14)}))})
+OFFICIAL = build_calendar(
+    schedules={
+        2027: YearSchedule(
+            2027, frozenset(map(date.fromisoformat, SCHEDULE["holidays"])), frozenset({date(2027, 2, 14)})
+        )
+    }
+)
 
 
 async def accepted_case(api) -> tuple[str, dict]:
@@ -133,8 +145,12 @@ async def test_calendar_page_warns_and_takes_a_pasted_schedule(api):
     assert r.status_code == 200 and "暂定" in r.text and "载入2027年节假日安排" in r.text
     if datetime.now(CHINA_TZ).date() >= date(datetime.now(CHINA_TZ).year, 10, 1):
         assert "节假日安排尚未载入" in r.text
-    form = {CSRF_FIELD: csrf_token_for(token, settings), "source": "测试用安排〔2026〕1号",
-            "holidays": "\n".join(HOLIDAYS[:1]), "workdays": "2027-02-15"}
+    form = {
+        CSRF_FIELD: csrf_token_for(token, settings),
+        "source": "测试用安排〔2026〕1号",
+        "holidays": "\n".join(HOLIDAYS[:1]),
+        "workdays": "2027-02-15",
+    }
     r = await api.http.post("/calendar/2027", headers=cookie, data=form)
     assert r.status_code == 422 and "field-error" in r.text and "2027-02-15" in r.text
     form.update(holidays="\n".join(HOLIDAYS).replace("~", " 至 "), workdays="2027年2月14日")

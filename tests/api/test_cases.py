@@ -7,8 +7,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 PROJECT = {
-    "name": "滨河小区3号楼", "type": "housing_municipal", "township": "shangguan", "has_permit": True,
-    "land": "state", "government_invested": False,
+    "name": "滨河小区3号楼",
+    "type": "housing_municipal",
+    "township": "shangguan",
+    "has_permit": True,
+    "land": "state",
+    "government_invested": False,
     "construction_unit": {"name": "代县某房地产开发有限公司", "credit_code": None},
     "general_contractor": {"name": "山西某建筑工程有限公司", "credit_code": None},
 }
@@ -18,8 +22,10 @@ def complaint(**over) -> dict:
     body = {
         "channel": "hotline",
         "complainant": {"name": "张三", "phone": "13800138000", "id_number": "110101199003076632"},
-        "workers": [{"name": "张三", "id_number": "110101199003076632", "amount_owed": "12000.00"},
-                    {"name": "李四", "amount_owed": 24000}],
+        "workers": [
+            {"name": "张三", "id_number": "110101199003076632", "amount_owed": "12000.00"},
+            {"name": "李四", "amount_owed": 24000},
+        ],
         "employer": {"name": "山西某劳务有限公司", "credit_code": None},
         "description": "春节前工资未结清",
     }
@@ -52,8 +58,17 @@ async def test_case_from_intake_to_closure(api):
 
     r = await api.act(housing, no, "accept")
     assert r.status_code == 200 and r.json()["stage"] == "investigating", r.text
-    r = await api.act(housing, no, "findings", {"substantiated": True, "liable_party": "general_contractor",
-                                                  "amount_owed": 36000, "facts": "经核查，拖欠属实"})
+    r = await api.act(
+        housing,
+        no,
+        "findings",
+        {
+            "substantiated": True,
+            "liable_party": "general_contractor",
+            "amount_owed": 36000,
+            "facts": "经核查，拖欠属实",
+        },
+    )
     assert r.status_code == 200, r.text
     due = (datetime.now(timezone.utc) + timedelta(days=7)).isoformat()
     r = await api.act(housing, no, "order_payment", {"amount": "36000.00", "due_at": due})
@@ -138,8 +153,7 @@ async def test_refused_actions_change_nothing(api):
     assert r.status_code == 409 and "investigating" in r.json()["detail"]
     r = await api.act(hrss, no, "findings", {"substantiated": True})
     assert r.status_code == 422 and "liable_party" in r.json()["detail"]
-    r = await api.act(hrss, no, "findings", {"substantiated": True, "liable_party": "employer",
-                                              "amount_owed": "1.005"})
+    r = await api.act(hrss, no, "findings", {"substantiated": True, "liable_party": "employer", "amount_owed": "1.005"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.amount_owed"
     r = await api.act(hrss, no, "extend_investigation", {"working_days": 5, "reason": "x"})
     assert r.status_code == 403  # only the unit head may extend
@@ -147,8 +161,7 @@ async def test_refused_actions_change_nothing(api):
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.to_unit"
     before = (await api.http.get(f"/api/cases/{no}", headers=hrss)).json()
     assert before["version"] == 2 and len(before["timeline"]) == 4
-    r = await api.act(hrss, no, "findings", {"substantiated": True, "liable_party": "employer",
-                                              "amount_owed": "36000"})
+    r = await api.act(hrss, no, "findings", {"substantiated": True, "liable_party": "employer", "amount_owed": "36000"})
     r = await api.act(hrss, no, "order_payment", {"due_at": "2020-01-01T00:00:00+08:00"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.due_at"
     await api.act(hrss, no, "order_payment", {})
@@ -161,16 +174,19 @@ async def test_refused_actions_change_nothing(api):
     assert after["amount_recovered"] == "100.00" and len(after["payments"]) == 1
 
 
-@pytest.mark.parametrize("change, field", [
-    (dict(received_at="2099-01-01T00:00:00+08:00"), "body.received_at"),
-    (dict(workers=[]), "body.workers"),
-    (dict(channel="pigeon"), "body.channel"),
-    (dict(complainant={"name": "张三", "id_number": "12345"}), "body.complainant.id_number"),
-    (dict(project_id=1, project=PROJECT), "body"),
-    (dict(project_id=424242), "body.project_id"),
-    (dict(project={**PROJECT, "township": "atlantis"}), "body.project.township"),
-    (dict(amount_claimed="-3"), "body.amount_claimed"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        (dict(received_at="2099-01-01T00:00:00+08:00"), "body.received_at"),
+        (dict(workers=[]), "body.workers"),
+        (dict(channel="pigeon"), "body.channel"),
+        (dict(complainant={"name": "张三", "id_number": "12345"}), "body.complainant.id_number"),
+        (dict(project_id=1, project=PROJECT), "body"),
+        (dict(project_id=424242), "body.project_id"),
+        (dict(project={**PROJECT, "township": "atlantis"}), "body.project.township"),
+        (dict(amount_claimed="-3"), "body.amount_claimed"),
+    ],
+)
 async def test_bad_complaints_are_refused_and_nothing_is_written(api, change, field):
     clerk = await api.user("clerk1", "clerk", "petition")
     r = await api.http.post("/api/cases", headers=clerk, json=complaint(**change))

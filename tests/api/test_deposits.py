@@ -26,8 +26,10 @@ async def case_until(api, who, case_no, predicate, what, seconds=20.0) -> dict:
         if predicate(body):
             return body
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"case {case_no} never reached {what}: stage {body.get('stage')}, "
-                                 f"timeline {[e['kind'] for e in body.get('timeline', [])]}")
+            raise AssertionError(
+                f"case {case_no} never reached {what}: stage {body.get('stage')}, "
+                f"timeline {[e['kind'] for e in body.get('timeline', [])]}"
+            )
         await asyncio.sleep(0.25)
 
 
@@ -40,8 +42,9 @@ async def ordered_case(api, project_id, lead, workers=None, amount=36000, due_in
     assert r.status_code == 201, r.text
     no = r.json()["case_no"]
     assert (await api.act(lead, no, "accept")).status_code == 200
-    r = await api.act(lead, no, "findings", {"substantiated": True, "liable_party": "general_contractor",
-                                             "amount_owed": amount})
+    r = await api.act(
+        lead, no, "findings", {"substantiated": True, "liable_party": "general_contractor", "amount_owed": amount}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["suggested_liable_party"] == "general_contractor"
     due = (datetime.now(timezone.utc) + timedelta(seconds=due_in)).isoformat()
@@ -59,8 +62,13 @@ async def test_deposit_ledger_endpoints(api):
     url = f"/api/projects/{pid}/deposit"
 
     r = await api.http.get(url, headers=clerk)
-    assert r.status_code == 200 and r.json() == {"project_id": pid, "balance": "0.00", "ledger": [],
-                                                 "cases_notified": [], "cases_not_notified": {}}
+    assert r.status_code == 200 and r.json() == {
+        "project_id": pid,
+        "balance": "0.00",
+        "ledger": [],
+        "cases_notified": [],
+        "cases_not_notified": {},
+    }
     assert (await api.http.post(url, headers=clerk, json={"amount": 100, "bank": BANK})).status_code == 403
     assert (await api.http.post(url, headers=transport, json={"amount": 100, "bank": BANK})).status_code == 403
     r = await api.http.post(url, headers=housing, json={"amount": 100, "kind": "replenish"})
@@ -81,8 +89,10 @@ async def test_deposit_ledger_endpoints(api):
     r = await api.http.post(url, headers=hrss, json={"amount": 1000, "kind": "refund", "reference": "退-1"})
     assert r.status_code == 201 and r.json()["balance"] == "49000.00", r.text
     ledger = (await api.http.get(url, headers=clerk)).json()["ledger"]
-    assert [(e["kind"], e["amount"], e["case_no"]) for e in ledger] == [("deposit", "50000.00", None),
-                                                                          ("refund", "1000.00", None)]
+    assert [(e["kind"], e["amount"], e["case_no"]) for e in ledger] == [
+        ("deposit", "50000.00", None),
+        ("refund", "1000.00", None),
+    ]
     assert (await api.http.get("/api/projects/999999/deposit", headers=clerk)).status_code == 404
 
     r = await api.http.get(f"{url}/requirement", headers=clerk)
@@ -91,11 +101,13 @@ async def test_deposit_ledger_endpoints(api):
     assert (body["amount_min"], body["amount_max"]) == ("80000.00", "240000.00")
     r = await api.http.get(f"{url}/requirement", headers=clerk, params={"years_without_arrears": 2})
     assert (r.json()["adjustment"], r.json()["amount_max"]) == ("reduced", "120000.00")
-    r = await api.http.get(f"{url}/requirement", headers=clerk,
-                           params={"contract_amount": "1000000", "arrears_in_last_two_years": "true"})
+    r = await api.http.get(
+        f"{url}/requirement", headers=clerk, params={"contract_amount": "1000000", "arrears_in_last_two_years": "true"}
+    )
     assert (r.json()["ratio_max"], r.json()["amount_max"]) == ("4.5", "45000.00")
-    r = await api.http.get(f"{url}/requirement", headers=clerk,
-                           params={"years_without_arrears": 3, "arrears_in_last_two_years": "true"})
+    r = await api.http.get(
+        f"{url}/requirement", headers=clerk, params={"years_without_arrears": 3, "arrears_in_last_two_years": "true"}
+    )
     assert r.status_code == 422
     r = await api.http.get(f"{url}/requirement", headers=clerk, params={"contract_amount": "1.1e308"})
     assert r.status_code == 422

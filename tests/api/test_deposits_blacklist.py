@@ -11,9 +11,14 @@ def add_entry(db_url, case_no, listed_days_ago, years=3) -> int:
     engine = make_engine(db_url)
     listed = datetime.now(timezone.utc) - timedelta(days=listed_days_ago)
     with session_scope(engine) as session:
-        entry = BlacklistEntry(case_no=case_no, employer_name=f"{case_no}公司", credit_code=None,
-                               reason="数额达到追诉标准", listed_at=listed,
-                               expires_at=listed.replace(year=listed.year + years))
+        entry = BlacklistEntry(
+            case_no=case_no,
+            employer_name=f"{case_no}公司",
+            credit_code=None,
+            reason="数额达到追诉标准",
+            listed_at=listed,
+            expires_at=listed.replace(year=listed.year + years),
+        )
         session.add(entry)
         session.flush()
         entry_id = entry.id
@@ -44,7 +49,9 @@ async def test_blacklist_list_and_early_removal(api, db_url):
     assert r.status_code == 409 and "6 months" in r.json()["detail"]
     r = await api.http.post(f"/api/blacklist/{unpaid}/removal", headers=hrss_head, json=body)
     assert r.status_code == 409 and "unpaid" in r.json()["detail"]
-    r = await api.http.post(f"/api/blacklist/{paid}/removal", headers=hrss_head, json={**body, "written_promise": False})
+    r = await api.http.post(
+        f"/api/blacklist/{paid}/removal", headers=hrss_head, json={**body, "written_promise": False}
+    )
     assert r.status_code == 409
     r = await api.http.post(f"/api/blacklist/{paid}/removal", headers=hrss_head, json=body)
     assert r.status_code == 200 and r.json()["status"] == "removed" and r.json()["removal_reason"], r.text

@@ -68,11 +68,28 @@ def test_text_that_starts_like_a_formula_is_written_as_quoted_text():
 
 def test_the_case_list_workbook_keeps_hostile_names_as_text():
     now = datetime(2026, 11, 3, 2, tzinfo=timezone.utc)
-    row = CaseListRow(case_no="DX-1", stage="受理", lead_unit="人社局", township="—", channel="热线", received_at=now,
-                      employer_name=HOSTILE["employer"], employer_credit_code=None, project_name=HOSTILE["project"],
-                      complainant_name=HOSTILE["complainant"], complainant_phone="-", workers_count=1,
-                      amount_claimed=Decimal("1"), amount_owed=None, amount_recovered=Decimal("0"),
-                      next_deadline_at=None, overdue=False, escalated=False, major=False, closed_at=None)
+    row = CaseListRow(
+        case_no="DX-1",
+        stage="受理",
+        lead_unit="人社局",
+        township="—",
+        channel="热线",
+        received_at=now,
+        employer_name=HOSTILE["employer"],
+        employer_credit_code=None,
+        project_name=HOSTILE["project"],
+        complainant_name=HOSTILE["complainant"],
+        complainant_phone="-",
+        workers_count=1,
+        amount_claimed=Decimal("1"),
+        amount_owed=None,
+        amount_recovered=Decimal("0"),
+        next_deadline_at=None,
+        overdue=False,
+        escalated=False,
+        major=False,
+        closed_at=None,
+    )
     data = case_list_xlsx([row], title=HOSTILE["tab"], conditions=HOSTILE["cr"], generated_at=now)
     assert formula_cells(data) == []
     assert {HOSTILE["employer"], HOSTILE["project"], HOSTILE["complainant"]} <= texts(data)
@@ -83,9 +100,16 @@ async def test_every_export_of_the_service_holds_no_formula_made_from_user_input
     clerk = await api.user("clerk1", "clerk", "petition")
     admin = await api.as_admin()
     project = {**PROJECT, "name": HOSTILE["project"], "general_contractor": {"name": HOSTILE["tab"]}}
-    r = await api.http.post("/api/cases", headers=clerk, json=complaint(
-        employer={"name": HOSTILE["employer"]}, complainant={"name": HOSTILE["complainant"]},
-        workers=[{"name": HOSTILE["worker"], "amount_owed": "100"}], project=project))
+    r = await api.http.post(
+        "/api/cases",
+        headers=clerk,
+        json=complaint(
+            employer={"name": HOSTILE["employer"]},
+            complainant={"name": HOSTILE["complainant"]},
+            workers=[{"name": HOSTILE["worker"], "amount_owed": "100"}],
+            project=project,
+        ),
+    )
     assert r.status_code == 201, r.text
     month = datetime.now(timezone.utc).strftime("%Y-%m")
     exports = {}

@@ -30,8 +30,10 @@ EXAMPLES = int(os.environ.get("WAGECASE_FUZZ_EXAMPLES", "20"))
 PHASES = os.environ.get("WAGECASE_FUZZ_PHASES", "examples,coverage,fuzzing")
 STATEFUL_EXAMPLES = int(os.environ.get("WAGECASE_FUZZ_STATEFUL_EXAMPLES", "100"))
 STATEFUL_STEPS = 6
-EXCLUDED = ["/healthz",  # takes no input; its 503 means "Temporal is slow to answer", by design
-            "/api/auth/logout"]  # ends the token the run uses
+EXCLUDED = [
+    "/healthz",  # takes no input; its 503 means "Temporal is slow to answer", by design
+    "/api/auth/logout",
+]  # ends the token the run uses
 
 
 def free_port() -> int:
@@ -46,8 +48,7 @@ async def schemathesis(api, tmp_path: Path, *args: str, config: str = "") -> str
     if not ST.exists():
         pytest.skip("schemathesis is not installed (pip install -e '.[test]')")
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(api.app, host="127.0.0.1", port=port, lifespan="off",
-                                           log_level="critical"))
+    server = uvicorn.Server(uvicorn.Config(api.app, host="127.0.0.1", port=port, lifespan="off", log_level="critical"))
     serving = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.05)
@@ -60,19 +61,39 @@ async def schemathesis(api, tmp_path: Path, *args: str, config: str = "") -> str
         case_no = r.json()["case_no"]
         # half the requests name the real case and project, so they get past the 404 and into the rules
         settings = tmp_path / "schemathesis.toml"
-        settings.write_text(f'[parameters]\n"path.case_no" = "{case_no}"\n"path.project_id" = {project_id}\n'
-                            + config)
+        settings.write_text(f'[parameters]\n"path.case_no" = "{case_no}"\n"path.project_id" = {project_id}\n' + config)
         report = tmp_path / "report.json"
         excluded = [arg for path in EXCLUDED for arg in ("--exclude-path", path)]
         proc = await asyncio.create_subprocess_exec(
-            str(ST), "--config-file", str(settings), "run", f"http://127.0.0.1:{port}/openapi.json",
-            "--checks", "not_a_server_error", *args, *excluded,
-            "--seed", str(SEED), "--workers", "1", "--no-shrink",
-            "--request-timeout", "30", "--header", f"Authorization: {admin['Authorization']}",
-            "--report", "json", "--report-json-path", str(report), "--generation-database", "none",
+            str(ST),
+            "--config-file",
+            str(settings),
+            "run",
+            f"http://127.0.0.1:{port}/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            *args,
+            *excluded,
+            "--seed",
+            str(SEED),
+            "--workers",
+            "1",
+            "--no-shrink",
+            "--request-timeout",
+            "30",
+            "--header",
+            f"Authorization: {admin['Authorization']}",
+            "--report",
+            "json",
+            "--report-json-path",
+            str(report),
+            "--generation-database",
+            "none",
             cwd=tmp_path,  # schemathesis keeps caches in its working directory: not in the repository
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            env={**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"})
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env={**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"},
+        )
         output, _ = await asyncio.wait_for(proc.communicate(), timeout=240)
     finally:
         server.should_exit = True
@@ -91,7 +112,15 @@ async def test_no_generated_request_gets_a_server_error(api, tmp_path):
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_no_chain_of_calls_along_the_links_gets_a_server_error(api, tmp_path):
-    text = await schemathesis(api, tmp_path, "--phases", "stateful", "--mode", "all",
-                              "--max-examples", str(STATEFUL_EXAMPLES),
-                              config=f"\n[phases.stateful]\nmax-steps = {STATEFUL_STEPS}\n")
+    text = await schemathesis(
+        api,
+        tmp_path,
+        "--phases",
+        "stateful",
+        "--mode",
+        "all",
+        "--max-examples",
+        str(STATEFUL_EXAMPLES),
+        config=f"\n[phases.stateful]\nmax-steps = {STATEFUL_STEPS}\n",
+    )
     assert "Stateful" in text and "links" in text.lower(), text[-3000:]  # the phase ran, over inferred links

@@ -10,8 +10,11 @@ async def ordered_case(api) -> tuple[str, dict]:
     assert r.status_code == 201, r.text
     no = r.json()["case_no"]
     hrss = await api.user("hrss1", "caseworker", "hrss")
-    for action, body in [("accept", {}), ("findings", {"substantiated": True, "liable_party": "employer",
-                                                       "amount_owed": "36000"}), ("order_payment", {})]:
+    for action, body in [
+        ("accept", {}),
+        ("findings", {"substantiated": True, "liable_party": "employer", "amount_owed": "36000"}),
+        ("order_payment", {}),
+    ]:
         assert (await api.act(hrss, no, action, body)).status_code == 200
     return no, hrss
 
@@ -19,8 +22,9 @@ async def ordered_case(api) -> tuple[str, dict]:
 async def test_an_action_that_moves_money_needs_a_key(api):
     no, hrss = await ordered_case(api)
     before = (await api.http.get(f"/api/cases/{no}", headers=hrss)).json()
-    r = await api.http.post(f"/api/cases/{no}/actions/record_payment", headers=hrss,
-                            json={"amount": "100", "payer": "employer"})
+    r = await api.http.post(
+        f"/api/cases/{no}/actions/record_payment", headers=hrss, json={"amount": "100", "payer": "employer"}
+    )
     assert r.status_code == 428 and "Idempotency-Key" in r.json()["detail"]
     after = (await api.http.get(f"/api/cases/{no}", headers=hrss)).json()
     assert after["version"] == before["version"] and after["payments"] == []

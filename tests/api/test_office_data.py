@@ -19,13 +19,17 @@ from db.audit import list_views
 from db.cases import CaseDeadline, CaseEscalation, CasePayment, CaseRecord
 from db.engine import create_all, make_engine
 from db.monthly_report import monthly_report
-from domain.calendar import CHINA_TZ
 from documents.pdf import pdf_available
+from domain.calendar import CHINA_TZ
 from tests.api.util import ID_NUMBER, ID_NUMBER_2, PHONE, complaint
 
 HOUSING_PROJECT = {
-    "name": "滨河小区3号楼", "type": "housing_municipal", "township": "shangguan", "has_permit": True,
-    "land": "state", "government_invested": False,
+    "name": "滨河小区3号楼",
+    "type": "housing_municipal",
+    "township": "shangguan",
+    "has_permit": True,
+    "land": "state",
+    "government_invested": False,
     "construction_unit": {"name": "代县某房地产开发有限公司", "credit_code": None},
     "general_contractor": {"name": "山西某建筑工程有限公司", "credit_code": None},
 }
@@ -60,12 +64,16 @@ def this_month() -> str:
 
 async def test_a_good_roster_becomes_the_workers_of_a_complaint(api):
     clerk = await api.user("clerk1", "clerk", "petition")
-    data = xlsx([["代县某小区项目农民工工资花名册"],  # a title row above the header is common
-                 ["序号", "姓名", "身份证号码", "欠薪金额（元）", "备注"],
-                 [1, "王秀英", ID_NUMBER, 12000, "木工"],
-                 [2, "李建国", ID_NUMBER_2.lower(), "24,000.50元", None],
-                 [None, None, None, None, None],
-                 [3, "赵大勇", None, 8000.5, None]])
+    data = xlsx(
+        [
+            ["代县某小区项目农民工工资花名册"],  # a title row above the header is common
+            ["序号", "姓名", "身份证号码", "欠薪金额（元）", "备注"],
+            [1, "王秀英", ID_NUMBER, 12000, "木工"],
+            [2, "李建国", ID_NUMBER_2.lower(), "24,000.50元", None],
+            [None, None, None, None, None],
+            [3, "赵大勇", None, 8000.5, None],
+        ]
+    )
     r = await api.http.post("/api/rosters/parse", headers=clerk, **upload(data))
     assert r.status_code == 200, r.text
     body = r.json()
@@ -87,20 +95,31 @@ async def test_a_good_roster_becomes_the_workers_of_a_complaint(api):
 
 async def test_bad_rows_are_reported_by_row_and_column(api):
     clerk = await api.user("clerk1", "clerk", "petition")
-    data = xlsx([["姓名", "欠薪金额", "身份证号"],  # columns in any order
-                 ["王秀英", 12000, ID_NUMBER],
-                 ["", 500, None],  # row 3: no name
-                 ["李建国", "一万", BAD_CHECK_DIGIT],  # row 4: amount and ID number
-                 ["张三", 100.555, float(ID_NUMBER)],  # row 5: fen fractions; ID typed into a number cell
-                 ["李四", -5, None],  # row 6
-                 ["王五", 300, ID_NUMBER]])  # row 7: the same worker as row 2
+    data = xlsx(
+        [
+            ["姓名", "欠薪金额", "身份证号"],  # columns in any order
+            ["王秀英", 12000, ID_NUMBER],
+            ["", 500, None],  # row 3: no name
+            ["李建国", "一万", BAD_CHECK_DIGIT],  # row 4: amount and ID number
+            ["张三", 100.555, float(ID_NUMBER)],  # row 5: fen fractions; ID typed into a number cell
+            ["李四", -5, None],  # row 6
+            ["王五", 300, ID_NUMBER],
+        ]
+    )  # row 7: the same worker as row 2
     r = await api.http.post("/api/rosters/parse", headers=clerk, **upload(data))
     assert r.status_code == 200, r.text
     body = r.json()
     assert [w["row"] for w in body["workers"]] == [2] and body["total"] == 6
     found = {(e["row"], e["column"], e["field"]) for e in body["errors"]}
-    assert found == {(3, "A", "name"), (4, "B", "amount_owed"), (4, "C", "id_number"), (5, "B", "amount_owed"),
-                     (5, "C", "id_number"), (6, "B", "amount_owed"), (7, "C", "id_number")}
+    assert found == {
+        (3, "A", "name"),
+        (4, "B", "amount_owed"),
+        (4, "C", "id_number"),
+        (5, "B", "amount_owed"),
+        (5, "C", "id_number"),
+        (6, "B", "amount_owed"),
+        (7, "C", "id_number"),
+    }
     messages = {(e["row"], e["field"]): e["message"] for e in body["errors"]}
     assert "check character" in messages[(4, "id_number")]
     assert "stored as a number" in messages[(5, "id_number")]
@@ -140,8 +159,11 @@ async def two_cases(api) -> tuple[str, str]:
     r = await api.http.post("/api/cases", headers=clerk, json=complaint())
     assert r.status_code == 201 and r.json()["lead_unit"] == "hrss", r.text
     hrss_case = r.json()["case_no"]
-    r = await api.http.post("/api/cases", headers=clerk, json=complaint(
-        project=HOUSING_PROJECT, employer={"name": "山西某建筑劳务有限公司", "credit_code": None}))
+    r = await api.http.post(
+        "/api/cases",
+        headers=clerk,
+        json=complaint(project=HOUSING_PROJECT, employer={"name": "山西某建筑劳务有限公司", "credit_code": None}),
+    )
     assert r.status_code == 201 and r.json()["lead_unit"] == "housing", r.text
     return hrss_case, r.json()["case_no"]
 
@@ -199,7 +221,10 @@ async def test_the_monthly_report_counts_the_month_by_unit_and_township(api):
     for action, body in [
         ("accept", {}),
         ("findings", {"substantiated": True, "liable_party": "employer", "amount_owed": 36000, "facts": "属实"}),
-        ("order_payment", {"amount": "36000.00", "due_at": (datetime.now(timezone.utc) + timedelta(days=7)).isoformat()}),
+        (
+            "order_payment",
+            {"amount": "36000.00", "due_at": (datetime.now(timezone.utc) + timedelta(days=7)).isoformat()},
+        ),
         ("record_payment", {"amount": "36000.00", "payer": "employer"}),
     ]:
         r = await api.act(hrss, hrss_case, action, body)
@@ -241,34 +266,94 @@ def test_monthly_figures_follow_china_time_the_year_and_the_clocks(sqlite_url):
         return datetime.fromisoformat(text).astimezone(timezone.utc)
 
     def case(no: str, unit: str, received: str, closed: str | None = None, township: str | None = None):
-        return CaseRecord(case_no=no, stage="closed" if closed else "investigating", lead_unit=unit,
-                          township=township, channel="hotline", received_at=at(received), registered_at=at(received),
-                          registered_by="clerk1", complainant_name="甲", employer_name="乙", state_json="{}",
-                          amount_claimed=Decimal("1000.00"), closed_at=at(closed) if closed else None)
+        return CaseRecord(
+            case_no=no,
+            stage="closed" if closed else "investigating",
+            lead_unit=unit,
+            township=township,
+            channel="hotline",
+            received_at=at(received),
+            registered_at=at(received),
+            registered_by="clerk1",
+            complainant_name="甲",
+            employer_name="乙",
+            state_json="{}",
+            amount_claimed=Decimal("1000.00"),
+            closed_at=at(closed) if closed else None,
+        )
 
     with Session(engine) as session:
-        session.add_all([
-            case("A", "hrss", "2026-11-01T00:10:00+08:00", closed="2026-11-20T10:00:00+08:00"),  # Oct 31 16:10 UTC
-            case("B", "hrss", "2026-10-31T23:59:00+08:00", closed="2026-11-02T09:00:00+08:00"),  # October's
-            case("C", "housing", "2026-11-30T23:30:00+08:00", township="shangguan"),
-            case("D", "housing", "2026-12-01T00:30:00+08:00", township="shangguan"),  # December's
-            case("E", "hrss", "2025-12-15T09:00:00+08:00", closed="2026-11-05T09:00:00+08:00"),  # last year's
-            case("F", "hrss", "2026-03-01T09:00:00+08:00", closed="2026-12-01T08:00:00+08:00"),  # closed after Nov
-            CasePayment(case_no="E", seq=1, at=at("2026-11-05T09:00:00+08:00"), amount=Decimal("700.00"),
-                        payer="employer", actor="hrss1"),
-            CasePayment(case_no="A", seq=1, at=at("2026-12-01T07:00:00+08:00"), amount=Decimal("50.00"),
-                        payer="employer", actor="hrss1"),  # Nov 30 23:00 UTC, but December in China
-            CaseDeadline(case_no="C", seq=1, kind="acknowledge", unit="housing", start_at=at("2026-11-01T00:00:00+08:00"),
-                         due_at=at("2026-11-10T23:59:00+08:00"), status="missed"),
-            CaseDeadline(case_no="C", seq=2, kind="investigate", unit="housing", start_at=at("2026-11-01T00:00:00+08:00"),
-                         due_at=at("2026-11-12T23:59:00+08:00"), status="missed"),
-            CaseDeadline(case_no="F", seq=1, kind="acknowledge", unit="hrss", start_at=at("2026-03-01T00:00:00+08:00"),
-                         due_at=at("2026-03-06T23:59:00+08:00"), status="missed"),  # March: not November's
-            CaseEscalation(case_no="C", seq=1, at=at("2026-11-11T09:00:00+08:00"), level="office", reason="逾期",
-                           deadline_kind="acknowledge", unit="housing"),
-            CaseEscalation(case_no="C", seq=2, at=at("2026-11-13T09:00:00+08:00"), level="leader", reason="逾期",
-                           deadline_kind="investigate", unit="housing"),
-        ])
+        session.add_all(
+            [
+                case("A", "hrss", "2026-11-01T00:10:00+08:00", closed="2026-11-20T10:00:00+08:00"),  # Oct 31 16:10 UTC
+                case("B", "hrss", "2026-10-31T23:59:00+08:00", closed="2026-11-02T09:00:00+08:00"),  # October's
+                case("C", "housing", "2026-11-30T23:30:00+08:00", township="shangguan"),
+                case("D", "housing", "2026-12-01T00:30:00+08:00", township="shangguan"),  # December's
+                case("E", "hrss", "2025-12-15T09:00:00+08:00", closed="2026-11-05T09:00:00+08:00"),  # last year's
+                case("F", "hrss", "2026-03-01T09:00:00+08:00", closed="2026-12-01T08:00:00+08:00"),  # closed after Nov
+                CasePayment(
+                    case_no="E",
+                    seq=1,
+                    at=at("2026-11-05T09:00:00+08:00"),
+                    amount=Decimal("700.00"),
+                    payer="employer",
+                    actor="hrss1",
+                ),
+                CasePayment(
+                    case_no="A",
+                    seq=1,
+                    at=at("2026-12-01T07:00:00+08:00"),
+                    amount=Decimal("50.00"),
+                    payer="employer",
+                    actor="hrss1",
+                ),  # Nov 30 23:00 UTC, but December in China
+                CaseDeadline(
+                    case_no="C",
+                    seq=1,
+                    kind="acknowledge",
+                    unit="housing",
+                    start_at=at("2026-11-01T00:00:00+08:00"),
+                    due_at=at("2026-11-10T23:59:00+08:00"),
+                    status="missed",
+                ),
+                CaseDeadline(
+                    case_no="C",
+                    seq=2,
+                    kind="investigate",
+                    unit="housing",
+                    start_at=at("2026-11-01T00:00:00+08:00"),
+                    due_at=at("2026-11-12T23:59:00+08:00"),
+                    status="missed",
+                ),
+                CaseDeadline(
+                    case_no="F",
+                    seq=1,
+                    kind="acknowledge",
+                    unit="hrss",
+                    start_at=at("2026-03-01T00:00:00+08:00"),
+                    due_at=at("2026-03-06T23:59:00+08:00"),
+                    status="missed",
+                ),  # March: not November's
+                CaseEscalation(
+                    case_no="C",
+                    seq=1,
+                    at=at("2026-11-11T09:00:00+08:00"),
+                    level="office",
+                    reason="逾期",
+                    deadline_kind="acknowledge",
+                    unit="housing",
+                ),
+                CaseEscalation(
+                    case_no="C",
+                    seq=2,
+                    at=at("2026-11-13T09:00:00+08:00"),
+                    level="leader",
+                    reason="逾期",
+                    deadline_kind="investigate",
+                    unit="housing",
+                ),
+            ]
+        )
         session.commit()
         report = monthly_report(session=session, month="2026-11")
     engine.dispose()
@@ -322,10 +407,16 @@ async def web_session(api, username: str, role: str, unit: str) -> tuple[dict, s
 async def test_the_web_ui_imports_a_roster_into_the_intake_form(api):
     cookie, csrf = await web_session(api, "clerk1", "clerk", "petition")
     data = xlsx([["姓名", "身份证号", "欠薪金额"], ["王秀英", ID_NUMBER, 12000], ["李建国", BAD_CHECK_DIGIT, 500]])
-    form = {CSRF_FIELD: csrf, "op": "import_roster", "worker_rows": "3", "complainant.name": "王秀英",
-            "workers.0.name": "被替换的人"}
-    r = await api.http.post("/cases/new", headers=cookie, data=form,
-                            files={"roster": ("花名册.xlsx", data, XLSX_MEDIA_TYPE)})
+    form = {
+        CSRF_FIELD: csrf,
+        "op": "import_roster",
+        "worker_rows": "3",
+        "complainant.name": "王秀英",
+        "workers.0.name": "被替换的人",
+    }
+    r = await api.http.post(
+        "/cases/new", headers=cookie, data=form, files={"roster": ("花名册.xlsx", data, XLSX_MEDIA_TYPE)}
+    )
     assert r.status_code == 200, r.text
     page = r.text
     assert 'value="王秀英"' in page and 'value="李建国"' in page and "被替换的人" not in page
@@ -333,8 +424,9 @@ async def test_the_web_ui_imports_a_roster_into_the_intake_form(api):
     assert "读入 2 人，其中 1 人无误" in page and "第 3 行" in page
     assert 'name="workers.2.name"' not in page  # exactly the roster's rows
 
-    r = await api.http.post("/cases/new", headers=cookie, data={**form},
-                            files={"roster": ("a.xlsx", b"not a workbook", XLSX_MEDIA_TYPE)})
+    r = await api.http.post(
+        "/cases/new", headers=cookie, data={**form}, files={"roster": ("a.xlsx", b"not a workbook", XLSX_MEDIA_TYPE)}
+    )
     assert r.status_code == 422 and "不是 .xlsx" in r.text and 'value="被替换的人"' in r.text
 
     r = await api.http.get("/static/roster-template.xlsx")

@@ -64,7 +64,8 @@ async def test_every_unmasked_view_is_recorded_with_who_when_and_which_case(api)
     await api.http.get(f"/api/cases/{no}", headers=await api.user("leader1", "leader", "finance"))  # masked
     rows = audit_rows(api, no)
     assert [(r.username, r.role, r.unit, r.case_no, r.via) for r in rows] == [
-        ("hrss1", "caseworker", "hrss", no, "case_detail")] * 2
+        ("hrss1", "caseworker", "hrss", no, "case_detail")
+    ] * 2
     assert rows[0].at >= rows[1].at
     # an action answers with the case: that is a view too
     r = await api.act(hrss, no, "accept")
@@ -83,7 +84,8 @@ async def test_every_unmasked_view_is_recorded_with_who_when_and_which_case(api)
 async def raw_history(dev_server, case_no: str) -> list:
     """The workflow's history as the Temporal server stores it (no codec involved)."""
     response = await dev_server.client.workflow_service.get_workflow_execution_history(
-        GetWorkflowExecutionHistoryRequest(namespace="default", execution=WorkflowExecution(workflow_id=case_no)))
+        GetWorkflowExecutionHistoryRequest(namespace="default", execution=WorkflowExecution(workflow_id=case_no))
+    )
     return list(response.history.events)
 
 
@@ -92,7 +94,7 @@ async def test_temporal_never_holds_personal_data_in_clear(api, dev_server):
     hrss = await api.user("hrss1", "caseworker", "hrss")
     assert (await api.act(hrss, no, "note", {"text": SECRET_NOTE})).status_code == 200
     r = await api.act(hrss, no, "record_payment", {"amount": 1, "payer": "employer"})  # refused: the failure
-    assert r.status_code == 409                                                       # goes through Temporal too
+    assert r.status_code == 409  # goes through Temporal too
 
     events = await raw_history(dev_server, no)
     stored = b"".join(event.SerializeToString() for event in events)
@@ -104,11 +106,13 @@ async def test_temporal_never_holds_personal_data_in_clear(api, dev_server):
     assert payload.metadata["encoding"] == ENCODING
 
     described = await dev_server.client.workflow_service.describe_workflow_execution(
-        DescribeWorkflowExecutionRequest(namespace="default", execution=WorkflowExecution(workflow_id=no)))
+        DescribeWorkflowExecutionRequest(namespace="default", execution=WorkflowExecution(workflow_id=no))
+    )
     summary = described.execution_config.user_metadata.summary
     assert summary.metadata["encoding"] == ENCODING and "欠薪".encode() not in summary.data
-    attributes = {name: p.data.decode() for name, p in
-                  described.workflow_execution_info.search_attributes.indexed_fields.items()}
+    attributes = {
+        name: p.data.decode() for name, p in described.workflow_execution_info.search_attributes.indexed_fields.items()
+    }
     assert json.loads(attributes["CaseNo"]) == no
     assert all(secret not in value for value in attributes.values() for secret in (ID_NUMBER, PHONE, NAME))
     # the data is there, only sealed: the service's own codec opens it
@@ -118,8 +122,10 @@ async def test_temporal_never_holds_personal_data_in_clear(api, dev_server):
 
 def as_json(payload) -> dict:
     """A payload in the remote codec protocol's JSON."""
-    return {"metadata": {k: base64.b64encode(v).decode() for k, v in payload.metadata.items()},
-            "data": base64.b64encode(payload.data).decode()}
+    return {
+        "metadata": {k: base64.b64encode(v).decode() for k, v in payload.metadata.items()},
+        "data": base64.b64encode(payload.data).decode(),
+    }
 
 
 async def test_the_codec_endpoint_opens_payloads_for_the_office_and_records_it(api, dev_server):
@@ -148,13 +154,25 @@ async def test_the_codec_endpoint_opens_payloads_for_the_office_and_records_it(a
     assert len(audit_rows(api, no)) == before + 2
 
     # the codec only decodes: nobody can have payloads sealed through it (they would pass as the service's)
-    plain = {"payloads": [{"metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
-                           "data": base64.b64encode(b'"hello"').decode()}]}
+    plain = {
+        "payloads": [
+            {
+                "metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
+                "data": base64.b64encode(b'"hello"').decode(),
+            }
+        ]
+    }
     assert (await api.http.post("/codec/encode", json=plain, headers=office)).status_code in (404, 405)
     # what the service sealed decodes to the same payload (without the worker's seal mark); altered is refused
     [one] = await api.app.state.codec.encode([Payload(metadata={"encoding": b"json/plain"}, data=b'"hello"')])
-    sealed = {"payloads": [{"metadata": {k: base64.b64encode(v).decode() for k, v in one.metadata.items()},
-                            "data": base64.b64encode(one.data).decode()}]}
+    sealed = {
+        "payloads": [
+            {
+                "metadata": {k: base64.b64encode(v).decode() for k, v in one.metadata.items()},
+                "data": base64.b64encode(one.data).decode(),
+            }
+        ]
+    }
     assert (await api.http.post("/codec/decode", json=sealed, headers=office)).json() == plain
     raw = bytearray(base64.b64decode(sealed["payloads"][0]["data"]))
     raw[-1] ^= 1
@@ -166,8 +184,7 @@ async def test_the_codec_endpoint_opens_payloads_for_the_office_and_records_it(a
 
 
 async def test_cors_lets_only_the_temporal_ui_call_the_codec(api):
-    preflight = {"Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "content-type,x-namespace"}
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,x-namespace"}
     for origin in ("http://127.0.0.1:8233", "http://localhost:8233"):
         r = await api.http.options("/codec/decode", headers={"Origin": origin, **preflight})
         assert r.status_code == 200

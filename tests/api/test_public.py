@@ -64,7 +64,8 @@ async def test_file_online_follow_transfer_close_and_rate(api):
     body = (await progress(api.http, case_no)).json()
     assert body["lead_unit"] == "housing" and body["stage"] == "referred"
     assert [(t["from_unit"], t["to_unit"], t["reason"]) for t in body["transfers"]] == [
-        ("hrss", "housing", "系住建领域工程项目")]
+        ("hrss", "housing", "系住建领域工程项目")
+    ]
     assert [d["status"] for d in body["deadlines"]] == ["met", "open"]
 
     r = await api.http.post("/api/public/ratings", json={"case_no": case_no, "phone": PHONE, "rating": "satisfied"})
@@ -85,7 +86,12 @@ async def test_file_online_follow_transfer_close_and_rate(api):
     assert (await progress(api.http, case_no)).json()["rating"]["rating"] == "unsatisfied"
     with Session(api.app.state.engine) as session:
         assert satisfaction_by_unit(session)["housing"] == {
-            "total": 1, "satisfied": 0, "basically_satisfied": 0, "unsatisfied": 1, "rate": 0.0}
+            "total": 1,
+            "satisfied": 0,
+            "basically_satisfied": 0,
+            "unsatisfied": 1,
+            "rate": 0.0,
+        }
         assert [r.case_no for r in unsatisfied_inbox(session=session)] == [case_no]
     r = await api.http.get("/api/satisfaction", headers=admin)
     assert r.json()["by_unit"][0]["unit"] == "housing" and r.json()["rate"] == 0.0
@@ -127,8 +133,9 @@ async def test_a_retried_projection_queues_nothing_twice(api):
     with Session(engine) as session:
         state = case_state(get_case(session=session, case_no=case_no))
         before = len(case_messages(session=session, case_no=case_no))
-        added = enqueue_complainant_messages(session=session, state=state, unit_name=jurisdiction.unit_name,
-                                             county=jurisdiction.name)
+        added = enqueue_complainant_messages(
+            session=session, state=state, unit_name=jurisdiction.unit_name, county=jurisdiction.name
+        )
         session.commit()
         assert before == 1 and added == 0
         assert len(case_messages(session=session, case_no=case_no)) == 1
@@ -266,8 +273,16 @@ async def test_public_pages_need_their_form_token(api):
     assert r.status_code == 200 and 'lang="zh-CN"' in r.text and "viewport" in r.text
     r = await api.http.post("/progress", data={"case_no": "X", "phone": PHONE})  # no token: another site's form
     assert r.status_code == 403
-    r = await api.http.post("/complaint", data={"name": "王秀英", "phone": PHONE, "employer": "某公司",
-                                                "worker.0.amount": "100", "form_token": "1.forged"})
+    r = await api.http.post(
+        "/complaint",
+        data={
+            "name": "王秀英",
+            "phone": PHONE,
+            "employer": "某公司",
+            "worker.0.amount": "100",
+            "form_token": "1.forged",
+        },
+    )
     assert r.status_code == 403 and "页面已过期" in r.text
 
 
@@ -280,16 +295,27 @@ def aged_token(api, http: AsyncClient, purpose: str, seconds: float) -> str:
 async def test_the_complaint_form_wants_a_person_s_pace_and_registers_once(api):
     r = await api.http.get("/complaint")
     token = re.search(r'name="form_token" value="([^"]+)"', r.text)[1]
-    form = {"name": "王秀英", "phone": PHONE, "employer": "山西某劳务有限公司", "worker.0.amount": "12,000",
-            "worker.1.name": "李建国", "worker.1.amount": "800", "place": "雁门关景区道路", "key": "k1"}
+    form = {
+        "name": "王秀英",
+        "phone": PHONE,
+        "employer": "山西某劳务有限公司",
+        "worker.0.amount": "12,000",
+        "worker.1.name": "李建国",
+        "worker.1.amount": "800",
+        "place": "雁门关景区道路",
+        "key": "k1",
+    }
     before = row_counts(api.app.state.engine)
     r = await api.http.post("/complaint", data={**form, "form_token": token})  # sent the moment it was shown
     assert r.status_code == 422 and "提交太快" in r.text and 'value="李建国"' in r.text
-    r = await api.http.post("/complaint", data={**form, "form_token": aged_token(api, api.http, "complaint", 20),
-                                                "website": "http://spam.example"})
+    r = await api.http.post(
+        "/complaint",
+        data={**form, "form_token": aged_token(api, api.http, "complaint", 20), "website": "http://spam.example"},
+    )
     assert r.status_code == 403
-    r = await api.http.post("/complaint", data={**form, "worker.0.amount": "很多",
-                                                "form_token": aged_token(api, api.http, "complaint", 20)})
+    r = await api.http.post(
+        "/complaint", data={**form, "worker.0.amount": "很多", "form_token": aged_token(api, api.http, "complaint", 20)}
+    )
     assert r.status_code == 422 and "第1行" in r.text
     assert row_counts(api.app.state.engine) == before, "nothing registered from a refused form"
 
@@ -303,10 +329,19 @@ async def test_the_complaint_form_wants_a_person_s_pace_and_registers_once(api):
     assert detail["channel"] == "online" and detail["description"].startswith("工地或项目：雁门关景区道路")
     r = await api.http.post("/complaint", data={**form, "form_token": token})
     assert r.status_code == 409 and "已经提交过" in r.text, "one token, one complaint"
-    r = await api.http.post("/progress/document", data={"case_no": case_no, "phone": PHONE, "seq": "1",
-                                                        "format": "html",
-                                                        "form_token": aged_token(api, api.http, "document", 1)})
+    r = await api.http.post(
+        "/progress/document",
+        data={
+            "case_no": case_no,
+            "phone": PHONE,
+            "seq": "1",
+            "format": "html",
+            "form_token": aged_token(api, api.http, "document", 1),
+        },
+    )
     assert r.status_code == 200 and "受理回执" in r.text and case_no in r.text
-    r = await api.http.post("/progress/document", data={"case_no": case_no, "phone": PHONE, "seq": "2",
-                                                        "form_token": aged_token(api, api.http, "document", 1)})
+    r = await api.http.post(
+        "/progress/document",
+        data={"case_no": case_no, "phone": PHONE, "seq": "2", "form_token": aged_token(api, api.http, "document", 1)},
+    )
     assert r.status_code == 404, "the referral is not the complainant's document"

@@ -44,8 +44,12 @@ def test_the_registry_holds_the_actions_the_domain_names():
     assert {"propose_blacklist", "blacklist_objection", "blacklist_decision"} <= set(PUBLIC_ACTIONS)
     assert {name for name, a in ACTIONS.items() if a.system} == {"enforce", "major_dispatch"}
     assert {name for name, a in ACTIONS.items() if a.moves_money} == {
-        "record_payment", "advance_emergency_fund", "recover_emergency_fund", "confirm_deposit_payout",
-        "court_outcome"}
+        "record_payment",
+        "advance_emergency_fund",
+        "recover_emergency_fund",
+        "confirm_deposit_payout",
+        "court_outcome",
+    }
 
 
 @pytest.mark.parametrize("name", sorted(PUBLIC_ACTIONS))
@@ -71,10 +75,14 @@ def test_every_action_is_in_the_openapi_schema_with_its_body(client, name):
 def test_every_action_can_be_sent_over_http_and_is_validated_by_its_command(client, name):
     r = client.post(f"/api/cases/DX-2026-000001/actions/{name}", json={"no_such_field": 1})
     assert r.status_code == 422, r.text  # the action's route answered, with its command's validation
-    required = [f.name for f in dataclasses.fields(PUBLIC_ACTIONS[name].command)
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    required = [
+        f.name
+        for f in dataclasses.fields(PUBLIC_ACTIONS[name].command)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
     assert sorted(e["field"] for e in r.json()["errors"]) == sorted(
-        f"body.{field}" for field in [*required, "no_such_field"])
+        f"body.{field}" for field in [*required, "no_such_field"]
+    )
 
 
 @pytest.mark.parametrize("name", sorted(n for n, a in ACTIONS.items() if a.system))
@@ -98,10 +106,18 @@ def test_every_action_has_a_web_form_that_can_be_filled_in_and_sent(name):
     action = PUBLIC_ACTIONS[name]
     specs = action_fields(action, JURISDICTION)
     assert [s.name for s in specs] == _fields(action)
-    form = {"action": name, "label": action.label, "hint": action.hint, "fields": specs, "defaults": {},
-            "note": "", "key": "k-1"}
-    html = env.from_string('{% import "_macros.html" as m with context %}{{ m.action_form(f, "DX-2026-000001", {}, true) }}'
-                           ).render(f=form, csrf_token="t")
+    form = {
+        "action": name,
+        "label": action.label,
+        "hint": action.hint,
+        "fields": specs,
+        "defaults": {},
+        "note": "",
+        "key": "k-1",
+    }
+    html = env.from_string(
+        '{% import "_macros.html" as m with context %}{{ m.action_form(f, "DX-2026-000001", {}, true) }}'
+    ).render(f=form, csrf_token="t")
     assert f'action="/cases/DX-2026-000001/actions/{name}"' in html and 'name="key" value="k-1"' in html
     for spec in specs:
         assert f'name="{spec.name}"' in html, f"{name}.{spec.name} has no input"

@@ -11,12 +11,12 @@ from datetime import timedelta
 import jwt
 import pytest
 from httpx import ASGITransport, AsyncClient
-from starlette.requests import Request
 from sqlmodel import Session, delete
+from starlette.requests import Request
 
+import db.accounts
 from api.app import create_app
 from api.security import create_access_token
-import db.accounts
 from api.throttle import MAX_FAILURES_PER_CLIENT, MAX_FAILURES_PER_USER, WINDOW_SECONDS, LoginThrottle, client_address
 from api.web_auth import SESSION_COOKIE
 from core.config import Settings
@@ -43,14 +43,18 @@ class FakeClock:
 async def app(tmp_path_factory):
     # One app for the module: argon2 hashing makes creating accounts slow on purpose.
     db = tmp_path_factory.mktemp("security") / "wagecase.db"
-    settings = Settings(database_url=f"sqlite:///{db}", temporal_address="127.0.0.1:1", secret_key=SECRET,
-                        admin_password=ADMIN_PASSWORD, token_minutes=30)
+    settings = Settings(
+        database_url=f"sqlite:///{db}",
+        temporal_address="127.0.0.1:1",
+        secret_key=SECRET,
+        admin_password=ADMIN_PASSWORD,
+        token_minutes=30,
+    )
     app = create_app(settings, jurisdiction=load_jurisdiction(DEFAULT_JURISDICTION))
     async with app.router.lifespan_context(app):
         with Session(app.state.engine) as session:
             for name in ("clerk1", "clerk2"):
-                create_user(session=session, username=name, password="clerk-password-1", role="clerk",
-                            unit="petition")
+                create_user(session=session, username=name, password="clerk-password-1", role="clerk", unit="petition")
         yield app
 
 
@@ -88,21 +92,37 @@ async def test_tokens_expire_after_token_minutes(app, http):
     assert (await http.get("/api/users/me", headers=bearer(r.json()["access_token"]))).status_code == 200
 
     settings = app.state.settings
-    expired = jwt.encode({"sub": "clerk1", "role": "clerk", "unit": "petition", "iat": utcnow() - timedelta(hours=1),
-                          "exp": utcnow() - timedelta(seconds=1)}, SECRET, algorithm="HS256")
+    expired = jwt.encode(
+        {
+            "sub": "clerk1",
+            "role": "clerk",
+            "unit": "petition",
+            "iat": utcnow() - timedelta(hours=1),
+            "exp": utcnow() - timedelta(seconds=1),
+        },
+        SECRET,
+        algorithm="HS256",
+    )
     r = await http.get("/api/users/me", headers=bearer(expired))
     assert r.status_code == 401 and "expired" in r.json()["detail"]
     instant = create_access_token("clerk1", "clerk", "petition", settings.model_copy(update={"token_minutes": 0}))
     assert (await http.get("/api/users/me", headers=bearer(instant))).status_code == 401
 
 
-@pytest.mark.parametrize("token", [
-    jwt.encode({"sub": "admin", "role": "admin", "exp": utcnow() + timedelta(hours=1)},
-               "another-secret-entirely-0123456789abcdef", algorithm="HS256"),
-    jwt.encode({"sub": "admin", "role": "admin", "exp": utcnow() + timedelta(hours=1)}, None, algorithm="none"),
-    jwt.encode({"sub": "admin", "role": "admin"}, SECRET, algorithm="HS256"),  # no expiry
-    "not-a-jwt", "",
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        jwt.encode(
+            {"sub": "admin", "role": "admin", "exp": utcnow() + timedelta(hours=1)},
+            "another-secret-entirely-0123456789abcdef",
+            algorithm="HS256",
+        ),
+        jwt.encode({"sub": "admin", "role": "admin", "exp": utcnow() + timedelta(hours=1)}, None, algorithm="none"),
+        jwt.encode({"sub": "admin", "role": "admin"}, SECRET, algorithm="HS256"),  # no expiry
+        "not-a-jwt",
+        "",
+    ],
+)
 async def test_forged_unsigned_and_endless_tokens_are_401(http, token):
     r = await http.get("/api/users", headers=bearer(token))
     assert r.status_code == 401 and r.json()["detail"]
@@ -119,10 +139,14 @@ async def test_a_token_is_only_as_good_as_its_account(app, http):
     assert r.status_code == 401 and "disabled" in r.json()["detail"]
     assert (await login(http, "clerk2", "clerk-password-1")).status_code == 401
     # the role in the token is not trusted: the account's role is what counts (even in an open session)
-    session_id = jwt.decode((await login(http, "clerk1", "clerk-password-1")).json()["access_token"], SECRET,
-                            algorithms=["HS256"])["jti"]
-    lying = jwt.encode({"sub": "clerk1", "role": "admin", "unit": "hrss", "jti": session_id,
-                        "exp": utcnow() + timedelta(hours=1)}, SECRET, algorithm="HS256")
+    session_id = jwt.decode(
+        (await login(http, "clerk1", "clerk-password-1")).json()["access_token"], SECRET, algorithms=["HS256"]
+    )["jti"]
+    lying = jwt.encode(
+        {"sub": "clerk1", "role": "admin", "unit": "hrss", "jti": session_id, "exp": utcnow() + timedelta(hours=1)},
+        SECRET,
+        algorithm="HS256",
+    )
     assert (await http.get("/api/users", headers=bearer(lying))).status_code == 403
 
 
@@ -197,13 +221,16 @@ def counting_hasher(monkeypatch) -> CountingHasher:
 
 
 async def test_forty_parallel_logins_get_at_most_the_allowed_password_checks(db_url, counting_hasher):
-    settings = Settings(database_url=db_url, temporal_address="127.0.0.1:1", secret_key=SECRET,
-                        admin_password=ADMIN_PASSWORD)
+    settings = Settings(
+        database_url=db_url, temporal_address="127.0.0.1:1", secret_key=SECRET, admin_password=ADMIN_PASSWORD
+    )
     engine = make_engine(db_url)
     app = create_app(settings, engine=engine, jurisdiction=load_jurisdiction(DEFAULT_JURISDICTION))
     try:
-        async with app.router.lifespan_context(app), \
-                AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+        async with (
+            app.router.lifespan_context(app),
+            AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http,
+        ):
             responses = await asyncio.gather(*(login(http, "admin", f"wrong-password-{i}") for i in range(40)))
             codes = Counter(r.status_code for r in responses)
             assert len(counting_hasher.checked) <= MAX_FAILURES_PER_USER, codes
@@ -215,8 +242,9 @@ async def test_forty_parallel_logins_get_at_most_the_allowed_password_checks(db_
         engine.dispose()
 
 
-async def test_the_right_password_behind_the_limit_does_not_log_in_however_the_requests_race(app, http,
-                                                                                             counting_hasher):
+async def test_the_right_password_behind_the_limit_does_not_log_in_however_the_requests_race(
+    app, http, counting_hasher
+):
     passwords = [f"wrong-password-{i}" for i in range(40)]
     passwords[29] = "clerk-password-1"  # the right one at position 30
     responses = await asyncio.gather(*(login(http, "clerk1", p) for p in passwords))
@@ -250,28 +278,38 @@ def request_from(peer: str, forwarded: list[str], trusted: str) -> Request:
     return Request({"type": "http", "client": (peer, 50000), "headers": headers, "app": app})
 
 
-@pytest.mark.parametrize("peer, forwarded, trusted, expected", [
-    ("127.0.0.1", ["6.6.6.6"], "", "127.0.0.1"),  # nothing trusted: not even the host itself
-    ("203.0.113.9", ["6.6.6.6"], "10.0.0.5", "203.0.113.9"),  # not through the proxy: the header is the client's
-    ("10.0.0.5", ["198.51.100.7"], "10.0.0.5", "198.51.100.7"),
-    ("10.0.0.5", ["6.6.6.6, 198.51.100.7"], "10.0.0.5", "198.51.100.7"),  # the client's own prefix is ignored
-    ("10.0.0.5", ["6.6.6.6", "198.51.100.7, 10.0.0.4"], "10.0.0.0/24", "198.51.100.7"),  # two proxies
-    ("10.0.0.5", ["not-an-address"], "10.0.0.5", "10.0.0.5"),
-    ("10.0.0.5", [], "10.0.0.5", "10.0.0.5"),
-])
-def test_the_client_address_comes_from_forwarded_headers_only_through_a_trusted_proxy(peer, forwarded, trusted,
-                                                                                       expected):
+@pytest.mark.parametrize(
+    "peer, forwarded, trusted, expected",
+    [
+        ("127.0.0.1", ["6.6.6.6"], "", "127.0.0.1"),  # nothing trusted: not even the host itself
+        ("203.0.113.9", ["6.6.6.6"], "10.0.0.5", "203.0.113.9"),  # not through the proxy: the header is the client's
+        ("10.0.0.5", ["198.51.100.7"], "10.0.0.5", "198.51.100.7"),
+        ("10.0.0.5", ["6.6.6.6, 198.51.100.7"], "10.0.0.5", "198.51.100.7"),  # the client's own prefix is ignored
+        ("10.0.0.5", ["6.6.6.6", "198.51.100.7, 10.0.0.4"], "10.0.0.0/24", "198.51.100.7"),  # two proxies
+        ("10.0.0.5", ["not-an-address"], "10.0.0.5", "10.0.0.5"),
+        ("10.0.0.5", [], "10.0.0.5", "10.0.0.5"),
+    ],
+)
+def test_the_client_address_comes_from_forwarded_headers_only_through_a_trusted_proxy(
+    peer, forwarded, trusted, expected
+):
     assert client_address(request_from(peer, forwarded, trusted)) == expected
 
 
 async def test_rotating_x_forwarded_for_does_not_escape_the_per_address_limit(app, http):
     app.state.login_throttle = LoginThrottle(max_per_client=6, clock=app.state.clock)
     for i in range(6):
-        r = await http.post("/api/auth/token", data={"username": f"guess{i}", "password": "password"},
-                            headers={"X-Forwarded-For": f"198.51.100.{i}"})
+        r = await http.post(
+            "/api/auth/token",
+            data={"username": f"guess{i}", "password": "password"},
+            headers={"X-Forwarded-For": f"198.51.100.{i}"},
+        )
         assert r.status_code == 401
-    r = await http.post("/api/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD},
-                        headers={"X-Forwarded-For": "198.51.100.200"})
+    r = await http.post(
+        "/api/auth/token",
+        data={"username": "admin", "password": ADMIN_PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.200"},
+    )
     assert r.status_code == 429
 
 
@@ -287,14 +325,23 @@ def behind_proxy(app):
 async def test_behind_a_trusted_proxy_each_client_has_its_own_budget(app, http, behind_proxy):
     app.state.login_throttle = LoginThrottle(max_per_client=6, clock=app.state.clock)
     for i in range(6):
-        r = await http.post("/api/auth/token", data={"username": f"guess{i}", "password": "password"},
-                            headers={"X-Forwarded-For": "198.51.100.1"})
+        r = await http.post(
+            "/api/auth/token",
+            data={"username": f"guess{i}", "password": "password"},
+            headers={"X-Forwarded-For": "198.51.100.1"},
+        )
         assert r.status_code == 401
-    blocked = await http.post("/api/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD},
-                              headers={"X-Forwarded-For": "198.51.100.1"})
+    blocked = await http.post(
+        "/api/auth/token",
+        data={"username": "admin", "password": ADMIN_PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.1"},
+    )
     assert blocked.status_code == 429
-    other = await http.post("/api/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD},
-                            headers={"X-Forwarded-For": "203.0.113.5"})
+    other = await http.post(
+        "/api/auth/token",
+        data={"username": "admin", "password": ADMIN_PASSWORD},
+        headers={"X-Forwarded-For": "203.0.113.5"},
+    )
     assert other.status_code == 200
 
 
@@ -339,11 +386,17 @@ async def test_changing_the_password_ends_every_session_of_the_user(app, http):
     async with WebClient(app) as web:
         await web.login("mover", "old-password-1")
         cookie_token = web.http.cookies[SESSION_COOKIE]
-    r = await http.post("/api/users/me/password", headers=bearer(api_token),
-                        json={"current_password": "wrong-one-1", "new_password": "new-password-1"})
+    r = await http.post(
+        "/api/users/me/password",
+        headers=bearer(api_token),
+        json={"current_password": "wrong-one-1", "new_password": "new-password-1"},
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.current_password"
-    r = await http.post("/api/users/me/password", headers=bearer(api_token),
-                        json={"current_password": "old-password-1", "new_password": "new-password-1"})
+    r = await http.post(
+        "/api/users/me/password",
+        headers=bearer(api_token),
+        json={"current_password": "old-password-1", "new_password": "new-password-1"},
+    )
     assert r.status_code == 204
     for token in (api_token, cookie_token):
         assert (await http.get("/api/users/me", headers=bearer(token))).status_code == 401
@@ -359,8 +412,9 @@ async def test_a_token_without_an_open_session_is_refused(app, http):
         token = create_access_token("clerk1", "clerk", "petition", settings, session_id=session_id)
         assert (await http.get("/api/users/me", headers=bearer(token))).status_code == 401
     # a session of another user does not lend itself to this one
-    theirs = jwt.decode((await login(http, "admin", ADMIN_PASSWORD)).json()["access_token"], SECRET,
-                        algorithms=["HS256"])["jti"]
+    theirs = jwt.decode(
+        (await login(http, "admin", ADMIN_PASSWORD)).json()["access_token"], SECRET, algorithms=["HS256"]
+    )["jti"]
     token = create_access_token("clerk1", "clerk", "petition", settings, session_id=theirs)
     assert (await http.get("/api/users/me", headers=bearer(token))).status_code == 401
 
@@ -381,17 +435,28 @@ async def test_under_the_services_uvicorn_a_rotated_x_forwarded_for_from_localho
     with Session(app.state.engine) as session:
         session.exec(delete(LoginAttempt))
         session.commit()
-    options = uvicorn_options(app.state.settings) | {"host": "127.0.0.1", "port": port, "log_level": "critical",
-                                                      "lifespan": "off"}
+    options = uvicorn_options(app.state.settings) | {
+        "host": "127.0.0.1",
+        "port": port,
+        "log_level": "critical",
+        "lifespan": "off",
+    }
     server = uvicorn.Server(uvicorn.Config(app, **options))
     serving = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.05)
     try:
         async with AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            codes = [(await client.post("/api/auth/token", data={"username": f"guess{i}", "password": "password"},
-                                        headers={"X-Forwarded-For": f"198.51.100.{i}"})).status_code
-                     for i in range(5)]
+            codes = [
+                (
+                    await client.post(
+                        "/api/auth/token",
+                        data={"username": f"guess{i}", "password": "password"},
+                        headers={"X-Forwarded-For": f"198.51.100.{i}"},
+                    )
+                ).status_code
+                for i in range(5)
+            ]
     finally:
         server.should_exit = True
         await serving

@@ -30,7 +30,9 @@ def test_the_renderer_would_make_the_unescaped_text_live():
 
 async def test_the_workflow_summary_and_details_escape_the_employer_and_project(api, dev_server):
     clerk = await api.user("clerk1", "clerk", "petition")
-    r = await api.http.post("/api/cases", headers=clerk, json=complaint(employer={"name": HOSTILE, "credit_code": None}))
+    r = await api.http.post(
+        "/api/cases", headers=clerk, json=complaint(employer={"name": HOSTILE, "credit_code": None})
+    )
     assert r.status_code == 201, r.text
     case_no = r.json()["case_no"]
     desc = await dev_server.client.get_workflow_handle(case_no).describe()

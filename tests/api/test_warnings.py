@@ -29,15 +29,20 @@ def drill_jurisdiction(prefix: str):
     base = load_jurisdiction(DEFAULT_JURISDICTION)
     rules = dict(base.deadlines)
     for name, seconds in DRILL.items():
-        rules[name] = dataclasses.replace(rules[name], unit=PeriodUnit.DURATION, amount=0,
-                                          duration_seconds=float(seconds))
+        rules[name] = dataclasses.replace(
+            rules[name], unit=PeriodUnit.DURATION, amount=0, duration_seconds=float(seconds)
+        )
     return dataclasses.replace(base, case_prefix=prefix, deadlines=rules)
 
 
 @pytest_asyncio.fixture
 async def drill(db_url, dev_server):
-    settings = Settings(database_url=db_url, secret_key=SECRET_KEY, admin_password=ADMIN_PASSWORD,
-                        task_queue=f"warn-{uuid.uuid4().hex[:8]}")
+    settings = Settings(
+        database_url=db_url,
+        secret_key=SECRET_KEY,
+        admin_password=ADMIN_PASSWORD,
+        task_queue=f"warn-{uuid.uuid4().hex[:8]}",
+    )
     prefix = "".join(random.choice(string.ascii_uppercase) for _ in range(6))
     jurisdiction = drill_jurisdiction(prefix)
     engine = make_engine(db_url)
@@ -89,21 +94,34 @@ async def test_missing_payroll_warns_then_becomes_a_case_and_a_paid_project_gets
     township = await api.user("ymg1", "caseworker", "yanmenguan")
     unpaid = await new_project(api, clerk, name="未报送工资表的项目", special_account_no="6228480000000000011")
     paid = await new_project(api, clerk, name="按期发放工资的项目", special_account_no="6228480000000000012")
-    r = await api.http.post(f"/api/projects/{paid}/payrolls", headers=clerk, json={
-        "period": 1, "total": "12000.00", "paid_from": "6228480000000000012",
-        "workers": [{"name": "王秀英", "id_number": ID_NUMBER, "amount": "12000.00"}]})
+    r = await api.http.post(
+        f"/api/projects/{paid}/payrolls",
+        headers=clerk,
+        json={
+            "period": 1,
+            "total": "12000.00",
+            "paid_from": "6228480000000000012",
+            "workers": [{"name": "王秀英", "id_number": ID_NUMBER, "amount": "12000.00"}],
+        },
+    )
     assert r.status_code == 201, r.text
     assert r.json()["period"] == "1" and r.json()["findings"] == [] and r.json()["warning_id"] is None
 
-    items = await until(lambda: warnings_of(api, township, status="open"),
-                        lambda items: any(w["project_id"] == unpaid for w in items), "warned about period 1")
+    items = await until(
+        lambda: warnings_of(api, township, status="open"),
+        lambda items: any(w["project_id"] == unpaid for w in items),
+        "warned about period 1",
+    )
     warning = next(w for w in items if w["project_id"] == unpaid)
     assert warning["kind"] == "payroll_missing" and warning["period"] == "1"
     assert {"id", "kind", "project_id", "credit_code", "level", "opened_at", "status"} <= set(warning)
     assert warning["township"] == "yanmenguan" and warning["unit"] == "transport"
 
-    escalated = await until(lambda: api.http.get(f"/api/warnings/{warning['id']}", headers=office),
-                            lambda r: r.json()["status"] == "escalated", "escalated the warning")
+    escalated = await until(
+        lambda: api.http.get(f"/api/warnings/{warning['id']}", headers=office),
+        lambda r: r.json()["status"] == "escalated",
+        "escalated the warning",
+    )
     case_no = escalated.json()["case_no"]
     case = (await api.http.get(f"/api/cases/{case_no}", headers=office)).json()
     assert case["channel"] == "township_warning"
@@ -132,8 +150,16 @@ async def test_three_signals_open_a_signals_warning(drill):
     kinds = ["utility_arrears", "tax_abnormal", "account_frozen"]
     answers = []
     for kind in kinds:
-        r = await api.http.post("/api/signals", headers=clerk, json={
-            "credit_code": code, "kind": kind, "detail": "县供电公司反映欠缴电费三个月", "employer_name": "山西某劳务有限公司"})
+        r = await api.http.post(
+            "/api/signals",
+            headers=clerk,
+            json={
+                "credit_code": code,
+                "kind": kind,
+                "detail": "县供电公司反映欠缴电费三个月",
+                "employer_name": "山西某劳务有限公司",
+            },
+        )
         assert r.status_code == 201, r.text
         answers.append(r.json())
     assert [a["score"] for a in answers] == [1, 2, 3]
@@ -158,17 +184,22 @@ async def test_a_resolved_warning_does_not_become_a_case(drill):
     other = await api.user("ekou1", "caseworker", "ekou")
     code = credit_code(2)
     for kind in ("rent_arrears", "tax_abnormal", "litigation"):
-        assert (await api.http.post("/api/signals", headers=clerk,
-                                    json={"credit_code": code, "kind": kind})).status_code == 201
+        assert (
+            await api.http.post("/api/signals", headers=clerk, json={"credit_code": code, "kind": kind})
+        ).status_code == 201
     warning = (await warnings_of(api, await api.user("office1", "supervisor", "hrss")))[0]
     # Without a project the signals warning goes to the default unit (hrss); a township sees only its own.
     assert (await api.http.get(f"/api/warnings/{warning['id']}", headers=other)).status_code == 403
     hrss = await api.user("hrss1", "caseworker", "hrss")
-    r = await api.http.post(f"/api/warnings/{warning['id']}/actions/contact", headers=hrss,
-                            json={"text": "电话联系企业负责人，承诺本周内缴清电费"})
+    r = await api.http.post(
+        f"/api/warnings/{warning['id']}/actions/contact",
+        headers=hrss,
+        json={"text": "电话联系企业负责人，承诺本周内缴清电费"},
+    )
     assert r.status_code == 200, r.text
-    r = await api.http.post(f"/api/warnings/{warning['id']}/actions/resolve", headers=hrss,
-                            json={"text": "企业已缴清欠费，经营恢复正常"})
+    r = await api.http.post(
+        f"/api/warnings/{warning['id']}/actions/resolve", headers=hrss, json={"text": "企业已缴清欠费，经营恢复正常"}
+    )
     assert r.status_code == 200 and r.json()["status"] == "resolved"
     assert [a["kind"] for a in r.json()["actions"]] == ["contact", "resolve"]
     again = await api.http.post(f"/api/warnings/{warning['id']}/actions/note", headers=hrss, json={"text": "x"})
@@ -189,13 +220,27 @@ async def test_payroll_findings_against_the_roster(drill):
     api = drill
     clerk = await api.user("clerk1", "clerk", "petition")
     project = await new_project(api, clerk, special_account_no="6228480000000000099")
-    r = await api.http.put(f"/api/projects/{project}/roster", headers=clerk, json={"workers": [
-        {"name": "王秀英", "id_number": ID_NUMBER, "trade": "钢筋工", "agreed_wage": "6000.00"},
-        {"name": "李建国", "id_number": ID_NUMBER_2, "trade": "木工", "agreed_wage": "7000.00"}]})
+    r = await api.http.put(
+        f"/api/projects/{project}/roster",
+        headers=clerk,
+        json={
+            "workers": [
+                {"name": "王秀英", "id_number": ID_NUMBER, "trade": "钢筋工", "agreed_wage": "6000.00"},
+                {"name": "李建国", "id_number": ID_NUMBER_2, "trade": "木工", "agreed_wage": "7000.00"},
+            ]
+        },
+    )
     assert r.status_code == 200, r.text
-    r = await api.http.post(f"/api/projects/{project}/payrolls", headers=clerk, json={
-        "period": "1", "total": "3000.00", "paid_from": "6222020000000000001",
-        "workers": [{"name": "王秀英", "id_number": ID_NUMBER, "amount": "3000.00"}]})
+    r = await api.http.post(
+        f"/api/projects/{project}/payrolls",
+        headers=clerk,
+        json={
+            "period": "1",
+            "total": "3000.00",
+            "paid_from": "6222020000000000001",
+            "workers": [{"name": "王秀英", "id_number": ID_NUMBER, "amount": "3000.00"}],
+        },
+    )
     assert r.status_code == 201, r.text
     kinds = sorted(f["kind"] for f in r.json()["findings"])
     assert kinds == ["missing_worker", "not_special_account", "underpaid"]
@@ -205,11 +250,13 @@ async def test_payroll_findings_against_the_roster(drill):
     assert warning["kind"] == "payroll_findings" and warning["level"] == "orange"
     assert warning["amount"] == "10000.00"  # 3000 short for 王秀英 and 7000 for 李建国
     before = row_counts(api.app.state.engine)
-    twice = await api.http.post(f"/api/projects/{project}/payrolls", headers=clerk, json={
-        "period": "1", "total": "3000.00", "workers": []})
+    twice = await api.http.post(
+        f"/api/projects/{project}/payrolls", headers=clerk, json={"period": "1", "total": "3000.00", "workers": []}
+    )
     assert twice.status_code == 409
-    bad = await api.http.post(f"/api/projects/{project}/payrolls", headers=clerk, json={
-        "period": "2026-11", "total": "100.00"})
+    bad = await api.http.post(
+        f"/api/projects/{project}/payrolls", headers=clerk, json={"period": "2026-11", "total": "100.00"}
+    )
     assert bad.status_code == 422 and "period" in bad.text
     assert row_counts(api.app.state.engine) == before
 
@@ -222,19 +269,34 @@ async def test_a_missed_instalment_opens_a_warning(drill):
     from datetime import datetime, timedelta, timezone
 
     now = datetime.now(timezone.utc)
-    r = await api.http.post("/api/reports", headers=clerk, json={
-        "credit_code": credit_code(3), "employer_name": "山西某劳务有限公司", "project_id": project,
-        "amount": "30000.00", "workers": 5, "reason": "工程款未到位，资金周转困难",
-        "signed_for_workers": "县总工会及农民工代表王秀英",
-        "instalments": [{"due_at": (now + timedelta(seconds=2)).isoformat(), "amount": "10000.00"},
-                        {"due_at": (now + timedelta(seconds=3)).isoformat(), "amount": "20000.00"}]})
+    r = await api.http.post(
+        "/api/reports",
+        headers=clerk,
+        json={
+            "credit_code": credit_code(3),
+            "employer_name": "山西某劳务有限公司",
+            "project_id": project,
+            "amount": "30000.00",
+            "workers": 5,
+            "reason": "工程款未到位，资金周转困难",
+            "signed_for_workers": "县总工会及农民工代表王秀英",
+            "instalments": [
+                {"due_at": (now + timedelta(seconds=2)).isoformat(), "amount": "10000.00"},
+                {"due_at": (now + timedelta(seconds=3)).isoformat(), "amount": "20000.00"},
+            ],
+        },
+    )
     assert r.status_code == 201, r.text
     report = r.json()
-    paid = await api.http.post(f"/api/reports/{report['id']}/instalments/1/payment", headers=clerk,
-                               json={"amount": "10000.00"})
+    paid = await api.http.post(
+        f"/api/reports/{report['id']}/instalments/1/payment", headers=clerk, json={"amount": "10000.00"}
+    )
     assert paid.status_code == 200 and paid.json()["instalments"][0]["status"] == "paid"
-    seen = await until(lambda: api.http.get(f"/api/reports/{report['id']}", headers=union),
-                       lambda r: r.status_code == 200 and r.json()["warnings"], "warned about instalment 2")
+    seen = await until(
+        lambda: api.http.get(f"/api/reports/{report['id']}", headers=union),
+        lambda r: r.status_code == 200 and r.json()["warnings"],
+        "warned about instalment 2",
+    )
     body = seen.json()
     assert [(w["kind"], w["level"]) for w in body["warnings"]] == [("instalment_missed", "red")]
     assert [i["status"] for i in body["instalments"]] == ["paid", "missed"]
@@ -262,28 +324,49 @@ async def test_roster_payroll_and_signals_come_from_excel(drill):
     api = drill
     clerk = await api.user("clerk1", "clerk", "petition")
     project = await new_project(api, clerk, special_account_no="6228480000000000055")
-    roster = workbook([["实名制花名册"], ["姓名", "身份证号", "工种", "工资卡号", "约定工资（元）"],
-                       ["王秀英", ID_NUMBER, "钢筋工", "6228480000000001", 6000],
-                       ["李建国", ID_NUMBER_2, "木工", "6228480000000002", "7,000.00"]])
-    r = await api.http.post(f"/api/projects/{project}/roster/import", headers=clerk,
-                            files={"file": ("花名册.xlsx", roster, XLSX)})
+    roster = workbook(
+        [
+            ["实名制花名册"],
+            ["姓名", "身份证号", "工种", "工资卡号", "约定工资（元）"],
+            ["王秀英", ID_NUMBER, "钢筋工", "6228480000000001", 6000],
+            ["李建国", ID_NUMBER_2, "木工", "6228480000000002", "7,000.00"],
+        ]
+    )
+    r = await api.http.post(
+        f"/api/projects/{project}/roster/import", headers=clerk, files={"file": ("花名册.xlsx", roster, XLSX)}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["workers"] == 2
     bank = workbook([["户名", "证件号码", "实发金额"], ["王秀英", ID_NUMBER, 6000], ["李建国", ID_NUMBER_2, 7000]])
-    r = await api.http.post(f"/api/projects/{project}/payrolls/import", headers=clerk, data={"period": "1"},
-                            files={"file": ("代发明细.xlsx", bank, XLSX)})
+    r = await api.http.post(
+        f"/api/projects/{project}/payrolls/import",
+        headers=clerk,
+        data={"period": "1"},
+        files={"file": ("代发明细.xlsx", bank, XLSX)},
+    )
     assert r.status_code == 201, r.text
     assert r.json()["total"] == "13000.00" and r.json()["workers"] == 2 and r.json()["findings"] == []
 
     before = row_counts(api.app.state.engine)
-    bad = workbook([["统一社会信用代码", "类型", "情况说明"], [credit_code(7), "欠缴水电费", "欠电费"],
-                    [credit_code(7), "天气不好", ""]])
+    bad = workbook(
+        [
+            ["统一社会信用代码", "类型", "情况说明"],
+            [credit_code(7), "欠缴水电费", "欠电费"],
+            [credit_code(7), "天气不好", ""],
+        ]
+    )
     r = await api.http.post("/api/signals/import", headers=clerk, files={"file": ("异常.xlsx", bad, XLSX)})
     assert r.status_code == 422
     assert [(e["row"], e["field"]) for e in r.json()["detail"]["errors"]] == [(3, "kind")]
     assert row_counts(api.app.state.engine) == before
-    good = workbook([["统一社会信用代码", "类型", "情况说明"], [credit_code(7), "欠缴水电费", "欠电费"],
-                     [credit_code(7), "涉诉", ""], [credit_code(7), "账户冻结", "银行冻结基本户"]])
+    good = workbook(
+        [
+            ["统一社会信用代码", "类型", "情况说明"],
+            [credit_code(7), "欠缴水电费", "欠电费"],
+            [credit_code(7), "涉诉", ""],
+            [credit_code(7), "账户冻结", "银行冻结基本户"],
+        ]
+    )
     r = await api.http.post("/api/signals/import", headers=clerk, files={"file": ("异常.xlsx", good, XLSX)})
     assert r.status_code == 201, r.text
     assert r.json()["total"] == 3 and len(r.json()["warnings_opened"]) == 1

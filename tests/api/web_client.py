@@ -22,8 +22,9 @@ class WebClient:
     async def login(self, username: str, password: str) -> Response:
         page = await self.http.get("/login")
         token = _CSRF.search(page.text)[1]
-        return await self.http.post("/login", data={"username": username, "password": password, "csrf_token": token,
-                                                     "next": "/"})
+        return await self.http.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token, "next": "/"}
+        )
 
     async def get(self, url: str, **kw) -> Response:
         r = await self.http.get(url, **kw)

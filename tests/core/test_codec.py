@@ -100,9 +100,11 @@ async def test_the_converter_tells_a_sealed_action_from_a_plain_one():
     [encoded] = await converter.encode([action])
     [decoded] = await converter.decode([encoded], [ActionInput])
     assert decoded.sealed is True and decoded.params == {"amount": "9999"}
-    plain = Payload(metadata={"encoding": b"json/plain"},
-                    data=b'{"action":"record_payment","actor":{"username":"ghost","role":"admin","unit":"hrss"},'
-                         b'"params":{"amount":"9999"},"sealed":true}')
+    plain = Payload(
+        metadata={"encoding": b"json/plain"},
+        data=b'{"action":"record_payment","actor":{"username":"ghost","role":"admin","unit":"hrss"},'
+        b'"params":{"amount":"9999"},"sealed":true}',
+    )
     [decoded] = await converter.decode([plain], [ActionInput])
     assert decoded.sealed is False and decoded.action == "record_payment"
 
@@ -113,9 +115,14 @@ def test_key_list_parsing():
     assert [key_id for key_id, _ in keys] == ["k1", "k0"] and all(len(k) == 32 for _, k in keys)
     standard = base64.b64encode(bytes(range(32))).decode()  # '+' and '/' are fine as well as '-' and '_'
     assert parse_payload_keys(f"std:{standard}") == [("std", bytes(range(32)))]
-    for bad, message in [("k1", "id:base64key"), ("k 1:AAAA", "id:base64key"), ("k1:!!!", "not base64"),
-                         ("k1:" + base64.b64encode(b"short").decode(), "32 bytes"),
-                         (f"{entry},{entry}", "twice"), (" , ", "names no key")]:
+    for bad, message in [
+        ("k1", "id:base64key"),
+        ("k 1:AAAA", "id:base64key"),
+        ("k1:!!!", "not base64"),
+        ("k1:" + base64.b64encode(b"short").decode(), "32 bytes"),
+        (f"{entry},{entry}", "twice"),
+        (" , ", "names no key"),
+    ]:
         with pytest.raises(ValueError, match=message):
             parse_payload_keys(bad)
 

@@ -43,8 +43,12 @@ def test_secrets_stay_out_of_repr_and_errors():
 @pytest.mark.parametrize("command", [[sys.executable, "-m", "api"], [sys.executable, "worker.py"]])
 def test_api_and_worker_refuse_to_start_in_production_with_the_default_secret(command, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAGECASE_")}
-    env.update(WAGECASE_ENV="production", WAGECASE_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite'}",
-               WAGECASE_API_PORT="1", WAGECASE_TEMPORAL_ADDRESS="127.0.0.1:1")
+    env.update(
+        WAGECASE_ENV="production",
+        WAGECASE_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite'}",
+        WAGECASE_API_PORT="1",
+        WAGECASE_TEMPORAL_ADDRESS="127.0.0.1:1",
+    )
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "WAGECASE_SECRET_KEY must be set" in result.stderr

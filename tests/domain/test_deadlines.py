@@ -100,9 +100,7 @@ def test_parse_iso_duration(text, seconds):
     assert parse_iso_duration(text) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize(
-    "text", ["", "P", "PT", "30S", "P1DT", "PT1M1H", "P1Y", "P1W", "PT-5S", "P1.D", "1 hour"]
-)
+@pytest.mark.parametrize("text", ["", "P", "PT", "30S", "P1DT", "PT1M1H", "P1Y", "P1W", "PT-5S", "P1.D", "1 hour"])
 def test_parse_iso_duration_rejects_bad_input(text):
     with pytest.raises(InvalidInput) as caught:
         parse_iso_duration(text)

@@ -52,19 +52,23 @@ def workers(n: int, each: str) -> list[WorkerClaim]:
 
 
 def test_unpaid_shares_follow_the_claims_and_sum_exactly():
-    shares = unpaid_shares([WorkerClaim("a", None, Decimal("1")), WorkerClaim("b", None, Decimal("2"))],
-                           Decimal("100.00"))
+    shares = unpaid_shares(
+        [WorkerClaim("a", None, Decimal("1")), WorkerClaim("b", None, Decimal("2"))], Decimal("100.00")
+    )
     assert shares == [Decimal("33.33"), Decimal("66.67")] and sum(shares) == Decimal("100.00")
     assert unpaid_shares([], Decimal("5")) == []
 
 
 def test_crime_by_total_needs_ten_workers_and_the_total():
-    assert assess_crime(workers=workers(10, "3000"), outstanding=Decimal("30000"), months_unpaid=None,
-                        threshold=THRESHOLD).met
-    assert not assess_crime(workers=workers(9, "4000"), outstanding=Decimal("36000"), months_unpaid=None,
-                            threshold=THRESHOLD).met
-    below = assess_crime(workers=workers(10, "3000"), outstanding=Decimal("29999.99"), months_unpaid=None,
-                         threshold=THRESHOLD)
+    assert assess_crime(
+        workers=workers(10, "3000"), outstanding=Decimal("30000"), months_unpaid=None, threshold=THRESHOLD
+    ).met
+    assert not assess_crime(
+        workers=workers(9, "4000"), outstanding=Decimal("36000"), months_unpaid=None, threshold=THRESHOLD
+    ).met
+    below = assess_crime(
+        workers=workers(10, "3000"), outstanding=Decimal("29999.99"), months_unpaid=None, threshold=THRESHOLD
+    )
     assert not below.met and "未达到" in below.reason
 
 
@@ -83,15 +87,23 @@ def test_crime_by_one_worker_needs_the_months_and_the_amount():
 
 def project(**over) -> ProjectInfo:
     facts = over.pop("facts", HOUSING)
-    return ProjectInfo(1, "滨河小区", facts, Organisation("某开发公司", "91140000MA0000000A"),
-                       Organisation("某建筑公司", "91140000MA0000000B"), **over)
+    return ProjectInfo(
+        1,
+        "滨河小区",
+        facts,
+        Organisation("某开发公司", "91140000MA0000000A"),
+        Organisation("某建筑公司", "91140000MA0000000B"),
+        **over,
+    )
 
 
 def test_liable_party_follows_the_liability_rules():
     labour = Organisation("某劳务公司")
     assert liable_party_for(None, labour).party is Party.EMPLOYER
-    assert liable_party_for(project(facts=ProjectFacts("mine", None, True, "state", False)), labour).party \
+    assert (
+        liable_party_for(project(facts=ProjectFacts("mine", None, True, "state", False)), labour).party
         is Party.EMPLOYER
+    )
     suggestion = liable_party_for(project(), labour)
     assert suggestion.party is Party.GENERAL_CONTRACTOR and "第30条" in suggestion.reason
     assert liable_party_for(project(), Organisation("别名", "91140000MA0000000A")).party is Party.CONSTRUCTION_UNIT
@@ -101,15 +113,22 @@ def test_liable_party_follows_the_liability_rules():
 # ---- deposit ratio -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("years, arrears, adjustment, low, high", [
-    (0, False, "standard", "1", "3"),
-    (2, False, "reduced", "0.5", "1.5"),
-    (3, False, "exempt", "0", "0"),
-    (0, True, "increased", "1.5", "4.5"),
-])
+@pytest.mark.parametrize(
+    "years, arrears, adjustment, low, high",
+    [
+        (0, False, "standard", "1", "3"),
+        (2, False, "reduced", "0.5", "1.5"),
+        (3, False, "exempt", "0", "0"),
+        (0, True, "increased", "1.5", "4.5"),
+    ],
+)
 def test_deposit_requirement(years, arrears, adjustment, low, high):
-    req = deposit_requirement(contract_amount=Decimal("10000000"), years_without_arrears=years,
-                              arrears_in_last_two_years=arrears, thresholds=JURISDICTION.thresholds)
+    req = deposit_requirement(
+        contract_amount=Decimal("10000000"),
+        years_without_arrears=years,
+        arrears_in_last_two_years=arrears,
+        thresholds=JURISDICTION.thresholds,
+    )
     assert (req.adjustment, req.ratio_min, req.ratio_max) == (adjustment, Decimal(low), Decimal(high))
     assert req.amount_min == (Decimal("10000000") * Decimal(low) / 100).quantize(Decimal("0.01"))
     assert req.amount_max == (Decimal("10000000") * Decimal(high) / 100).quantize(Decimal("0.01"))
@@ -118,27 +137,43 @@ def test_deposit_requirement(years, arrears, adjustment, low, high):
 
 def test_deposit_requirement_refuses_contradictions_and_handles_unknown_amount():
     with pytest.raises(InvalidInput):
-        deposit_requirement(contract_amount=None, years_without_arrears=2, arrears_in_last_two_years=True,
-                            thresholds=JURISDICTION.thresholds)
+        deposit_requirement(
+            contract_amount=None,
+            years_without_arrears=2,
+            arrears_in_last_two_years=True,
+            thresholds=JURISDICTION.thresholds,
+        )
     with pytest.raises(InvalidInput):
-        deposit_requirement(contract_amount=None, years_without_arrears=-1, arrears_in_last_two_years=False,
-                            thresholds=JURISDICTION.thresholds)
+        deposit_requirement(
+            contract_amount=None,
+            years_without_arrears=-1,
+            arrears_in_last_two_years=False,
+            thresholds=JURISDICTION.thresholds,
+        )
     for absurd in (Decimal("1.1e308"), Decimal("Infinity"), Decimal("-1")):
         with pytest.raises(InvalidInput):
-            deposit_requirement(contract_amount=absurd, years_without_arrears=0, arrears_in_last_two_years=False,
-                                thresholds=JURISDICTION.thresholds)
-    req = deposit_requirement(contract_amount=None, years_without_arrears=0, arrears_in_last_two_years=False,
-                              thresholds=JURISDICTION.thresholds)
+            deposit_requirement(
+                contract_amount=absurd,
+                years_without_arrears=0,
+                arrears_in_last_two_years=False,
+                thresholds=JURISDICTION.thresholds,
+            )
+    req = deposit_requirement(
+        contract_amount=None,
+        years_without_arrears=0,
+        arrears_in_last_two_years=False,
+        thresholds=JURISDICTION.thresholds,
+    )
     assert req.amount_min is None and req.ratio_max == Decimal("3")
 
 
 def test_blacklist_criteria():
-    met = assess_crime(workers=workers(10, "3000"), outstanding=Decimal("30000"), months_unpaid=None,
-                       threshold=THRESHOLD)
+    met = assess_crime(
+        workers=workers(10, "3000"), outstanding=Decimal("30000"), months_unpaid=None, threshold=THRESHOLD
+    )
     assert blacklist_criteria(order_missed=False, crime=met, group_incident=True) is None
     assert "第1项" in blacklist_criteria(order_missed=True, crime=met, group_incident=False)
-    below = assess_crime(workers=workers(2, "100"), outstanding=Decimal("200"), months_unpaid=None,
-                         threshold=THRESHOLD)
+    below = assess_crime(workers=workers(2, "100"), outstanding=Decimal("200"), months_unpaid=None, threshold=THRESHOLD)
     assert blacklist_criteria(order_missed=True, crime=below, group_incident=False) is None
     assert "群体性事件" in blacklist_criteria(order_missed=True, crime=below, group_incident=True)
 
@@ -151,9 +186,20 @@ def times(*kinds, due=T0 + timedelta(days=7)):
 
 
 def ordered_case(n_workers=3, amount="36000", with_project=False, months=None) -> CaseState:
-    intake = CaseIntake("DX-2026-000009", Channel.HOTLINE, T0, T0, Actor("c", "clerk", "petition"), Person("张三"),
-                        workers(n_workers, str(Decimal(amount) / n_workers)), Organisation("某劳务公司"),
-                        Decimal(amount), "", POLICY, project=project() if with_project else None)
+    intake = CaseIntake(
+        "DX-2026-000009",
+        Channel.HOTLINE,
+        T0,
+        T0,
+        Actor("c", "clerk", "petition"),
+        Person("张三"),
+        workers(n_workers, str(Decimal(amount) / n_workers)),
+        Organisation("某劳务公司"),
+        Decimal(amount),
+        "",
+        POLICY,
+        project=project() if with_project else None,
+    )
     state = CaseState(intake=intake)
     lifecycle.open_case(state)
     lifecycle.refer(state, T0, times("acknowledge"))
@@ -170,8 +216,9 @@ def ordered_case(n_workers=3, amount="36000", with_project=False, months=None) -
 def do(state, action, actor=HRSS, now=T0, **params):
     lifecycle.check(state, action, params, actor, now)
     clocks = lifecycle.clocks_for(state, action, params, now)
-    return lifecycle.apply(state, action, params, actor, now, times(*[c.key for c in clocks],
-                                                                    due=now + timedelta(days=7)))
+    return lifecycle.apply(
+        state, action, params, actor, now, times(*[c.key for c in clocks], due=now + timedelta(days=7))
+    )
 
 
 def enforce(state, drawn="0", now=T0 + timedelta(days=8)):

@@ -23,10 +23,19 @@ def times(*kinds, due=T0 + timedelta(days=7)):
 
 
 def new_case(workers=2, amount="20000") -> CaseState:
-    intake = CaseIntake("DX-2026-000001", Channel.WALK_IN, T0, T0, Actor("c", "clerk", "petition"),
-                        Person("张三"), [WorkerClaim(f"工人{i}", None, Decimal(amount) / workers)
-                                         for i in range(workers)],
-                        Organisation("某公司"), Decimal(amount), "", POLICY)
+    intake = CaseIntake(
+        "DX-2026-000001",
+        Channel.WALK_IN,
+        T0,
+        T0,
+        Actor("c", "clerk", "petition"),
+        Person("张三"),
+        [WorkerClaim(f"工人{i}", None, Decimal(amount) / workers) for i in range(workers)],
+        Organisation("某公司"),
+        Decimal(amount),
+        "",
+        POLICY,
+    )
     state = CaseState(intake=intake)
     requests = lifecycle.open_case(state)
     assert [(r.rule, r.start) for r in requests] == [("acknowledge", T0)]
@@ -69,15 +78,18 @@ def test_happy_path_and_pending_actions_follow_the_stage():
     assert lifecycle.next_wake(state) is None
 
 
-@pytest.mark.parametrize("action, actor, params, error", [
-    ("accept", Actor("x", "caseworker", "water"), {}, Forbidden),
-    ("accept", Actor("x", "clerk", "hrss"), {}, Forbidden),
-    ("findings", HRSS, {"substantiated": True}, NotAllowedNow),
-    ("order_payment", HRSS, {}, NotAllowedNow),
-    ("transfer", HRSS, {"to_unit": "hrss", "reason": "x"}, NotAllowedNow),
-    ("transfer", HRSS, {"to_unit": "water"}, InvalidInput),
-    ("warp", HRSS, {}, InvalidInput),
-])
+@pytest.mark.parametrize(
+    "action, actor, params, error",
+    [
+        ("accept", Actor("x", "caseworker", "water"), {}, Forbidden),
+        ("accept", Actor("x", "clerk", "hrss"), {}, Forbidden),
+        ("findings", HRSS, {"substantiated": True}, NotAllowedNow),
+        ("order_payment", HRSS, {}, NotAllowedNow),
+        ("transfer", HRSS, {"to_unit": "hrss", "reason": "x"}, NotAllowedNow),
+        ("transfer", HRSS, {"to_unit": "water"}, InvalidInput),
+        ("warp", HRSS, {}, InvalidInput),
+    ],
+)
 def test_refusals(action, actor, params, error):
     state = new_case()
     before = repr(state)

@@ -57,7 +57,10 @@ def test_a_longer_cycle_is_labelled_by_its_first_month():
 def test_drill_periods_fall_due_every_cycle_from_the_start():
     start = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)
     assert [m.period(DRILL, start, k, None, CAL).due_at for k in (1, 2, 3)] == [
-        start + timedelta(seconds=30), start + timedelta(seconds=60), start + timedelta(seconds=90)]
+        start + timedelta(seconds=30),
+        start + timedelta(seconds=60),
+        start + timedelta(seconds=90),
+    ]
     assert m.period(DRILL, start, 2, None, CAL).label == "2"
 
 
@@ -85,24 +88,33 @@ def test_monitoring_starts_with_the_first_period_due_after_registration():
     assert m.first_period_due_after(DRILL, STARTED, late, None, CAL) == 4
 
 
-ROSTER = [m.RosterEntry("王秀英", "140923198506123018", Decimal("6000")),
-          m.RosterEntry("李建国", "11010519491231002X", Decimal("7000"))]
+ROSTER = [
+    m.RosterEntry("王秀英", "140923198506123018", Decimal("6000")),
+    m.RosterEntry("李建国", "11010519491231002X", Decimal("7000")),
+]
 
 
 def findings(lines, total, paid_from="ACC-1"):
-    return m.payroll_findings(roster=ROSTER, lines=lines, total=Decimal(total), paid_from=paid_from,
-                              special_account="ACC-1", underpaid_percent=Decimal(70))
+    return m.payroll_findings(
+        roster=ROSTER,
+        lines=lines,
+        total=Decimal(total),
+        paid_from=paid_from,
+        special_account="ACC-1",
+        underpaid_percent=Decimal(70),
+    )
 
 
 def test_a_full_payroll_through_the_special_account_has_no_findings():
-    lines = [m.PaidLine("王秀英", "140923198506123018", Decimal("6000")),
-             m.PaidLine("李建国", "11010519491231002X", Decimal("4900"))]  # exactly 70% of 7000
+    lines = [
+        m.PaidLine("王秀英", "140923198506123018", Decimal("6000")),
+        m.PaidLine("李建国", "11010519491231002X", Decimal("4900")),
+    ]  # exactly 70% of 7000
     assert findings(lines, "10900") == []
 
 
 def test_findings_name_the_missing_the_underpaid_the_unknown_and_the_wrong_account():
-    lines = [m.PaidLine("王秀英", "140923198506123018", Decimal("4199.99")),
-             m.PaidLine("张三", None, Decimal("5000"))]
+    lines = [m.PaidLine("王秀英", "140923198506123018", Decimal("4199.99")), m.PaidLine("张三", None, Decimal("5000"))]
     got = findings(lines, "9000", paid_from="ACC-2")
     kinds = sorted(f.kind for f in got)
     assert kinds == ["missing_worker", "not_on_roster", "not_special_account", "total_mismatch", "underpaid"]
@@ -111,17 +123,25 @@ def test_findings_name_the_missing_the_underpaid_the_unknown_and_the_wrong_accou
 
 
 def test_without_a_roster_only_the_account_and_the_total_are_checked():
-    got = m.payroll_findings(roster=[], lines=[m.PaidLine("张三", None, Decimal("100"))], total=Decimal("100"),
-                             paid_from=None, special_account=None, underpaid_percent=Decimal(70))
+    got = m.payroll_findings(
+        roster=[],
+        lines=[m.PaidLine("张三", None, Decimal("100"))],
+        total=Decimal("100"),
+        paid_from=None,
+        special_account=None,
+        underpaid_percent=Decimal(70),
+    )
     assert got == []
 
 
 def test_signal_score_counts_weights_in_the_window_only():
     now = datetime(2026, 12, 1, tzinfo=timezone.utc)
     start = now - timedelta(days=90)
-    signals = [m.ObservedSignal("utility_arrears", now - timedelta(days=1)),
-               m.ObservedSignal("account_frozen", now - timedelta(days=30)),
-               m.ObservedSignal("litigation", now - timedelta(days=91))]
+    signals = [
+        m.ObservedSignal("utility_arrears", now - timedelta(days=1)),
+        m.ObservedSignal("account_frozen", now - timedelta(days=30)),
+        m.ObservedSignal("litigation", now - timedelta(days=91)),
+    ]
     weights = {"utility_arrears": 1, "account_frozen": 2, "litigation": 1}
     assert m.signal_score(signals, now=now, window_start=start, weights=weights) == 3
     assert m.signals_level(3, 3) is m.WarningLevel.YELLOW
@@ -131,7 +151,11 @@ def test_signal_score_counts_weights_in_the_window_only():
 
 def test_missing_periods_in_a_row_raise_the_level():
     assert [m.missing_level(n) for n in (1, 2, 3, 7)] == [
-        m.WarningLevel.YELLOW, m.WarningLevel.ORANGE, m.WarningLevel.RED, m.WarningLevel.RED]
+        m.WarningLevel.YELLOW,
+        m.WarningLevel.ORANGE,
+        m.WarningLevel.RED,
+        m.WarningLevel.RED,
+    ]
 
 
 def test_the_permit_gate_needs_the_ratio_of_the_contract_amount():

@@ -39,9 +39,15 @@ def test_lunar_dates_of_2027():
 
 def test_provisional_2027_days_off():
     off = provisional_holidays(2027)
-    expected = {D(2027, 1, 1), *[D(2027, 2, d) for d in range(5, 11)], D(2027, 4, 5),
-                *[D(2027, 5, d) for d in range(1, 5)], D(2027, 6, 9), D(2027, 9, 15),
-                *[D(2027, 10, d) for d in range(1, 6)]}
+    expected = {
+        D(2027, 1, 1),
+        *[D(2027, 2, d) for d in range(5, 11)],
+        D(2027, 4, 5),
+        *[D(2027, 5, d) for d in range(1, 5)],
+        D(2027, 6, 9),
+        D(2027, 9, 15),
+        *[D(2027, 10, d) for d in range(1, 6)],
+    }
     assert off == expected
     assert not CAL.is_working_day(D(2027, 2, 10))  # 补假 for Sunday 7 Feb
     assert CAL.is_working_day(D(2027, 2, 11))
@@ -111,8 +117,15 @@ def test_far_dates_never_overflow():
 
 def test_loaded_schedule_makes_the_year_official_and_replaces_the_statute():
     # A schedule of our own making: 春节 8 days 5-12 Feb, Sat 20 Feb worked.
-    off = {D(2027, 1, 1), *[D(2027, 2, d) for d in range(5, 13)], D(2027, 4, 5), *[D(2027, 5, d) for d in range(1, 6)],
-           D(2027, 6, 9), D(2027, 9, 15), *[D(2027, 10, d) for d in range(1, 8)]}
+    off = {
+        D(2027, 1, 1),
+        *[D(2027, 2, d) for d in range(5, 13)],
+        D(2027, 4, 5),
+        *[D(2027, 5, d) for d in range(1, 6)],
+        D(2027, 6, 9),
+        D(2027, 9, 15),
+        *[D(2027, 10, d) for d in range(1, 8)],
+    }
     on = {D(2027, 2, 20)}
     cal = build_calendar(schedules={2027: YearSchedule(2027, frozenset(off), frozenset(on), "国办发明电〔2026〕1号")})
     assert cal.is_known_year(2027) and cal.years_assumed(D(2026, 12, 2), D(2027, 3, 3)) == []

@@ -16,21 +16,49 @@ from domain.recompute import CalendarChange, RecomputedClock, apply_recomputed, 
 POLICY = case_policy(load_jurisdiction(DEFAULT_JURISDICTION))
 PROVISIONAL = build_calendar()
 # A 2027 schedule of our own making: 春节 only 5-8 Feb (no make-up days for its weekend), Sun 14 Feb worked.
-OFF = {date(2027, 1, 1), *[date(2027, 2, d) for d in range(5, 9)], date(2027, 4, 5), date(2027, 5, 1),
-       date(2027, 5, 2), date(2027, 6, 9), date(2027, 9, 15), *[date(2027, 10, d) for d in range(1, 4)]}
+OFF = {
+    date(2027, 1, 1),
+    *[date(2027, 2, d) for d in range(5, 9)],
+    date(2027, 4, 5),
+    date(2027, 5, 1),
+    date(2027, 5, 2),
+    date(2027, 6, 9),
+    date(2027, 9, 15),
+    *[date(2027, 10, d) for d in range(1, 4)],
+}
 OFFICIAL = build_calendar(schedules={2027: YearSchedule(2027, frozenset(OFF), frozenset({date(2027, 2, 14)}))})
 NOW = datetime(2027, 1, 29, 10, 0, tzinfo=CHINA_TZ)
 
 
 def clock(seq, kind, start, *, provisional=True, status=DeadlineStatus.OPEN, resolved=None) -> Deadline:
     rule = POLICY.deadlines[kind]
-    return Deadline(seq, kind, "hrss", start, due_instant(rule, start, PROVISIONAL), rule.basis, status=status,
-                    resolved_at=resolved, provisional=provisional)
+    return Deadline(
+        seq,
+        kind,
+        "hrss",
+        start,
+        due_instant(rule, start, PROVISIONAL),
+        rule.basis,
+        status=status,
+        resolved_at=resolved,
+        provisional=provisional,
+    )
 
 
 def case(*deadlines) -> CaseState:
-    intake = CaseIntake("DX-2026-000009", Channel.HOTLINE, NOW, NOW, Actor("c", "clerk", "petition"), Person("张三"),
-                        [], Organisation("某公司"), Decimal("0"), "", POLICY)
+    intake = CaseIntake(
+        "DX-2026-000009",
+        Channel.HOTLINE,
+        NOW,
+        NOW,
+        Actor("c", "clerk", "petition"),
+        Person("张三"),
+        [],
+        Organisation("某公司"),
+        Decimal("0"),
+        "",
+        POLICY,
+    )
     state = CaseState(intake=intake, deadlines=list(deadlines))
     state.payment_due_at = next((d.due_at for d in deadlines if d.kind == "order_payment"), None)
     return state
@@ -38,8 +66,10 @@ def case(*deadlines) -> CaseState:
 
 def recomputed(state: CaseState) -> list[RecomputedClock]:
     """What the activity returns: each clock counted again from its start on the official calendar."""
-    return [RecomputedClock(c.seq, ClockTimes(due_instant(POLICY.deadlines[c.rule], c.start, OFFICIAL)))
-            for c in clocks_to_recompute(state, {2027}, NOW)]
+    return [
+        RecomputedClock(c.seq, ClockTimes(due_instant(POLICY.deadlines[c.rule], c.start, OFFICIAL)))
+        for c in clocks_to_recompute(state, {2027}, NOW)
+    ]
 
 
 def day(at: datetime) -> date:

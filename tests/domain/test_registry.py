@@ -15,13 +15,22 @@ from tests.domain.test_enforcement import HEAD, POLICE, T0, do, enforce, ordered
 ADMIN = Actor("a", "admin", "hrss")
 # A valid command for each action, whatever the state (the state decides whether it is accepted).
 SAMPLES = {
-    "transfer": {"reason": "不属本单位"}, "findings": {"substantiated": False}, "note": {"text": "备注"},
-    "extend_investigation": {"working_days": 1, "reason": "复杂"}, "close": {"outcome": "withdrawn"},
-    "record_payment": {"amount": "1", "payer": "employer"}, "report_absconded": {"reason": "失联"},
-    "reject_police_referral": {"reason": "不批准"}, "police_decision": {"filed": True},
-    "court_ruling": {"granted": True}, "court_outcome": {"amount_enforced": "1"}, "assign_leader": {"leader": "副县长"},
-    "advance_emergency_fund": {"amount": "1", "purpose": "living"}, "recover_emergency_fund": {"amount": "1"},
-    "blacklist_objection": {"text": "申辩"}, "blacklist_decision": {"listed": True},
+    "transfer": {"reason": "不属本单位"},
+    "findings": {"substantiated": False},
+    "note": {"text": "备注"},
+    "extend_investigation": {"working_days": 1, "reason": "复杂"},
+    "close": {"outcome": "withdrawn"},
+    "record_payment": {"amount": "1", "payer": "employer"},
+    "report_absconded": {"reason": "失联"},
+    "reject_police_referral": {"reason": "不批准"},
+    "police_decision": {"filed": True},
+    "court_ruling": {"granted": True},
+    "court_outcome": {"amount_enforced": "1"},
+    "assign_leader": {"leader": "副县长"},
+    "advance_emergency_fund": {"amount": "1", "purpose": "living"},
+    "recover_emergency_fund": {"amount": "1"},
+    "blacklist_objection": {"text": "申辩"},
+    "blacklist_decision": {"listed": True},
     "worker_route": {"route": "legal_aid", "event": "requested"},
 }
 

@@ -52,17 +52,23 @@ class Service:
     def __init__(self, tmp: Path, env: dict[str, str]):
         self.tmp = tmp
         self.temporal_port, self.ui_port, self.api_port = free_port(), free_port(), free_port()
-        self.env = {**os.environ, "PYTHONUNBUFFERED": "1",
-                    "WAGECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{self.temporal_port}",
-                    "WAGECASE_API_PORT": str(self.api_port), "WAGECASE_ADMIN_PASSWORD": "fault-admin-pass",
-                    "WAGECASE_TASK_QUEUE": "faults", **env}
+        self.env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "WAGECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{self.temporal_port}",
+            "WAGECASE_API_PORT": str(self.api_port),
+            "WAGECASE_ADMIN_PASSWORD": "fault-admin-pass",
+            "WAGECASE_TASK_QUEUE": "faults",
+            **env,
+        }
         self.procs: dict[str, subprocess.Popen] = {}
         self.base = f"http://127.0.0.1:{self.api_port}"
 
     def _start(self, name: str, argv: list[str], env: dict | None = None) -> None:
         log = open(self.tmp / f"{name}.log", "ab")
-        self.procs[name] = subprocess.Popen(argv, cwd=ROOT, env=env or self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs[name] = subprocess.Popen(
+            argv, cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def start_temporal(self) -> None:
         argv = run_script.dev_server_argv(self.temporal_port, self.ui_port, "default", self.tmp / "temporal.db")
@@ -70,13 +76,21 @@ class Service:
         wait_for(lambda: run_script.port_open("127.0.0.1", self.temporal_port), 30, "Temporal")
         address = f"127.0.0.1:{self.temporal_port}"
         # a new database file: the dev server registers the contract's attributes from its flags
-        wait_for(lambda: not run_script.missing_search_attributes(
-            run_script.registered_search_attributes(address, "default") or {}), 30, "search attributes")
+        wait_for(
+            lambda: (
+                not run_script.missing_search_attributes(
+                    run_script.registered_search_attributes(address, "default") or {}
+                )
+            ),
+            30,
+            "search attributes",
+        )
 
     def migrate(self) -> None:
         """What make run does before starting the worker and the API."""
-        subprocess.run([sys.executable, "-m", "db", "upgrade"], cwd=ROOT, env=self.env, check=True,
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            [sys.executable, "-m", "db", "upgrade"], cwd=ROOT, env=self.env, check=True, capture_output=True, timeout=60
+        )
 
     def start_worker(self, env: dict | None = None) -> None:
         self._start("worker", [sys.executable, "worker.py"], {**self.env, **(env or {})})
@@ -108,6 +122,10 @@ def admin_headers(http: httpx.Client) -> dict:
 
 
 def complaint(n: int) -> dict:
-    return {"channel": "hotline", "complainant": {"name": f"投诉人{n}"},
-            "workers": [{"name": f"工人{n}", "amount_owed": "5000"}], "employer": {"name": f"某公司{n % 7}"},
-            "description": "欠薪"}
+    return {
+        "channel": "hotline",
+        "complainant": {"name": f"投诉人{n}"},
+        "workers": [{"name": f"工人{n}", "amount_owed": "5000"}],
+        "employer": {"name": f"某公司{n % 7}"},
+        "description": "欠薪",
+    }

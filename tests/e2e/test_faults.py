@@ -23,8 +23,13 @@ CASES = 24
 def service(tmp_path, request):
     extra = getattr(request, "param", {})
     jurisdiction = drill_jurisdiction(tmp_path, acknowledge="PT10S", escalation_step="PT3S")
-    svc = Service(tmp_path, {"WAGECASE_DATABASE_URL": extra.get("db", f"sqlite:///{tmp_path / 'w.db'}"),
-                             "WAGECASE_JURISDICTION": str(jurisdiction)})
+    svc = Service(
+        tmp_path,
+        {
+            "WAGECASE_DATABASE_URL": extra.get("db", f"sqlite:///{tmp_path / 'w.db'}"),
+            "WAGECASE_JURISDICTION": str(jurisdiction),
+        },
+    )
     yield svc
     svc.stop_all()
 
@@ -32,10 +37,13 @@ def service(tmp_path, request):
 async def file_complaints(base: str, headers: dict, count: int, concurrency: int = 8) -> list[httpx.Response]:
     sem = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(base_url=base, timeout=120) as http:
+
         async def one(n):
             async with sem:
-                return await http.post("/api/cases", headers={**headers, "Idempotency-Key": f"fault-{n}"},
-                                       json=complaint(n))
+                return await http.post(
+                    "/api/cases", headers={**headers, "Idempotency-Key": f"fault-{n}"}, json=complaint(n)
+                )
+
         return await asyncio.gather(*(one(n) for n in range(count)))
 
 
@@ -44,17 +52,20 @@ def counts(url: str) -> dict:
     engine = make_engine(url)
     with Session(engine) as s:
         docs = s.exec(text("SELECT case_no, kind, count(*) FROM documents GROUP BY case_no, kind")).all()
-        escalations = s.exec(text("SELECT case_no, level, count(*) FROM case_escalations "
-                                  "GROUP BY case_no, level")).all()
+        escalations = s.exec(
+            text("SELECT case_no, level, count(*) FROM case_escalations GROUP BY case_no, level")
+        ).all()
         cases = s.exec(text("SELECT count(*) FROM cases")).one()[0]
     engine.dispose()
-    return {"cases": cases, "docs": Counter({(c, k): n for c, k, n in docs}),
-            "escalations": Counter({(c, lvl): n for c, lvl, n in escalations})}
+    return {
+        "cases": cases,
+        "docs": Counter({(c, k): n for c, k, n in docs}),
+        "escalations": Counter({(c, lvl): n for c, lvl, n in escalations}),
+    }
 
 
 def assert_no_duplicates(snapshot: dict) -> None:
-    assert all(n == 1 for (_, kind), n in snapshot["docs"].items() if kind in ("receipt", "referral")), \
-        snapshot["docs"]
+    assert all(n == 1 for (_, kind), n in snapshot["docs"].items() if kind in ("receipt", "referral")), snapshot["docs"]
     assert all(n == 1 for n in snapshot["escalations"].values()), snapshot["escalations"]
 
 

@@ -32,8 +32,11 @@ def ordered_case(http: httpx.Client, admin: dict) -> str:
     r = http.post("/api/cases", headers=admin, json=complaint(1))
     assert r.status_code == 201, r.text
     no = r.json()["case_no"]
-    for action, body in [("accept", {}), ("findings", {"substantiated": True, "liable_party": "employer",
-                                                       "amount_owed": "5000"}), ("order_payment", {})]:
+    for action, body in [
+        ("accept", {}),
+        ("findings", {"substantiated": True, "liable_party": "employer", "amount_owed": "5000"}),
+        ("order_payment", {}),
+    ]:
         r = http.post(f"/api/cases/{no}/actions/{action}", headers=admin, json=body)
         assert r.status_code == 200, r.text
     return no
@@ -49,31 +52,44 @@ async def test_a_payment_retried_after_continue_as_new_is_recorded_once(service)
         admin = admin_headers(http)
         no = ordered_case(http, admin)
         pay = {**admin, "Idempotency-Key": "pay-e2e-1"}
-        first = http.post(f"/api/cases/{no}/actions/record_payment", headers=pay,
-                          json={"amount": "1000", "payer": "employer"})
+        first = http.post(
+            f"/api/cases/{no}/actions/record_payment", headers=pay, json={"amount": "1000", "payer": "employer"}
+        )
         assert first.status_code == 200, first.text
         for k in range(25):  # the run continues as new past 100 events
             r = http.post(f"/api/cases/{no}/actions/note", headers=admin, json={"text": f"第{k + 1}次电话催告"})
             assert r.status_code == 200, r.text
         assert await runs_of(service, no) >= 2
-        again = http.post(f"/api/cases/{no}/actions/record_payment", headers=pay,
-                          json={"amount": "1000", "payer": "employer"})
+        again = http.post(
+            f"/api/cases/{no}/actions/record_payment", headers=pay, json={"amount": "1000", "payer": "employer"}
+        )
         assert again.status_code == 200, again.text
         case = http.get(f"/api/cases/{no}", headers=admin).json()
         assert [p["amount"] for p in case["payments"]] == ["1000.00"] and case["amount_recovered"] == "1000.00"
-        other = http.post(f"/api/cases/{no}/actions/record_payment", headers=pay,
-                          json={"amount": "2000", "payer": "employer"})
+        other = http.post(
+            f"/api/cases/{no}/actions/record_payment", headers=pay, json={"amount": "2000", "payer": "employer"}
+        )
         assert other.status_code == 409, other.text
 
 
 def cli(service: Service, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(TEMPORAL), *args, "--address", f"127.0.0.1:{service.temporal_port}"],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [str(TEMPORAL), *args, "--address", f"127.0.0.1:{service.temporal_port}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_the_temporal_cli_cannot_change_a_case(service):
-    forged = json.dumps({"action": "record_payment", "actor": {"username": "ghost", "role": "admin", "unit": "hrss"},
-                         "params": {"amount": "4999", "payer": "court"}, "sealed": True})
+    forged = json.dumps(
+        {
+            "action": "record_payment",
+            "actor": {"username": "ghost", "role": "admin", "unit": "hrss"},
+            "params": {"amount": "4999", "payer": "court"},
+            "sealed": True,
+        }
+    )
     with httpx.Client(base_url=service.base, timeout=60) as http:
         admin = admin_headers(http)
         no = ordered_case(http, admin)

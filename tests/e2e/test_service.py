@@ -3,13 +3,13 @@ separate processes; a case is carried from intake to closure over HTTP, and a mi
 with nobody touching it."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -37,20 +37,37 @@ def service(tmp_path_factory):
         f"extends: {ROOT / 'jurisdictions' / 'daixian.yaml'}\n"
         "deadlines:\n"
         "  acknowledge: {duration: PT3S}\n"
-        "  escalation_step: {duration: PT2S}\n", encoding="utf-8")
+        "  escalation_step: {duration: PT2S}\n",
+        encoding="utf-8",
+    )
     api_port, temporal_port, ui_port = free_port(), free_port(), free_port()
-    env = {**os.environ,
-           "WAGECASE_DATABASE_URL": f"sqlite:///{tmp / 'wagecase.db'}",
-           "WAGECASE_JURISDICTION": str(jurisdiction),
-           "WAGECASE_ADMIN_PASSWORD": "e2e-admin-password",
-           "WAGECASE_API_PORT": str(api_port),
-           "WAGECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
-           "WAGECASE_TASK_QUEUE": "e2e"}
+    env = {
+        **os.environ,
+        "WAGECASE_DATABASE_URL": f"sqlite:///{tmp / 'wagecase.db'}",
+        "WAGECASE_JURISDICTION": str(jurisdiction),
+        "WAGECASE_ADMIN_PASSWORD": "e2e-admin-password",
+        "WAGECASE_API_PORT": str(api_port),
+        "WAGECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+        "WAGECASE_TASK_QUEUE": "e2e",
+    }
     log = open(tmp / "run.log", "wb")
     proc = subprocess.Popen(
-        [sys.executable, "scripts/run.py", "--temporal-port", str(temporal_port), "--ui-port", str(ui_port),
-         "--temporal-db", str(tmp / "temporal.db")],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            "scripts/run.py",
+            "--temporal-port",
+            str(temporal_port),
+            "--ui-port",
+            str(ui_port),
+            "--temporal-db",
+            str(tmp / "temporal.db"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{api_port}"
     deadline = time.monotonic() + 90
     while True:
@@ -63,8 +80,13 @@ def service(tmp_path_factory):
             proc.kill()
             pytest.fail("the service did not come up:\n" + (tmp / "run.log").read_text(errors="replace")[-4000:])
         time.sleep(0.5)
-    yield {"base": base, "proc": proc, "ports": (api_port, temporal_port, ui_port), "log": tmp / "run.log",
-           "ui": f"http://127.0.0.1:{ui_port}"}
+    yield {
+        "base": base,
+        "proc": proc,
+        "ports": (api_port, temporal_port, ui_port),
+        "log": tmp / "run.log",
+        "ui": f"http://127.0.0.1:{ui_port}",
+    }
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGKILL)
     log.close()
@@ -94,47 +116,76 @@ def wait_for(fn, timeout: float = 30):
 def test_case_lifecycle_over_http_and_escalation_by_itself(service):
     with httpx.Client(base_url=service["base"], timeout=30) as http:
         admin = login(http, "admin", "e2e-admin-password")
-        for name, role, unit in [("clerk", "clerk", "petition"), ("zhujian", "caseworker", "housing"),
-                                 ("renshe", "caseworker", "hrss")]:
-            r = http.post("/api/users", headers=admin,
-                          json={"username": name, "password": "password-123", "role": role, "unit": unit})
+        for name, role, unit in [
+            ("clerk", "clerk", "petition"),
+            ("zhujian", "caseworker", "housing"),
+            ("renshe", "caseworker", "hrss"),
+        ]:
+            r = http.post(
+                "/api/users",
+                headers=admin,
+                json={"username": name, "password": "password-123", "role": role, "unit": unit},
+            )
             assert r.status_code == 201, r.text
         clerk, housing = login(http, "clerk", "password-123"), login(http, "zhujian", "password-123")
 
-        r = http.post("/api/cases", headers=clerk, json={
-            "channel": "hotline",
-            "complainant": {"name": "王五", "phone": "13900001111"},
-            "workers": [{"name": "王五", "amount_owed": "8000"}, {"name": "赵六", "amount_owed": 7000}],
-            "employer": {"name": "山西某劳务有限公司"},
-            "project": {"name": "代县第二中学教学楼", "type": "housing_municipal", "township": "shangguan",
-                        "has_permit": True, "land": "state", "government_invested": True,
-                        "construction_unit": {"name": "代县教育科技局"},
-                        "general_contractor": {"name": "山西某建设集团有限公司"}},
-            "description": "拖欠三个月工资"})
+        r = http.post(
+            "/api/cases",
+            headers=clerk,
+            json={
+                "channel": "hotline",
+                "complainant": {"name": "王五", "phone": "13900001111"},
+                "workers": [{"name": "王五", "amount_owed": "8000"}, {"name": "赵六", "amount_owed": 7000}],
+                "employer": {"name": "山西某劳务有限公司"},
+                "project": {
+                    "name": "代县第二中学教学楼",
+                    "type": "housing_municipal",
+                    "township": "shangguan",
+                    "has_permit": True,
+                    "land": "state",
+                    "government_invested": True,
+                    "construction_unit": {"name": "代县教育科技局"},
+                    "general_contractor": {"name": "山西某建设集团有限公司"},
+                },
+                "description": "拖欠三个月工资",
+            },
+        )
         assert r.status_code == 201, r.text
         case = r.json()
         no = case["case_no"]
         assert case["stage"] == "referred" and case["lead_unit"] == "housing"
 
         # nobody acts: the 3-second acknowledge clock passes and climbs two levels by itself
-        detail = wait_for(lambda: (d := http.get(f"/api/cases/{no}", headers=admin).json())["escalations"][1:]
-                          and d, timeout=30)
+        detail = wait_for(
+            lambda: (d := http.get(f"/api/cases/{no}", headers=admin).json())["escalations"][1:] and d, timeout=30
+        )
         assert [e["level"] for e in detail["escalations"]][:2] == ["unit_head", "office"]
         assert detail["deadlines"][0]["status"] == "missed" and detail["overdue"] is True
         assert http.get("/api/stats", headers=admin).json()["overdue"] == 1
 
         assert http.post(f"/api/cases/{no}/actions/accept", headers=housing).status_code == 200
-        r = http.post(f"/api/cases/{no}/actions/findings", headers=housing,
-                      json={"substantiated": True, "liable_party": "general_contractor", "amount_owed": "15000"})
+        r = http.post(
+            f"/api/cases/{no}/actions/findings",
+            headers=housing,
+            json={"substantiated": True, "liable_party": "general_contractor", "amount_owed": "15000"},
+        )
         assert r.status_code == 200, r.text
         r = http.post(f"/api/cases/{no}/actions/order_payment", headers=housing, json={})
         assert r.status_code == 200 and r.json()["stage"] == "payment_ordered", r.text
-        r = http.post(f"/api/cases/{no}/actions/record_payment", headers={**housing, "Idempotency-Key": f"pay-{no}"},
-                      json={"amount": 15000, "payer": "general_contractor"})
+        r = http.post(
+            f"/api/cases/{no}/actions/record_payment",
+            headers={**housing, "Idempotency-Key": f"pay-{no}"},
+            json={"amount": 15000, "payer": "general_contractor"},
+        )
         closed = r.json()
         assert r.status_code == 200 and closed["stage"] == "closed" and closed["amount_recovered"] == "15000.00"
-        assert {d["kind"] for d in closed["documents"]} >= {"receipt", "referral", "escalation", "order_to_pay",
-                                                          "result_notice"}
+        assert {d["kind"] for d in closed["documents"]} >= {
+            "receipt",
+            "referral",
+            "escalation",
+            "order_to_pay",
+            "result_notice",
+        }
         doc = http.get(closed["documents"][-1]["url"], headers=clerk)
         assert doc.status_code == 200 and "处理结果告知书" in doc.text
 
@@ -150,29 +201,51 @@ def test_case_lifecycle_over_http_and_escalation_by_itself(service):
 def test_missed_order_draws_the_deposit_by_itself(service):
     with httpx.Client(base_url=service["base"], timeout=30) as http:
         admin = login(http, "admin", "e2e-admin-password")
-        project = http.post("/api/projects", headers=admin, json={
-            "name": "峨口镇污水管网工程", "type": "water", "township": "ekou", "has_permit": True,
-            "land": "state", "government_invested": True,
-            "construction_unit": {"name": "代县水务投资有限公司"},
-            "general_contractor": {"name": "山西某水利工程有限公司"}}).json()
-        r = http.post(f"/api/projects/{project['id']}/deposit", headers=admin,
-                      json={"amount": "10000.00", "bank": "代县农商银行"})
+        project = http.post(
+            "/api/projects",
+            headers=admin,
+            json={
+                "name": "峨口镇污水管网工程",
+                "type": "water",
+                "township": "ekou",
+                "has_permit": True,
+                "land": "state",
+                "government_invested": True,
+                "construction_unit": {"name": "代县水务投资有限公司"},
+                "general_contractor": {"name": "山西某水利工程有限公司"},
+            },
+        ).json()
+        r = http.post(
+            f"/api/projects/{project['id']}/deposit", headers=admin, json={"amount": "10000.00", "bank": "代县农商银行"}
+        )
         assert r.status_code in (200, 201), r.text
-        case = http.post("/api/cases", headers=admin, json={
-            "channel": "walk_in", "complainant": {"name": "周七"},
-            "workers": [{"name": "周七", "amount_owed": "8000"}, {"name": "吴八", "amount_owed": "7000"}],
-            "employer": {"name": "山西某水利工程有限公司"}, "project_id": project["id"]}).json()
+        case = http.post(
+            "/api/cases",
+            headers=admin,
+            json={
+                "channel": "walk_in",
+                "complainant": {"name": "周七"},
+                "workers": [{"name": "周七", "amount_owed": "8000"}, {"name": "吴八", "amount_owed": "7000"}],
+                "employer": {"name": "山西某水利工程有限公司"},
+                "project_id": project["id"],
+            },
+        ).json()
         no = case["case_no"]
         assert case["lead_unit"] == "water"
-        for action, body in [("accept", {}), ("findings", {"substantiated": True, "liable_party": "general_contractor",
-                                                          "amount_owed": "15000"}),
-                             ("order_payment", {"due_at": (datetime.now(timezone.utc)
-                                                           + timedelta(seconds=4)).isoformat()})]:
+        for action, body in [
+            ("accept", {}),
+            ("findings", {"substantiated": True, "liable_party": "general_contractor", "amount_owed": "15000"}),
+            ("order_payment", {"due_at": (datetime.now(timezone.utc) + timedelta(seconds=4)).isoformat()}),
+        ]:
             r = http.post(f"/api/cases/{no}/actions/{action}", headers=admin, json=body)
             assert r.status_code == 200, r.text
         # nobody acts: the order runs out and the deposit pays what it holds
-        detail = wait_for(lambda: (d := http.get(f"/api/cases/{no}", headers=admin).json())["stage"]
-                          not in ("payment_ordered",) and d, timeout=30)
+        detail = wait_for(
+            lambda: (
+                (d := http.get(f"/api/cases/{no}", headers=admin).json())["stage"] not in ("payment_ordered",) and d
+            ),
+            timeout=30,
+        )
         assert detail["amount_recovered"] == "10000.00"
         assert any(p["payer"] == "deposit" and p["amount"] == "10000.00" for p in detail["payments"])
         assert "deposit_payout" in {d["kind"] for d in detail["documents"]}
@@ -180,7 +253,9 @@ def test_missed_order_draws_the_deposit_by_itself(service):
         ledger = http.get(f"/api/projects/{project['id']}/deposit", headers=admin).json()
         assert ledger["balance"] == "0.00"
         assert [(e["kind"], e["amount"], e["case_no"]) for e in ledger["ledger"]] == [
-            ("deposit", "10000.00", None), ("drawdown", "10000.00", no)]
+            ("deposit", "10000.00", None),
+            ("drawdown", "10000.00", no),
+        ]
 
 
 def test_ctrl_c_stops_everything(service):

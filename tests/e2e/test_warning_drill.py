@@ -19,9 +19,15 @@ from tests.e2e.test_service import free_port, login, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
-PROJECT = {"type": "transport", "township": "yanmenguan", "has_permit": True, "land": "state",
-           "government_invested": True, "construction_unit": {"name": "代县交通建设投资有限公司"},
-           "general_contractor": {"name": "山西某路桥工程有限公司", "credit_code": "91350100M000100Y43"}}
+PROJECT = {
+    "type": "transport",
+    "township": "yanmenguan",
+    "has_permit": True,
+    "land": "state",
+    "government_invested": True,
+    "construction_unit": {"name": "代县交通建设投资有限公司"},
+    "general_contractor": {"name": "山西某路桥工程有限公司", "credit_code": "91350100M000100Y43"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -33,17 +39,37 @@ def service(tmp_path_factory):
         "deadlines:\n"
         "  payroll_cycle: {duration: PT8S}\n"
         "  payroll_grace: {duration: PT3S}\n"
-        "  warning_response: {duration: PT5S}\n", encoding="utf-8")
+        "  warning_response: {duration: PT5S}\n",
+        encoding="utf-8",
+    )
     api_port, temporal_port, ui_port = free_port(), free_port(), free_port()
-    env = {**os.environ, "WAGECASE_DATABASE_URL": f"sqlite:///{tmp / 'wagecase.db'}",
-           "WAGECASE_JURISDICTION": str(jurisdiction), "WAGECASE_ADMIN_PASSWORD": "e2e-admin-password",
-           "WAGECASE_API_PORT": str(api_port), "WAGECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
-           "WAGECASE_TASK_QUEUE": "e2e-warn"}
+    env = {
+        **os.environ,
+        "WAGECASE_DATABASE_URL": f"sqlite:///{tmp / 'wagecase.db'}",
+        "WAGECASE_JURISDICTION": str(jurisdiction),
+        "WAGECASE_ADMIN_PASSWORD": "e2e-admin-password",
+        "WAGECASE_API_PORT": str(api_port),
+        "WAGECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+        "WAGECASE_TASK_QUEUE": "e2e-warn",
+    }
     log = open(tmp / "run.log", "wb")
     proc = subprocess.Popen(
-        [sys.executable, "scripts/run.py", "--temporal-port", str(temporal_port), "--ui-port", str(ui_port),
-         "--temporal-db", str(tmp / "temporal.db")],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            "scripts/run.py",
+            "--temporal-port",
+            str(temporal_port),
+            "--ui-port",
+            str(ui_port),
+            "--temporal-db",
+            str(tmp / "temporal.db"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{api_port}"
     deadline = time.monotonic() + 120
     while True:
@@ -78,8 +104,11 @@ def test_a_missing_payroll_becomes_a_warning_then_a_case_and_a_paid_project_gets
         paid = http.post("/api/projects", headers=admin, json={**PROJECT, "name": "按时发工资的项目"})
         assert unpaid.status_code == 201 and paid.status_code == 201, unpaid.text + paid.text
         unpaid, paid = unpaid.json()["id"], paid.json()["id"]
-        r = http.post(f"/api/projects/{paid}/payrolls", headers=admin, json={
-            "period": 1, "total": "9000.00", "workers": [{"name": "王秀英", "amount": "9000.00"}]})
+        r = http.post(
+            f"/api/projects/{paid}/payrolls",
+            headers=admin,
+            json={"period": 1, "total": "9000.00", "workers": [{"name": "王秀英", "amount": "9000.00"}]},
+        )
         assert r.status_code == 201, r.text
 
         def warning_of(project_id: int, status: str):
@@ -88,8 +117,12 @@ def test_a_missing_payroll_becomes_a_warning_then_a_case_and_a_paid_project_gets
 
         opened = wait_for(lambda: warning_of(unpaid, "open") or warning_of(unpaid, "escalated"), 60)
         assert opened["period"] == "1" and opened["level"] == "yellow"
-        escalated = wait_for(lambda: (lambda w: w if w and w["case_no"] else None)(
-            http.get(f"/api/warnings/{opened['id']}", headers=admin).json()), 60)
+        escalated = wait_for(
+            lambda: (lambda w: w if w and w["case_no"] else None)(
+                http.get(f"/api/warnings/{opened['id']}", headers=admin).json()
+            ),
+            60,
+        )
         assert escalated["status"] == "escalated"
         case = http.get(f"/api/cases/{escalated['case_no']}", headers=admin).json()
         assert case["channel"] == "township_warning" and case["lead_unit"] == "transport"

@@ -47,27 +47,51 @@ SUPERVISOR = Actor("office1", "supervisor", "hrss")
 
 def drill(jurisdiction):
     """Dai County with clocks of seconds, so that the recorded paths include missed deadlines."""
-    short = {name: DeadlineRule(name, PeriodUnit.DURATION, duration_seconds=seconds,
-                                basis=jurisdiction.deadlines[name].basis)
-             for name, seconds in {"acknowledge": 2, "escalation_step": 1, "police_review": 2,
-                                   "blacklist_notice": 2, "court_reminder": 2}.items()}
+    short = {
+        name: DeadlineRule(
+            name, PeriodUnit.DURATION, duration_seconds=seconds, basis=jurisdiction.deadlines[name].basis
+        )
+        for name, seconds in {
+            "acknowledge": 2,
+            "escalation_step": 1,
+            "police_review": 2,
+            "blacklist_notice": 2,
+            "court_reminder": 2,
+        }.items()
+    }
     return dataclasses.replace(jurisdiction, deadlines={**jurisdiction.deadlines, **short})
 
 
-def intake(case_no: str, policy, *, project=None, workers: int = 2, amount: str = "20000",
-           group_incident: bool = False) -> CaseIntake:
+def intake(
+    case_no: str, policy, *, project=None, workers: int = 2, amount: str = "20000", group_incident: bool = False
+) -> CaseIntake:
     now = datetime.now(timezone.utc)
     share = Decimal(amount) / workers
-    return CaseIntake(case_no, Channel.HOTLINE, now, now, CLERK, Person("张三", "13800138000"),
-                      [WorkerClaim(f"工人{i}", None, share) for i in range(workers)], Organisation("某劳务有限公司"),
-                      Decimal(amount), "录制用投诉", policy, project=project, group_incident=group_incident)
+    return CaseIntake(
+        case_no,
+        Channel.HOTLINE,
+        now,
+        now,
+        CLERK,
+        Person("张三", "13800138000"),
+        [WorkerClaim(f"工人{i}", None, share) for i in range(workers)],
+        Organisation("某劳务有限公司"),
+        Decimal(amount),
+        "录制用投诉",
+        policy,
+        project=project,
+        group_incident=group_incident,
+    )
 
 
 async def act(handle, action, actor, key=None, **params):
     """An action as the service sends it (a key makes it count once for the life of the case)."""
     digest = action_digest(action, params) if key else None
-    await handle.execute_update(CaseWorkflow.act, ActionInput(action, actor, params, key=key, digest=digest),
-                                id=f"{actor.username}:{key}:{digest[:16]}" if key and digest else None)
+    await handle.execute_update(
+        CaseWorkflow.act,
+        ActionInput(action, actor, params, key=key, digest=digest),
+        id=f"{actor.username}:{key}:{digest[:16]}" if key and digest else None,
+    )
 
 
 async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[str, str]:
@@ -76,8 +100,9 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
     paths = {}
 
     async def start(name, case_intake):
-        handle = await client.start_workflow(CaseWorkflow.run, CaseInput(case_intake), id=case_intake.case_no,
-                                             task_queue=task_queue)
+        handle = await client.start_workflow(
+            CaseWorkflow.run, CaseInput(case_intake), id=case_intake.case_no, task_queue=task_queue
+        )
         await handle.execute_update(CaseWorkflow.registered)
         paths[name] = case_intake.case_no
         return handle
@@ -108,13 +133,31 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
     await h.result()
 
     with session_scope(engine) as session:
-        project = create_project(session=session, created_by="clerk", data=ProjectCreate.model_validate({
-            "name": "峨口镇污水管网工程", "type": "water", "township": "ekou", "has_permit": True, "land": "state",
-            "government_invested": True, "construction_unit": {"name": "代县水务投资有限公司"},
-            "general_contractor": {"name": "山西某水利工程有限公司"}}))
+        project = create_project(
+            session=session,
+            created_by="clerk",
+            data=ProjectCreate.model_validate(
+                {
+                    "name": "峨口镇污水管网工程",
+                    "type": "water",
+                    "township": "ekou",
+                    "has_permit": True,
+                    "land": "state",
+                    "government_invested": True,
+                    "construction_unit": {"name": "代县水务投资有限公司"},
+                    "general_contractor": {"name": "山西某水利工程有限公司"},
+                }
+            ),
+        )
         info = project.to_info()
-        record_entry(session=session, project_id=project.id, kind="deposit", amount=Decimal("8000"),
-                     bank="代县农商银行", actor="clerk")
+        record_entry(
+            session=session,
+            project_id=project.id,
+            kind="deposit",
+            amount=Decimal("8000"),
+            bank="代县农商银行",
+            actor="clerk",
+        )
     h = await start("deposit_then_court", intake("H-DEPOSIT", policy, project=info, amount="12000"))
     await act(h, "accept", WATER)
     await act(h, "findings", WATER, substantiated=True, liable_party="general_contractor", amount_owed="12000")
@@ -193,9 +236,12 @@ async def main() -> None:
         # sealed as the service seals (the worker refuses updates that are not), with the tests' key, which
         # the replay test's converter holds; the histories before encryption were recorded in clear
         env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=str(BIN / "temporal"), search_attributes=SEARCH_ATTRIBUTES,
-            data_converter=data_converter(Settings(secret_key=SECRET_KEY)), ui=False,
-            dev_server_extra_args=["--log-level", "error"])
+            dev_server_existing_path=str(BIN / "temporal"),
+            search_attributes=SEARCH_ATTRIBUTES,
+            data_converter=data_converter(Settings(secret_key=SECRET_KEY)),
+            ui=False,
+            dev_server_extra_args=["--log-level", "error"],
+        )
         try:
             settings = Settings(task_queue="record", database_url=url, secret_key=SECRET_KEY)
             async with build_worker(env.client, settings, engine=engine, jurisdiction=jurisdiction):
@@ -205,8 +251,9 @@ async def main() -> None:
                 (HERE / f"{name}{suffix}.json").write_text(history.to_json(), encoding="utf-8")
                 print(f"{name}{suffix}: {len(history.events)} events")
                 if workflow_id in first_runs:  # its first run too, which ends by continuing as new
-                    history = await env.client.get_workflow_handle(workflow_id,
-                                                                   run_id=first_runs[workflow_id]).fetch_history()
+                    history = await env.client.get_workflow_handle(
+                        workflow_id, run_id=first_runs[workflow_id]
+                    ).fetch_history()
                     (HERE / f"{name}-first-run{suffix}.json").write_text(history.to_json(), encoding="utf-8")
                     print(f"{name}-first-run{suffix}: {len(history.events)} events")
         finally:

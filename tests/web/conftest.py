@@ -29,8 +29,14 @@ from tests.api.conftest import ADMIN_PASSWORD, SECRET_KEY, dev_server  # noqa: F
 from worker import build_worker
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1366, "height": 768}
 PASSWORD = "password-123"
 # Users of the browser tests: username → (role, unit).
@@ -61,8 +67,9 @@ class LiveServer:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = create_app(settings, engine=engine, jurisdiction=jurisdiction)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    lifespan="on"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        )
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="web-live-server", daemon=True)
 
@@ -104,8 +111,12 @@ class LiveServer:
 def web(dev_server, tmp_path_factory) -> Iterator[LiveServer]:  # noqa: F811
     """A live web UI on a fresh SQLite database, with the users of USERS (password PASSWORD)."""
     db_url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'wagecase.db'}"
-    settings = Settings(database_url=db_url, secret_key=SECRET_KEY,
-                        admin_password=ADMIN_PASSWORD, task_queue=f"web-{uuid.uuid4().hex[:8]}")
+    settings = Settings(
+        database_url=db_url,
+        secret_key=SECRET_KEY,
+        admin_password=ADMIN_PASSWORD,
+        task_queue=f"web-{uuid.uuid4().hex[:8]}",
+    )
     # Case numbers are workflow ids on the shared dev server: a prefix of its own for this module
     # (the county's own, DX, for screenshots: the session's dev server keeps its data in memory).
     prefix = "".join(random.choice(string.ascii_uppercase) for _ in range(6))
@@ -117,8 +128,12 @@ def web(dev_server, tmp_path_factory) -> Iterator[LiveServer]:  # noqa: F811
     with Session(engine) as session:
         for username, (role, unit) in USERS.items():
             create_user(session=session, username=username, password=PASSWORD, role=role, unit=unit)
-    server = LiveServer(settings=settings, engine=engine, jurisdiction=jurisdiction,
-                        temporal_target=dev_server.client.service_client.config.target_host)
+    server = LiveServer(
+        settings=settings,
+        engine=engine,
+        jurisdiction=jurisdiction,
+        temporal_target=dev_server.client.service_client.config.target_host,
+    )
     server.start()
     yield server
     server.stop()
@@ -143,8 +158,9 @@ def login(browser, web):
     contexts = []
 
     def open_as(username: str, *, javascript: bool = True):
-        context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                      java_script_enabled=javascript)
+        context = browser.new_context(
+            viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai", java_script_enabled=javascript
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
@@ -174,4 +190,3 @@ def shoot(page, folder: Path | None, name: str, *, full_page: bool = False) -> N
     """Save a screenshot of the page as docs/screenshots/<name>.png (only when screenshots are asked for)."""
     if folder is not None:
         page.screenshot(path=str(folder / f"{name}.png"), full_page=full_page)
-

@@ -111,8 +111,16 @@ def test_a_complaint_from_the_intake_form_to_closure(login, web, screenshots):
     assert [s.inner_text() for s in housing.locator(".flow .done .lbl").all()] == ["受理", "待签收"]
     shoot(housing, screenshots, "case-detail")
 
-    act(housing, "findings", {"substantiated": "true", "liable_party": "general_contractor", "amount_owed": "36000",
-                              "facts": "经核查，拖欠属实"})
+    act(
+        housing,
+        "findings",
+        {
+            "substantiated": "true",
+            "liable_party": "general_contractor",
+            "amount_owed": "36000",
+            "facts": "经核查，拖欠属实",
+        },
+    )
     assert housing.inner_text("#amt-owed") == "36,000.00"
     act(housing, "order_payment")
     assert housing.locator(".flow .current").inner_text().endswith("责令限期支付")
@@ -240,13 +248,21 @@ def test_login_redirects_back_and_logout_ends_the_session(browser, web):
 def _complaint(employer: str, amount: str, days_ago: int, township: str, project_type: str) -> dict:
     received = datetime.now(CHINA_TZ) - timedelta(days=days_ago)
     return {
-        "channel": "walk_in", "received_at": received.isoformat(),
+        "channel": "walk_in",
+        "received_at": received.isoformat(),
         "complainant": {"name": "赵六", "phone": "13900139000"},
         "workers": [{"name": "赵六", "amount_owed": amount}],
         "employer": {"name": employer},
-        "project": {"name": f"{employer}承建项目", "type": project_type, "township": township, "has_permit": True,
-                    "land": "state", "government_invested": False,
-                    "construction_unit": {"name": "某建设单位"}, "general_contractor": {"name": employer}},
+        "project": {
+            "name": f"{employer}承建项目",
+            "type": project_type,
+            "township": township,
+            "has_permit": True,
+            "land": "state",
+            "government_invested": False,
+            "construction_unit": {"name": "某建设单位"},
+            "general_contractor": {"name": employer},
+        },
         "description": "工资未结清",
     }
 
@@ -255,35 +271,50 @@ def seed_for_screenshots(web) -> None:
     """More cases over the past months and several units, some paid, so the screenshots look lived-in."""
     clerk = {"Authorization": f"Bearer {web.api_token('clerk1')}"}
     office = {"Authorization": f"Bearer {web.api_token('office1')}"}
-    seeds = [("代县某公路工程有限公司", "128000", 200, "nieying", "transport", True),
-             ("代县某水利建设有限公司", "56000", 150, "tanshang", "water", True),
-             ("代县某农业开发有限公司", "23500", 95, "huyu", "rural_housing", True),
-             ("山西某建设集团有限公司", "310000", 60, "shangguan", "housing_municipal", False),
-             ("代县某旅游开发有限公司", "74200", 40, "yanmenguan", "tourism", True),
-             ("代县某选矿有限公司", "98000", 20, "ekou", "mine_processing", False)]
+    seeds = [
+        ("代县某公路工程有限公司", "128000", 200, "nieying", "transport", True),
+        ("代县某水利建设有限公司", "56000", 150, "tanshang", "water", True),
+        ("代县某农业开发有限公司", "23500", 95, "huyu", "rural_housing", True),
+        ("山西某建设集团有限公司", "310000", 60, "shangguan", "housing_municipal", False),
+        ("代县某旅游开发有限公司", "74200", 40, "yanmenguan", "tourism", True),
+        ("代县某选矿有限公司", "98000", 20, "ekou", "mine_processing", False),
+    ]
     for employer, amount, days_ago, township, kind, pay in seeds:
-        r = httpx.post(f"{web.url}/api/cases", headers=clerk, timeout=30,
-                       json=_complaint(employer, amount, days_ago, township, kind))
+        r = httpx.post(
+            f"{web.url}/api/cases",
+            headers=clerk,
+            timeout=30,
+            json=_complaint(employer, amount, days_ago, township, kind),
+        )
         assert r.status_code == 201, r.text
         if not pay:
             continue
         no = r.json()["case_no"]
-        for action, body in [("accept", {}), ("findings", {"substantiated": True, "liable_party": "general_contractor",
-                                                            "amount_owed": amount}),
-                             ("order_payment", {}), ("record_payment", {"amount": amount, "payer": "general_contractor"})]:
+        for action, body in [
+            ("accept", {}),
+            ("findings", {"substantiated": True, "liable_party": "general_contractor", "amount_owed": amount}),
+            ("order_payment", {}),
+            ("record_payment", {"amount": amount, "payer": "general_contractor"}),
+        ]:
             r = httpx.post(f"{web.url}/api/cases/{no}/actions/{action}", headers=office, json=body, timeout=30)
             assert r.status_code == 200, r.text
 
 
 def test_the_inbox_lists_nearest_deadlines_first_and_filters(login, web, screenshots):
     token = web.api_token("clerk1")
-    seeds = [("代县某矿业有限公司", "86000", 30, "ekou", "housing_municipal"),  # received 30 days ago: overdue
-             ("忻州某路桥工程有限公司", "45500", 2, "yangmingbao", "housing_municipal"),
-             ("代县某建材有限公司", "18800", 0, "zaolin", "housing_municipal")]
+    seeds = [
+        ("代县某矿业有限公司", "86000", 30, "ekou", "housing_municipal"),  # received 30 days ago: overdue
+        ("忻州某路桥工程有限公司", "45500", 2, "yangmingbao", "housing_municipal"),
+        ("代县某建材有限公司", "18800", 0, "zaolin", "housing_municipal"),
+    ]
     numbers = []
     for employer, amount, days_ago, township, kind in seeds:
-        r = httpx.post(f"{web.url}/api/cases", headers={"Authorization": f"Bearer {token}"},
-                       json=_complaint(employer, amount, days_ago, township, kind), timeout=30)
+        r = httpx.post(
+            f"{web.url}/api/cases",
+            headers={"Authorization": f"Bearer {token}"},
+            json=_complaint(employer, amount, days_ago, township, kind),
+            timeout=30,
+        )
         assert r.status_code == 201, r.text
         numbers.append(r.json()["case_no"])
     late = numbers[0]
@@ -349,10 +380,23 @@ def test_a_project_with_its_deposit_ledger_and_the_blacklist(login, web):
 
     deposits = pytest.importorskip("db.deposits", reason="the deposit ledger is not there yet")
     with Session(web.engine) as session:
-        deposits.record_entry(session=session, project_id=project_id, kind="deposit", amount=Decimal("200000.00"),
-                              bank="人行代县支行代理银行", actor="housing1", reference="CK-001")
-        deposits.record_entry(session=session, project_id=project_id, kind="refund", amount=Decimal("50000.00"),
-                              bank=None, actor="housing1")
+        deposits.record_entry(
+            session=session,
+            project_id=project_id,
+            kind="deposit",
+            amount=Decimal("200000.00"),
+            bank="人行代县支行代理银行",
+            actor="housing1",
+            reference="CK-001",
+        )
+        deposits.record_entry(
+            session=session,
+            project_id=project_id,
+            kind="refund",
+            amount=Decimal("50000.00"),
+            bank=None,
+            actor="housing1",
+        )
         session.commit()
     caseworker.reload()
     assert caseworker.inner_text("#deposit-balance") == "150,000.00"
@@ -363,9 +407,15 @@ def test_a_project_with_its_deposit_ledger_and_the_blacklist(login, web):
     assert "名单中暂无单位" in caseworker.inner_text("main")
     listed = datetime.now(CHINA_TZ) - timedelta(days=10)
     with Session(web.engine) as session:
-        session.add(blacklist.BlacklistEntry(case_no="XX-2026-000099", employer_name="代县某劳务有限公司",
-                                             reason="拒不支付劳动报酬", listed_at=listed,
-                                             expires_at=listed + timedelta(days=365 * 3)))
+        session.add(
+            blacklist.BlacklistEntry(
+                case_no="XX-2026-000099",
+                employer_name="代县某劳务有限公司",
+                reason="拒不支付劳动报酬",
+                listed_at=listed,
+                expires_at=listed + timedelta(days=365 * 3),
+            )
+        )
         session.commit()
     caseworker.reload()
     row = caseworker.locator("table.list tbody tr").first
@@ -376,15 +426,21 @@ def test_the_blacklist_actions_are_taken_from_their_forms(login, web):
     """propose_blacklist and blacklist_objection on the case page; the decision waits for the notice period."""
     hrss = {"Authorization": f"Bearer {web.api_token('hrss1')}"}
     clerk = {"Authorization": f"Bearer {web.api_token('clerk1')}"}
-    body = {"channel": "hotline", "complainant": {"name": "王秀英"}, "group_incident": True,
-            "workers": [{"name": "王秀英", "amount_owed": "12000"}, {"name": "李建国", "amount_owed": "24000"}],
-            "employer": {"name": "代县某劳务有限公司"}}
+    body = {
+        "channel": "hotline",
+        "complainant": {"name": "王秀英"},
+        "group_incident": True,
+        "workers": [{"name": "王秀英", "amount_owed": "12000"}, {"name": "李建国", "amount_owed": "24000"}],
+        "employer": {"name": "代县某劳务有限公司"},
+    }
     r = httpx.post(f"{web.url}/api/cases", headers=clerk, json=body, timeout=30)
     assert r.status_code == 201, r.text
     case_no = r.json()["case_no"]
-    for action, params in (("accept", {}), ("findings", {"substantiated": True, "liable_party": "employer",
-                                                          "amount_owed": "36000"}),
-                           ("order_payment", {"due_at": (datetime.now(CHINA_TZ) + timedelta(seconds=2)).isoformat()})):
+    for action, params in (
+        ("accept", {}),
+        ("findings", {"substantiated": True, "liable_party": "employer", "amount_owed": "36000"}),
+        ("order_payment", {"due_at": (datetime.now(CHINA_TZ) + timedelta(seconds=2)).isoformat()}),
+    ):
         r = httpx.post(f"{web.url}/api/cases/{case_no}/actions/{action}", headers=hrss, json=params, timeout=30)
         assert r.status_code == 200, r.text
     for _ in range(300):  # the order runs out unpaid and the case goes down the ladder by itself

@@ -9,8 +9,10 @@ from documents import render_document
 from documents.context import document_context
 from tests.activities.document_cases import JURISDICTION, every_document
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not shutil.which("pdfinfo"), reason="poppler-utils (pdfinfo) is not installed")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not shutil.which("pdfinfo"), reason="poppler-utils (pdfinfo) is not installed"),
+]
 
 
 def pages(pdf: bytes) -> int:
@@ -29,8 +31,9 @@ def test_every_form_prints_on_one_a4_page_in_chromium(browser):
             if key in seen:
                 continue
             seen.add(key)
-            page.set_content(render_document(item.request.kind,
-                                             document_context(item.state, item.request, JURISDICTION, item.now)))
+            page.set_content(
+                render_document(item.request.kind, document_context(item.state, item.request, JURISDICTION, item.now))
+            )
             counts[key] = pages(page.pdf(prefer_css_page_size=True, print_background=True))
     finally:
         context.close()

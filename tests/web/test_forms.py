@@ -73,8 +73,16 @@ def test_an_error_of_the_whole_body_is_shown_at_the_empty_fields_it_names():
 
 
 def test_intake_form_skips_empty_worker_rows_and_remembers_their_rows():
-    form = FormData([("workers.0.name", ""), ("workers.1.name", "李四"), ("workers.1.amount_owed", "x"),
-                     ("workers.2.name", " "), ("channel", "hotline"), ("received_at", "2026-03-02T09:30")])
+    form = FormData(
+        [
+            ("workers.0.name", ""),
+            ("workers.1.name", "李四"),
+            ("workers.1.amount_owed", "x"),
+            ("workers.2.name", " "),
+            ("channel", "hotline"),
+            ("received_at", "2026-03-02T09:30"),
+        ]
+    )
     body, row_of = intake_body(form, rows=3)
     assert body["workers"] == [{"name": "李四", "amount_owed": "x"}] and row_of == {0: 1}
     assert body["received_at"] == "2026-03-02T09:30:00+08:00" and "project" not in body
@@ -89,16 +97,27 @@ def test_the_lifecycle_marks_passed_skipped_and_current_stages():
     at = datetime(2026, 3, 2, tzinfo=timezone.utc)
     state = SimpleNamespace(stage=Stage.CLOSED, referred_at=at, accepted_at=at, order_served_at=at, closed_at=at)
     steps = {s["stage"]: s["status"] for s in lifecycle_steps(state)}
-    assert steps == {"intake": "done", "referred": "done", "investigating": "done", "payment_ordered": "done",
-                     "deposit_drawdown": "skipped", "police_referred": "skipped", "court_enforcement": "skipped",
-                     "closed": "current"}
+    assert steps == {
+        "intake": "done",
+        "referred": "done",
+        "investigating": "done",
+        "payment_ordered": "done",
+        "deposit_drawdown": "skipped",
+        "police_referred": "skipped",
+        "court_enforcement": "skipped",
+        "closed": "current",
+    }
     state = SimpleNamespace(stage=Stage.REFERRED, referred_at=at)
     assert [s["status"] for s in lifecycle_steps(state)][:3] == ["done", "current", "todo"]
 
 
 def test_deadlines_show_working_days_left_or_overdue():
-    cal = WorkCalendar(holidays=frozenset({date(2026, 3, 4)}), workdays=frozenset(),
-                       unknown_year=UnknownYearPolicy.WEEKENDS, known_years=frozenset({2026}))
+    cal = WorkCalendar(
+        holidays=frozenset({date(2026, 3, 4)}),
+        workdays=frozenset(),
+        unknown_year=UnknownYearPolicy.WEEKENDS,
+        known_years=frozenset({2026}),
+    )
     now = datetime(2026, 3, 2, 10, 0, tzinfo=CHINA_TZ)  # a Monday
     view = days_view(datetime(2026, 3, 9, 17, 0, tzinfo=CHINA_TZ), cal, now)
     assert view["text"] == "剩 4 个工作日"  # Tue, Thu, Fri, Mon: the Wednesday is a holiday
@@ -125,8 +144,17 @@ def test_only_local_paths_are_followed_after_login_and_csrf_tokens_differ_per_se
 
 def test_pages_escape_what_people_typed():
     html = env.get_template("error.html").render(
-        path="/", user=None, csrf_token="", flash=("ok", "<b>已登记</b>"), county="代县", system_name="系统",
-        unit_name=str, can_register=False, title="<script>alert(1)</script>", message="A & B <img src=x>")
+        path="/",
+        user=None,
+        csrf_token="",
+        flash=("ok", "<b>已登记</b>"),
+        county="代县",
+        system_name="系统",
+        unit_name=str,
+        can_register=False,
+        title="<script>alert(1)</script>",
+        message="A & B <img src=x>",
+    )
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;img src=x&gt;" in html and "&lt;b&gt;已登记&lt;/b&gt;" in html
 
@@ -140,8 +168,11 @@ def test_front_door_without_a_session_is_the_login_page_itself():
     from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
     from db.engine import make_engine
 
-    app = create_app(Settings(secret_key="front-door-secret-key-0123456789abcdef"),
-                     engine=make_engine("sqlite://"), jurisdiction=load_jurisdiction(DEFAULT_JURISDICTION))
+    app = create_app(
+        Settings(secret_key="front-door-secret-key-0123456789abcdef"),
+        engine=make_engine("sqlite://"),
+        jurisdiction=load_jurisdiction(DEFAULT_JURISDICTION),
+    )
     with TestClient(app) as client:
         r = client.get("/", follow_redirects=False)
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")

@@ -19,8 +19,9 @@ def phone(browser, web):
     """A page in a phone-sized browser without any login."""
     web.app.state.complaint_min_fill_seconds = 0  # the minimum fill time is tested in tests/api/test_public.py
     web.app.state.public_throttles = PublicThrottles()
-    context = browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport=PHONE_VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai", is_mobile=True, has_touch=True
+    )
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()
@@ -46,8 +47,12 @@ def look_up(page, web, case_no: str, phone: str) -> int:
 
 def api_act(web, username: str, case_no: str, action: str, body: dict) -> None:
     token = web.api_token(username)
-    r = httpx.post(f"{web.url}/api/cases/{case_no}/actions/{action}", json=body,
-                   headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    r = httpx.post(
+        f"{web.url}/api/cases/{case_no}/actions/{action}",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
     assert r.status_code == 200, r.text
 
 
@@ -99,14 +104,23 @@ def test_a_worker_files_online_follows_the_case_and_rates_it(phone, web, login, 
     office.goto(f"{web.url}/cases/{case_no}/messages")
     rows = office.locator("#outbox tbody tr")
     assert [rows.nth(i).locator("td").nth(1).inner_text() for i in range(rows.count())] == [
-        "受理告知", "转办告知", "办结告知"]
+        "受理告知",
+        "转办告知",
+        "办结告知",
+    ]
     assert "未配置短信服务" in office.inner_text("#outbox")
 
 
 def test_a_wrong_phone_shows_the_unknown_case_page_and_the_sixth_try_answers_429(phone, web):
-    r = httpx.post(f"{web.url}/api/public/complaints", timeout=30, json={
-        "complainant": {"name": "孙二", "phone": MOBILE}, "employer": {"name": "某公司"},
-        "workers": [{"name": "孙二", "amount_owed": "3000"}]})
+    r = httpx.post(
+        f"{web.url}/api/public/complaints",
+        timeout=30,
+        json={
+            "complainant": {"name": "孙二", "phone": MOBILE},
+            "employer": {"name": "某公司"},
+            "workers": [{"name": "孙二", "amount_owed": "3000"}],
+        },
+    )
     assert r.status_code == 201, r.text
     case_no = r.json()["case_no"]
     page = phone

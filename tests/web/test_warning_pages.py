@@ -78,11 +78,19 @@ def xlsx(path, rows) -> str:
 def test_a_projects_monitoring_page_takes_the_roster_and_the_bank_record(login, web, tmp_path):
     token = web.api_token("office1")
     headers = {"Authorization": f"Bearer {token}"}
-    project = {"name": "滨河小区3号楼", "type": "housing_municipal", "township": "shangguan", "has_permit": True,
-               "land": "state", "government_invested": False, "contract_amount": "2000000.00",
-               "construction_unit": {"name": "代县某房地产开发有限公司"},
-               "general_contractor": {"name": "山西某建筑工程有限公司"},
-               "special_account_bank": "中国农业银行代县支行", "special_account_no": "6228480000000000777"}
+    project = {
+        "name": "滨河小区3号楼",
+        "type": "housing_municipal",
+        "township": "shangguan",
+        "has_permit": True,
+        "land": "state",
+        "government_invested": False,
+        "contract_amount": "2000000.00",
+        "construction_unit": {"name": "代县某房地产开发有限公司"},
+        "general_contractor": {"name": "山西某建筑工程有限公司"},
+        "special_account_bank": "中国农业银行代县支行",
+        "special_account_no": "6228480000000000777",
+    }
     r = httpx.post(f"{web.url}/api/projects", json=project, headers=headers)
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
@@ -93,14 +101,24 @@ def test_a_projects_monitoring_page_takes_the_roster_and_the_bank_record(login, 
     gate = page.inner_text("#permit-gate")
     assert "20000.00" in gate and "不得核发施工许可证" in gate  # 1% of the contract amount, nothing lodged
 
-    page.set_input_files("#f-roster-file", xlsx(tmp_path / "花名册.xlsx", [
-        ["姓名", "身份证号", "工种", "约定工资"], ["王秀英", "140923198506123018", "钢筋工", 6000],
-        ["李建国", "11010519491231002X", "木工", 7000]]))
+    page.set_input_files(
+        "#f-roster-file",
+        xlsx(
+            tmp_path / "花名册.xlsx",
+            [
+                ["姓名", "身份证号", "工种", "约定工资"],
+                ["王秀英", "140923198506123018", "钢筋工", 6000],
+                ["李建国", "11010519491231002X", "木工", 7000],
+            ],
+        ),
+    )
     submit(page, "#roster-upload button[type=submit]")
     assert "已导入花名册 2 人" in page.inner_text(".flash")
     page.fill("#f-period", month)
-    page.set_input_files("#f-payroll-file", xlsx(tmp_path / "代发.xlsx", [
-        ["户名", "证件号码", "实发金额"], ["王秀英", "140923198506123018", 6000]]))
+    page.set_input_files(
+        "#f-payroll-file",
+        xlsx(tmp_path / "代发.xlsx", [["户名", "证件号码", "实发金额"], ["王秀英", "140923198506123018", 6000]]),
+    )
     submit(page, "#payroll-upload button[type=submit]")
     flash = page.inner_text(".flash")
     assert f"已登记第{month}期工资 6,000.00 元（1人）" in flash and "已发出预警" in flash

@@ -90,9 +90,11 @@ class Projection:
 async def env():
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=data_converter(Settings(secret_key=SECRET_KEY)))
+        data_converter=data_converter(Settings(secret_key=SECRET_KEY)),
+    )
     await env.client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(namespace="default", search_attributes=SEARCH_ATTRIBUTES))
+        AddSearchAttributesRequest(namespace="default", search_attributes=SEARCH_ATTRIBUTES)
+    )
     yield env
     await env.shutdown()
 
@@ -100,21 +102,39 @@ async def env():
 @pytest_asyncio.fixture(scope="session")
 async def projection(env):
     projection = Projection()
-    worker = Worker(env.client, task_queue="test-cases", workflows=[CaseWorkflow],
-                    activities=projection.activities(), activity_executor=ThreadPoolExecutor(8),
-                    workflow_runner=SANDBOXED_RUNNER, workflow_failure_exception_types=[Exception])
+    worker = Worker(
+        env.client,
+        task_queue="test-cases",
+        workflows=[CaseWorkflow],
+        activities=projection.activities(),
+        activity_executor=ThreadPoolExecutor(8),
+        workflow_runner=SANDBOXED_RUNNER,
+        workflow_failure_exception_types=[Exception],
+    )
     async with worker:
         yield projection
 
 
-def make_intake(*, project: ProjectFacts | None = None, workers: int = 3, amount: str = "36000.00",
-                received_at: datetime | None = None, policy=None, group_incident: bool = False) -> CaseIntake:
+def make_intake(
+    *,
+    project: ProjectFacts | None = None,
+    workers: int = 3,
+    amount: str = "36000.00",
+    received_at: datetime | None = None,
+    policy=None,
+    group_incident: bool = False,
+) -> CaseIntake:
     """A realistic complaint; the case number is unique per call."""
     now = datetime.now(timezone.utc)
     info = None
     if project is not None:
-        info = ProjectInfo(1, "滨河小区3号楼", project, Organisation("代县某房地产开发有限公司"),
-                           Organisation("山西某建筑工程有限公司"))
+        info = ProjectInfo(
+            1,
+            "滨河小区3号楼",
+            project,
+            Organisation("代县某房地产开发有限公司"),
+            Organisation("山西某建筑工程有限公司"),
+        )
     share = (Decimal(amount) / workers).quantize(Decimal("0.01"))
     return CaseIntake(
         case_no=f"T-{uuid.uuid4().hex[:10]}",
@@ -135,8 +155,9 @@ def make_intake(*, project: ProjectFacts | None = None, workers: int = 3, amount
 
 async def start_case(env, intake: CaseIntake):
     """Start a case workflow on the time-skipping server (the returned handle skips time)."""
-    return await env.client.start_workflow(CaseWorkflow.run, CaseInput(intake=intake), id=intake.case_no,
-                                           task_queue="test-cases")
+    return await env.client.start_workflow(
+        CaseWorkflow.run, CaseInput(intake=intake), id=intake.case_no, task_queue="test-cases"
+    )
 
 
 @pytest.fixture

@@ -33,8 +33,16 @@ QUEUE = "test-calendar"
 def schedule_2027() -> YearSchedule:
     """A 2027 schedule of our own making: fewer weekdays off than the statute alone gives (春节 only
     Fri 5 - Mon 8 Feb, no make-up days for its weekend) and one make-up working day, Sun 14 Feb."""
-    off = {date(2027, 1, 1), *[date(2027, 2, d) for d in range(5, 9)], date(2027, 4, 5), date(2027, 5, 1),
-           date(2027, 5, 2), date(2027, 6, 9), date(2027, 9, 15), *[date(2027, 10, d) for d in range(1, 4)]}
+    off = {
+        date(2027, 1, 1),
+        *[date(2027, 2, d) for d in range(5, 9)],
+        date(2027, 4, 5),
+        date(2027, 5, 1),
+        date(2027, 5, 2),
+        date(2027, 6, 9),
+        date(2027, 9, 15),
+        *[date(2027, 10, d) for d in range(1, 4)],
+    }
     return YearSchedule(2027, frozenset(off), frozenset({date(2027, 2, 14)}), "测试用安排")
 
 
@@ -69,13 +77,21 @@ class Fakes:
 async def cal_env():
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=data_converter(Settings(secret_key=SECRET_KEY)))
+        data_converter=data_converter(Settings(secret_key=SECRET_KEY)),
+    )
     await env.client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(namespace="default", search_attributes=SEARCH_ATTRIBUTES))
+        AddSearchAttributesRequest(namespace="default", search_attributes=SEARCH_ATTRIBUTES)
+    )
     fakes = Fakes()
-    worker = Worker(env.client, task_queue=QUEUE, workflows=[CaseWorkflow, CalendarChangeWorkflow],
-                    activities=fakes.activities(), activity_executor=ThreadPoolExecutor(4),
-                    workflow_runner=SANDBOXED_RUNNER, workflow_failure_exception_types=[Exception])
+    worker = Worker(
+        env.client,
+        task_queue=QUEUE,
+        workflows=[CaseWorkflow, CalendarChangeWorkflow],
+        activities=fakes.activities(),
+        activity_executor=ThreadPoolExecutor(4),
+        workflow_runner=SANDBOXED_RUNNER,
+        workflow_failure_exception_types=[Exception],
+    )
     async with worker:
         yield env, fakes
     await env.shutdown()
@@ -99,8 +115,12 @@ async def test_loaded_schedule_moves_a_running_investigation_and_rearms_its_time
 
     fakes.schedules[2027] = schedule_2027()
     official_due = add_working_days(build_calendar(schedules=fakes.schedules), accepted_day, 60)
-    fan_out = await env.client.start_workflow(CalendarChangeWorkflow.run, CalendarFanOut(2027, 1, "测试用安排"),
-                                              id=f"calendar-2027-{uuid.uuid4().hex[:6]}", task_queue=QUEUE)
+    fan_out = await env.client.start_workflow(
+        CalendarChangeWorkflow.run,
+        CalendarFanOut(2027, 1, "测试用安排"),
+        id=f"calendar-2027-{uuid.uuid4().hex[:6]}",
+        task_queue=QUEUE,
+    )
     assert await fan_out.result() >= 1
     await env.sleep(timedelta(seconds=1))  # the signalled case runs its activity
 
@@ -122,8 +142,9 @@ async def test_loaded_schedule_moves_a_running_investigation_and_rearms_its_time
     assert missed.at == clock.due_at
 
     history = await handle.fetch_history()
-    await Replayer(workflows=[CaseWorkflow], data_converter=env.client.data_converter,
-                   workflow_runner=SANDBOXED_RUNNER).replay_workflow(history)
+    await Replayer(
+        workflows=[CaseWorkflow], data_converter=env.client.data_converter, workflow_runner=SANDBOXED_RUNNER
+    ).replay_workflow(history)
 
 
 def _input(intake):

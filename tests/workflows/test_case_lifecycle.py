@@ -34,15 +34,24 @@ async def test_full_lifecycle_paid_in_full_closes(env, projection, actors):
     assert [d.kind for d in s.deadlines] == ["acknowledge"]
 
     await act(handle, "accept", actors["housing"])
-    await act(handle, "findings", actors["housing"], substantiated=True, liable_party="general_contractor",
-              amount_owed="30000.00")
+    await act(
+        handle,
+        "findings",
+        actors["housing"],
+        substantiated=True,
+        liable_party="general_contractor",
+        amount_owed="30000.00",
+    )
     await act(handle, "order_payment", actors["housing"], amount="30000.00")
     s = await state(handle)
     assert s.stage is Stage.PAYMENT_ORDERED
     order = s.open_deadline("order_payment")
     assert order is not None and order.due_at > s.order_served_at
-    assert {d.kind: d.status.value for d in s.deadlines} == {"acknowledge": "met", "investigate": "met",
-                                                            "order_payment": "open"}
+    assert {d.kind: d.status.value for d in s.deadlines} == {
+        "acknowledge": "met",
+        "investigate": "met",
+        "order_payment": "open",
+    }
 
     await act(handle, "record_payment", actors["hrss"], amount="10000", payer="general_contractor")
     s = await state(handle)
@@ -178,10 +187,12 @@ async def test_refused_actions_change_nothing(env, projection, actors):
             await act(handle, action, actor, **params)
         assert err.value.cause.type == kind, (action, err.value.cause.message)
     await act(handle, "accept", actors["housing"])
-    for params, field in [(dict(substantiated="yes"), None),
-                          (dict(substantiated=True, liable_party="nobody", amount_owed="1"), "liable_party"),
-                          (dict(substantiated=True, liable_party="employer", amount_owed="-5"), "amount_owed"),
-                          (dict(substantiated=True, liable_party="employer", amount_owed="1.001"), "amount_owed")]:
+    for params, field in [
+        (dict(substantiated="yes"), None),
+        (dict(substantiated=True, liable_party="nobody", amount_owed="1"), "liable_party"),
+        (dict(substantiated=True, liable_party="employer", amount_owed="-5"), "amount_owed"),
+        (dict(substantiated=True, liable_party="employer", amount_owed="1.001"), "amount_owed"),
+    ]:
         with pytest.raises(WorkflowUpdateFailedError) as err:
             await act(handle, "findings", actors["housing"], **params)
         assert err.value.cause.type == "invalid"
@@ -205,7 +216,8 @@ async def search_attributes(handle) -> dict:
     from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 
     raw = await handle._client.workflow_service.describe_workflow_execution(
-        DescribeWorkflowExecutionRequest(namespace="default", execution=WorkflowExecution(workflow_id=handle.id)))
+        DescribeWorkflowExecutionRequest(namespace="default", execution=WorkflowExecution(workflow_id=handle.id))
+    )
     fields = raw.workflow_execution_info.search_attributes.indexed_fields
     return {name: json.loads(payload.data) for name, payload in fields.items() if payload.data}
 
@@ -216,8 +228,14 @@ async def test_a_long_case_continues_as_new_and_keeps_every_run_short(env, proje
     await act(handle, "accept", actors["housing"])
     for k in range(30):
         await act(handle, "note", actors["housing"], text=f"第{k + 1}次电话催告")
-    await act(handle, "findings", actors["housing"], substantiated=True, liable_party="general_contractor",
-              amount_owed="30000.00")
+    await act(
+        handle,
+        "findings",
+        actors["housing"],
+        substantiated=True,
+        liable_party="general_contractor",
+        amount_owed="30000.00",
+    )
     await act(handle, "order_payment", actors["housing"], amount="30000.00")
     await act(handle, "record_payment", actors["housing"], amount="30000.00", payer="general_contractor")
     outcome = await handle.result()  # follows the chain of runs to the last one
@@ -228,8 +246,9 @@ async def test_a_long_case_continues_as_new_and_keeps_every_run_short(env, proje
         history = await env.client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
         lengths.append(len(history.events))
         for runner in (SANDBOXED_RUNNER, UNSANDBOXED_RUNNER):  # every run replays on today's code
-            await Replayer(workflows=[CaseWorkflow], data_converter=env.client.data_converter,
-                           workflow_runner=runner).replay_workflow(history)
+            await Replayer(
+                workflows=[CaseWorkflow], data_converter=env.client.data_converter, workflow_runner=runner
+            ).replay_workflow(history)
         run_id = history.events[-1].workflow_execution_continued_as_new_event_attributes.new_execution_run_id
     assert len(lengths) >= 2 and max(lengths) <= 150, lengths
     final = projection.states[handle.id]

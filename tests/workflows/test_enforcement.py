@@ -56,8 +56,9 @@ class FakeLedger:
                 self.drawn[key] = amount
             amount = self.drawn[key]
             bank = "中国农业银行代县支行" if input.project_id in self.balances else None
-            return DrawDepositResult(amount, self.balances.get(input.project_id, Decimal("0")), bank,
-                                     7 if amount else None)
+            return DrawDepositResult(
+                amount, self.balances.get(input.project_id, Decimal("0")), bank, 7 if amount else None
+            )
 
         return draw_deposit
 
@@ -65,10 +66,15 @@ class FakeLedger:
 @pytest_asyncio.fixture(scope="module")
 async def ladder(env):
     projection, ledger = Projection(), FakeLedger()
-    worker = Worker(env.client, task_queue=QUEUE, workflows=[CaseWorkflow],
-                    activities=[*projection.activities(), ledger.activity()],
-                    activity_executor=ThreadPoolExecutor(4), workflow_runner=SANDBOXED_RUNNER,
-                    workflow_failure_exception_types=[Exception])
+    worker = Worker(
+        env.client,
+        task_queue=QUEUE,
+        workflows=[CaseWorkflow],
+        activities=[*projection.activities(), ledger.activity()],
+        activity_executor=ThreadPoolExecutor(4),
+        workflow_runner=SANDBOXED_RUNNER,
+        workflow_failure_exception_types=[Exception],
+    )
     async with worker:
         yield projection, ledger
 
@@ -80,8 +86,9 @@ async def start(env, ledger, *, deposit: str | None = None, project=True, **inta
         case = dataclasses.replace(case, project=dataclasses.replace(case.project, id=next(_project_ids)))
         if deposit is not None:
             ledger.balances[case.project.id] = Decimal(deposit)
-    handle = await env.client.start_workflow(CaseWorkflow.run, CaseInput(intake=case), id=case.case_no,
-                                             task_queue=QUEUE)
+    handle = await env.client.start_workflow(
+        CaseWorkflow.run, CaseInput(intake=case), id=case.case_no, task_queue=QUEUE
+    )
     await handle.execute_update(CaseWorkflow.registered)
     return handle
 
@@ -169,8 +176,9 @@ async def test_deposit_covers_everything(env, ladder):
     await act(handle, "confirm_deposit_payout", HOUSING1, reference="农行回单0012")
     # the contractor does not replenish in time: the industry unit is escalated to
     await skip_past(env, replenish.due_at)
-    s = await until(handle, lambda s: any(e.deadline_kind == "deposit_replenish" for e in s.escalations),
-                    "replenish escalation")
+    s = await until(
+        handle, lambda s: any(e.deadline_kind == "deposit_replenish" for e in s.escalations), "replenish escalation"
+    )
     escalation = next(e for e in s.escalations if e.deadline_kind == "deposit_replenish")
     assert escalation.unit == "housing" and escalation.level == "unit_head" and s.stage is Stage.DEPOSIT_DRAWDOWN
     await act(handle, "deposit_replenished", HOUSING1, reference="补足36000元")
@@ -228,8 +236,11 @@ async def test_police_refuse_then_reconsideration_and_procuratorate_supervision(
     assert supervision is not None and s.police_refusals == 2
     # nobody asks the procuratorate in time: the clock escalates like any other
     await skip_past(env, supervision.due_at)
-    s = await until(handle, lambda s: any(e.deadline_kind == "procuratorate_supervision" for e in s.escalations),
-                    "supervision escalation")
+    s = await until(
+        handle,
+        lambda s: any(e.deadline_kind == "procuratorate_supervision" for e in s.escalations),
+        "supervision escalation",
+    )
     await act(handle, "request_supervision", HRSS1)
     s = await state(handle)
     assert "procuratorate" in s.liaison_units and s.open_deadline("procuratorate_supervision") is None
@@ -311,7 +322,6 @@ async def test_emergency_fund_advance_and_recovery(env, ladder):
     assert (await handle.result()).outcome == "paid_in_full"
 
 
-
 async def test_blacklist_with_objection_then_listing(env, ladder):
     projection, ledger = ladder
     handle = await start(env, ledger, project=False, workers=12, amount="60000.00")
@@ -329,8 +339,9 @@ async def test_blacklist_with_objection_then_listing(env, ladder):
     s = await until(handle, lambda s: s.open_deadline("blacklist_notice") is None, "objection period ended")
     assert "blacklist_decision" in await pending(projection, s)
     assert not any(e.deadline_kind == "blacklist_notice" for e in s.escalations)
-    await act(handle, "blacklist_decision", Actor("hrss_head", "unit_head", "hrss"), listed=True,
-              reason="陈述申辩理由不成立")
+    await act(
+        handle, "blacklist_decision", Actor("hrss_head", "unit_head", "hrss"), listed=True, reason="陈述申辩理由不成立"
+    )
     s = await state(handle)
     assert s.blacklist == "listed" and s.blacklist_until.year - s.blacklist_listed_at.year == 3
     assert projection.states[s.case_no].blacklist == "listed"

@@ -16,8 +16,11 @@ from workflows.case import CaseWorkflow
 async def keyed(handle, action, actor, key, **params):
     """An action as the service sends it: the user's key, the body's digest, the update id it uses."""
     digest = action_digest(action, params)
-    return await handle.execute_update(CaseWorkflow.act, ActionInput(action, actor, params, key=key, digest=digest),
-                                       id=f"{actor.username}:{key}:{digest[:16]}")
+    return await handle.execute_update(
+        CaseWorkflow.act,
+        ActionInput(action, actor, params, key=key, digest=digest),
+        id=f"{actor.username}:{key}:{digest[:16]}",
+    )
 
 
 async def act(handle, action, actor, **params):

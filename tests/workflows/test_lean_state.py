@@ -23,8 +23,9 @@ async def test_the_roster_and_policy_travel_once_per_run(env, projection, actors
     sent = [s for s in projection.sent if s.state.case_no == intake.case_no]
     assert not sent[0].intake_omitted and len(sent[0].state.intake.workers) == 40
     later = sent[1:]
-    assert later and all(s.intake_omitted and s.state.intake.workers == [] and s.state.intake.policy.deadlines == {}
-                         for s in later)
+    assert later and all(
+        s.intake_omitted and s.state.intake.workers == [] and s.state.intake.policy.deadlines == {} for s in later
+    )
     projected = projection.states[intake.case_no]  # the projection still has both
     assert len(projected.intake.workers) == 40 and projected.intake.policy == intake.policy
 
@@ -38,7 +39,8 @@ async def test_the_roster_and_policy_travel_once_per_run(env, projection, actors
 
     # continue-as-new carries the intake once: inside the state
     first: WorkflowHistory = await env.client.get_workflow_handle(
-        handle.id, run_id=handle.first_execution_run_id).fetch_history()
+        handle.id, run_id=handle.first_execution_run_id
+    ).fetch_history()
     attrs = first.events[-1].workflow_execution_continued_as_new_event_attributes
     [carried] = await env.client.data_converter.decode(attrs.input.payloads, [CaseInput])
     assert carried.intake is None and len(carried.carried.intake.workers) == 40

@@ -3,9 +3,9 @@ checks every period when its grace runs out, continues as new, and gives each ne
 clock that escalates it; an employer's report checks each instalment on its date."""
 
 import uuid
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -47,13 +47,20 @@ class Fakes:
             if step.check_period == PERIODS:
                 return MonitorStepResult(monitoring=False)
             index = step.next_period or 1
-            opened = [OpenedWarning(100 + step.check_period, self.base + (step.check_period * 30 + 3) * DAY)] \
-                if step.check_period == 3 else []
+            opened = (
+                [OpenedWarning(100 + step.check_period, self.base + (step.check_period * 30 + 3) * DAY)]
+                if step.check_period == 3
+                else []
+            )
             return MonitorStepResult(
-                monitoring=True, next_period=index, next_due_at=self.base + index * 30 * DAY,
+                monitoring=True,
+                next_period=index,
+                next_due_at=self.base + index * 30 * DAY,
                 next_check_at=self.base + (index * 30 + 2) * DAY,
                 deposit_check_at=None if step.deposit_checked or step.check_deposit else self.base + 5 * DAY,
-                township="yanmenguan", opened=opened)
+                township="yanmenguan",
+                opened=opened,
+            )
 
         @activity.defn(name="escalate_warning")
         async def escalate_warning(warning_id: int) -> str | None:
@@ -81,9 +88,11 @@ async def env():
 
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=data_converter(Settings(secret_key=SECRET_KEY)))
+        data_converter=data_converter(Settings(secret_key=SECRET_KEY)),
+    )
     await env.client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(namespace="default", search_attributes=SEARCH_ATTRIBUTES))
+        AddSearchAttributesRequest(namespace="default", search_attributes=SEARCH_ATTRIBUTES)
+    )
     yield env
     await env.shutdown()
 
@@ -92,10 +101,15 @@ async def env():
 async def fakes(env):
     fakes = Fakes(await env.get_current_time())
     queue = f"monitor-{uuid.uuid4().hex[:8]}"
-    worker = Worker(env.client, task_queue=queue, workflows=[ProjectMonitorWorkflow, WarningWorkflow,
-                                                             EmployerReportWorkflow],
-                    activities=fakes.activities(), activity_executor=ThreadPoolExecutor(4),
-                    workflow_runner=SANDBOXED_RUNNER, workflow_failure_exception_types=[Exception])
+    worker = Worker(
+        env.client,
+        task_queue=queue,
+        workflows=[ProjectMonitorWorkflow, WarningWorkflow, EmployerReportWorkflow],
+        activities=fakes.activities(),
+        activity_executor=ThreadPoolExecutor(4),
+        workflow_runner=SANDBOXED_RUNNER,
+        workflow_failure_exception_types=[Exception],
+    )
     async with worker:
         fakes.queue = queue
         yield fakes
@@ -103,8 +117,9 @@ async def fakes(env):
 
 async def test_every_period_is_checked_once_in_order_across_runs(env, fakes):
     prefix = "T" + uuid.uuid4().hex[:6].upper()
-    handle = await env.client.start_workflow(ProjectMonitorWorkflow.run, MonitorInput(7), id=f"{prefix}-P7",
-                                             task_queue=fakes.queue)
+    handle = await env.client.start_workflow(
+        ProjectMonitorWorkflow.run, MonitorInput(7), id=f"{prefix}-P7", task_queue=fakes.queue
+    )
     await handle.result()
     checked = [s.check_period for s in fakes.steps if s.check_period is not None]
     assert checked == list(range(1, PERIODS + 1))
@@ -114,8 +129,11 @@ async def test_every_period_is_checked_once_in_order_across_runs(env, fakes):
     assert len(runs) >= 2  # the first step of every run plans without checking: it continued as new
     history = await env.client.get_workflow_handle(handle.id).fetch_history()
     assert len(history.events) < RUN_EVENT_LIMIT + 20
-    replayer = Replayer(workflows=[ProjectMonitorWorkflow, WarningWorkflow, EmployerReportWorkflow],
-                        workflow_runner=SANDBOXED_RUNNER, data_converter=env.client.data_converter)
+    replayer = Replayer(
+        workflows=[ProjectMonitorWorkflow, WarningWorkflow, EmployerReportWorkflow],
+        workflow_runner=SANDBOXED_RUNNER,
+        data_converter=env.client.data_converter,
+    )
     await replayer.replay_workflow(history)  # the last run replays in the sandbox
     # The warning opened at period 3 got its own clock, which outlived the monitor's run and escalated it.
     warning = env.client.get_workflow_handle(f"{prefix}-W103")
@@ -127,8 +145,9 @@ async def test_a_warning_waits_for_its_response_deadline(env, fakes):
     start = await env.get_current_time()
     from domain.monitor_messages import WarningInput
 
-    handle = await env.client.start_workflow(WarningWorkflow.run, WarningInput(5, start + 5 * DAY),
-                                             id=f"W-{uuid.uuid4().hex[:8]}", task_queue=fakes.queue)
+    handle = await env.client.start_workflow(
+        WarningWorkflow.run, WarningInput(5, start + 5 * DAY), id=f"W-{uuid.uuid4().hex[:8]}", task_queue=fakes.queue
+    )
     assert await handle.result() == "DX-5"
     assert await env.get_current_time() >= start + 5 * DAY
     assert (await handle.describe()).status is WorkflowExecutionStatus.COMPLETED
@@ -138,8 +157,9 @@ async def test_each_instalment_is_checked_on_its_date_and_a_missed_one_gets_a_cl
     start = await env.get_current_time()
     prefix = "R" + uuid.uuid4().hex[:6].upper()
     dues = [(1, start + 10 * DAY), (2, start + 40 * DAY), (3, start + 70 * DAY)]
-    handle = await env.client.start_workflow(EmployerReportWorkflow.run, ReportInput(4, dues), id=f"{prefix}-R4",
-                                             task_queue=fakes.queue)
+    handle = await env.client.start_workflow(
+        EmployerReportWorkflow.run, ReportInput(4, dues), id=f"{prefix}-R4", task_queue=fakes.queue
+    )
     await handle.result()
     assert fakes.instalments == [1, 2, 3]
     assert await env.get_current_time() >= start + 70 * DAY
@@ -163,8 +183,11 @@ async def test_recorded_monitor_histories_replay(path):
     from tests.workflows.conftest import SECRET_KEY
 
     history = WorkflowHistory.from_json(RECORDED_IDS[path.stem], path.read_text(encoding="utf-8"))
-    replayer = Replayer(workflows=[ProjectMonitorWorkflow, WarningWorkflow, EmployerReportWorkflow],
-                        workflow_runner=SANDBOXED_RUNNER, data_converter=data_converter(Settings(secret_key=SECRET_KEY)))
+    replayer = Replayer(
+        workflows=[ProjectMonitorWorkflow, WarningWorkflow, EmployerReportWorkflow],
+        workflow_runner=SANDBOXED_RUNNER,
+        data_converter=data_converter(Settings(secret_key=SECRET_KEY)),
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
 

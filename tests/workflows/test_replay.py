@@ -27,14 +27,20 @@ def replayer(runner=SANDBOXED_RUNNER) -> Replayer:
     """A replayer like the worker's; its codec opens the histories recorded sealed (with the tests' key) and
     passes those recorded before encryption; validators do not run in replay, so their unsealed updates
     replay as they were recorded."""
-    return Replayer(workflows=[CaseWorkflow], data_converter=data_converter(Settings(secret_key=SECRET_KEY)),
-                    workflow_runner=runner)
+    return Replayer(
+        workflows=[CaseWorkflow], data_converter=data_converter(Settings(secret_key=SECRET_KEY)), workflow_runner=runner
+    )
 
 
 def test_every_path_has_a_recorded_history():
     names = {p.stem for p in HISTORIES}
-    assert {"paid_in_full", "acknowledge_missed", "transfer_disputed", "deposit_then_court",
-            "absconded_police"} <= names
+    assert {
+        "paid_in_full",
+        "acknowledge_missed",
+        "transfer_disputed",
+        "deposit_then_court",
+        "absconded_police",
+    } <= names
     # sealed, keyed, lean: a keyed payment retried after continue-as-new, both of its recorded runs
     assert {"keyed_payment_continued-v3", "keyed_payment_continued-first-run-v3"} <= names
 

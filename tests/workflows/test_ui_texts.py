@@ -28,7 +28,10 @@ def test_a_missed_deadline_shows_its_escalation_and_the_next_level():
     assert f"- 已督办 1 次，最近一次 {DUE} 升级至单位负责人" in details
     wake = lifecycle.next_wake(state)
     assert wake == clock.escalate_at[0]
-    assert wake_summary(state, wake) == "等待至 2026-03-11 17:00（北京时间）：hrss「签收受理」逾期未办，升级督办至领导小组办公室"
+    assert (
+        wake_summary(state, wake)
+        == "等待至 2026-03-11 17:00（北京时间）：hrss「签收受理」逾期未办，升级督办至领导小组办公室"
+    )
 
 
 def test_a_closed_case_says_how_it_ended():

@@ -36,8 +36,15 @@ async def test_arbitration_clocks_run_and_escalate(env, projection, actors):
     state = await handle.query(CaseWorkflow.state)
     assert state.open_deadline("arbitration_award").status.value == "missed"
     assert state.escalations[-1].deadline_kind == "arbitration_award"
-    await act(handle, "worker_route", actors["hrss"], route="arbitration", event="awarded", final_award=True,
-              advance_execution=True)
+    await act(
+        handle,
+        "worker_route",
+        actors["hrss"],
+        route="arbitration",
+        event="awarded",
+        final_award=True,
+        advance_execution=True,
+    )
     state = await handle.query(CaseWorkflow.state)
     assert "一裁终局" in state.timeline[-1].summary and not state.overdue()
     await act(handle, "close", actors["hrss"], outcome="withdrawn")
