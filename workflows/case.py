@@ -9,9 +9,10 @@ import asyncio
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RawValue, RetryPolicy, SearchAttributeKey, SearchAttributePair
+from temporalio.common import RawValue, RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -83,7 +84,7 @@ ESCALATED = SearchAttributeKey.for_bool("Escalated")
 MAJOR_CASE = SearchAttributeKey.for_bool("MajorCase")
 
 # Database writes are short; a retry after a crash must not wait long (PERFORMANCE-NOTES).
-_LOCAL = dict(
+_LOCAL: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=10),
     retry_policy=RetryPolicy(
         initial_interval=timedelta(milliseconds=200),
@@ -93,7 +94,7 @@ _LOCAL = dict(
 )
 # Money moves in a regular activity: its result is recorded by the server once, and the ledger's
 # idempotency key makes any retry return what the first attempt drew.
-_LEDGER = dict(
+_LEDGER: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=15),
     retry_policy=RetryPolicy(
         initial_interval=timedelta(milliseconds=500),
@@ -105,11 +106,11 @@ _LEDGER = dict(
 _MAX_STEPS = 5
 
 
-def search_attributes(state: CaseState) -> list[SearchAttributePair]:
+def search_attributes(state: CaseState) -> list[SearchAttributeUpdate[Any]]:
     """The contract's search attributes for a case (no personal data)."""
     facts = state.intake.project.facts if state.intake.project else None
     owed = state.amount_owed if state.amount_owed is not None else state.intake.amount_claimed
-    pairs = [
+    pairs: list[SearchAttributeUpdate[Any]] = [
         CASE_NO.value_set(state.case_no),
         CASE_STAGE.value_set(state.stage.value),
         LEAD_UNIT.value_set(state.lead_unit or "-"),
@@ -447,9 +448,11 @@ class CaseWorkflow:
     async def _draw_deposit(self) -> dict:
         state = self._state
         order = state.open_deadline("order_payment")
+        project = state.intake.project
+        assert project is not None and order is not None  # due_step asks for a drawdown only then
         drawn: DrawDepositResult = await workflow.execute_activity(
             "draw_deposit",
-            DrawDepositInput(state.intake.project.id, state.case_no, f"order-{order.seq}", state.outstanding),
+            DrawDepositInput(project.id, state.case_no, f"order-{order.seq}", state.outstanding),
             result_type=DrawDepositResult,
             summary="动用工资保证金",
             **_LEDGER,

@@ -13,9 +13,10 @@ the history; the database holds the facts (payrolls, warnings) and the projectio
 """
 
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
@@ -45,7 +46,7 @@ MONITOR_SEARCH_ATTRIBUTES = {
 
 RUN_EVENT_LIMIT = 100  # one period adds ~8 events: a run covers about a dozen periods
 
-_LOCAL = dict(
+_LOCAL: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=15),
     retry_policy=RetryPolicy(
         initial_interval=timedelta(milliseconds=500),
@@ -53,7 +54,7 @@ _LOCAL = dict(
         non_retryable_error_types=["invalid"],
     ),
 )
-_ESCALATE = dict(
+_ESCALATE: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=60),
     retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=2)),
 )
@@ -108,7 +109,7 @@ class ProjectMonitorWorkflow:
             await _start_warning_clocks(result.opened)
             if not result.monitoring:
                 return
-            pairs = [
+            pairs: list[SearchAttributeUpdate[Any]] = [
                 MONITOR_PROJECT.value_set(str(input.project_id)),
                 TOWNSHIP.value_set(result.township),
                 PERIODS_MISSED.value_set(result.periods_missed),
@@ -120,6 +121,7 @@ class ProjectMonitorWorkflow:
             deposit_checked = result.deposit_check_at is None
             if workflow.info().get_current_history_length() >= RUN_EVENT_LIMIT:
                 workflow.continue_as_new(MonitorInput(input.project_id, result.next_period, deposit_checked))
+            assert result.next_check_at is not None  # monitoring goes on: the step planned the next check
             wake = result.next_check_at
             if result.deposit_check_at is not None and result.deposit_check_at < wake:
                 wake = result.deposit_check_at
@@ -130,7 +132,7 @@ class ProjectMonitorWorkflow:
                 project_id=input.project_id,
                 next_period=result.next_period + 1 if due else result.next_period,
                 check_period=result.next_period if due else None,
-                check_deposit=not deposit_checked and now >= result.deposit_check_at,
+                check_deposit=result.deposit_check_at is not None and now >= result.deposit_check_at,
                 deposit_checked=deposit_checked,
             )
 
@@ -142,7 +144,11 @@ class WarningWorkflow:
         """The case number when the warning was still open at its response deadline, else None."""
         await workflow.sleep(_sleep_for(input.response_due_at), summary="预警处置期限")
         return await workflow.execute_activity(
-            "escalate_warning", input.warning_id, result_type=str | None, summary="逾期未化解：转立案", **_ESCALATE
+            "escalate_warning",
+            input.warning_id,
+            result_type=str | None,  # type: ignore[arg-type]  # the SDK's stubs take a class, not a union
+            summary="逾期未化解：转立案",
+            **_ESCALATE,
         )
 
 
