@@ -46,7 +46,7 @@ def workflow_runner(settings: Settings) -> WorkflowRunner:
 
 # Worker options measured with `make bench` (bench/results/latest.md). With the default five workflow-task
 # pollers the first tasks of a burst (a deadline falling for many cases at once) wait seconds while later
-# ones pass; autoscaling pollers follow the backlog instead (PERFORMANCE-NOTES.md).
+# ones pass; autoscaling pollers follow the backlog instead (docs/temporal.md).
 WORKER_TUNING = dict(workflow_task_poller_behavior=PollerBehaviorAutoscaling())
 
 

@@ -1,4 +1,4 @@
-"""Benchmarks of the case service against the Temporal engine's own limit (`make bench`, issue 6).
+"""Benchmarks of the case service against the Temporal engine's own limit (`make bench`).
 
     python -m bench [--quick] [--cases N] [--scale N] [--postgres]
 

@@ -1,4 +1,4 @@
-"""`make bench`: start a dev server, worker and API of our own and measure issue 6's figures side by side.
+"""`make bench`: start a dev server, worker and API of our own and measure the README's performance targets side by side.
 
     python -m bench            # the full run (10,000 parked cases; about 15-20 minutes on 2 cores)
     python -m bench --quick    # a developer's check, under about 3 minutes

@@ -1,4 +1,4 @@
-"""The no-op workflow of the ceiling measurement (issue 6, 1a) and its worker.
+"""The no-op workflow of the ceiling measurement (the ceiling phase) and its worker.
 
     python -m bench.noop --address 127.0.0.1:7233 --task-queue bench-noop
 

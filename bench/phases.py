@@ -1,4 +1,4 @@
-"""The measurements of issue 6 part 1 (a-f), each driving the running service through its public API.
+"""The measurements of `make bench` (phases a-f), each driving the running service through its public API.
 
 Every phase returns a dict for bench/results/latest.json; bench.report turns them into the table.
 """

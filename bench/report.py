@@ -1,4 +1,4 @@
-"""The pure part of the benchmark: percentiles, targets (issue 6 part 2), the markdown table and the chart.
+"""The pure part of the benchmark: percentiles, the performance targets (README, "Performance"), the markdown table and the chart.
 
 Nothing here starts a process or touches the network, so tests/test_bench.py can check it quickly.
 """
@@ -68,7 +68,7 @@ def _target(name: str, figure: str, target: str, ok: bool | None, note: str = ""
 
 
 def evaluate_targets(results: dict) -> list[dict]:
-    """Each target of issue 6 part 2 with the measured figure and pass / FAIL / not measured."""
+    """Each performance target with the measured figure and pass / FAIL / not measured."""
     out = []
     ceiling = (results.get("ceiling") or {}).get("workflows_per_s")
     intake = (results.get("intake") or {}).get("cases_per_s")
@@ -109,7 +109,7 @@ def evaluate_targets(results: dict) -> list[dict]:
             if not summary or not summary.get("count"):
                 out.append(_target(name, "—", f"≤ {limit:g} ms", None))
                 continue
-            note = "" if cases >= 100_000 else "issue 6 sets this target at 100,000 cases"
+            note = "" if cases >= 100_000 else "the target is set at 100,000 cases"
             out.append(_target(name, f"{summary['p99']:.1f} ms", f"≤ {limit:g} ms", summary["p99"] <= limit, note))
 
     checkpoints = (results.get("scale") or {}).get("checkpoints", [])
@@ -121,7 +121,7 @@ def evaluate_targets(results: dict) -> list[dict]:
         note = (
             ""
             if reached
-            else (f"issue 6 sets this target up to 100,000 parked cases; this run stopped at {high['open_cases']:,}")
+            else (f"the target is set up to 100,000 parked cases; this run stopped at {high['open_cases']:,}")
         )
         out.append(
             _target(
@@ -181,7 +181,7 @@ def _mb(value: float | None) -> str:
 
 
 def figures_rows(results: dict) -> list[tuple[str, str, str]]:
-    """(measure, figure, how) rows of everything measured, in the order of issue 6 part 1."""
+    """(measure, figure, how) rows of everything measured, in the order of the phases."""
     rows = []
     c = results.get("ceiling") or {}
     if c:
@@ -321,7 +321,7 @@ def markdown(results: dict) -> str:
         lines += [f"{meta.get('machine', '')}; mode `{meta.get('mode', '')}`; took {meta.get('seconds', 0):.0f} s.", ""]
     lines += ["| measure | figure | how |", "|---|---|---|"]
     lines += [f"| {_cell(a)} | {_cell(b)} | {_cell(c)} |" for a, b, c in figures_rows(results)]
-    lines += ["", "## Targets (issue 6)", "", "| target | figure | limit | status | note |", "|---|---|---|---|---|"]
+    lines += ["", "## Targets", "", "| target | figure | limit | status | note |", "|---|---|---|---|---|"]
     for t in results.get("targets") or evaluate_targets(results):
         lines.append(
             f"| {_cell(t['name'])} | {_cell(t['figure'])} | {_cell(t['target'])} | "

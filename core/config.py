@@ -14,7 +14,7 @@ MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
-    """Everything configurable about one running service; see CONTRACT.md "Running"."""
+    """Everything configurable about one running service; see docs/contract.md, "Processes and settings"."""
 
     # hide_input_in_errors: a refused setting must not print the secrets next to it into the logs.
     model_config = SettingsConfigDict(env_prefix="WAGECASE_", extra="ignore", hide_input_in_errors=True)

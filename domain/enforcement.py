@@ -92,7 +92,7 @@ def _same(a: Organisation | None, b: Organisation | None) -> bool:
 
 
 def liable_party_for(project: ProjectInfo | None, employer: Organisation) -> LiabilitySuggestion:
-    """The party an order to pay should be addressed to, under the liability rules (DOMAIN.md "Who pays")."""
+    """The party an order to pay should be addressed to, under the liability rules (docs/domain.md, "Who pays")."""
     if project is None or project.facts.type in ENTERPRISE_TYPES:
         return LiabilitySuggestion(Party.EMPLOYER, "用人单位对招用的农民工支付工资负责（谁用工谁负责）")
     if _same(employer, project.construction_unit):

@@ -39,7 +39,7 @@ class DeadlineStatus(StrEnum):
 
 
 class Party(StrEnum):
-    """Who may owe or pay (DOMAIN.md "Who pays")."""
+    """Who may owe or pay (docs/domain.md, "Who pays")."""
 
     EMPLOYER = "employer"
     SUBCONTRACTOR = "subcontractor"
@@ -119,7 +119,7 @@ class CasePolicy:
     major_case_workers: int = 30
     major_case_amount: Decimal = Decimal("500000")
     crime: CrimeThreshold = field(default_factory=CrimeThreshold)
-    # The units that receive referrals (CONTRACT.md unit codes); their liaisons act on referred cases.
+    # The units that receive referrals (docs/contract.md, the jurisdiction file); their liaisons act on referred cases.
     police_unit: str = "police"
     court_unit: str = "court"
     procuratorate_unit: str = "procuratorate"

@@ -1,4 +1,4 @@
-"""User roles (CONTRACT.md, POST /api/users)."""
+"""User roles (docs/contract.md, users)."""
 
 from enum import StrEnum
 

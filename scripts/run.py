@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPORAL_CLI = ROOT / ".venv" / "bin" / "temporal"
 DEV_DB_FILE = Path("var") / "temporal.db"
 
-# The search attributes the workflows keep current for the Web UI (CONTRACT.md, "Temporal").
+# The search attributes the workflows keep current for the Web UI (docs/contract.md, "Temporal").
 SEARCH_ATTRIBUTES = {
     "CaseNo": "Keyword",
     "CaseStage": "Keyword",

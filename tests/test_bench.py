@@ -1,4 +1,4 @@
-"""The benchmark's pure parts: percentiles, targets of issue 6, the markdown table and the chart.
+"""The benchmark's pure parts: percentiles, the performance targets, the markdown table and the chart.
 
 The benchmark itself (`make bench`) starts a dev server and takes minutes; it is not part of the tests.
 """

@@ -68,7 +68,7 @@ _NO_POLICY = CasePolicy(
 )
 
 # A run continues as new once its history reaches this many events, at a quiet point between steps; one
-# step adds at most a few dozen, so no run of a case passes 150 events (issue 6). A case that runs long
+# step adds at most a few dozen, so no run of a case passes 150 events. A case that runs long
 # (many notes, a slow court) becomes a chain of short runs under the same workflow id.
 RUN_EVENT_LIMIT = 100
 
@@ -83,7 +83,7 @@ OVERDUE = SearchAttributeKey.for_bool("Overdue")
 ESCALATED = SearchAttributeKey.for_bool("Escalated")
 MAJOR_CASE = SearchAttributeKey.for_bool("MajorCase")
 
-# Database writes are short; a retry after a crash must not wait long (PERFORMANCE-NOTES).
+# Database writes are short; a retry after a crash must not wait long (docs/temporal.md).
 _LOCAL: dict[str, Any] = dict(
     start_to_close_timeout=timedelta(seconds=10),
     retry_policy=RetryPolicy(
