@@ -56,7 +56,8 @@ from domain.messages import ActionInput, CaseInput
 from domain.model import Actor, CaseIntake, CaseState, Person, WorkerClaim
 from domain.roles import Role
 from domain.ui_text import CHANNEL_LABELS, md_escape
-from workflows.case import CASE_NO, CASE_STAGE, WORKERS_AFFECTED, CaseWorkflow
+from workflows.case import CaseWorkflow
+from workflows.search_attributes import CASE_NO, CASE_STAGE, WORKERS_AFFECTED
 
 EARLIEST_RECEIVED = datetime(2000, 1, 1)  # no complaint handled here is older: an earlier date is a typing error
 FUTURE_SKEW = timedelta(minutes=2)  # clocks of the clerk's PC and the server may differ a little

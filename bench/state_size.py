@@ -26,7 +26,6 @@ from pathlib import Path
 from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
-from temporalio.common import SearchAttributeKey
 from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 
@@ -38,18 +37,12 @@ from db.engine import create_all, make_engine
 from domain.messages import ActionInput, CaseInput
 from domain.model import Actor, CaseIntake, Channel, Organisation, Person, WorkerClaim
 from worker import build_worker
+from workflows import search_attributes
 from workflows.case import CaseWorkflow
 
 BIN = Path(sys.executable).parent
 SECRET = "state-size-bench-secret-0123456789abcdef"
-ATTRIBUTES = [SearchAttributeKey.for_keyword(n) for n in ("CaseNo", "CaseStage", "LeadUnit", "Township")] + [
-    SearchAttributeKey.for_float("AmountOwed"),
-    SearchAttributeKey.for_int("WorkersAffected"),
-    SearchAttributeKey.for_datetime("NextDeadline"),
-    SearchAttributeKey.for_bool("Overdue"),
-    SearchAttributeKey.for_bool("Escalated"),
-    SearchAttributeKey.for_bool("MajorCase"),
-]
+ATTRIBUTES = search_attributes.ALL
 CLERK = Actor("clerk1", "clerk", "petition")
 HRSS = Actor("hrss1", "caseworker", "hrss")
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from workflows import search_attributes
+
 REPO = Path(__file__).resolve().parents[1]
 TEMPORAL_CLI = REPO / ".venv" / "bin" / "temporal"
 
@@ -60,6 +62,7 @@ def free_port() -> int:
 
 def test_search_attributes_match_the_contract():
     assert run.SEARCH_ATTRIBUTES == CONTRACT_ATTRIBUTES | MONITOR_ATTRIBUTES
+    assert run.SEARCH_ATTRIBUTES == search_attributes.TYPES  # the workflows' one definition
     argv = run.dev_server_argv(7233, 8233, "default")
     registered = {argv[i + 1] for i, arg in enumerate(argv) if arg == "--search-attribute"}
     assert registered == {f"{name}={kind}" for name, kind in (CONTRACT_ATTRIBUTES | MONITOR_ATTRIBUTES).items()}

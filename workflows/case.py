@@ -12,8 +12,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RawValue, RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
+from temporalio.common import RawValue, RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
+
+from workflows.search_attributes import (
+    AMOUNT_OWED,
+    CASE_NO,
+    CASE_STAGE,
+    ESCALATED,
+    LEAD_UNIT,
+    MAJOR_CASE,
+    NEXT_DEADLINE,
+    OVERDUE,
+    TOWNSHIP,
+    WORKERS_AFFECTED,
+)
 
 with workflow.unsafe.imports_passed_through():
     from domain import lifecycle, recompute
@@ -72,16 +85,6 @@ _NO_POLICY = CasePolicy(
 # (many notes, a slow court) becomes a chain of short runs under the same workflow id.
 RUN_EVENT_LIMIT = 100
 
-CASE_NO = SearchAttributeKey.for_keyword("CaseNo")
-CASE_STAGE = SearchAttributeKey.for_keyword("CaseStage")
-LEAD_UNIT = SearchAttributeKey.for_keyword("LeadUnit")
-TOWNSHIP = SearchAttributeKey.for_keyword("Township")
-AMOUNT_OWED = SearchAttributeKey.for_float("AmountOwed")
-WORKERS_AFFECTED = SearchAttributeKey.for_int("WorkersAffected")
-NEXT_DEADLINE = SearchAttributeKey.for_datetime("NextDeadline")
-OVERDUE = SearchAttributeKey.for_bool("Overdue")
-ESCALATED = SearchAttributeKey.for_bool("Escalated")
-MAJOR_CASE = SearchAttributeKey.for_bool("MajorCase")
 
 # Database writes are short; a retry after a crash must not wait long (docs/temporal.md).
 _LOCAL: dict[str, Any] = dict(

@@ -16,9 +16,11 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
+
+from workflows.search_attributes import MONITOR_PROJECT, NEXT_PAYROLL_DUE, OPEN_WARNINGS, PERIODS_MISSED, TOWNSHIP
 
 with workflow.unsafe.imports_passed_through():
     from domain.monitor_messages import (
@@ -31,18 +33,6 @@ with workflow.unsafe.imports_passed_through():
         WarningInput,
     )
 
-MONITOR_PROJECT = SearchAttributeKey.for_keyword("MonitorProject")
-TOWNSHIP = SearchAttributeKey.for_keyword("Township")
-NEXT_PAYROLL_DUE = SearchAttributeKey.for_datetime("NextPayrollDue")
-PERIODS_MISSED = SearchAttributeKey.for_int("PeriodsMissed")
-OPEN_WARNINGS = SearchAttributeKey.for_int("OpenWarnings")
-# The monitor's search attributes (registered by `make run` and the tests), with their types.
-MONITOR_SEARCH_ATTRIBUTES = {
-    "MonitorProject": "Keyword",
-    "NextPayrollDue": "Datetime",
-    "PeriodsMissed": "Int",
-    "OpenWarnings": "Int",
-}
 
 RUN_EVENT_LIMIT = 100  # one period adds ~8 events: a run covers about a dozen periods
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest_asyncio
 from httpx import ASGITransport, AsyncClient
-from temporalio.common import SearchAttributeKey
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
@@ -19,24 +18,10 @@ from core.config import Settings
 from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
 from db.engine import make_engine
 from worker import build_worker
+from workflows import search_attributes
 
 BIN = Path(sys.executable).parent
-SEARCH_ATTRIBUTES = [
-    SearchAttributeKey.for_keyword("CaseNo"),
-    SearchAttributeKey.for_keyword("CaseStage"),
-    SearchAttributeKey.for_keyword("LeadUnit"),
-    SearchAttributeKey.for_keyword("Township"),
-    SearchAttributeKey.for_float("AmountOwed"),
-    SearchAttributeKey.for_int("WorkersAffected"),
-    SearchAttributeKey.for_datetime("NextDeadline"),
-    SearchAttributeKey.for_bool("Overdue"),
-    SearchAttributeKey.for_bool("Escalated"),
-    SearchAttributeKey.for_bool("MajorCase"),
-    SearchAttributeKey.for_keyword("MonitorProject"),
-    SearchAttributeKey.for_datetime("NextPayrollDue"),
-    SearchAttributeKey.for_int("PeriodsMissed"),
-    SearchAttributeKey.for_int("OpenWarnings"),
-]
+SEARCH_ATTRIBUTES = search_attributes.ALL
 ADMIN_PASSWORD = "admin-password-1"
 SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
 

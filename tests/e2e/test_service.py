@@ -16,7 +16,7 @@ import httpx
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from workflows.case import CASE_STAGE, ESCALATED, LEAD_UNIT, OVERDUE
+from workflows.search_attributes import CASE_STAGE, ESCALATED, LEAD_UNIT, OVERDUE
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e

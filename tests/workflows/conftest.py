@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from temporalio import activity
-from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -25,25 +24,11 @@ from domain.messages import CaseInput, ComputeClocksInput, IssueDocumentsInput
 from domain.model import Actor, CaseIntake, CaseState, Channel, Organisation, Person, ProjectInfo, WorkerClaim
 from domain.routing import ProjectFacts
 from worker import SANDBOXED_RUNNER
+from workflows import search_attributes
 from workflows.case import CaseWorkflow
 
 BIN = Path(sys.executable).parent
-SEARCH_ATTRIBUTES = {
-    "CaseNo": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    "CaseStage": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    "LeadUnit": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    "Township": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    "AmountOwed": IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
-    "WorkersAffected": IndexedValueType.INDEXED_VALUE_TYPE_INT,
-    "NextDeadline": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-    "Overdue": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-    "Escalated": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-    "MajorCase": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-    "MonitorProject": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    "NextPayrollDue": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-    "PeriodsMissed": IndexedValueType.INDEXED_VALUE_TYPE_INT,
-    "OpenWarnings": IndexedValueType.INDEXED_VALUE_TYPE_INT,
-}
+SEARCH_ATTRIBUTES = {key.name: key.indexed_value_type for key in search_attributes.ALL}
 JURISDICTION = load_jurisdiction(DEFAULT_JURISDICTION)
 CLERK = Actor("clerk1", "clerk", "petition")
 SECRET_KEY = "workflow-tests-secret-key-0123456789abcdef"
