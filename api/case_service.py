@@ -49,6 +49,7 @@ from domain.actions import ACTIONS
 from domain.calendar import CHINA_TZ, working_days_between
 from domain.enforcement import liable_party_for
 from domain.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, from_kind
+from domain.formatting import clock_time
 from domain.identity import mask_id, mask_phone
 from domain.jurisdiction import Jurisdiction
 from domain.lifecycle import DEADLINE_LABELS, STAGE_LABELS
@@ -224,7 +225,7 @@ async def register_case(
         f"农民工工资{intake.amount_claimed:,.2f}元"
     )
     details = (
-        f"收到投诉 {intake.received_at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}（北京时间）· "
+        f"收到投诉 {clock_time(intake.received_at)}（北京时间）· "
         f"渠道 {CHANNEL_LABELS.get(intake.channel.value, intake.channel.value)} · "
         f"登记单位 {md_escape(_unit_or_office(jurisdiction, intake.registered_by.unit))}"
     )

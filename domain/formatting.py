@@ -96,6 +96,11 @@ def chinese_date(value: date | datetime) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def clock_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant in China time as screens and lists show it ("2026-12-02 09:05"); "—" for none."""
+    return "—" if value is None else value.astimezone(CHINA_TZ).strftime(fmt)
+
+
 def china_time(value: datetime) -> str:
     """The instant in China time: "2026年12月2日9时05分"."""
     local = value.astimezone(CHINA_TZ) if value.tzinfo else None

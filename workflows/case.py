@@ -30,8 +30,8 @@ from workflows.search_attributes import (
 
 with workflow.unsafe.imports_passed_through():
     from domain import lifecycle, recompute
-    from domain.calendar import CHINA_TZ
     from domain.errors import DomainError
+    from domain.formatting import clock_time
     from domain.lifecycle import (
         DEADLINE_LABELS,
         LEVEL_LABELS,
@@ -132,7 +132,7 @@ def search_attributes(state: CaseState) -> list[SearchAttributeUpdate[Any]]:
 
 def china_time(at: datetime) -> str:
     """An instant as supervisors read it: 2026-12-01 23:59（北京时间）."""
-    return f"{at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}（北京时间）"
+    return f"{clock_time(at)}（北京时间）"
 
 
 def details_markdown(state: CaseState) -> str:

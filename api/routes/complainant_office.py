@@ -6,7 +6,6 @@ JSON: GET /api/cases/{case_no}/messages, GET /api/satisfaction, GET /api/satisfa
 Pages: /cases/{case_no}/messages, /satisfaction (the inbox section and its form for the office only).
 """
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +28,8 @@ from db.satisfaction import (
     satisfaction_by_unit,
     unsatisfied_inbox,
 )
-from domain.calendar import CHINA_TZ
 from domain.errors import Forbidden
+from domain.formatting import clock_time as _cst
 from domain.jurisdiction import Jurisdiction
 from domain.roles import Role
 
@@ -53,10 +52,6 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
-
-
-def _cst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return value.astimezone(CHINA_TZ).strftime(fmt) if value else "—"
 
 
 _env = jinja2.Environment(

@@ -41,8 +41,8 @@ from api.routes.public import (
 from db.cases import get_case
 from db.satisfaction import RATING_LABELS, RATINGS, AlreadyRated, rate_case
 from documents.pdf import PdfUnavailable, pdf_available, render_pdf
-from domain.calendar import CHINA_TZ
 from domain.errors import DomainError
+from domain.formatting import clock_time
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 MAX_ROWS = 30
@@ -64,7 +64,7 @@ FORM_PROBLEMS = {
 
 
 def _cst(value: datetime | None, fmt: str = "%Y年%m月%d日 %H:%M") -> str:
-    return value.astimezone(CHINA_TZ).strftime(fmt) if value else "—"
+    return clock_time(value, fmt)
 
 
 _env = jinja2.Environment(

@@ -32,8 +32,8 @@ from api.web_auth import (
 from db.accounts import User, get_project
 from db.monitoring import list_warnings
 from domain import monitoring as rules
-from domain.calendar import CHINA_TZ
 from domain.errors import DomainError, Forbidden
+from domain.formatting import clock_time as _cst
 from domain.jurisdiction import Jurisdiction
 from domain.roles import Role
 
@@ -54,10 +54,6 @@ ROLE_LABELS = {
     "admin": "系统管理员",
 }
 REGISTRAR_ROLES = {Role.CLERK, Role.CASEWORKER, Role.UNIT_HEAD, Role.SUPERVISOR, Role.ADMIN}
-
-
-def _cst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return "—" if value is None else value.astimezone(CHINA_TZ).strftime(fmt)
 
 
 def _yuan(value) -> str:

@@ -22,6 +22,7 @@ from api.web_auth import (
 )
 from db.accounts import User
 from domain.calendar import CHINA_TZ, WorkCalendar, working_days_between
+from domain.formatting import clock_time as _cst
 from domain.jurisdiction import Jurisdiction
 from domain.labels import DEADLINE_LABELS, LEVEL_LABELS, PARTY_LABELS, STAGE_LABELS
 from domain.roles import Role
@@ -49,10 +50,6 @@ class PageForbidden(Exception):
 
 class PageNotFound(Exception):
     """There is nothing at this address; the message is for the user (zh-CN)."""
-
-
-def _cst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return value.astimezone(CHINA_TZ).strftime(fmt) if value else "—"
 
 
 def _yuan(value: Decimal | int | float | str | None) -> str:
