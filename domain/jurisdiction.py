@@ -95,7 +95,6 @@ class Thresholds:
     blacklist_period_years: int  # 人社部令45号 art. 11
     blacklist_removal_after_months: int  # same, art. 12
     court_apply_months: int  # 行政强制法 art. 53
-    arbitration_final_award_months: int  # 劳动争议调解仲裁法 art. 47
     closure_rate_target: Decimal  # percent; seed notice 五(三)
 
 
@@ -119,7 +118,6 @@ _THRESHOLD_KINDS: dict[str, str] = {
     "blacklist_period_years": "int",
     "blacklist_removal_after_months": "int",
     "court_apply_months": "int",
-    "arbitration_final_award_months": "int",
     "closure_rate_target": "percent",
 }
 
