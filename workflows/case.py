@@ -67,7 +67,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.routing import RoutingConfig
     from domain.ui_text import md_escape
 
-TASK_QUEUE = "wagecase"
 # Patches (README, "Changing workflow code"): changes that cases recorded before them must not see.
 ONE_WRITE_PER_STEP = "one-local-activity-per-step"
 CONTINUE_AS_NEW_AT_LIMIT = "continue-as-new-at-event-limit"
