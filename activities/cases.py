@@ -29,7 +29,7 @@ from domain.errors import DomainError
 from domain.jurisdiction import Jurisdiction
 from domain.lifecycle import ClockTimes, DocumentRequest, pending_actions
 from domain.messages import ComputeClocksInput, IssueDocumentsInput
-from domain.model import CasePolicy, CaseState, WorkerClaim, document_url
+from domain.model import CasePolicy, CaseState, WorkerClaim
 from domain.ui_text import CHANNEL_LABELS  # noqa: F401  (the web pages import it from here)
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class CaseActivities:
                 content_hash=content_hash(html),
                 html=html,
             )
-            out.append({"seq": doc.seq, "url": document_url(state.case_no, doc.seq)})
+            out.append({"seq": doc.seq, "url": f"/api/cases/{state.case_no}/documents/{doc.seq}"})  # older runs
         return out
 
     def _project(self, session, state: CaseState) -> None:

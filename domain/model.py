@@ -191,16 +191,11 @@ class Payment:
     reference: str | None = None
 
 
-def document_url(case_no: str, seq: int) -> str:
-    """Where the API serves an issued document."""
-    return f"/api/cases/{case_no}/documents/{seq}"
-
-
 @dataclass
 class DocumentRef:
     seq: int
     kind: str
-    url: str = ""
+    url: str = ""  # written by runs recorded before the API derived it from the number; unused now
 
 
 # How many applied keyed actions a case remembers (the oldest are forgotten first). A client retries a

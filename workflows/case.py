@@ -61,7 +61,6 @@ with workflow.unsafe.imports_passed_through():
         Escalation,
         Event,
         Stage,
-        document_url,
     )
     from domain.recompute import CalendarChange, RecomputeClocksInput, RecomputedClock
     from domain.routing import RoutingConfig
@@ -485,8 +484,6 @@ class CaseWorkflow:
     async def _commit(self, docs: list[DocumentRequest]) -> None:
         """Issue the documents and write the projection in one local activity; publish to the Web UI."""
         if workflow.patched(ONE_WRITE_PER_STEP):
-            for ref in self._state.documents:
-                ref.url = ref.url or document_url(self._state.case_no, ref.seq)
             written = None
             if self._intake_projected and workflow.patched(LEAN_STEPS):
                 lean = IssueDocumentsInput(self._without_roster(_NO_POLICY), docs, intake_omitted=True)
