@@ -6,11 +6,16 @@ as the JSON-safe dict it records.
 """
 
 import copy
+import dataclasses
+import re
+import typing
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter
 
+from api.inputs import AMOUNT_FORMAT, WEB_FORM, check_text, normalise_amount
 from domain.actions import ACTIONS, Action
 from domain.actions.base import as_params
 from domain.errors import InvalidInput
@@ -25,10 +30,48 @@ def _adapter(name: str) -> TypeAdapter:
     return TypeAdapter(ACTIONS[name].command)
 
 
-def action_params(action: Action, body: Any, jurisdiction: Jurisdiction) -> dict:
+_PLAIN_DECIMAL = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
+@cache
+def _field_kinds(name: str) -> dict[str, type]:
+    """Each field of an action's command: str or Decimal (the kinds the edge screens), else object."""
+    hints = typing.get_type_hints(ACTIONS[name].command)
+    kinds = {}
+    for f in dataclasses.fields(ACTIONS[name].command):
+        text = str(hints[f.name])
+        kinds[f.name] = Decimal if "Decimal" in text else str if "str" in text and "Literal" not in text else object
+    return kinds
+
+
+def _screened(action: Action, body: Any, context: dict | None) -> Any:
+    """Text as people may type it (NFC, at least one visible character, no invisible controls) and amounts in
+    plain decimal notation — in a web form also as written on paper (12,000.50元, full-width digits)."""
+    if not isinstance(body, dict):
+        return body
+    out = dict(body)
+    for field, kind in _field_kinds(action.name).items():
+        value = out.get(field)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        if kind is str:
+            try:
+                out[field] = check_text(value)
+            except ValueError as err:
+                raise InvalidInput(str(err), field=field) from None
+        elif kind is Decimal:
+            text = normalise_amount(value) if context == WEB_FORM else value.strip()
+            if not _PLAIN_DECIMAL.fullmatch(text):
+                raise InvalidInput(AMOUNT_FORMAT, field=field)
+            out[field] = text
+    return out
+
+
+def action_params(action: Action, body: Any, jurisdiction: Jurisdiction, *, context: dict | None = None) -> dict:
     """The body as the params the workflow records. Raises pydantic's ValidationError, or InvalidInput for a
-    rule across fields; the field names are the body's own (no "body." prefix)."""
-    cmd = _adapter(action.name).validate_python({} if body is None else body)
+    rule across fields; the field names are the body's own (no "body." prefix). `context=WEB_FORM` accepts
+    amounts as people write them on paper."""
+    cmd = _adapter(action.name).validate_python(_screened(action, {} if body is None else body, context))
     to_unit = getattr(cmd, "to_unit", None)
     if to_unit is not None and to_unit not in jurisdiction.units:
         raise InvalidInput(code="unknown_unit", field="to_unit", unit=to_unit, county=jurisdiction.name)

@@ -15,6 +15,7 @@ from api.case_service import (
     visible_document,
 )
 from api.deps import JurisdictionDep, SessionDep, TemporalDep
+from api.inputs import WEB_FORM
 from api.routes.cases import document_html, document_pdf
 from api.routes.complainant_office import message_rows, sms_configured
 from api.web.errors import WebRoute
@@ -161,7 +162,7 @@ async def case_action(
 
     data = action_body(specs, form)
     try:
-        params = action_params(action, data, jurisdiction)
+        params = action_params(action, data, jurisdiction, context=WEB_FORM)  # amounts as written on paper
     except ValidationError as exc:
         fields, general = errors_by_field(exc, empty=tuple(s.name for s in specs if s.name not in data))
         return failed(422, fields, general)

@@ -5,7 +5,6 @@ and the due-date bound. SQLite and PostgreSQL, a real dev server and worker."""
 import asyncio
 from datetime import date, datetime
 
-from api.security import create_access_token
 from api.web_auth import CSRF_FIELD, SESSION_COOKIE, csrf_token_for
 from core.calendar import YearSchedule, build_calendar
 from domain.calendar import CHINA_TZ, add_working_days
@@ -138,15 +137,14 @@ async def test_due_at_far_ahead_is_refused_and_changes_nothing(api):
 
 async def test_calendar_page_warns_and_takes_a_pasted_schedule(api):
     await api.as_admin()
-    settings = api.app.state.settings
-    token = create_access_token("admin", "admin", "hrss", settings)
+    token = api.tokens["admin"]  # a logged-in session's token (the web cookie holds the same)
     cookie = {"Cookie": f"{SESSION_COOKIE}={token}"}
     r = await api.http.get("/calendar?year=2027", headers=cookie)
     assert r.status_code == 200 and "暂定" in r.text and "载入2027年节假日安排" in r.text
     if datetime.now(CHINA_TZ).date() >= date(datetime.now(CHINA_TZ).year, 10, 1):
         assert "节假日安排尚未载入" in r.text
     form = {
-        CSRF_FIELD: csrf_token_for(token, settings),
+        CSRF_FIELD: csrf_token_for(token, api.app.state.settings),
         "source": "测试用安排〔2026〕1号",
         "holidays": "\n".join(HOLIDAYS[:1]),
         "workdays": "2027-02-15",

@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from api import schemas
 from api.actions import PUBLIC_ACTIONS, action_params
+from api.inputs import WEB_FORM
 from api.web.case import lifecycle_steps
 from api.web.forms import action_body, action_fields, errors_by_field
 from api.web.intake import intake_body
@@ -178,3 +179,20 @@ def test_front_door_without_a_session_is_the_login_page_itself():
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
         assert 'lang="zh-CN"' in r.text and 'name="password"' in r.text
         assert client.get("/dashboard", follow_redirects=False).status_code == 303
+
+
+def test_an_amount_written_as_on_paper_is_taken_from_a_web_form_and_refused_as_json():
+    action = PUBLIC_ACTIONS["record_payment"]
+    for written in ("12,000.50", "12,000.50元", "１２０００.５０", "¥12000.50"):
+        params = action_params(action, {"amount": written, "payer": "employer"}, JURISDICTION, context=WEB_FORM)
+        assert Decimal(params["amount"]) == Decimal("12000.50"), written
+    for bad in ("12,000.50", "1_000", "1e2", "١٢"):
+        with pytest.raises(InvalidInput) as info:
+            action_params(action, {"amount": bad, "payer": "employer"}, JURISDICTION)
+        assert info.value.field == "amount", bad
+
+
+def test_text_made_only_of_invisible_characters_is_refused_in_an_action():
+    with pytest.raises(InvalidInput) as info:
+        action_params(PUBLIC_ACTIONS["note"], {"text": "\u200b\u200b"}, JURISDICTION)
+    assert info.value.field == "text"
