@@ -6,17 +6,14 @@ JSON: GET /api/cases/{case_no}/messages, GET /api/satisfaction, GET /api/satisfa
 Pages: /cases/{case_no}/messages, /satisfaction (the inbox section and its form for the office only).
 """
 
-from pathlib import Path
-from typing import Any
-
-import jinja2
 from fastapi import APIRouter, Depends, HTTPException, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
+from fastapi.responses import RedirectResponse, Response
 
 from api.case_service import CaseNotFound, load_visible_case
 from api.deps import CurrentUser, JurisdictionDep, SessionDep, require_roles
-from api.web_auth import CSRF_FIELD, CheckedForm, CsrfFailed, LoginRequired, WebUser, login_redirect_url
+from api.web.errors import WebRoute
+from api.web.pages import render, unit_namer
+from api.web_auth import CheckedForm, WebUser
 from db.accounts import User
 from db.outbox import KIND_LABELS, NO_MOBILE, PENDING, STATUS_LABELS, case_messages
 from db.satisfaction import (
@@ -33,42 +30,9 @@ from domain.formatting import clock_time as _cst
 from domain.jurisdiction import Jurisdiction
 from domain.roles import Role
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 OFFICE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
-ROLE_LABELS = {
-    "clerk": "受理员",
-    "caseworker": "承办人",
-    "unit_head": "单位负责人",
-    "supervisor": "领导小组办公室",
-    "leader": "包案领导",
-    "liaison": "联络员",
-    "admin": "系统管理员",
-}
-HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
-
-
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_env.filters.update(cst=_cst, percent=lambda v: "—" if v is None else f"{float(v) * 100:.1f}%")
-_env.globals.update(
-    ROLE_LABELS=ROLE_LABELS,
-    CSRF_FIELD=CSRF_FIELD,
-    RATING_LABELS=RATING_LABELS,
-    KIND_LABELS=KIND_LABELS,
-    STATUS_LABELS=STATUS_LABELS,
-)
+# What the pages of this module show, besides the labels every page has (api/web/pages.py).
+LABELS = {"RATING_LABELS": RATING_LABELS, "KIND_LABELS": KIND_LABELS, "STATUS_LABELS": STATUS_LABELS}
 
 
 def sms_configured(request: Request) -> bool:
@@ -104,62 +68,7 @@ def message_rows(messages, *, sms: bool) -> list[dict]:
     return rows
 
 
-def _unit_namer(jurisdiction: Jurisdiction):
-    def name(code: str | None) -> str:
-        unit = jurisdiction.units.get(code or "")
-        return unit.name if unit else (code or "—")
-
-    return name
-
-
-def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-    """A staff page inside the case workers' layout (api/templates/base.html)."""
-    jurisdiction: Jurisdiction = request.app.state.jurisdiction
-    user: User | None = getattr(request.state, "web_user", None)
-    html = _env.get_template(template).render(
-        path=request.url.path,
-        user=user,
-        csrf_token=getattr(request.state, "csrf_token", ""),
-        flash=None,
-        county=jurisdiction.name,
-        system_name=f"{jurisdiction.name}根治拖欠农民工工资案件办理系统",
-        unit_name=_unit_namer(jurisdiction),
-        can_register=user is not None and user.role in {"clerk", "caseworker", "unit_head", "supervisor", "admin"},
-        **context,
-    )
-    return HTMLResponse(html, status_code=status, headers=HEADERS)
-
-
-class PageRoute(APIRoute):
-    """Refusals as pages: the login page for no session, a page in Chinese for 403 and 404."""
-
-    def get_route_handler(self):
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except LoginRequired as exc:
-                return RedirectResponse(login_redirect_url(exc.next_path, exc.expired), status_code=303)
-            except CsrfFailed:
-                return render(
-                    request,
-                    "error.html",
-                    status=403,
-                    title="页面已过期",
-                    message="表单校验未通过（页面可能已过期）。请返回、刷新页面后重新提交。",
-                )
-            except Forbidden:
-                return render(request, "error.html", status=403, title="无权查看", message="您无权查看此页面。")
-            except CaseNotFound as exc:
-                return render(
-                    request, "error.html", status=404, title="未找到案件", message=f"没有编号为 {exc} 的案件。"
-                )
-
-        return route
-
-
-pages = APIRouter(route_class=PageRoute, include_in_schema=False)
+pages = APIRouter(route_class=WebRoute, include_in_schema=False)
 router = APIRouter(tags=["complainants"])
 OfficeUser = require_roles(Role.SUPERVISOR, Role.ADMIN)
 
@@ -182,7 +91,7 @@ def get_case_messages(case_no: str, request: Request, session: SessionDep, user:
 
 def satisfaction_rows(session, jurisdiction: Jurisdiction) -> list[dict]:
     """satisfaction_by_unit() with unit names, most ratings first."""
-    name = _unit_namer(jurisdiction)
+    name = unit_namer(jurisdiction)
     rows = [
         {"unit": unit, "unit_name": name(unit), **figures} for unit, figures in satisfaction_by_unit(session).items()
     ]
@@ -218,7 +127,7 @@ def get_unsatisfied(
     session: SessionDep, jurisdiction: JurisdictionDep, user: User = Depends(OfficeUser), include_done: bool = False
 ) -> dict:
     """Unsatisfied ratings still to be followed up (with include_done, those followed up too)."""
-    name = _unit_namer(jurisdiction)
+    name = unit_namer(jurisdiction)
     items = [_inbox_item(r, name) for r in unsatisfied_inbox(session=session, include_done=include_done)]
     return {"items": items}
 
@@ -231,6 +140,7 @@ def case_messages_page(case_no: str, request: Request, session: SessionDep, user
     return render(
         request,
         "public_outbox.html",
+        **LABELS,
         case_no=record.case_no,
         complainant=record.complainant_name,
         messages=rows,
@@ -242,11 +152,12 @@ def case_messages_page(case_no: str, request: Request, session: SessionDep, user
 def satisfaction_page(request: Request, session: SessionDep, user: WebUser, jurisdiction: JurisdictionDep) -> Response:
     """Satisfaction by unit; for the office, the unsatisfied ratings to call back."""
     office = user.role in OFFICE_ROLES
-    name = _unit_namer(jurisdiction)
+    name = unit_namer(jurisdiction)
     inbox = [_inbox_item(r, name) for r in unsatisfied_inbox(session=session)] if office else []
     return render(
         request,
         "public_satisfaction.html",
+        **LABELS,
         rows=satisfaction_rows(session, jurisdiction),
         inbox=inbox,
         office=office,

@@ -5,156 +5,64 @@ change goes through the same functions as the API's routes (api/routes/warnings.
 
 from datetime import datetime, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import jinja2
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.routing import APIRoute
+from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from api.case_service import CaseNotFound
 from api.deps import JurisdictionDep, SessionDep
 from api.routes import reports as report_routes
 from api.routes import warnings as warning_routes
+from api.web.errors import WebRoute
+from api.web.pages import REGISTRAR_ROLES, PageNotFound, error_page, redirect
+from api.web.pages import render as web_render
 from api.web_auth import (
-    CSRF_FIELD,
     CheckedForm,
-    CsrfFailed,
-    LoginRequired,
     WebUser,
-    clear_flash,
-    login_redirect_url,
-    read_flash,
-    set_flash,
 )
-from db.accounts import User, get_project
+from db.accounts import get_project
 from db.monitoring import list_warnings
 from domain import monitoring as rules
 from domain.errors import DomainError, Forbidden
-from domain.formatting import clock_time as _cst
-from domain.jurisdiction import Jurisdiction
 from domain.roles import Role
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
-ROLE_LABELS = {
-    "clerk": "受理登记员",
-    "caseworker": "承办人",
-    "unit_head": "单位负责人",
-    "supervisor": "领导小组办公室",
-    "leader": "包案领导",
-    "liaison": "联络员",
-    "admin": "系统管理员",
-}
-REGISTRAR_ROLES = {Role.CLERK, Role.CASEWORKER, Role.UNIT_HEAD, Role.SUPERVISOR, Role.ADMIN}
-
-
-def _yuan(value) -> str:
-    return "—" if value in (None, "") else f"{Decimal(str(value)):,.2f}"
-
-
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_env.filters.update(cst=_cst, cst_date=lambda v: _cst(v, "%Y-%m-%d"), yuan=_yuan)
-_env.globals.update(
-    ROLE_LABELS=ROLE_LABELS,
-    CSRF_FIELD=CSRF_FIELD,
-    KIND_LABELS=rules.KIND_LABELS,
-    LEVEL_LABELS=rules.LEVEL_LABELS,
-    STATUS_LABELS=rules.STATUS_LABELS,
-    SIGNAL_LABELS=rules.SIGNAL_LABELS,
-    FINDING_LABELS=rules.FINDING_LABELS,
-    ACTION_LABELS={
+# What the warning pages show, besides the labels every page has (api/web/pages.py).
+LABELS = {
+    "KIND_LABELS": rules.KIND_LABELS,
+    "WARNING_LEVEL_LABELS": rules.LEVEL_LABELS,
+    "STATUS_LABELS": rules.STATUS_LABELS,
+    "SIGNAL_LABELS": rules.SIGNAL_LABELS,
+    "FINDING_LABELS": rules.FINDING_LABELS,
+    "ACTION_LABELS": {
         "contact": "联系企业",
         "agreement": "达成解决意见",
         "note": "备注",
         "resolve": "化解销号",
         "escalate": "转立案",
     },
-)
-
-
-def _unit_namer(jurisdiction: Jurisdiction):
-    def unit_name(code: str | None) -> str:
-        unit = jurisdiction.units.get(code or "")
-        return unit.name if unit else (code or "—")
-
-    return unit_name
+}
 
 
 def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-    state = request.app.state
-    jurisdiction: Jurisdiction = state.jurisdiction
-    user: User | None = getattr(request.state, "web_user", None)
-    html = _env.get_template(template).render(
-        path=request.url.path,
-        user=user,
-        csrf_token=getattr(request.state, "csrf_token", ""),
-        flash=read_flash(request, state.settings),
-        county=jurisdiction.name,
-        system_name=f"{jurisdiction.name}根治拖欠农民工工资案件办理系统",
-        unit_name=_unit_namer(jurisdiction),
-        can_register=user is not None and user.role in REGISTRAR_ROLES,
-        **context,
-    )
-    response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
-    clear_flash(request, response)
-    return response
+    """A page of the case workers' layout with the warning pages' labels."""
+    return web_render(request, template, status=status, **LABELS, **context)
 
 
-def redirect(request: Request, url: str, flash: str | None = None, kind: str = "ok") -> RedirectResponse:
-    response = RedirectResponse(url, status_code=303)
-    if flash:
-        set_flash(response, request, request.app.state.settings, flash, kind)
-    return response
+class WarningPageRoute(WebRoute):
+    """The web's refusal pages, with the words of warnings and reports for a refusal or a missing one."""
+
+    def refusal(self, request: Request, exc: Exception) -> Response | None:
+        if isinstance(exc, Forbidden):
+            return error_page(request, 403, "无权访问", "此预警或报告不由您所在单位处置，您无权查看。")
+        if isinstance(exc, LookupError) and not isinstance(exc, (CaseNotFound, PageNotFound)):
+            return error_page(request, 404, "未找到", str(exc))
+        return super().refusal(request, exc)
 
 
-class PageRoute(APIRoute):
-    """Refusals as pages for people: the login redirect, a 403 or 404 page in Chinese."""
-
-    def get_route_handler(self):
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except LoginRequired as exc:
-                return RedirectResponse(login_redirect_url(exc.next_path, exc.expired), status_code=303)
-            except CsrfFailed:
-                return render(
-                    request,
-                    "error.html",
-                    status=403,
-                    title="页面已过期",
-                    message="表单校验未通过（页面可能已过期）。请返回、刷新页面后重新提交。",
-                )
-            except Forbidden:
-                return render(
-                    request,
-                    "error.html",
-                    status=403,
-                    title="无权访问",
-                    message="此预警或报告不由您所在单位处置，您无权查看。",
-                )
-            except LookupError as exc:
-                return render(request, "error.html", status=404, title="未找到", message=str(exc))
-
-        return route
-
-
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(route_class=WarningPageRoute, include_in_schema=False)
 
 
 def _message(err: Exception) -> str:

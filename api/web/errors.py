@@ -18,7 +18,8 @@ from domain.errors import Forbidden
 
 
 class WebRoute(APIRoute):
-    """A route whose refusals are pages for people."""
+    """A route whose refusals are pages for people; a page module may say some refusals its own way
+    (override `refusal`)."""
 
     def get_route_handler(self):
         handler = super().get_route_handler()
@@ -26,23 +27,30 @@ class WebRoute(APIRoute):
         async def route(request: Request) -> Response:
             try:
                 return await handler(request)
-            except LoginRequired as exc:
-                if request.method == "GET" and request.url.path == "/" and not exc.expired:
-                    return login_page(request, next_path="/")  # the front door is the login page itself
-                return RedirectResponse(login_redirect_url(exc.next_path, exc.expired), status_code=303)
-            except CsrfFailed:
-                return error_page(request, 403, *FORM_EXPIRED)
-            except PageForbidden as exc:
-                return error_page(request, 403, "无权访问", str(exc))
-            except Forbidden:
-                user = getattr(request.state, "web_user", None)
-                unit = unit_namer(request.app.state.jurisdiction)(user.unit) if user else ""
-                return error_page(
-                    request, 403, "无权查看此案件", f"此案件不由您所在单位（{unit}）承办或协办，您无权查看。"
-                )
-            except CaseNotFound as exc:
-                return error_page(request, 404, "未找到案件", f"没有编号为 {exc} 的案件。")
-            except PageNotFound as exc:
-                return error_page(request, 404, "未找到", str(exc))
+            except Exception as exc:
+                response = self.refusal(request, exc)
+                if response is None:
+                    raise
+                return response
 
         return route
+
+    def refusal(self, request: Request, exc: Exception) -> Response | None:
+        """The page for a refusal, or None for an exception that is not one."""
+        if isinstance(exc, LoginRequired):
+            if request.method == "GET" and request.url.path == "/" and not exc.expired:
+                return login_page(request, next_path="/")  # the front door is the login page itself
+            return RedirectResponse(login_redirect_url(exc.next_path, exc.expired), status_code=303)
+        if isinstance(exc, CsrfFailed):
+            return error_page(request, 403, *FORM_EXPIRED)
+        if isinstance(exc, PageForbidden):
+            return error_page(request, 403, "无权访问", str(exc))
+        if isinstance(exc, Forbidden):
+            user = getattr(request.state, "web_user", None)
+            unit = unit_namer(request.app.state.jurisdiction)(user.unit) if user else ""
+            return error_page(request, 403, "无权查看此案件", f"此案件不由您所在单位（{unit}）承办或协办，您无权查看。")
+        if isinstance(exc, CaseNotFound):
+            return error_page(request, 404, "未找到案件", f"没有编号为 {exc} 的案件。")
+        if isinstance(exc, PageNotFound):
+            return error_page(request, 404, "未找到", str(exc))
+        return None
