@@ -14,7 +14,8 @@ help:
 	@echo "make run         Temporal dev server + worker + API in the foreground (Ctrl-C stops all)"
 	@echo "make test        lint, then the whole test suite (PYTEST_ARGS='-k deadline' to pass options)"
 	@echo "make lint        ruff (lint and format check) and mypy on domain/ and workflows/"
-	@echo "make bench       the benchmark against the engine's own limit (BENCH_ARGS='--quick' for ~3 min)"
+	@echo "make bench       the benchmark against the engine's own limit (BENCH_ARGS='--quick' for ~3 min), then"
+	@echo "                 worker memory with 1,000 monitored projects (MONITOR_ARGS='--projects 200' for fewer)"
 	@echo "make migrate     bring the database schema up to date"
 	@echo "make clean-data  delete var/ (local databases and Temporal dev-server data)"
 
@@ -41,7 +42,8 @@ lint: install
 	$(VENV)/bin/mypy domain workflows
 
 bench: install
-	@if [ -d bench ]; then $(PY) -m bench $(BENCH_ARGS); else echo "There is no bench/ directory yet: nothing to run."; fi
+	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench.monitors $(MONITOR_ARGS)  # worker memory with 1,000 projects under payroll monitoring
 
 migrate: install
 	$(PY) -m db upgrade
