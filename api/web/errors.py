@@ -13,7 +13,7 @@ from api.web.pages import (
     unit_namer,
 )
 from api.web.texts import FORM_EXPIRED
-from api.web_auth import CsrfFailed, LoginRequired, login_redirect_url
+from api.web_auth import CsrfFailed, LoginRequired, PasswordChangeRequired, login_redirect_url
 from domain.errors import Forbidden
 
 
@@ -30,6 +30,8 @@ class WebRoute(APIRoute):
                 if request.method == "GET" and request.url.path == "/" and not exc.expired:
                     return login_page(request, next_path="/")  # the front door is the login page itself
                 return RedirectResponse(login_redirect_url(exc.next_path, exc.expired), status_code=303)
+            except PasswordChangeRequired:
+                return RedirectResponse("/password", status_code=303)
             except CsrfFailed:
                 return error_page(request, 403, *FORM_EXPIRED)
             except PageForbidden as exc:
