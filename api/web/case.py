@@ -17,6 +17,7 @@ from api.case_service import (
 from api.deps import JurisdictionDep, SessionDep, TemporalDep
 from api.routes.cases import document_html, document_pdf
 from api.routes.complainant_office import message_rows, sms_configured
+from api.web.display import People, readable
 from api.web.errors import WebRoute
 from api.web.forms import action_body, action_fields, action_forms, errors_by_field
 from api.web.pages import (
@@ -30,7 +31,7 @@ from api.web.pages import (
 )
 from api.web.texts import NO_PDF, REFUSAL_PREFIX, VALUE_LABELS
 from api.web_auth import CheckedForm, WebUser
-from db.accounts import User
+from db.accounts import User, people
 from db.cases import case_state
 from db.monitoring import list_warnings
 from db.outbox import case_messages
@@ -106,10 +107,13 @@ def _case_page(
     # the messages to the complainant (staff phone where none was sent), and the warning a case came from
     outbox = message_rows(case_messages(session=session, case_no=record.case_no), sms=sms_configured(request))
     warnings = list_warnings(session=session, case_no=record.case_no)[0] if detail.channel == "township_warning" else []
+    actors = {e.actor for e in detail.timeline} | {p.actor for p in detail.payments} | {detail.registered_by}
     return render(
         request,
         "case.html",
         status=status,
+        people=People(people(session=session, usernames=actors), jurisdiction),  # one query for the page
+        say=lambda text: readable(text, jurisdiction),
         case=detail,
         steps=lifecycle_steps(state),
         deadlines=deadlines,
