@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from api.case_service import check_township
 from api.deps import JurisdictionDep, SessionDep
+from api.inputs import WEB_FORM
 from api.params import parse_number
 from api.web.errors import WebRoute
 from api.web.forms import errors_by_field
@@ -81,7 +82,7 @@ def project_create(
     require_registrar(user)
     values = {key: str(value) for key, value in form.items() if key != CSRF_FIELD}
     try:
-        data = ProjectCreate.model_validate(project_body(form))
+        data = ProjectCreate.model_validate(project_body(form), context=WEB_FORM)
         check_township(jurisdiction, data.township, "township")
     except ValidationError as exc:
         errors, general = errors_by_field(exc)

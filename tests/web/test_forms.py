@@ -178,3 +178,17 @@ def test_front_door_without_a_session_is_the_login_page_itself():
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
         assert 'lang="zh-CN"' in r.text and 'name="password"' in r.text
         assert client.get("/dashboard", follow_redirects=False).status_code == 303
+
+
+def test_the_stage_bar_draws_the_ladders_branches_side_by_side():
+    at = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    state = SimpleNamespace(stage=Stage.POLICE_REFERRED, referred_at=at, accepted_at=at, order_served_at=at)
+    steps = {s["stage"]: s for s in lifecycle_steps(state)}
+    assert [s["stage"] for s in steps.values() if s["branch"]] == ["police_referred", "court_enforcement"]
+    assert steps["police_referred"]["num"] == steps["court_enforcement"]["num"] == steps["deposit_drawdown"]["num"] + 1
+    assert steps["closed"]["num"] == steps["court_enforcement"]["num"] + 1
+    html = env.get_template("_macros.html").module.lifecycle(list(steps.values()))
+    assert html.count('<li class="branches">') == 1
+    branch = html.split('<li class="branches">')[1].split("</ol></li>")[0]
+    assert "移送公安" in branch or "公安" in branch
+    assert "法院" in branch
