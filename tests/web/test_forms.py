@@ -53,6 +53,21 @@ def test_widgets_follow_the_field_types():
     assert dict(payment["payer"].choices)["deposit"] == "工资保证金" and payment["reference"].widget == "text"
 
 
+@pytest.mark.parametrize("typed", ["12,000.50", "12,000.50元", "１２０００.５０", "¥12000.50", " 12000.50 "])
+def test_amounts_are_taken_as_written_on_paper(typed):
+    specs = action_fields(PUBLIC_ACTIONS["record_payment"], JURISDICTION)
+    data = action_body(specs, FormData([("amount", typed), ("payer", "employer")]))
+    assert data["amount"] == "12000.50"
+    assert action_params(PUBLIC_ACTIONS["record_payment"], data, JURISDICTION)["amount"] == "12000.50"
+
+
+def test_a_misgrouped_amount_is_still_refused():
+    specs = action_fields(PUBLIC_ACTIONS["record_payment"], JURISDICTION)
+    data = action_body(specs, FormData([("amount", "12,00.50"), ("payer", "employer")]))
+    with pytest.raises(ValidationError):
+        action_params(PUBLIC_ACTIONS["record_payment"], data, JURISDICTION)
+
+
 def test_form_values_become_the_action_body_in_china_time():
     specs = action_fields(PUBLIC_ACTIONS["order_payment"], JURISDICTION)
     data = action_body(specs, FormData([("amount", " 36000 "), ("due_at", "2027-03-02T17:00")]))

@@ -54,3 +54,42 @@ def test_the_timeline_names_units_channels_people_and_china_time(login, web):
     assert re.findall(r"\d{4}-\d{2}-\d{2}T|\+00:00|\d{2}:\d{2}:\d{2}", timeline) == []
     escalations = page.inner_text("main")
     assert "T00:" not in escalations and "+00:00" not in escalations and "(check)" not in escalations
+
+
+def test_the_next_step_opens_amounts_as_on_paper_and_search_finds_the_general_contractor(login, web):
+    from tests.web.test_browser import act
+
+    headers = {"Authorization": f"Bearer {web.api_token('clerk1')}"}
+    body = _complaint("代县某装饰有限公司", "36000", 1, "shangguan", "housing_municipal")
+    body["project"]["general_contractor"] = {"name": "晋阳恒远总承包集团"}
+    r = httpx.post(f"{web.url}/api/cases", headers=headers, timeout=30, json=body)
+    assert r.status_code == 201, r.text
+    case_no = r.json()["case_no"]
+
+    page = login("housing1")
+    for q, found in (("恒远总承包", 1), ("没有这个总包", 0)):
+        page.goto(f"{web.url}/")
+        page.fill("#f-q", q)
+        with page.expect_navigation():
+            page.locator("form.filters button[type=submit]").first.click()
+        assert page.locator(f"tr[data-case='{case_no}']").count() == found, q
+        assert page.locator("tr[data-case]").count() == found  # only that case has this contractor
+
+    page.goto(f"{web.url}/cases/{case_no}")
+    act(page, "accept")
+    assert page.locator("#act-findings[open]").count() == 1
+    act(
+        page,
+        "findings",
+        {
+            "substantiated": "true",
+            "liable_party": "general_contractor",
+            "amount_owed": "３６,０００.００元",
+            "facts": "属实",
+        },
+    )
+    assert page.inner_text("#amt-owed") == "36,000.00"
+    open_forms = [f.get_attribute("id") for f in page.locator(".actions details[open]").all()]
+    assert open_forms == ["act-order_payment"]  # the next step, not the findings just recorded
+    ids = [f.get_attribute("id") for f in page.locator(".actions details").all()]
+    assert ids.index("act-findings") > ids.index("act-order_payment")
