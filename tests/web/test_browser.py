@@ -2,6 +2,7 @@
 
 import re
 import time
+import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -298,7 +299,8 @@ def seed_for_screenshots(web) -> None:
             ("order_payment", {}),
             ("record_payment", {"amount": amount, "payer": "general_contractor"}),
         ]:
-            r = httpx.post(f"{web.url}/api/cases/{no}/actions/{action}", headers=office, json=body, timeout=30)
+            key = {"Idempotency-Key": uuid.uuid4().hex}  # money-moving actions need one
+            r = httpx.post(f"{web.url}/api/cases/{no}/actions/{action}", headers=office | key, json=body, timeout=30)
             assert r.status_code == 200, r.text
 
 
