@@ -39,8 +39,12 @@ class LoginRequired(Exception):
         self.expired = expired
 
 
-class PasswordChangeRequired(Exception):
-    """The admin reset the user's password: every page but /password (and logging out) waits for a new one."""
+class PasswordChangeRequired(LoginRequired):
+    """The admin reset the user's password: every page but /password (and logging out) waits for a new one.
+    A LoginRequired whose way on is /password, so that every page's refusal handling leads there."""
+
+    def __init__(self) -> None:
+        super().__init__("/password")
 
 
 PASSWORD_PAGES = frozenset({"/password", "/logout"})

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import JurisdictionDep, SessionDep
 from api.routes import reports as report_routes
 from api.routes import warnings as warning_routes
+from api.web.display import People
 from api.web_auth import (
     CSRF_FIELD,
     CheckedForm,
@@ -29,7 +30,7 @@ from api.web_auth import (
     read_flash,
     set_flash,
 )
-from db.accounts import User, get_project
+from db.accounts import User, get_project, people
 from db.monitoring import list_warnings
 from domain import monitoring as rules
 from domain.calendar import CHINA_TZ
@@ -225,7 +226,10 @@ def warning_page(warning_id: int, request: Request, session: SessionDep, user: W
         and user.role not in (Role.LEADER, Role.LIAISON)
         and datetime.now(timezone.utc) < warning.response_due_at
     )
-    return render(request, "warning.html", w=detail, project=project, may_act=may_act)
+    actions = detail["actions"] if isinstance(detail, dict) else detail.actions
+    actors = {a["actor"] if isinstance(a, dict) else a.actor for a in actions}
+    who = People(people(session=session, usernames=actors), request.app.state.jurisdiction)
+    return render(request, "warning.html", w=detail, project=project, may_act=may_act, people=who)
 
 
 @router.post("/warnings/{warning_id}/act")

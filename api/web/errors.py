@@ -26,12 +26,12 @@ class WebRoute(APIRoute):
         async def route(request: Request) -> Response:
             try:
                 return await handler(request)
+            except PasswordChangeRequired:  # before LoginRequired, of which it is one
+                return RedirectResponse("/password", status_code=303)
             except LoginRequired as exc:
                 if request.method == "GET" and request.url.path == "/" and not exc.expired:
                     return login_page(request, next_path="/")  # the front door is the login page itself
                 return RedirectResponse(login_redirect_url(exc.next_path, exc.expired), status_code=303)
-            except PasswordChangeRequired:
-                return RedirectResponse("/password", status_code=303)
             except CsrfFailed:
                 return error_page(request, 403, *FORM_EXPIRED)
             except PageForbidden as exc:

@@ -58,8 +58,9 @@ def test_admin_creates_a_user_resets_the_password_and_the_user_sets_a_new_one(br
 
         user_ctx, user_page = _open(browser, web, "wangf", "temporary-pw")
         assert user_page.url == f"{web.url}/password"
-        user_page.goto(f"{web.url}/cases/new")  # nothing else opens before the new password is set
-        assert user_page.url == f"{web.url}/password"
+        for other in ("/cases/new", "/warnings", "/satisfaction", "/"):  # nothing opens before a new password
+            user_page.goto(f"{web.url}{other}")
+            assert user_page.url == f"{web.url}/password", other
         user_page.fill("#f-current_password", "temporary-pw")
         user_page.fill("#f-new_password", "my-own-secret")
         user_page.fill("#f-new_password2", "my-own-secret-typo")
