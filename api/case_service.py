@@ -111,7 +111,13 @@ def _request_hash(body: schemas.CaseCreate) -> str:
 
 
 def _received_at(body: schemas.CaseCreate, now: datetime) -> datetime:
-    received = body.received_at or now
+    return check_received_at(body.received_at, now)
+
+
+def check_received_at(received: datetime | None, now: datetime) -> datetime:
+    """When the complaint was received (default now), in UTC; InvalidInput if before the system's
+    records begin or in the future."""
+    received = received or now
     if received.replace(tzinfo=None) < EARLIEST_RECEIVED:
         raise InvalidInput(
             f"received_at {received.date().isoformat()} is before {EARLIEST_RECEIVED:%Y-%m-%d}; "

@@ -57,13 +57,24 @@ def _unauthorized(message: str) -> HTTPException:
     )
 
 
+# What a user whose password was reset may still do before setting a new one.
+PASSWORD_CHANGE_PATHS = frozenset({"/api/users/me", "/api/users/me/password"})
+
+
 def get_current_user(
-    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> User:
-    """The active user named by the Bearer token; 401 otherwise."""
+    """The active user named by the Bearer token; 401 otherwise; 403 while a reset password awaits its
+    replacement (POST /api/users/me/password)."""
     if not token:
         raise _unauthorized("not authenticated: send Authorization: Bearer <token>")
-    return user_from_token(session, settings, token)
+    user = user_from_token(session, settings, token)
+    if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise Forbidden("your password was reset: set a new one first (POST /api/users/me/password)")
+    return user
 
 
 class TokenRefused(Exception):

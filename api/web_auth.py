@@ -39,6 +39,17 @@ class LoginRequired(Exception):
         self.expired = expired
 
 
+class PasswordChangeRequired(LoginRequired):
+    """The admin reset the user's password: every page but /password (and logging out) waits for a new one.
+    A LoginRequired whose way on is /password, so that every page's refusal handling leads there."""
+
+    def __init__(self) -> None:
+        super().__init__("/password")
+
+
+PASSWORD_PAGES = frozenset({"/password", "/logout"})
+
+
 class CsrfFailed(Exception):
     """A POST without the right CSRF token (a stale page or another site's form)."""
 
@@ -78,6 +89,8 @@ def get_web_user(request: Request, session: SessionDep, settings: SettingsDep) -
     request.state.web_user = user
     request.state.session_id = claims.session_id
     request.state.csrf_token = csrf_token_for(token, settings)
+    if user.must_change_password and request.url.path not in PASSWORD_PAGES:
+        raise PasswordChangeRequired()
     return user
 
 

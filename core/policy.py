@@ -25,4 +25,5 @@ def case_policy(jurisdiction: Jurisdiction) -> CasePolicy:
             workers_total=t.crime_workers_total,
         ),
         blacklist_years=t.blacklist_period_years,
+        unit_names={code: unit.name for code, unit in jurisdiction.units.items()},
     )

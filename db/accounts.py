@@ -16,7 +16,7 @@ from db.types import Money, UTCDateTime, utcnow
 from domain.errors import InvalidInput, NotAllowedNow
 from domain.identity import check_credit_code
 from domain.model import Organisation, ProjectInfo
-from domain.roles import Role
+from domain.roles import LIAISON_UNITS, Role, unit_fits_role
 from domain.routing import LAND_TYPES, PROJECT_TYPES, ProjectFacts
 
 _hasher = PasswordHasher()
@@ -63,6 +63,7 @@ class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     password_hash: str = Field(max_length=255)
     active: bool = True
+    must_change_password: bool = False  # the admin reset the password: the user sets a new one first
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -73,7 +74,23 @@ class UserCreate(UserBase):
 class UserPublic(UserBase):
     id: int
     active: bool
+    must_change_password: bool = False
     created_at: datetime
+
+
+class UserChange(SQLModel):
+    """What the admin may change of a user; absent fields stay as they are."""
+
+    role: Role | None = None
+    unit: str | None = Field(default=None, max_length=32)
+    full_name: str | None = Field(default=None, max_length=64)
+    active: bool | None = None
+
+
+class PasswordReset(SQLModel):
+    """A temporary password the admin hands over; the user must replace it at the next login."""
+
+    password: str = Field(min_length=8, max_length=128)
 
 
 def hash_password(password: str) -> str:
@@ -95,6 +112,7 @@ def create_user(
         role = Role(role)
     except ValueError:
         raise InvalidInput(f"unknown role {role!r}", field="role") from None
+    check_role_unit(role, unit)
     if get_user_by_username(session=session, username=username) is not None:
         raise NotAllowedNow(f"user {username!r} already exists", field="username")
     user = User(
@@ -112,6 +130,58 @@ def create_user(
         raise NotAllowedNow(f"user {username!r} already exists", field="username") from None
     session.refresh(user)
     return user
+
+
+def get_user(*, session: Session, user_id: int) -> User | None:
+    """The user with this id, or None."""
+    return session.get(User, user_id)
+
+
+def check_role_unit(role: str, unit: str) -> None:
+    """InvalidInput unless a user of `role` may belong to `unit` (a liaison: police, court, procuratorate,
+    bank)."""
+    if not unit_fits_role(role, unit):
+        raise InvalidInput(code="liaison_unit", field="body.unit", unit=unit, units=", ".join(LIAISON_UNITS))
+
+
+def change_user(*, session: Session, user: User, change: UserChange) -> User:
+    """Apply the admin's change (role, unit, full name, active); deactivating ends the user's sessions."""
+    from db.logins import revoke_user_sessions  # logins builds on accounts
+
+    role = change.role or user.role
+    unit = change.unit or user.unit
+    check_role_unit(role, unit)
+    user.role, user.unit = Role(role), unit
+    if change.full_name is not None:
+        user.full_name = change.full_name.strip() or None
+    if change.active is not None:
+        user.active = change.active
+    session.add(user)
+    if change.active is False:
+        revoke_user_sessions(session=session, user_id=user.id, commit=False)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def reset_password(*, session: Session, user: User, password: str) -> User:
+    """Give the user a temporary password they must change at the next login; ends their sessions."""
+    from db.logins import revoke_user_sessions
+
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    session.add(user)
+    revoke_user_sessions(session=session, user_id=user.id, commit=False)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def people(*, session: Session, usernames: set[str]) -> dict[str, User]:
+    """The users with these usernames (one query), by username; unknown names are left out."""
+    if not usernames:
+        return {}
+    return {u.username: u for u in session.exec(select(User).where(col(User.username).in_(sorted(usernames))))}
 
 
 def get_user_by_username(*, session: Session, username: str) -> User | None:
@@ -150,6 +220,7 @@ def ensure_admin(*, session: Session, password: str, unit: str = "hrss") -> User
     user.role = Role.ADMIN
     user.unit = unit
     user.active = True
+    user.must_change_password = False
     session.add(user)
     session.commit()
     session.refresh(user)

@@ -35,7 +35,15 @@ from domain.model import CaseState
 
 _STATE = TypeAdapter(CaseState)
 # The columns whose bigrams make a case's search index (db.search); case_no first.
-SEARCHED_COLUMNS = ("case_no", "employer_name", "employer_credit_code", "project_name", "complainant_name")
+SEARCHED_COLUMNS = (
+    "case_no",
+    "employer_name",
+    "employer_credit_code",
+    "project_name",
+    "complainant_name",
+    "party_names",
+)
+PARTY_SEPARATOR = "\n"  # between the names in party_names (never typed in a search box)
 
 
 class CaseRecord(SQLModel, table=True):
@@ -66,6 +74,8 @@ class CaseRecord(SQLModel, table=True):
     employer_credit_code: str | None = Field(default=None, max_length=18, index=True)
     project_id: int | None = Field(default=None, index=True)
     project_name: str | None = Field(default=None, max_length=300)
+    # the project's other parties (建设单位, 施工总承包单位, 分包单位), one a line: searched like the employer
+    party_names: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     amount_claimed: Decimal = Field(sa_column=Column(Money, nullable=False))
     amount_owed: Decimal | None = Field(default=None, sa_column=Column(Money, nullable=True))
@@ -220,6 +230,7 @@ def project_case(*, session: Session, state: CaseState, pending: list[str]) -> b
         employer_credit_code=intake.employer.credit_code,
         project_id=intake.project.id if intake.project else None,
         project_name=intake.project.name if intake.project else None,
+        party_names=party_names_of(intake.project),
         description=intake.description,
         amount_claimed=intake.amount_claimed,
         amount_owed=state.amount_owed,
@@ -393,6 +404,14 @@ def get_case(*, session: Session, case_no: str) -> CaseRecord | None:
     return session.get(CaseRecord, case_no)
 
 
+def party_names_of(project) -> str:
+    """The names of a project's construction unit, general contractor and subcontractor, one a line."""
+    if project is None:
+        return ""
+    orgs = (project.construction_unit, project.general_contractor, project.subcontractor)
+    return PARTY_SEPARATOR.join(org.name for org in orgs if org is not None and org.name)
+
+
 def case_state(record: CaseRecord) -> CaseState:
     """The workflow state as last projected."""
     return _STATE.validate_json(record.state_json)
@@ -412,7 +431,8 @@ def _index_search(session: Session, case_no: str, texts: list[str | None], *, ne
     """(Re)write the case's search bigrams (db.search)."""
     if not new:
         session.execute(delete(CaseSearchGram).where(CaseSearchGram.case_no == case_no))
-    rows = [{"gram": g, "case_no": case_no} for g in sorted(grams_of(texts))]
+    pieces = [piece for text in texts if text for piece in text.split(PARTY_SEPARATOR)]
+    rows = [{"gram": g, "case_no": case_no} for g in sorted(grams_of(pieces))]
     if rows:  # one executemany: some sixty rows per case, too many for the ORM's unit of work at intake
         session.execute(insert(CaseSearchGram), rows)
 
@@ -429,7 +449,8 @@ def _gram_counts(session: Session, grams: list[str]) -> dict[str, int]:
 
 
 def _search_condition(session: Session, q: str):
-    """Cases whose number, employer, project or complainant contains `q` (any case), or whose employer's
+    """Cases whose number, employer, project, complainant or another party (建设单位, 施工总承包单位,
+    分包单位) contains `q` (any case), or whose employer's
     credit code is `q`, as (bigram subquery, condition on the cases): the subquery holds the case numbers
     that may match, the condition (None when the subquery is the answer) checks the substring on them."""
     text = q.strip()  # autoescape: a '%' or '_' typed by the user is a character, not a wildcard
@@ -441,6 +462,7 @@ def _search_condition(session: Session, q: str):
                 CaseRecord.employer_name,
                 CaseRecord.project_name,
                 CaseRecord.complainant_name,
+                CaseRecord.party_names,
             )
         )
     )

@@ -79,6 +79,7 @@ def change_password(*, session: Session, user: User, current: str, new: str) -> 
     if new == current:
         raise InvalidInput("the new password must differ from the current one", field="body.new_password")
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     session.add(user)
     revoke_user_sessions(session=session, user_id=user.id, commit=False)
     session.commit()

@@ -124,6 +124,9 @@ class CasePolicy:
     court_unit: str = "court"
     procuratorate_unit: str = "procuratorate"
     blacklist_years: int = 3  # 人社部令45号 art. 11
+    # Unit code → name, for the texts supervisors read in the Temporal Web UI (empty in cases registered
+    # before it was carried: those show the codes).
+    unit_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -31,6 +31,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "less_than": ("{name} must be less than {limit}", "必须小于 {limit}"),
     "at_most": ("{name} must be at most {limit}", "不能大于 {limit}"),
     "too_long": ("{name} is longer than {limit} characters", "不能超过 {limit} 个字"),
+    "liaison_unit": (
+        "a liaison belongs to one of the units {units}, not to '{unit}'",
+        "联络员只能属于公安、法院、检察院或人民银行",
+    ),
     "unknown_action": ("unknown action '{action}'; known: {known}", "没有“{action}”这项操作"),
     # identity numbers (GB 11643, GB 32100) and phones
     "id_first17_digits": ("a resident ID number's first 17 characters must be digits", "身份证号码前17位必须是数字"),

@@ -133,10 +133,16 @@ def china_time(at: datetime) -> str:
     return f"{clock_time(at)}（北京时间）"
 
 
+def unit_name(state: CaseState, code: str) -> str:
+    """A unit by the name the case's policy carries (its code in cases registered before names were)."""
+    return state.intake.policy.unit_names.get(code, code)
+
+
 def details_markdown(state: CaseState) -> str:
     """What the case waits for and until when, in Chinese, for supervisors in the Temporal Web UI."""
-    co = f"（协办 {'、'.join(state.co_units)}）" if state.co_units else ""
-    lines = [f"**{state.case_no}** · {STAGE_LABELS[state.stage]} · 承办单位 {state.lead_unit}{co}"]
+    co_names = "、".join(unit_name(state, u) for u in state.co_units)
+    co = f"（协办 {co_names}）" if state.co_units else ""
+    lines = [f"**{state.case_no}** · {STAGE_LABELS[state.stage]} · 承办单位 {unit_name(state, state.lead_unit)}{co}"]
     if state.stage is Stage.CLOSED:
         outcome = OUTCOME_LABELS.get(state.outcome or "", state.outcome or "")
         when = f"，结案时间 {china_time(state.closed_at)}" if state.closed_at else ""
@@ -148,10 +154,10 @@ def details_markdown(state: CaseState) -> str:
         if d.status is DeadlineStatus.MISSED:
             level = levels[d.level - 1] if 0 < d.level <= len(levels) else ""
             reached = f"，已督办至{LEVEL_LABELS.get(level, level)}" if level else ""
-            lines.append(f"- **已逾期**：{d.unit}「{label}」，期限 {china_time(d.due_at)}{reached}")
+            lines.append(f"- **已逾期**：{unit_name(state, d.unit)}「{label}」，期限 {china_time(d.due_at)}{reached}")
         else:
             provisional = "（暂定：该年节假日安排尚未载入）" if d.provisional else ""
-            lines.append(f"- 等待 {d.unit}「{label}」，期限 {china_time(d.due_at)}{provisional}")
+            lines.append(f"- 等待 {unit_name(state, d.unit)}「{label}」，期限 {china_time(d.due_at)}{provisional}")
     if not waiting and state.stage is not Stage.CLOSED:
         lines.append("- 当前没有计时中的法定期限")
     if state.escalations:
@@ -167,7 +173,7 @@ def details_markdown(state: CaseState) -> str:
     if state.deposit_drawn:
         lines.append(f"- 已动用工资保证金 {state.deposit_drawn:,.2f} 元")
     if state.liaison_units:
-        lines.append(f"- 已移送：{'、'.join(state.liaison_units)}")
+        lines.append(f"- 已移送：{'、'.join(unit_name(state, u) for u in state.liaison_units)}")
     if state.major:
         lines.append("- 重大欠薪案件")
     if state.leader:
@@ -185,11 +191,12 @@ def wake_summary(state: CaseState, wake: datetime) -> str:
             continue
         label = DEADLINE_LABELS.get(d.kind, d.kind)
         if d.status is DeadlineStatus.OPEN and d.due_at == wake:
-            return f"{until}：{d.unit}「{label}」期限届满"
+            return f"{until}：{unit_name(state, d.unit)}「{label}」期限届满"
         if d.status is DeadlineStatus.MISSED and wake in d.escalate_at:
             index = d.escalate_at.index(wake) + 1  # escalate_at[0] is when the second level is reached
             level = levels[index] if index < len(levels) else ""
-            return f"{until}：{d.unit}「{label}」逾期未办，升级督办至{LEVEL_LABELS.get(level, level or '上一级')}"
+            who = unit_name(state, d.unit)
+            return f"{until}：{who}「{label}」逾期未办，升级督办至{LEVEL_LABELS.get(level, level or '上一级')}"
     if state.next_dispatch_at == wake:
         return f"{until}：包案领导定期调度"
     return until

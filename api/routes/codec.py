@@ -10,7 +10,8 @@ Only roles that see every case unmasked may use it (supervisor, admin). The Web 
 the session cookie of the wagecase web UI: log in at http://127.0.0.1:8000 first, and tick "Include
 cross-origin credentials" in the Web UI's codec settings. The CLI sends a Bearer token:
 `temporal workflow show -w CASE --codec-endpoint http://127.0.0.1:8000/codec --codec-auth "Bearer …"`.
-Every decryption is recorded in the audit trail with the case numbers found in the payloads.
+Every decryption of a case's data is recorded in the audit trail: one row per case number found in the
+decoded payloads of a request.
 """
 
 import base64
@@ -121,8 +122,11 @@ async def decode(body: PayloadsJson, request: Request, session: SessionDep, user
     except PayloadDecryptError as err:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(err)) from None
     encrypted = [o for p, o in zip(payloads, opened) if p.metadata.get("encoding") == ENCODING]
-    if encrypted:
-        cases = _case_numbers(request, encrypted)
+    # One audit row per case whose number the decoded payloads carry, however many payloads of it the
+    # request held. A payload that names no case (an activity's result, an update's acknowledgement) holds
+    # no one's data by itself and writes no row: the Web UI decodes such payloads by the hundred.
+    cases = _case_numbers(request, encrypted) if encrypted else []
+    if cases:
         namespace = request.headers.get("x-namespace", "")[:64]
         await run_in_threadpool(
             record_views,
@@ -130,7 +134,7 @@ async def decode(body: PayloadsJson, request: Request, session: SessionDep, user
             username=user.username,
             role=user.role,
             unit=user.unit,
-            case_nos=cases or [None],
+            case_nos=list(cases),
             via=TEMPORAL_CODEC,
             detail=f"{len(encrypted)} payload(s), namespace {namespace or '?'}",
         )

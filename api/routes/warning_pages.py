@@ -16,6 +16,7 @@ from api.case_service import CaseNotFound
 from api.deps import JurisdictionDep, SessionDep
 from api.routes import reports as report_routes
 from api.routes import warnings as warning_routes
+from api.web.display import People
 from api.web.errors import WebRoute
 from api.web.pages import REGISTRAR_ROLES, PageNotFound, error_page, redirect
 from api.web.pages import render as web_render
@@ -23,7 +24,7 @@ from api.web_auth import (
     CheckedForm,
     WebUser,
 )
-from db.accounts import get_project
+from db.accounts import get_project, people
 from db.monitoring import list_warnings
 from domain import monitoring as rules
 from domain.errors import DomainError, Forbidden
@@ -129,7 +130,10 @@ def warning_page(warning_id: int, request: Request, session: SessionDep, user: W
         and user.role not in (Role.LEADER, Role.LIAISON)
         and datetime.now(timezone.utc) < warning.response_due_at
     )
-    return render(request, "warning.html", w=detail, project=project, may_act=may_act)
+    actions = detail["actions"] if isinstance(detail, dict) else detail.actions
+    actors = {a["actor"] if isinstance(a, dict) else a.actor for a in actions}
+    who = People(people(session=session, usernames=actors), request.app.state.jurisdiction)
+    return render(request, "warning.html", w=detail, project=project, may_act=may_act, people=who)
 
 
 @router.post("/warnings/{warning_id}/act")

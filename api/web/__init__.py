@@ -8,9 +8,9 @@ the form generator, `errors` the error pages and `texts` what the UI says.
 
 from fastapi import APIRouter
 
-from api.web import blacklist, case, dashboard, inbox, intake, login, projects, static
+from api.web import blacklist, case, dashboard, inbox, intake, login, projects, static, users
 
 router = APIRouter(include_in_schema=False)
 # intake before case: /cases/new must not be taken for /cases/{case_no}
-for page in (login, inbox, intake, case, projects, blacklist, dashboard, static):
+for page in (login, inbox, intake, case, projects, blacklist, dashboard, static, users):
     router.include_router(page.router)

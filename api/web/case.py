@@ -18,6 +18,7 @@ from api.deps import JurisdictionDep, SessionDep, TemporalDep
 from api.inputs import WEB_FORM
 from api.routes.cases import document_html, document_pdf
 from api.routes.complainant_office import message_rows, sms_configured
+from api.web.display import People, readable
 from api.web.errors import WebRoute
 from api.web.forms import action_body, action_fields, action_forms, errors_by_field
 from api.web.pages import (
@@ -31,7 +32,7 @@ from api.web.pages import (
 )
 from api.web.texts import NO_PDF, REFUSAL_PREFIX, VALUE_LABELS
 from api.web_auth import CheckedForm, WebUser
-from db.accounts import User
+from db.accounts import User, people
 from db.cases import case_state
 from db.monitoring import list_warnings
 from db.outbox import case_messages
@@ -55,11 +56,18 @@ STAGE_MILESTONES = {
 }
 
 
+# The enforcement ladder branches after the deposit: a suspected crime goes to the police (刑法第276条之一),
+# an unpaid order to the court (行政强制法第53条); the stage bar draws them one above the other.
+BRANCHES = (Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT)
+
+
 def lifecycle_steps(state: CaseState) -> list[dict]:
-    """The stages in order, each marked done, current, skipped or todo (for the lifecycle diagram)."""
+    """The stages in order, each marked done, current, skipped or todo, with its number in the stage bar
+    (the two branches of the ladder share one) and whether it is a branch."""
     stages = list(Stage)
     current = stages.index(state.stage)
     steps = []
+    number = 0
     for index, stage in enumerate(stages):
         reached = stage is Stage.INTAKE or any(
             getattr(state, name, None) is not None for name in STAGE_MILESTONES.get(stage, ())
@@ -72,7 +80,17 @@ def lifecycle_steps(state: CaseState) -> list[dict]:
             status = "done"
         else:
             status = "todo"
-        steps.append({"stage": stage.value, "label": STAGE_LABELS[stage], "status": status})
+        if not (stage in BRANCHES and index and stages[index - 1] in BRANCHES):
+            number += 1
+        steps.append(
+            {
+                "stage": stage.value,
+                "label": STAGE_LABELS[stage],
+                "status": status,
+                "num": number,
+                "branch": stage in BRANCHES,
+            }
+        )
     return steps
 
 
@@ -85,6 +103,7 @@ def _case_page(
     *,
     status: int = 200,
     failed: dict | None = None,
+    done: str | None = None,
 ) -> HTMLResponse:
     cal = calendar(request, session)
     detail = case_detail(session=session, record=record, user=user, calendar=cal)
@@ -100,6 +119,9 @@ def _case_page(
             f"：{reason}" if reason else "。"
         )
     forms, others = action_forms(state, detail.pending_actions, user, jurisdiction, defaults, notes)
+    # The action just taken (still pending when it may be taken again, e.g. amending the findings) goes
+    # after the others, so that the next step is the open form on top.
+    forms.sort(key=lambda f: f["action"] == done)
     deadlines = []
     for d in detail.deadlines:
         view = days_view(d.due_at, cal, now) if d.status in ("open", "missed") and d.resolved_at is None else None
@@ -107,10 +129,13 @@ def _case_page(
     # the messages to the complainant (staff phone where none was sent), and the warning a case came from
     outbox = message_rows(case_messages(session=session, case_no=record.case_no), sms=sms_configured(request))
     warnings = list_warnings(session=session, case_no=record.case_no)[0] if detail.channel == "township_warning" else []
+    actors = {e.actor for e in detail.timeline} | {p.actor for p in detail.payments} | {detail.registered_by}
     return render(
         request,
         "case.html",
         status=status,
+        people=People(people(session=session, usernames=actors), jurisdiction),  # one query for the page
+        say=lambda text: readable(text, jurisdiction),
         case=detail,
         steps=lifecycle_steps(state),
         deadlines=deadlines,
@@ -126,11 +151,17 @@ def _case_page(
 
 @router.get("/cases/{case_no}")
 def case_page(
-    case_no: str, request: Request, session: SessionDep, user: WebUser, jurisdiction: JurisdictionDep
+    case_no: str,
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    jurisdiction: JurisdictionDep,
+    done: str | None = None,
 ) -> Response:
-    """One case: parties, workers, amounts, lifecycle, deadlines, timeline, documents and action forms."""
+    """One case: parties, workers, amounts, lifecycle, deadlines, timeline, documents and action forms
+    (`done`: the action just taken, whose form no longer comes first)."""
     record = load_visible_case(session=session, case_no=case_no, user=user)
-    return _case_page(request, session, record, user, jurisdiction)
+    return _case_page(request, session, record, user, jurisdiction, done=done)
 
 
 def _status_of(exc: DomainError) -> int:
@@ -186,7 +217,7 @@ async def case_action(
         load_visible_case(session=session, case_no=case_no, user=user)
     except Forbidden:
         return redirect(request, "/", f"{case_no}：已{action.label}。案件已不在本单位办理范围内。")
-    return redirect(request, f"/cases/{case_no}", f"已{action.label}。")
+    return redirect(request, f"/cases/{case_no}?done={name}", f"已{action.label}。")
 
 
 def _refused(exc: DomainError, values: dict, failed) -> HTMLResponse:

@@ -13,7 +13,7 @@ from api.web.pages import (
     unit_namer,
 )
 from api.web.texts import FORM_EXPIRED
-from api.web_auth import CsrfFailed, LoginRequired, login_redirect_url
+from api.web_auth import CsrfFailed, LoginRequired, PasswordChangeRequired, login_redirect_url
 from domain.errors import Forbidden
 
 
@@ -37,6 +37,8 @@ class WebRoute(APIRoute):
 
     def refusal(self, request: Request, exc: Exception) -> Response | None:
         """The page for a refusal, or None for an exception that is not one."""
+        if isinstance(exc, PasswordChangeRequired):  # before LoginRequired, of which it is one
+            return RedirectResponse("/password", status_code=303)
         if isinstance(exc, LoginRequired):
             if request.method == "GET" and request.url.path == "/" and not exc.expired:
                 return login_page(request, next_path="/")  # the front door is the login page itself

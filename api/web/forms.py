@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from api.case_service import actor_of
+from api.inputs import normalise_amount
 from api.web.pages import clean, local_datetime
 from api.web.texts import VALUE_LABELS, validation_message
 from db.accounts import User
@@ -138,7 +139,11 @@ def action_body(specs: list[FieldSpec], form: FormData) -> dict:
         value = clean(form.get(spec.name))
         if value is None:
             continue
-        data[spec.name] = local_datetime(value) if spec.widget == "datetime" else value
+        if spec.widget == "datetime":
+            value = local_datetime(value)
+        elif spec.widget == "amount":
+            value = normalise_amount(value)  # "12,000.50元", full-width digits: as written on paper
+        data[spec.name] = value
     return data
 
 

@@ -2,7 +2,7 @@
 
 import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -11,8 +11,9 @@ from starlette.datastructures import FormData, UploadFile
 
 from activities.cases import CHANNEL_LABELS
 from api import schemas
-from api.case_service import load_visible_case, register_case
+from api.case_service import check_received_at, check_township, load_visible_case, register_case
 from api.deps import JurisdictionDep, SessionDep, SettingsDep, TemporalDep
+from api.inputs import WEB_FORM
 from api.spreadsheets import (
     MAX_ROSTER_BYTES,
     ROSTER_HEADERS,
@@ -35,7 +36,7 @@ from api.web.texts import INTAKE_REPEATED, validation_message
 from api.web_auth import CSRF_FIELD, CheckedForm, WebUser
 from db.accounts import list_projects
 from domain.calendar import CHINA_TZ
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInput
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -198,6 +199,27 @@ async def _import_roster(request: Request, session, *, values: dict, rows: int, 
     return _intake_page(request, session, values=values, rows=max(len(roster.rows), 1), errors=errors, roster=report)
 
 
+def _checks_across_fields(body: dict, jurisdiction) -> dict[str, str]:
+    """The checks the case service makes after the form's own (received time, township), run up front so
+    that every error of the form shows at once."""
+    errors: dict[str, str] = {}
+    received = body.get("received_at")
+    if received:
+        try:
+            check_received_at(datetime.fromisoformat(received), datetime.now(timezone.utc))
+        except ValueError:
+            pass  # the form's own validation names it
+        except InvalidInput as exc:
+            errors["received_at"] = exc.text("zh")
+    project = body.get("project")
+    if isinstance(project, dict) and project.get("township"):
+        try:
+            check_township(jurisdiction, project["township"], "project.township")
+        except InvalidInput as exc:
+            errors["project.township"] = exc.text("zh")
+    return errors
+
+
 @router.post("/cases/new")
 async def intake_submit(
     request: Request,
@@ -225,11 +247,15 @@ async def intake_submit(
         match = re.fullmatch(r"workers\.(\d+)\.(.+)", key)
         return f"workers.{row_of.get(int(match[1]), match[1])}.{match[2]}" if match else key
 
+    early = _checks_across_fields(body, jurisdiction)  # reported with the field errors, in one round
     try:
-        data = schemas.CaseCreate.model_validate(body)
+        data = schemas.CaseCreate.model_validate(body, context=WEB_FORM)
     except ValidationError as exc:
         errors, general = errors_by_field(exc, form_key)
+        errors = early | errors
         return _intake_page(request, session, values=values, rows=rows, status=422, errors=errors, general=general)
+    if early:
+        return _intake_page(request, session, values=values, rows=rows, status=422, errors=early)
     session.commit()  # end the read transaction: hold no connection while the workflow works
     try:
         case_no = await register_case(

@@ -11,6 +11,7 @@ from api.web_auth import (
     CSRF_FIELD,
     CheckedForm,
     LoginRequired,
+    PasswordChangeRequired,
     WebUser,
     end_session,
     get_web_user,
@@ -31,6 +32,8 @@ def login_form(
     try:
         get_web_user(request, session, settings)
         return RedirectResponse(safe_next(next), status_code=303)
+    except PasswordChangeRequired:
+        return RedirectResponse("/password", status_code=303)
     except LoginRequired:
         pass
     notice = "登录已过期，请重新登录。" if expired else None

@@ -8,7 +8,9 @@ from pydantic import ValidationError
 
 from api.case_service import check_township
 from api.deps import JurisdictionDep, SessionDep
+from api.inputs import WEB_FORM
 from api.params import parse_number
+from api.web.display import People
 from api.web.errors import WebRoute
 from api.web.forms import errors_by_field
 from api.web.intake import project_body
@@ -21,7 +23,7 @@ from api.web.pages import (
     township_options,
 )
 from api.web_auth import CSRF_FIELD, CheckedForm, WebUser
-from db.accounts import ProjectCreate, create_project, get_project, list_projects
+from db.accounts import ProjectCreate, create_project, get_project, list_projects, people
 from db.deposits import deposit_ledger
 from domain.errors import InvalidInput
 
@@ -81,7 +83,7 @@ def project_create(
     require_registrar(user)
     values = {key: str(value) for key, value in form.items() if key != CSRF_FIELD}
     try:
-        data = ProjectCreate.model_validate(project_body(form))
+        data = ProjectCreate.model_validate(project_body(form), context=WEB_FORM)
         check_township(jurisdiction, data.township, "township")
     except ValidationError as exc:
         errors, general = errors_by_field(exc)
@@ -100,4 +102,5 @@ def project_page(project_id: str, request: Request, session: SessionDep, user: W
     project = get_project(session=session, project_id=number) if number else None
     if project is None:
         raise PageNotFound(f"没有编号为 {project_id} 的项目。")
-    return render(request, "project.html", project=project, deposit=_deposit(session, project.id))
+    who = People(people(session=session, usernames={project.created_by}), request.app.state.jurisdiction)
+    return render(request, "project.html", project=project, deposit=_deposit(session, project.id), people=who)

@@ -43,6 +43,11 @@ QUERIES = [
     "2026",
     "恒泰恒泰",
     "  恒泰  ",
+    "总包",
+    "晋阳总包",
+    "建设单位",
+    "设单",
+    "分包",
 ]
 
 
@@ -54,7 +59,9 @@ def states() -> list[CaseState]:
     ):
         intake = make_intake()
         facts = ProjectFacts("housing_municipal", "shangguan", True, "state", False)
-        info = ProjectInfo(n, project, facts, Organisation("建设单位"), Organisation("总包")) if project else None
+        sub = Organisation("某分包公司") if n % 3 == 0 else None
+        contractor = Organisation("晋阳总包" if n % 2 else "总包")
+        info = ProjectInfo(n, project, facts, Organisation("建设单位"), contractor, sub) if project else None
         intake = replace(
             intake,
             case_no=f"DX-2026-{n:06d}",
@@ -67,7 +74,8 @@ def states() -> list[CaseState]:
 
 
 def expected(cases: list[CaseState], q: str) -> set[str]:
-    """The substring rule, case-insensitively over number, employer, project and complainant; or the credit code."""
+    """The substring rule, case-insensitively over number, employer, project, complainant and the project's
+    other parties; or the credit code."""
     t = q.strip().lower()
     found = set()
     for s in cases:
@@ -77,6 +85,11 @@ def expected(cases: list[CaseState], q: str) -> set[str]:
             s.intake.project.name if s.intake.project else None,
             s.intake.complainant.name,
         ]
+        project = s.intake.project
+        if project is not None:
+            names += [
+                o.name for o in (project.construction_unit, project.general_contractor, project.subcontractor) if o
+            ]
         if any(name and t in name.lower() for name in names) or s.intake.employer.credit_code == q.strip().upper():
             found.add(s.case_no)
     return found

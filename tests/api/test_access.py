@@ -80,6 +80,9 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/users"): Rule(roles("admin"), ok=frozenset({201})),
     ("GET", "/api/users"): Rule(roles("admin")),
     ("GET", "/api/users/me"): Rule(anyone),
+    # no such user (so nobody's account changes here; tests/api/test_user_admin.py changes real ones)
+    ("PATCH", "/api/users/{user_id}"): Rule(roles("admin"), ok=frozenset({404})),
+    ("POST", "/api/users/{user_id}/password"): Rule(roles("admin"), ok=frozenset({404})),
     ("POST", "/api/projects"): Rule(roles(*REGISTRARS), ok=frozenset({201})),
     ("GET", "/api/projects"): Rule(anyone),
     ("GET", "/api/projects/{project_id}"): Rule(anyone),
@@ -162,6 +165,8 @@ WEB_PAGES: dict[str, Rule] = {
     "/cases/{case_no}/messages": Rule(sees_case),
     "/satisfaction": Rule(anyone),
     "/calendar": Rule(anyone),
+    "/users": Rule(roles("admin")),
+    "/password": Rule(anyone),
 }
 
 PEOPLE = [
@@ -243,11 +248,14 @@ def fill(path: str, ctx: Context) -> str:
         warning_id=1,
         report_id=1,
         credit_code="91350100M000100Y43",
+        user_id=999999,
     )
 
 
 def body_for(method: str, path: str, ctx: Context) -> dict:
     """Request arguments that succeed for someone allowed (so a refusal can only be about access)."""
+    if method == "PATCH":
+        return {"json": {}}
     if method != "POST":
         return {}
     if path == "/api/auth/token":
@@ -279,6 +287,8 @@ def body_for(method: str, path: str, ctx: Context) -> dict:
         return {"json": {"amount": "1000.00", "bank": "代县农村商业银行"}}
     if path == "/api/users/me/password":
         return {"json": {"current_password": "not-the-password", "new_password": "password-456"}}
+    if path.startswith("/api/users/") and path.endswith("/password"):
+        return {"json": {"password": "temporary-123"}}
     if path.endswith("/removal"):
         return {"json": {"reason": "已足额支付", "corrected": True, "written_promise": True}}
     return {"json": {}}

@@ -32,6 +32,11 @@ def audit_rows(api, case_no):
         return list_views(session=session, case_no=case_no)[0]
 
 
+def audit_total(api) -> int:
+    with Session(api.app.state.engine) as session:
+        return list_views(session=session, limit=1)[1]
+
+
 async def test_ids_and_phones_are_masked_for_roles_that_do_not_need_them(api):
     no = await new_case(api)
     people = {
@@ -136,6 +141,7 @@ async def test_the_codec_endpoint_opens_payloads_for_the_office_and_records_it(a
     office = await api.user("office1", "supervisor", "hrss")
     before = len(audit_rows(api, no))
 
+    total = audit_total(api)
     r = await api.http.post("/codec/decode", json=body, headers={**office, "X-Namespace": "default"})
     assert r.status_code == 200, r.text
     [decoded] = r.json()["payloads"]
@@ -143,6 +149,15 @@ async def test_the_codec_endpoint_opens_payloads_for_the_office_and_records_it(a
     assert ID_NUMBER in base64.b64decode(decoded["data"]).decode()
     rows = audit_rows(api, no)
     assert len(rows) == before + 1 and (rows[0].username, rows[0].via) == ("office1", "temporal_codec")
+    assert audit_total(api) == total + 1  # that case's row only
+
+    # the same payload three times in one request: still one row; payloads naming no case: no row
+    r = await api.http.post("/codec/decode", json={"payloads": body["payloads"] * 3}, headers=office)
+    assert r.status_code == 200 and len(audit_rows(api, no)) == before + 2
+    [anonymous] = await api.app.state.codec.encode([Payload(metadata={"encoding": b"json/plain"}, data=b'{"ok":1}')])
+    r = await api.http.post("/codec/decode", json={"payloads": [as_json(anonymous)] * 5}, headers=office)
+    assert r.status_code == 200 and audit_total(api) == total + 2
+    assert all(row.case_no is not None for row in audit_rows(api, None))
 
     # the Temporal Web UI sends the web UI's session cookie instead of a token
     cookie = {"Cookie": f"{SESSION_COOKIE}={api.tokens['office1']}"}
@@ -151,7 +166,7 @@ async def test_the_codec_endpoint_opens_payloads_for_the_office_and_records_it(a
     hrss = await api.user("hrss1", "caseworker", "hrss")
     r = await api.http.post("/codec/decode", json=body, headers=hrss)
     assert r.status_code == 403 and "supervisor or admin" in r.json()["detail"]
-    assert len(audit_rows(api, no)) == before + 2
+    assert len(audit_rows(api, no)) == before + 3
 
     # the codec only decodes: nobody can have payloads sealed through it (they would pass as the service's)
     plain = {

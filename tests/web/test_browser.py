@@ -2,6 +2,7 @@
 
 import re
 import time
+import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -165,6 +166,8 @@ def test_bad_fields_are_shown_next_to_them_and_nothing_is_registered(login, web,
     fill_complaint(clerk, received_at=tomorrow, id_number="1101011990030766")
     submit(clerk, "button.big")
     assert "身份证号码应为18位" in clerk.inner_text("#err-complainant-id_number")
+    assert "不能晚于当前时间" in clerk.inner_text("#err-received_at")  # every error in the same round
+    assert clerk.locator(".field-error").count() == 2
     assert clerk.locator("[name='complainant.id_number']").get_attribute("aria-invalid") == "true"
     assert clerk.locator("[name='employer.name']").input_value() == "山西某劳务有限公司"  # what was typed stays
     shoot(clerk, screenshots, "intake-error")
@@ -296,7 +299,8 @@ def seed_for_screenshots(web) -> None:
             ("order_payment", {}),
             ("record_payment", {"amount": amount, "payer": "general_contractor"}),
         ]:
-            r = httpx.post(f"{web.url}/api/cases/{no}/actions/{action}", headers=office, json=body, timeout=30)
+            key = {"Idempotency-Key": uuid.uuid4().hex}  # money-moving actions need one
+            r = httpx.post(f"{web.url}/api/cases/{no}/actions/{action}", headers=office | key, json=body, timeout=30)
             assert r.status_code == 200, r.text
 
 

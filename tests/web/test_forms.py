@@ -54,6 +54,21 @@ def test_widgets_follow_the_field_types():
     assert dict(payment["payer"].choices)["deposit"] == "工资保证金" and payment["reference"].widget == "text"
 
 
+@pytest.mark.parametrize("typed", ["12,000.50", "12,000.50元", "１２０００.５０", "¥12000.50", " 12000.50 "])
+def test_amounts_are_taken_as_written_on_paper(typed):
+    specs = action_fields(PUBLIC_ACTIONS["record_payment"], JURISDICTION)
+    data = action_body(specs, FormData([("amount", typed), ("payer", "employer")]))
+    assert data["amount"] == "12000.50"
+    assert action_params(PUBLIC_ACTIONS["record_payment"], data, JURISDICTION)["amount"] == "12000.50"
+
+
+def test_a_misgrouped_amount_is_still_refused():
+    specs = action_fields(PUBLIC_ACTIONS["record_payment"], JURISDICTION)
+    data = action_body(specs, FormData([("amount", "12,00.50"), ("payer", "employer")]))
+    with pytest.raises(ValidationError):
+        action_params(PUBLIC_ACTIONS["record_payment"], data, JURISDICTION)
+
+
 def test_form_values_become_the_action_body_in_china_time():
     specs = action_fields(PUBLIC_ACTIONS["order_payment"], JURISDICTION)
     data = action_body(specs, FormData([("amount", " 36000 "), ("due_at", "2027-03-02T17:00")]))
@@ -196,3 +211,17 @@ def test_text_made_only_of_invisible_characters_is_refused_in_an_action():
     with pytest.raises(InvalidInput) as info:
         action_params(PUBLIC_ACTIONS["note"], {"text": "\u200b\u200b"}, JURISDICTION)
     assert info.value.field == "text"
+
+
+def test_the_stage_bar_draws_the_ladders_branches_side_by_side():
+    at = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    state = SimpleNamespace(stage=Stage.POLICE_REFERRED, referred_at=at, accepted_at=at, order_served_at=at)
+    steps = {s["stage"]: s for s in lifecycle_steps(state)}
+    assert [s["stage"] for s in steps.values() if s["branch"]] == ["police_referred", "court_enforcement"]
+    assert steps["police_referred"]["num"] == steps["court_enforcement"]["num"] == steps["deposit_drawdown"]["num"] + 1
+    assert steps["closed"]["num"] == steps["court_enforcement"]["num"] + 1
+    html = env.get_template("_macros.html").module.lifecycle(list(steps.values()))
+    assert html.count('<li class="branches">') == 1
+    branch = html.split('<li class="branches">')[1].split("</ol></li>")[0]
+    assert "移送公安" in branch or "公安" in branch
+    assert "法院" in branch
