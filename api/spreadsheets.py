@@ -31,13 +31,22 @@ HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common
 MAX_COLUMNS = 50
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-ROSTER_FIELDS = ("name", "id_number", "amount_owed")
-ROSTER_HEADERS = {"name": "姓名", "id_number": "身份证号", "amount_owed": "欠薪金额"}
+ROSTER_FIELDS = ("name", "id_number", "amount_owed", "bank", "bank_account")
+ROSTER_HEADERS = {
+    "name": "姓名",
+    "id_number": "身份证号",
+    "amount_owed": "欠薪金额",
+    "bank": "开户银行",
+    "bank_account": "银行账号",
+}
 # Header texts accepted for each field, compared without blanks, case and a "(元)" unit.
 _HEADER_ALIASES = {
     "name": {"姓名", "农民工姓名", "工人姓名", "name"},
     "id_number": {"身份证号", "身份证号码", "公民身份号码", "id_number", "idnumber"},
     "amount_owed": {"欠薪金额", "拖欠金额", "拖欠工资", "欠薪数额", "amount_owed", "amountowed", "amount"},
+    # the worker's own account, for a payout from the wage deposit (工资保证金支付通知书)
+    "bank": {"开户银行", "开户行", "银行", "bank"},
+    "bank_account": {"银行账号", "银行卡号", "工资卡号", "账号", "bank_account", "bankaccount"},
 }
 MONEY = "#,##0.00"
 PERCENT = "0.0%"
@@ -208,6 +217,23 @@ def _check_row(
         id_number = _text(id_cell)
         if id_number is not None:
             candidate["id_number"] = id_number
+    for key in ("bank", "bank_account"):
+        cell = raw.get(key)
+        if key == "bank_account" and isinstance(cell, float):  # a long number in a number cell lost digits too
+            own.append(
+                RosterIssue(
+                    number,
+                    letter.get(key),
+                    key,
+                    "the account number is stored as a number, which loses its last digits; format the "
+                    "column as text and type it again",
+                    "银行账号被存成了数字，后几位已丢失。请把该列设为“文本”格式后重新录入。",
+                )
+            )
+            values[key] = _text(cell) or ""
+        elif (text := _text(cell)) is not None:
+            candidate[key] = text
+            values[key] = text
     amount = _amount(raw.get("amount_owed"))
     if amount is not None:
         candidate["amount_owed"] = amount
@@ -374,13 +400,21 @@ def roster_template() -> bytes:
     sheet.title = "花名册"
     _write_table(
         sheet,
-        [("序号", None), (ROSTER_HEADERS["name"], None), (ROSTER_HEADERS["id_number"], "@"), ("欠薪金额（元）", MONEY)],
+        [
+            ("序号", None),
+            (ROSTER_HEADERS["name"], None),
+            (ROSTER_HEADERS["id_number"], "@"),
+            ("欠薪金额（元）", MONEY),
+            (ROSTER_HEADERS["bank"], None),
+            (ROSTER_HEADERS["bank_account"], "@"),
+        ],
         [],
     )
     for row in range(2, 502):
         sheet.cell(row=row, column=3).number_format = "@"  # text: Excel would round an 18-digit number
         sheet.cell(row=row, column=4).number_format = MONEY
-    widths = {"A": 6, "B": 14, "C": 24, "D": 16}
+        sheet.cell(row=row, column=6).number_format = "@"  # an account number too
+    widths = {"A": 6, "B": 14, "C": 24, "D": 16, "E": 20, "F": 26}
     for letter, width in widths.items():
         sheet.column_dimensions[letter].width = width
     notes = workbook.create_sheet("填写说明")

@@ -63,6 +63,8 @@ class RosterWorker(BaseModel):
     name: str
     id_number: str | None
     amount_owed: Yuan
+    bank: str | None = Field(default=None, description="开户银行, for a payout from the wage deposit")
+    bank_account: str | None = Field(default=None, description="银行账号 (digits)")
 
 
 class RosterError(BaseModel):

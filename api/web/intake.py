@@ -105,7 +105,10 @@ def intake_body(form: FormData, rows: int) -> tuple[dict, dict[int, int]]:
     """A CaseCreate body from the intake form, and which form row each worker in it came from."""
     workers, row_of = [], {}
     for row in range(rows):
-        worker = {key: clean(form.get(f"workers.{row}.{key}")) for key in ("name", "id_number", "amount_owed")}
+        worker = {
+            key: clean(form.get(f"workers.{row}.{key}"))
+            for key in ("name", "id_number", "amount_owed", "bank", "bank_account")
+        }
         if not any(worker.values()):
             continue  # an empty row is no worker
         row_of[len(workers)] = row

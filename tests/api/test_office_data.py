@@ -78,10 +78,11 @@ async def test_a_good_roster_becomes_the_workers_of_a_complaint(api):
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["errors"] == [] and body["total"] == 3 and body["amount_total"] == "44001.00"
+    no_bank = {"bank": None, "bank_account": None}
     assert body["workers"] == [
-        {"row": 3, "name": "王秀英", "id_number": ID_NUMBER, "amount_owed": "12000.00"},
-        {"row": 4, "name": "李建国", "id_number": ID_NUMBER_2, "amount_owed": "24000.50"},
-        {"row": 6, "name": "赵大勇", "id_number": None, "amount_owed": "8000.50"},
+        {"row": 3, "name": "王秀英", "id_number": ID_NUMBER, "amount_owed": "12000.00", **no_bank},
+        {"row": 4, "name": "李建国", "id_number": ID_NUMBER_2, "amount_owed": "24000.50", **no_bank},
+        {"row": 6, "name": "赵大勇", "id_number": None, "amount_owed": "8000.50", **no_bank},
     ]
     workers = [{k: v for k, v in w.items() if k != "row"} for w in body["workers"]]
     r = await api.http.post("/api/cases", headers=clerk, json=complaint(workers=workers))
@@ -91,6 +92,26 @@ async def test_a_good_roster_becomes_the_workers_of_a_complaint(api):
     english = xlsx([["name", "id_number", "amount_owed"], ["Zhang San", None, "100"]])
     r = await api.http.post("/api/rosters/parse", headers=clerk, **upload(english, "roster.xlsx"))
     assert r.status_code == 200 and r.json()["workers"][0]["amount_owed"] == "100.00", r.text
+
+
+async def test_a_roster_carries_each_workers_bank_and_account_into_the_complaint(api):
+    clerk = await api.user("clerk1", "clerk", "petition")
+    data = xlsx(
+        [
+            ["姓名", "身份证号", "欠薪金额", "开户银行", "银行账号"],
+            ["王秀英", ID_NUMBER, 12000, "中国农业银行代县支行", "6228480012345678901"],
+            ["李建国", ID_NUMBER_2, 100, None, 6228480012345678901],  # typed into a number cell: digits lost
+        ]
+    )
+    r = await api.http.post("/api/rosters/parse", headers=clerk, **upload(data))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["workers"][0]["bank"] == "中国农业银行代县支行"
+    assert body["workers"][0]["bank_account"] == "6228480012345678901"
+    assert [(e["row"], e["column"], e["field"]) for e in body["errors"]] == [(3, "E", "bank_account")]
+    workers = [{k: v for k, v in body["workers"][0].items() if k != "row"}]
+    r = await api.http.post("/api/cases", headers=clerk, json=complaint(workers=workers))
+    assert r.status_code == 201, r.text
 
 
 async def test_bad_rows_are_reported_by_row_and_column(api):

@@ -225,3 +225,17 @@ def test_the_stage_bar_draws_the_ladders_branches_side_by_side():
     branch = html.split('<li class="branches">')[1].split("</ol></li>")[0]
     assert "移送公安" in branch or "公安" in branch
     assert "法院" in branch
+
+
+def test_a_workers_bank_and_account_from_the_intake_form_reach_the_complaint():
+    form = FormData(
+        [
+            ("workers.0.name", "王秀英"),
+            ("workers.0.amount_owed", "12,000元"),
+            ("workers.0.bank", "中国农业银行代县支行"),
+            ("workers.0.bank_account", "6228480012345678901"),
+        ]
+    )
+    body, _ = intake_body(form, rows=1)
+    assert body["workers"][0]["bank"] == "中国农业银行代县支行"
+    assert body["workers"][0]["bank_account"] == "6228480012345678901"
