@@ -51,7 +51,7 @@ from domain.enforcement import liable_party_for
 from domain.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, from_kind
 from domain.identity import mask_id, mask_phone
 from domain.jurisdiction import Jurisdiction
-from domain.lifecycle import DEADLINE_LABELS, STAGE_LABELS
+from domain.lifecycle import DEADLINE_LABELS, STAGE_LABELS, enforcement_unit
 from domain.messages import ActionInput, CaseInput
 from domain.model import Actor, CaseIntake, CaseState, Person, WorkerClaim
 from domain.roles import Role
@@ -407,6 +407,7 @@ def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=No
         **summary_of(record).model_dump(),
         version=state.version,
         co_units=state.co_units,
+        enforcement_unit=enforcement_unit(state),
         channel=intake.channel.value,
         registered_at=intake.registered_at,
         registered_by=intake.registered_by.username,

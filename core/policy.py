@@ -25,4 +25,5 @@ def case_policy(jurisdiction: Jurisdiction) -> CasePolicy:
             workers_total=t.crime_workers_total,
         ),
         blacklist_years=t.blacklist_period_years,
+        authorities=dict(jurisdiction.authorities) or None,
     )

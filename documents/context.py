@@ -25,7 +25,7 @@ from domain.lifecycle import (
     STAGE_LABELS,
     DocumentRequest,
 )
-from domain.model import CaseState, Deadline, Party
+from domain.model import RECEIVING_UNIT, REFERRING_UNIT, CaseState, Deadline, Party
 from domain.ui_text import CHANNEL_LABELS
 
 # The kind's word in the document number (发文字号): 代欠薪令〔2026〕9-3号.
@@ -254,6 +254,14 @@ def _status_text(state: CaseState, jurisdiction: Jurisdiction) -> str:
 
 
 def _issuer(state: CaseState, req: DocumentRequest, jurisdiction: Jurisdiction) -> str:
+    authority = state.intake.policy.authority(req.kind)
+    if authority is not None:  # who issues what, as the case's policy says (docs/domain.md)
+        received_by = state.intake.registered_by.unit or jurisdiction.office_unit
+        if authority.unit == RECEIVING_UNIT:  # the unit whose clerk received the complaint
+            return official_unit_name(jurisdiction, received_by)
+        if authority.unit == REFERRING_UNIT:  # the unit that refers it on (at intake: the receiving unit)
+            return official_unit_name(jurisdiction, req.params.get("from_unit") or received_by)
+        return official_unit_name(jurisdiction, authority.unit)
     if req.kind == "referral":  # the unit that refers signs; the office of the leading group at intake
         return (
             official_unit_name(jurisdiction, req.params["from_unit"])

@@ -27,6 +27,7 @@ from domain.actions.effects import (
     blacklist_grounds,
     doc,
     event,
+    issuing_unit,
     move,
     open_clock,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "clocks_for",
     "command_of",
     "due_step",
+    "enforcement_unit",
     "escalation_levels",
     "next_wake",
     "on_time",
@@ -122,11 +124,22 @@ def _check_permission(state: CaseState, spec: Action, actor: Actor) -> None:
         if unit not in state.liaison_units:
             raise Forbidden(code="not_referred_to", unit=unit)
         return
+    authority = state.intake.policy.authority(spec.issues) if spec.issues else None
+    if authority is not None:  # the competent authority acts, whatever unit leads the case
+        if actor.unit != authority.unit:
+            raise Forbidden(code="authority_only", unit=actor.unit, authority=authority.unit, action=spec.name)
+        return
     involved = actor.unit == state.lead_unit or (
         spec.scope == INVOLVED and (actor.unit in state.co_units or actor.unit in state.liaison_units)
     )
     if not involved:
         raise Forbidden(code="unit_not_lead", unit=actor.unit, lead_unit=state.lead_unit)
+
+
+def enforcement_unit(state: CaseState) -> str | None:
+    """The unit that issues the documents with legal effect on a party (执法机关): the authority of the
+    order to pay in the case's policy, or the lead unit where the policy names none."""
+    return issuing_unit(state, "order_to_pay")
 
 
 def pending_actions(state: CaseState) -> list[str]:

@@ -106,6 +106,21 @@ class CrimeThreshold:
 
 
 @dataclass
+class Authority:
+    """Who issues one kind of document: the unit (a unit code, or `receiving` / `referring` for the unit
+    that received the complaint or refers it on), the role that signs, and the citation."""
+
+    unit: str
+    signer: str = "unit_head"
+    basis: str = ""
+
+
+# The unit codes that stand for a unit of the case rather than a fixed one.
+RECEIVING_UNIT = "receiving"
+REFERRING_UNIT = "referring"
+
+
+@dataclass
 class CasePolicy:
     """The part of the jurisdiction configuration that shapes a case, recorded in its history."""
 
@@ -124,6 +139,12 @@ class CasePolicy:
     court_unit: str = "court"
     procuratorate_unit: str = "procuratorate"
     blacklist_years: int = 3  # 人社部令45号 art. 11
+    # Who issues what (document kind → Authority). None in a policy recorded before the file said it:
+    # such a case keeps its lead unit issuing and acting, as it started.
+    authorities: dict[str, Authority] | None = None
+
+    def authority(self, kind: str) -> "Authority | None":
+        return (self.authorities or {}).get(kind)
 
 
 @dataclass

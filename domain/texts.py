@@ -133,6 +133,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "unit '{unit}' does not lead this case (lead unit: {lead_unit})",
         "您所在单位不是本案的承办单位，不能办理此事项",
     ),
+    "authority_only": (
+        "'{action}' issues a document with legal effect on a party: only unit '{authority}' may take it "
+        "(your unit: {unit}); see authorities in the jurisdiction file",
+        "此事项出具具有法律效力的执法文书，应由执法机关（劳动保障监察）办理，您所在单位不能办理",
+    ),
     "case_not_visible": (
         "case {case_no} is not handled by your unit ({unit})",
         "此案件不由您所在单位承办或协办，您无权查看",

@@ -276,6 +276,9 @@ class Action:
     label: str  # zh-CN, as the web shows it
     hint: str = ""  # zh-CN, under the form's title
     scope: str = LEAD
+    # The document kind the action issues with legal effect on a party: where the case's policy names
+    # its authority (`authorities:` in the jurisdiction file), that unit's people take the action.
+    issues: str = ""
     office_roles: tuple[str, ...] = ("supervisor",)  # may act on any case, whatever its unit
     awaited: Callable[[CaseState], bool] = always
     not_awaited: str = "not_awaited"  # the text code of the refusal when not awaited

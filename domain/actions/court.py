@@ -115,6 +115,7 @@ def _apply_outcome(state: CaseState, cmd: CourtOutcome, actor, now, times):
 
 SERVE_COURT_REMINDER = Action(
     name="serve_court_reminder",
+    issues="court_reminder",
     command=ServeCourtReminder,
     stages=frozenset({Stage.POLICE_REFERRED}),
     roles=CASE_WORKERS,
@@ -128,6 +129,7 @@ SERVE_COURT_REMINDER = Action(
 
 COURT_APPLICATION = Action(
     name="court_application",
+    issues="court_application",
     command=CourtApplication,
     stages=COURT_STAGE,
     roles=CASE_WORKERS,

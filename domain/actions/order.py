@@ -202,6 +202,7 @@ def _apply_enforce(state: CaseState, cmd: Enforce, actor, now, times):
 
 ORDER_PAYMENT = Action(
     name="order_payment",
+    issues="order_to_pay",
     command=OrderPayment,
     stages=frozenset({Stage.INVESTIGATING}),
     roles=CASE_WORKERS,

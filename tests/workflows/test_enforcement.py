@@ -31,6 +31,7 @@ HOUSING = ProjectFacts("housing_municipal", "shangguan", True, "state", False)
 HOUSING1 = Actor("housing1", "caseworker", "housing")
 HOUSING_HEAD = Actor("housing_head", "unit_head", "housing")
 HRSS1 = Actor("hrss1", "caseworker", "hrss")
+HRSS_HEAD = Actor("hrss_head", "unit_head", "hrss")  # labour inspection issues the coercive documents
 POLICE = Actor("police1", "liaison", "police")
 COURT = Actor("court1", "liaison", "court")
 OFFICE = Actor("office1", "supervisor", "hrss")
@@ -100,7 +101,7 @@ async def order(env, handle, lead, amount, months=None):
     await act(handle, "accept", lead)
     await act(handle, "findings", lead, **findings)
     due = await env.get_current_time() + timedelta(days=3)
-    await act(handle, "order_payment", lead, due_at=due.isoformat())
+    await act(handle, "order_payment", HRSS1, due_at=due.isoformat())  # labour inspection, whatever unit leads
     return due
 
 
@@ -194,13 +195,14 @@ async def test_deposit_short_goes_to_police_who_file(env, ladder):
     s = await until(handle, lambda s: s.stage is Stage.POLICE_REFERRED, "police referral proposal")
     assert s.deposit_drawn == Decimal("20000.00") and s.outstanding == Decimal("40000.00")
     assert {"deposit_payout", "deposit_replenish", "police_approval"} <= set(open_kinds(s))
-    assert s.open_deadline("police_approval").unit == "housing"
+    assert s.open_deadline("police_approval").unit == "hrss"  # the authority that issues the 移送书
     assert any(e.kind == "police_proposed" and "追诉标准" in e.summary for e in s.timeline)
-    with pytest.raises(WorkflowUpdateFailedError) as err:
-        await act(handle, "approve_police_referral", HOUSING1)
-    assert err.value.cause.type == "forbidden"
+    for actor in (HOUSING1, HOUSING_HEAD, HRSS1):  # a caseworker, or the head of the lead unit
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await act(handle, "approve_police_referral", actor)
+        assert err.value.cause.type == "forbidden"
 
-    await act(handle, "approve_police_referral", HOUSING_HEAD)
+    await act(handle, "approve_police_referral", HRSS_HEAD)
     s = await state(handle)
     assert "police" in s.liaison_units and "police_transfer" in open_kinds(s)
     assert projection.documents[s.case_no][-1] == "police_transfer"
@@ -260,11 +262,11 @@ async def test_below_threshold_goes_to_court_and_the_court_enforces(env, ladder)
     assert any(e.kind == "deposit_empty" for e in s.timeline) and s.deposit_drawn == 0
     reminder = s.open_deadline("court_reminder")
     with pytest.raises(WorkflowUpdateFailedError) as err:
-        await act(handle, "court_application", HOUSING1)
+        await act(handle, "court_application", HRSS1)
     assert err.value.cause.type == "conflict" and "催告" in err.value.cause.message
     await skip_past(env, reminder.due_at)
     await until(handle, lambda s: s.open_deadline("court_reminder").status.value == "missed", "reminder ran out")
-    await act(handle, "court_application", HOUSING1)
+    await act(handle, "court_application", HRSS1)
     await act(handle, "court_accepted", COURT)
     await act(handle, "court_ruling", COURT, granted=True)
     await act(handle, "court_outcome", COURT, amount_enforced="30000")

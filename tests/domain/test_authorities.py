@@ -1,0 +1,142 @@
+"""Who issues what: the competent authority takes the actions behind coercive documents (plain functions)."""
+
+import copy
+import dataclasses
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+import yaml
+
+from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
+from core.policy import case_policy
+from domain import lifecycle
+from domain.errors import Forbidden
+from domain.jurisdiction import JurisdictionError, jurisdiction_from_dict
+from domain.lifecycle import ClockTimes
+from domain.model import (
+    Actor,
+    CaseIntake,
+    CaseState,
+    Channel,
+    Organisation,
+    Person,
+    ProjectInfo,
+    Stage,
+    WorkerClaim,
+)
+from domain.routing import ProjectFacts
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+JURISDICTION = load_jurisdiction(DEFAULT_JURISDICTION)
+POLICY = case_policy(JURISDICTION)
+RAW = yaml.safe_load(DEFAULT_JURISDICTION.read_text(encoding="utf-8"))
+HOUSING_PROJECT = ProjectInfo(
+    1,
+    "滨河小区",
+    ProjectFacts("housing_municipal", "shangguan", True, "state", False),
+    Organisation("某开发公司", "91140000MA0000000A"),
+    Organisation("某建筑公司", "91140000MA0000000B"),
+)
+HOUSING = Actor("z", "caseworker", "housing")
+HOUSING_HEAD = Actor("zh", "unit_head", "housing")
+HRSS = Actor("w", "caseworker", "hrss")
+
+
+def times(*kinds, due=T0 + timedelta(days=7)):
+    return {k: ClockTimes(due, [due + timedelta(days=2)]) for k in kinds}
+
+
+def do(state, action, actor, now=T0, **params):
+    lifecycle.check(state, action, params, actor, now)
+    clocks = lifecycle.clocks_for(state, action, params, now)
+    return lifecycle.apply(state, action, params, actor, now, times(*[c.key for c in clocks]))
+
+
+def housing_case(policy=POLICY) -> CaseState:
+    intake = CaseIntake(
+        "DX-2026-000001",
+        Channel.WALK_IN,
+        T0,
+        T0,
+        Actor("c", "clerk", "petition"),
+        Person("张三"),
+        [WorkerClaim(f"工人{i}", None, Decimal("10000")) for i in range(2)],
+        Organisation("某劳务公司"),
+        Decimal("20000"),
+        "",
+        policy,
+        project=HOUSING_PROJECT,
+    )
+    state = CaseState(intake=intake)
+    lifecycle.open_case(state)
+    lifecycle.refer(state, T0, times("acknowledge"))
+    assert state.lead_unit == "housing"
+    do(state, "accept", HOUSING)
+    do(state, "findings", HOUSING, substantiated=True, liable_party="general_contractor", amount_owed="20000")
+    return state
+
+
+def test_the_shipped_file_names_labour_inspection_for_every_coercive_document_with_its_citation():
+    for kind in ("order_to_pay", "payment_decision", "deposit_payout", "police_transfer", "court_reminder"):
+        authority = JURISDICTION.authorities[kind]
+        assert authority.unit == "hrss" and authority.basis, kind
+    assert JURISDICTION.authorities["receipt"].unit == "receiving"
+    assert JURISDICTION.authorities["referral"].unit == "referring"
+    assert "行政强制法第53条" in JURISDICTION.authorities["court_reminder"].basis
+    assert POLICY.authority("order_to_pay") == JURISDICTION.authorities["order_to_pay"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "entry", "path"),
+    [
+        ("order_to_pay", {"unit": "nowhere", "basis": "x"}, "authorities.order_to_pay.unit"),
+        ("order_to_pay", {"unit": "hrss", "basis": "x", "signer": "clerk"}, "authorities.order_to_pay.signer"),
+        ("order_to_pay", {"unit": "hrss"}, "authorities.order_to_pay"),
+        ("no_such_kind", {"unit": "hrss", "basis": "x"}, "authorities.no_such_kind"),
+    ],
+)
+def test_a_bad_authorities_entry_is_refused_naming_its_path(kind, entry, path):
+    raw = copy.deepcopy(RAW)
+    raw["authorities"][kind] = entry
+    with pytest.raises(JurisdictionError) as error:
+        jurisdiction_from_dict(raw, source="test.yaml")
+    assert path in str(error.value)
+
+
+def test_only_labour_inspection_orders_payment_on_a_housing_case():
+    state = housing_case()
+    for actor in (HOUSING, HOUSING_HEAD):
+        with pytest.raises(Forbidden) as error:
+            lifecycle.check(state, "order_payment", {}, actor, T0)
+        assert error.value.code == "authority_only"
+    assert state.stage is Stage.INVESTIGATING  # nothing changed
+    do(state, "order_payment", HRSS)
+    assert state.stage is Stage.PAYMENT_ORDERED
+    # the lead unit keeps recording payments
+    do(state, "record_payment", HOUSING, amount="5000", payer="general_contractor")
+    assert state.amount_recovered == Decimal("5000")
+
+
+def test_a_policy_recorded_without_authorities_keeps_the_lead_unit_acting():
+    old = dataclasses.replace(POLICY, authorities=None)
+    state = housing_case(old)
+    do(state, "order_payment", HOUSING)
+    assert state.stage is Stage.PAYMENT_ORDERED
+    with pytest.raises(Forbidden) as error:
+        lifecycle.check(housing_case(old), "order_payment", {}, HRSS, T0)
+    assert error.value.code == "unit_not_lead"
+
+
+def test_every_action_behind_a_coercive_document_names_an_authority_of_the_file():
+    issuing = {name: a.issues for name, a in lifecycle.ACTIONS.items() if a.issues}
+    assert {
+        "order_payment",
+        "approve_police_referral",
+        "serve_court_reminder",
+        "court_application",
+        "propose_blacklist",
+        "blacklist_decision",
+    } <= set(issuing)
+    for name, kind in issuing.items():
+        assert kind in JURISDICTION.authorities, name
