@@ -171,6 +171,9 @@ def test_case_lifecycle_over_http_and_escalation_by_itself(service):
         )
         assert r.status_code == 200, r.text
         r = http.post(f"/api/cases/{no}/actions/order_payment", headers=housing, json={})
+        assert r.status_code == 403, r.text  # labour inspection issues the order, whatever unit leads
+        inspector = login(http, "renshe", "password-123")
+        r = http.post(f"/api/cases/{no}/actions/order_payment", headers=inspector, json={})
         assert r.status_code == 200 and r.json()["stage"] == "payment_ordered", r.text
         r = http.post(
             f"/api/cases/{no}/actions/record_payment",
