@@ -492,6 +492,15 @@ def enforcement_summary(state: CaseState) -> dict:
         },
         "blacklist": state.blacklist,
         "blacklist_until": state.blacklist_until.isoformat() if state.blacklist_until else None,
+        # the handling decision (行政处理决定) and the 加付赔偿金 it orders paid to the workers (art. 26)
+        "decision": None
+        if state.decided_at is None
+        else {
+            "decided_at": state.decided_at.isoformat(),
+            "amount": f"{state.decision_amount:.2f}" if state.decision_amount is not None else None,
+            "compensation_percent": state.compensation_percent,
+            "compensation_owed": f"{state.compensation_amount:.2f}" if state.compensation_amount is not None else None,
+        },
     }
 
 

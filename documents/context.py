@@ -33,6 +33,7 @@ DOC_NO_WORDS = {
     "receipt": "受",
     "referral": "转",
     "order_to_pay": "令",
+    "payment_decision": "决",
     "result_notice": "告",
     "escalation": "督",
     "deposit_payout": "保",
@@ -58,6 +59,7 @@ SERVICE_METHODS = {
 LABOUR_INSPECTION_KINDS = frozenset(
     {
         "order_to_pay",
+        "payment_decision",
         "deposit_payout",
         "police_transfer",
         "court_reminder",
@@ -348,6 +350,20 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
             amount=yuan_with_capitals(Decimal(req.params["amount"])),
             due_at=_order_due(state),
             facts=state.findings_text or None,
+        )
+    elif kind == "payment_decision":
+        order = next((d for d in reversed(state.documents) if d.kind == "order_to_pay"), None)
+        compensation = req.params.get("compensation")
+        ctx.update(
+            liable_party_name=liable_party_name(state),
+            role_phrase=_role_phrase(state),
+            amount=yuan_with_capitals(Decimal(req.params["amount"])),
+            due_at=china_time(state.payment_due_at) if state.payment_due_at else None,
+            facts=state.findings_text or None,
+            order_ref=_order_decision_ref(state, jurisdiction) if order is not None else None,
+            order_issued_on=chinese_date(state.order_served_at) if state.order_served_at else None,
+            compensation=yuan_with_capitals(Decimal(compensation)) if compensation else None,
+            percent=req.params.get("percent"),
         )
     elif kind == "result_notice":
         outcome = req.params.get("outcome", state.outcome or "")

@@ -22,6 +22,7 @@ from domain.actions.base import (
     DocumentRequest,
     parse,
 )
+from domain.actions.decision import LAWFUL_LADDER, decision_lapsed_due, order_lapsed_due
 from domain.actions.effects import (
     TRANSITIONS,
     blacklist_grounds,
@@ -67,6 +68,7 @@ __all__ = [
     "clocks_for",
     "command_of",
     "due_step",
+    "enforced_clock",
     "enforcement_unit",
     "escalation_levels",
     "next_wake",
@@ -239,11 +241,23 @@ def due_step(state: CaseState, now: datetime) -> str | None:
     if state.stage is Stage.CLOSED:
         return None
     order = state.open_deadline("order_payment")
-    if state.stage is Stage.PAYMENT_ORDERED and order is not None and order.due_at <= now and state.outstanding > 0:
+    if state.procedure >= LAWFUL_LADDER:  # an unpaid order waits for the handling decision
+        if order_lapsed_due(state, now):
+            return "order_lapsed"
+        if decision_lapsed_due(state, now):
+            return "enforce"
+    elif state.stage is Stage.PAYMENT_ORDERED and order is not None and order.due_at <= now and state.outstanding > 0:
         return "enforce"
     if state.leader is not None and state.next_dispatch_at is not None and state.next_dispatch_at <= now:
         return "major_dispatch"
     return None
+
+
+def enforced_clock(state: CaseState) -> Deadline | None:
+    """The clock whose lapse the `enforce` step acts on: the decision's date, or (on the old ladder) the order's."""
+    if state.stage is Stage.DECIDED:
+        return state.open_deadline("decision_payment")
+    return state.open_deadline("order_payment")
 
 
 def escalation_levels(state: CaseState) -> list[str]:

@@ -14,6 +14,7 @@ class Stage(StrEnum):
     REFERRED = "referred"  # 转办/交办
     INVESTIGATING = "investigating"  # 立案调查
     PAYMENT_ORDERED = "payment_ordered"  # 责令限期支付
+    DECIDED = "decided"  # 行政处理决定（劳动保障监察条例第26条）
     DEPOSIT_DRAWDOWN = "deposit_drawdown"  # 动用工资保证金
     POLICE_REFERRED = "police_referred"  # 移送公安
     COURT_ENFORCEMENT = "court_enforcement"  # 申请法院强制执行
@@ -298,6 +299,15 @@ class CaseState:
     documents: list[DocumentRef] = field(default_factory=list)
     applied: list[AppliedAction] = field(default_factory=list)  # the last APPLIED_KEYS_KEPT keyed actions
     refused_steps: list[str] = field(default_factory=list)  # steps the case took by itself that the rules refused
+    # The ladder the case follows, fixed when it starts (docs/deadlines.md): 1, an unpaid order draws the
+    # deposit at once (cases started before the handling decision); 2, an unpaid order waits for the
+    # handling decision (行政处理决定), and only the decision's lapse moves the case on by itself.
+    procedure: int = 1
+    order_lapsed_at: datetime | None = None  # procedure 2: the order ran out unpaid, the decision is awaited
+    decided_at: datetime | None = None
+    decision_amount: Decimal | None = None
+    compensation_percent: int | None = None  # 加付赔偿金, 50-100 of what is owed (劳动保障监察条例 art. 26)
+    compensation_amount: Decimal | None = None  # owed to the workers on top of their wages
 
     def applied_action(self, username: str, key: str) -> AppliedAction | None:
         """The keyed action this user's key was applied as, if the case remembers it."""

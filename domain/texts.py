@@ -133,6 +133,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "unit '{unit}' does not lead this case (lead unit: {lead_unit})",
         "您所在单位不是本案的承办单位，不能办理此事项",
     ),
+    "handling_decision_not_awaited": (
+        "a handling decision is issued from investigating (substantiated findings first), or after an order to "
+        "correct ran out unpaid",
+        "行政处理决定应在调查认定欠薪属实后作出，或在限期改正指令书逾期未履行后作出",
+    ),
+    "compensation_required": (
+        "the order to correct ran out unpaid: give compensation_percent, 50-100 (劳动保障监察条例 art. 26)",
+        "限期改正指令书逾期未支付，应责令加付赔偿金：请填写加付赔偿金比例（50至100）",
+    ),
     "authority_only": (
         "'{action}' issues a document with legal effect on a party: only unit '{authority}' may take it "
         "(your unit: {unit}); see authorities in the jurisdiction file",

@@ -33,8 +33,10 @@ COURT = "court"  # the same for the court
 SYSTEM_ONLY = ("system",)  # steps the workflow takes by itself when a clock runs out
 
 OPEN_STAGES = frozenset(s for s in Stage if s is not Stage.CLOSED)
-ENFORCEMENT = frozenset({Stage.PAYMENT_ORDERED, Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT})
-AFTER_ORDER = ENFORCEMENT - {Stage.PAYMENT_ORDERED}
+ENFORCEMENT = frozenset(
+    {Stage.PAYMENT_ORDERED, Stage.DECIDED, Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT}
+)
+AFTER_ORDER = ENFORCEMENT - {Stage.PAYMENT_ORDERED, Stage.DECIDED}
 
 
 # ---- what the workflow exchanges with its activities --------------------------------------------------

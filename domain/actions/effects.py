@@ -26,10 +26,13 @@ from domain.model import (
 TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     Stage.INTAKE: frozenset({Stage.REFERRED, Stage.CLOSED}),
     Stage.REFERRED: frozenset({Stage.REFERRED, Stage.INVESTIGATING, Stage.CLOSED}),
-    Stage.INVESTIGATING: frozenset({Stage.REFERRED, Stage.PAYMENT_ORDERED, Stage.POLICE_REFERRED, Stage.CLOSED}),
-    Stage.PAYMENT_ORDERED: frozenset(
-        {Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED}
+    Stage.INVESTIGATING: frozenset(
+        {Stage.REFERRED, Stage.PAYMENT_ORDERED, Stage.DECIDED, Stage.POLICE_REFERRED, Stage.CLOSED}
     ),
+    Stage.PAYMENT_ORDERED: frozenset(
+        {Stage.DECIDED, Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED}
+    ),
+    Stage.DECIDED: frozenset({Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED}),
     Stage.DEPOSIT_DRAWDOWN: frozenset({Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED}),
     Stage.POLICE_REFERRED: frozenset({Stage.COURT_ENFORCEMENT, Stage.CLOSED}),
     Stage.COURT_ENFORCEMENT: frozenset({Stage.CLOSED}),
@@ -53,15 +56,18 @@ def doc(state: CaseState, kind: str, **params) -> DocumentRequest:
     return DocumentRequest(seq, kind, params)
 
 
-def open_clock(state: CaseState, kind: str, unit: str, start: datetime, times: ClockTimes) -> Deadline:
-    rule = state.intake.policy.deadlines[kind]
+def open_clock(
+    state: CaseState, kind: str, unit: str, start: datetime, times: ClockTimes, rule: str | None = None
+) -> Deadline:
+    """Open the clock `kind`; its basis is that of the rule `rule` (default: the rule named like the clock)."""
+    basis = state.intake.policy.deadlines[rule or kind]
     clock = Deadline(
         len(state.deadlines) + 1,
         kind,
         unit,
         start,
         times.due_at,
-        rule.basis,
+        basis.basis,
         escalate_at=list(times.escalate_at),
         provisional=times.provisional,
     )

@@ -237,6 +237,30 @@ def court_case() -> list[Issued]:
     return run.issued
 
 
+def decision_case() -> list[Issued]:
+    """The lawful ladder: the order runs out unpaid, labour inspection decides with 加付赔偿金."""
+    run = Run(intake("DX-2026-000127", roster(3, "12000")))
+    run.state.procedure = 2  # a case started on the lawful ladder (workflows/case.py)
+    lead = Actor("housing1", "caseworker", run.state.lead_unit)
+    day = T0 + timedelta(days=1)
+    run.do("accept", lead, day)
+    run.do(
+        "findings",
+        lead,
+        day + timedelta(days=2),
+        substantiated=True,
+        liable_party="general_contractor",
+        amount_owed="36000",
+        facts="经核对考勤表和工资表，拖欠属实。",
+    )
+    run.do("order_payment", INSPECTOR, day + timedelta(days=3))
+    lapsed = run.state.payment_due_at + timedelta(minutes=1)
+    run.on_time(lapsed)
+    run.do("order_lapsed", SYSTEM, lapsed)
+    run.do("decide_payment", INSPECTOR, lapsed + timedelta(days=2), compensation_percent=50)
+    return run.issued
+
+
 def unfounded_case() -> list[Issued]:
     """A complaint the investigation does not bear out, closed with its 处理结果告知书."""
     run = Run(intake("DX-2026-000126", roster(2, "4000"), with_project=False))
@@ -249,4 +273,4 @@ def unfounded_case() -> list[Issued]:
 
 
 def every_document() -> list[Issued]:
-    return full_case() + ladder_case() + court_case()
+    return full_case() + ladder_case() + court_case() + decision_case()

@@ -51,6 +51,16 @@ async def ordered_case(api, project_id, lead, workers=None, amount=36000, due_in
     inspector = await api.user("hrss1", "caseworker", "hrss")  # labour inspection orders, whatever unit leads
     r = await api.act(inspector, no, "order_payment", {"due_at": due})
     assert r.status_code == 200 and r.json()["stage"] == "payment_ordered", r.text
+    # the order runs out unpaid: the case waits for the handling decision, and draws nothing yet
+    case = await case_until(api, lead, no, lambda c: "decide_payment" in c["pending_actions"], "decision awaited")
+    assert case["stage"] == "payment_ordered" and case["payments"] == []
+    assert "decision" in {d["kind"] for d in case["deadlines"] if d["status"] == "open"}
+    r = await api.act(lead, no, "decide_payment", {"compensation_percent": 50})
+    assert r.status_code == 403 and r.json()["code"] == "authority_only", r.text
+    due = (datetime.now(timezone.utc) + timedelta(seconds=due_in)).isoformat()
+    r = await api.act(inspector, no, "decide_payment", {"due_at": due, "compensation_percent": 50})
+    assert r.status_code == 200 and r.json()["stage"] == "decided", r.text
+    assert r.json()["documents"][-1]["kind"] == "payment_decision"
     return no
 
 

@@ -142,9 +142,10 @@ async def test_order_missed_escalates(env, projection, actors):
     await act(handle, "order_payment", actors["hrss"], due_at=due.isoformat())
     await env.sleep(timedelta(days=3, hours=1))
     s = await state(handle)
-    clock = s.open_deadline("order_payment")
+    clock = next(d for d in reversed(s.deadlines) if d.kind == "order_payment")
     assert clock.status.value == "missed" and clock.due_at == due
     assert s.escalations[-1].deadline_kind == "order_payment"
+    assert s.open_deadline("decision") is not None and s.stage.value == "payment_ordered"  # waits for the decision
     await act(handle, "record_payment", actors["hrss"], amount="36000", payer="employer")
     assert (await handle.result()).outcome == "paid_in_full"
 
