@@ -278,7 +278,7 @@ def _next_level_at(state: CaseState, clock: Deadline) -> datetime | None:
 
 
 # Periods given to a party rather than deadlines of a unit: when they end, they end (nobody is overdue).
-PARTY_PERIODS = frozenset({"blacklist_notice", "payment_order_objection"})
+PARTY_PERIODS = frozenset({"blacklist_notice", "payment_order_objection", "decision_review", "decision_suit"})
 
 
 def on_time(state: CaseState, now: datetime) -> list[DocumentRequest]:

@@ -308,6 +308,8 @@ class CaseState:
     decision_amount: Decimal | None = None
     compensation_percent: int | None = None  # 加付赔偿金, 50-100 of what is owed (劳动保障监察条例 art. 26)
     compensation_amount: Decimal | None = None  # owed to the workers on top of their wages
+    served_seqs: list[int] = field(default_factory=list)  # documents whose service (送达) is recorded
+    decision_served_at: datetime | None = None  # when the decision's service took effect
 
     def applied_action(self, username: str, key: str) -> AppliedAction | None:
         """The keyed action this user's key was applied as, if the case remembers it."""

@@ -142,6 +142,19 @@ TEXTS: dict[str, tuple[str, str]] = {
         "the order to correct ran out unpaid: give compensation_percent, 50-100 (劳动保障监察条例 art. 26)",
         "限期改正指令书逾期未支付，应责令加付赔偿金：请填写加付赔偿金比例（50至100）",
     ),
+    "not_a_served_document": (
+        "document {seq} is not one served on a party (an order, a decision, a reminder, a blacklist notice or "
+        "decision)",
+        "第{seq}号文书不是需要向当事人送达的文书",
+    ),
+    "already_served": ("the service of document {seq} is already recorded", "第{seq}号文书的送达已经登记"),
+    "served_in_future": ("served_at lies in the future", "送达时间不能晚于现在"),
+    "served_before_issue": ("served_at is before the document was issued", "送达时间早于文书出具时间"),
+    "witness_required": (
+        "service left at the address (留置送达) needs a witness",
+        "留置送达应当填写见证人",
+    ),
+    "nothing_to_serve": ("no document of this case awaits service", "本案没有待送达的文书"),
     "authority_only": (
         "'{action}' issues a document with legal effect on a party: only unit '{authority}' may take it "
         "(your unit: {unit}); see authorities in the jurisdiction file",

@@ -14,6 +14,7 @@ from domain.actions import (
     major,
     order,
     police,
+    service,
     worker_routes,
 )
 from domain.actions.base import Action
@@ -31,6 +32,7 @@ ACTIONS: dict[str, Action] = {
         order.RECORD_PAYMENT,
         intake.CLOSE,
         intake.NOTE,
+        service.SERVE,
         order.ENFORCE,
         decision.ORDER_LAPSED,
         investigation.REPORT_ABSCONDED,

@@ -140,3 +140,66 @@ def test_every_action_behind_a_coercive_document_names_an_authority_of_the_file(
     } <= set(issuing)
     for name, kind in issuing.items():
         assert kind in JURISDICTION.authorities, name
+
+
+def decided_case() -> CaseState:
+    state = housing_case()
+    state.procedure = 2  # the lawful ladder (workflows/case.py decides it when the case starts)
+    do(state, "decide_payment", HRSS, due_at=(T0 + timedelta(days=10)).isoformat())
+    assert state.stage is Stage.DECIDED and state.documents[-1].kind == "payment_decision"
+    return state
+
+
+def test_decide_payment_is_labour_inspections_and_only_on_the_lawful_ladder():
+    old = housing_case()  # procedure 1: a case started before the handling decision existed
+    assert "decide_payment" not in lifecycle.pending_actions(old)
+    state = housing_case()
+    state.procedure = 2
+    assert "decide_payment" in lifecycle.pending_actions(state)
+    with pytest.raises(Forbidden):
+        lifecycle.check(state, "decide_payment", {}, HOUSING, T0)
+    do(state, "decide_payment", HRSS, amount="20000", compensation_percent=100)
+    assert state.compensation_amount == Decimal("20000.00") and state.outstanding == Decimal("20000")
+
+
+def test_serving_the_decision_starts_its_review_and_suit_windows_at_served_at():
+    state = decided_case()
+    seq = state.documents[-1].seq
+    served_at = T0 + timedelta(days=2)
+    for params, code in (
+        ({"seq": 1, "method": "direct", "served_at": served_at.isoformat(), "recipient": "x"}, "not_a_served_document"),
+        (
+            {"seq": seq, "method": "left_at_address", "served_at": served_at.isoformat(), "recipient": "x"},
+            "witness_required",
+        ),
+        (
+            {"seq": seq, "method": "direct", "served_at": (T0 + timedelta(days=9)).isoformat(), "recipient": "x"},
+            "served_in_future",
+        ),
+    ):
+        with pytest.raises(Exception) as error:
+            lifecycle.check(state, "serve", params, HRSS, T0 + timedelta(days=3))
+        assert error.value.code == code
+    params = {"seq": seq, "method": "direct", "served_at": served_at.isoformat(), "recipient": "某建筑公司 王经理"}
+    requests = lifecycle.clocks_for(state, "serve", params, T0 + timedelta(days=3))
+    assert [(r.rule, r.start) for r in requests] == [("decision_review", served_at), ("decision_suit", served_at)]
+    docs = do(state, "serve", HRSS, now=T0 + timedelta(days=3), **params)
+    assert [d.kind for d in docs] == ["service_record"] and docs[0].params["served_seq"] == seq
+    assert state.open_deadline("decision_review").start_at == served_at
+    with pytest.raises(Exception) as error:
+        lifecycle.check(state, "serve", params, HRSS, T0 + timedelta(days=3))
+    assert error.value.code == "nothing_to_serve"  # the decision was the only document awaiting service
+
+
+def test_a_public_notice_takes_effect_when_its_period_passes():
+    state = decided_case()
+    seq = state.documents[-1].seq
+    params = {
+        "seq": seq,
+        "method": "public_notice",
+        "served_at": T0.isoformat(),
+        "recipient": "公告",
+        "notice_days": 30,
+    }
+    requests = lifecycle.clocks_for(state, "serve", params, T0 + timedelta(days=1))
+    assert {r.start for r in requests} == {T0 + timedelta(days=30)}
