@@ -155,6 +155,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "留置送达应当填写见证人",
     ),
     "nothing_to_serve": ("no document of this case awaits service", "本案没有待送达的文书"),
+    "decision_not_served": (
+        "the handling decision has not been served: record its service first (serve); the review and suit "
+        "windows run from it",
+        "行政处理决定书尚未登记送达，复议、诉讼期限无从起算，暂不能申请法院强制执行",
+    ),
+    "decision_windows_open": (
+        "the party may still apply for review or sue until {until}: the court enforces only after both windows "
+        "passed unchallenged (行政强制法 art. 53)",
+        "当事人申请行政复议或提起行政诉讼的期限（至{until}）尚未届满，暂不能申请法院强制执行（行政强制法第五十三条）",
+    ),
     "authority_only": (
         "'{action}' issues a document with legal effect on a party: only unit '{authority}' may take it "
         "(your unit: {unit}); see authorities in the jurisdiction file",

@@ -11,14 +11,16 @@ import yaml
 from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
 from core.policy import case_policy
 from domain import lifecycle
-from domain.errors import Forbidden
+from domain.errors import Forbidden, NotAllowedNow
 from domain.jurisdiction import JurisdictionError, jurisdiction_from_dict
 from domain.lifecycle import ClockTimes
 from domain.model import (
+    SYSTEM,
     Actor,
     CaseIntake,
     CaseState,
     Channel,
+    DeadlineStatus,
     Organisation,
     Person,
     ProjectInfo,
@@ -203,3 +205,25 @@ def test_a_public_notice_takes_effect_when_its_period_passes():
     }
     requests = lifecycle.clocks_for(state, "serve", params, T0 + timedelta(days=1))
     assert {r.start for r in requests} == {T0 + timedelta(days=30)}
+
+
+def test_the_court_application_waits_for_the_decisions_windows_from_service():
+    state = decided_case()
+    seq = state.documents[-1].seq
+    served_at = T0 + timedelta(days=2)
+    times_ = {
+        "decision_review": ClockTimes(served_at + timedelta(days=60)),
+        "decision_suit": ClockTimes(served_at + timedelta(days=183)),
+    }
+    params = {"seq": seq, "method": "direct", "served_at": served_at.isoformat(), "recipient": "王经理"}
+    lifecycle.check(state, "serve", params, HRSS, T0 + timedelta(days=3))
+    lifecycle.apply(state, "serve", params, HRSS, T0 + timedelta(days=3), times_)
+    # the decision ran out unpaid, nothing to draw: the court route (as the ladder takes it by itself)
+    lifecycle.apply(state, "enforce", {"drawn": "0"}, SYSTEM, T0 + timedelta(days=11), times("court_reminder"))
+    assert state.stage is Stage.COURT_ENFORCEMENT
+    reminder = state.open_deadline("court_reminder")
+    reminder.status = DeadlineStatus.MISSED  # the 催告 period ran out
+    with pytest.raises(NotAllowedNow) as error:
+        lifecycle.check(state, "court_application", {}, HRSS, T0 + timedelta(days=100))
+    assert error.value.code == "decision_windows_open"
+    lifecycle.check(state, "court_application", {}, HRSS, served_at + timedelta(days=184))
