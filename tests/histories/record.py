@@ -183,6 +183,11 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
     await act(h, "accept", HRSS)
     await act(h, "findings", HRSS, substantiated=True, liable_party="employer", amount_owed="20000")
     await act(h, "decide_payment", HRSS, amount="20000")
+    decision = (await h.query(CaseWorkflow.state)).documents[-1]
+    served_at = datetime.now(timezone.utc).isoformat()
+    await act(
+        h, "serve", HRSS, seq=decision.seq, method="direct", served_at=served_at, recipient="某劳务有限公司 张经理"
+    )
     await act(h, "record_payment", HRSS, amount="20000", payer="employer")
     await h.result()
 
