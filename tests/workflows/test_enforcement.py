@@ -265,6 +265,11 @@ async def test_below_threshold_goes_to_court_and_the_court_enforces(env, ladder)
     projection, ledger = ladder
     handle = await start(env, ledger, deposit=None)  # a project without a deposit
     due = await order(env, handle, HOUSING1, "36000")
+    decision = (await state(handle)).documents[-1]
+    served_at = await env.get_current_time()
+    await act(
+        handle, "serve", HRSS1, seq=decision.seq, method="post", served_at=served_at.isoformat(), recipient="某公司"
+    )
     await skip_past(env, due)
     s = await until(handle, lambda s: s.stage is Stage.COURT_ENFORCEMENT, "court enforcement")
     assert any(e.kind == "deposit_empty" for e in s.timeline) and s.deposit_drawn == 0
@@ -274,6 +279,13 @@ async def test_below_threshold_goes_to_court_and_the_court_enforces(env, ladder)
     assert err.value.cause.type == "conflict" and "催告" in err.value.cause.message
     await skip_past(env, reminder.due_at)
     await until(handle, lambda s: s.open_deadline("court_reminder").status.value == "missed", "reminder ran out")
+    # the party may still apply for review or sue: the court enforces only after both windows (art. 53)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await act(handle, "court_application", HRSS1)
+    assert err.value.cause.details[0]["code"] == "decision_windows_open", err.value.cause.message
+    suit = next(d for d in (await state(handle)).deadlines if d.kind == "decision_suit")
+    assert suit.start_at == served_at
+    await skip_past(env, suit.due_at)
     await act(handle, "court_application", HRSS1)
     await act(handle, "court_accepted", COURT)
     await act(handle, "court_ruling", COURT, granted=True)
