@@ -433,3 +433,4 @@ async def test_an_unpaid_order_waits_for_the_decision_and_only_its_lapse_draws_t
     s = await until(handle, lambda s: s.stage is Stage.DEPOSIT_DRAWDOWN, "deposit drawdown")
     assert ledger.calls == calls + 1 and s.deposit_drawn == Decimal("36000.00")
     assert any(e.kind == "decision_unpaid" for e in s.timeline)
+    await handle.terminate("test done")  # its open clocks would wake in the other tests' skipped time
