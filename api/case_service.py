@@ -52,7 +52,7 @@ from domain.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, f
 from domain.formatting import clock_time
 from domain.identity import mask_id, mask_phone
 from domain.jurisdiction import Jurisdiction
-from domain.lifecycle import DEADLINE_LABELS, STAGE_LABELS
+from domain.lifecycle import DEADLINE_LABELS, STAGE_LABELS, enforcement_unit
 from domain.messages import ActionInput, CaseInput
 from domain.model import Actor, CaseIntake, CaseState, Person, WorkerClaim
 from domain.roles import Role
@@ -415,6 +415,7 @@ def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=No
         **summary_of(record).model_dump(),
         version=state.version,
         co_units=state.co_units,
+        enforcement_unit=enforcement_unit(state),
         channel=intake.channel.value,
         registered_at=intake.registered_at,
         registered_by=intake.registered_by.username,
@@ -499,6 +500,15 @@ def enforcement_summary(state: CaseState) -> dict:
         },
         "blacklist": state.blacklist,
         "blacklist_until": state.blacklist_until.isoformat() if state.blacklist_until else None,
+        # the handling decision (行政处理决定) and the 加付赔偿金 it orders paid to the workers (art. 26)
+        "decision": None
+        if state.decided_at is None
+        else {
+            "decided_at": state.decided_at.isoformat(),
+            "amount": f"{state.decision_amount:.2f}" if state.decision_amount is not None else None,
+            "compensation_percent": state.compensation_percent,
+            "compensation_owed": f"{state.compensation_amount:.2f}" if state.compensation_amount is not None else None,
+        },
     }
 
 

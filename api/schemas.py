@@ -252,6 +252,14 @@ class CaseDetail(CaseSummary):
     payments: list[PaymentOut]
     pending_actions: list[str]
     documents: list[DocumentOut]
+    enforcement_unit: str | None = Field(
+        default=None,
+        description=(
+            "执法机关: the unit that issues the documents with legal effect on a party (the order to pay, the "
+            "handling decision, the deposit drawdown, the police transfer, the court reminder); the lead "
+            "unit (牵头单位) where the case's policy names no authority"
+        ),
+    )
     suggested_liable_party: str | None = Field(default=None, description="whom the liability rules name")
     suggested_liable_party_reason: str | None = None
     enforcement: dict = Field(

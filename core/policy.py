@@ -26,4 +26,5 @@ def case_policy(jurisdiction: Jurisdiction) -> CasePolicy:
         ),
         blacklist_years=t.blacklist_period_years,
         unit_names={code: unit.name for code, unit in jurisdiction.units.items()},
+        authorities=dict(jurisdiction.authorities) or None,
     )

@@ -25,7 +25,7 @@ from domain.lifecycle import (
     STAGE_LABELS,
     DocumentRequest,
 )
-from domain.model import CaseState, Deadline, Party
+from domain.model import RECEIVING_UNIT, REFERRING_UNIT, CaseState, Deadline, Party
 from domain.ui_text import CHANNEL_LABELS
 
 # The kind's word in the document number (发文字号): 代欠薪令〔2026〕9-3号.
@@ -33,6 +33,7 @@ DOC_NO_WORDS = {
     "receipt": "受",
     "referral": "转",
     "order_to_pay": "令",
+    "payment_decision": "决",
     "result_notice": "告",
     "escalation": "督",
     "deposit_payout": "保",
@@ -58,6 +59,7 @@ SERVICE_METHODS = {
 LABOUR_INSPECTION_KINDS = frozenset(
     {
         "order_to_pay",
+        "payment_decision",
         "deposit_payout",
         "police_transfer",
         "court_reminder",
@@ -254,6 +256,14 @@ def _status_text(state: CaseState, jurisdiction: Jurisdiction) -> str:
 
 
 def _issuer(state: CaseState, req: DocumentRequest, jurisdiction: Jurisdiction) -> str:
+    authority = state.intake.policy.authority(req.kind)
+    if authority is not None:  # who issues what, as the case's policy says (docs/domain.md)
+        received_by = state.intake.registered_by.unit or jurisdiction.office_unit
+        if authority.unit == RECEIVING_UNIT:  # the unit whose clerk received the complaint
+            return official_unit_name(jurisdiction, received_by)
+        if authority.unit == REFERRING_UNIT:  # the unit that refers it on (at intake: the receiving unit)
+            return official_unit_name(jurisdiction, req.params.get("from_unit") or received_by)
+        return official_unit_name(jurisdiction, authority.unit)
     if req.kind == "referral":  # the unit that refers signs; the office of the leading group at intake
         return (
             official_unit_name(jurisdiction, req.params["from_unit"])
@@ -340,6 +350,20 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
             amount=yuan_with_capitals(Decimal(req.params["amount"])),
             due_at=_order_due(state),
             facts=state.findings_text or None,
+        )
+    elif kind == "payment_decision":
+        order = next((d for d in reversed(state.documents) if d.kind == "order_to_pay"), None)
+        compensation = req.params.get("compensation")
+        ctx.update(
+            liable_party_name=liable_party_name(state),
+            role_phrase=_role_phrase(state),
+            amount=yuan_with_capitals(Decimal(req.params["amount"])),
+            due_at=china_time(state.payment_due_at) if state.payment_due_at else None,
+            facts=state.findings_text or None,
+            order_ref=_order_decision_ref(state, jurisdiction) if order is not None else None,
+            order_issued_on=chinese_date(state.order_served_at) if state.order_served_at else None,
+            compensation=yuan_with_capitals(Decimal(compensation)) if compensation else None,
+            percent=req.params.get("percent"),
         )
     elif kind == "result_notice":
         outcome = req.params.get("outcome", state.outcome or "")

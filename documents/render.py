@@ -17,6 +17,7 @@ DOCUMENT_KINDS: dict[str, str] = {
     "receipt": "受理回执",
     "referral": "转办单",
     "order_to_pay": "劳动保障监察限期改正指令书",
+    "payment_decision": "劳动保障监察行政处理决定书",
     "result_notice": "处理结果告知书",
     "escalation": "督办单",
     "deposit_payout": "工资保证金支付通知书",
@@ -29,7 +30,7 @@ DOCUMENT_KINDS: dict[str, str] = {
 }
 
 # Documents served on a party: each has a 送达回证 (kind service_record) for the proof of service.
-SERVED_KINDS = ("order_to_pay", "court_reminder", "blacklist_notice", "blacklist_decision")
+SERVED_KINDS = ("order_to_pay", "payment_decision", "court_reminder", "blacklist_notice", "blacklist_decision")
 # Documents that show workers' ID numbers and bank accounts unmasked (a bank cannot pay otherwise):
 # whoever opens one is recorded in the personal-data audit trail.
 UNMASKED_KINDS = frozenset({"deposit_payout"})
@@ -72,6 +73,14 @@ _FIELDS: dict[str, _Fields] = {
     "order_to_pay": _Fields(
         required=("liable_party_name", "amount", "due_at"),
         optional={**_dashes("employer_name", "workers_count", "facts"), "role_phrase": ""},
+    ),
+    "payment_decision": _Fields(
+        required=("liable_party_name", "amount", "due_at"),
+        optional={
+            **_dashes("employer_name", "workers_count", "facts", "order_ref", "order_issued_on"),
+            **_dashes("compensation", "percent"),
+            "role_phrase": "",
+        },
     ),
     "result_notice": _Fields(
         required=("complainant_name", "outcome_label"),

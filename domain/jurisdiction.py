@@ -12,7 +12,9 @@ from typing import Any
 from domain.calendar import UnknownYearPolicy
 from domain.deadlines import parse_iso_duration
 from domain.errors import InvalidInput
+from domain.model import RECEIVING_UNIT, REFERRING_UNIT, Authority
 from domain.monitoring import MonitoringConfig, SignalKind
+from domain.roles import Role
 from domain.routing import PROJECT_TYPES, RoutingConfig
 from domain.rules import DeadlineRule, PeriodUnit
 
@@ -27,6 +29,9 @@ REQUIRED_DEADLINES = (
     "referral_objection",
     "investigate",
     "order_payment",
+    "decision",
+    "decision_review",
+    "decision_suit",
     "deposit_payout",
     "deposit_replenish",
     "police_approval",
@@ -155,6 +160,7 @@ class Jurisdiction:
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
     escalation: EscalationConfig = field(default_factory=EscalationConfig)
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
+    authorities: dict[str, Authority] = field(default_factory=dict)
 
     @property
     def short_name(self) -> str:
@@ -462,6 +468,39 @@ def _monitoring(check: _Checker, raw: Any) -> MonitoringConfig:
     return MonitoringConfig(signal_score=score, signal_weights=weights, underpaid_percent=percent)
 
 
+# The documents (and the court application) whose issuer the file names under `authorities:`.
+AUTHORITY_KINDS = (
+    "receipt",
+    "referral",
+    "order_to_pay",
+    "payment_decision",
+    "deposit_payout",
+    "police_transfer",
+    "court_reminder",
+    "court_application",
+    "blacklist_notice",
+    "blacklist_decision",
+)
+
+
+def _authorities(check: _Checker, raw: Any, units: dict[str, Unit]) -> dict[str, Authority]:
+    out: dict[str, Authority] = {}
+    for kind, entry in check.mapping(raw, "authorities").items():
+        path = f"authorities.{kind}"
+        if kind not in AUTHORITY_KINDS:
+            raise check.fail(path, f"unknown document kind (known: {', '.join(AUTHORITY_KINDS)})")
+        data = check.mapping(entry, path)
+        check.keys(data, path, ("unit", "basis"), ("signer",))
+        unit = check.string(data["unit"], f"{path}.unit")
+        if unit not in (RECEIVING_UNIT, REFERRING_UNIT):
+            unit = _unit_ref(check, units, unit, f"{path}.unit")
+        signer = check.string(data.get("signer", "unit_head"), f"{path}.signer")
+        if signer not in (Role.CASEWORKER, Role.UNIT_HEAD):
+            raise check.fail(f"{path}.signer", f"must be caseworker or unit_head, got {signer!r}")
+        out[kind] = Authority(unit=unit, signer=signer, basis=check.string(data["basis"], f"{path}.basis"))
+    return out
+
+
 def jurisdiction_from_dict(data: dict, *, source: str) -> Jurisdiction:
     """Validate a parsed jurisdiction file and build the Jurisdiction; JurisdictionError on any problem."""
     check = _Checker(source)
@@ -469,7 +508,7 @@ def jurisdiction_from_dict(data: dict, *, source: str) -> Jurisdiction:
         check.mapping(data, ""),
         "",
         ("name", "full_name", "case_prefix", "office", "units", "routing", "deadlines", "thresholds"),
-        ("calendar", "escalation", "monitoring"),
+        ("calendar", "escalation", "monitoring", "authorities"),
     )
     case_prefix = check.string(data["case_prefix"], "case_prefix")
     if not _CASE_PREFIX.fullmatch(case_prefix):
@@ -491,4 +530,5 @@ def jurisdiction_from_dict(data: dict, *, source: str) -> Jurisdiction:
         calendar=_calendar(check, data.get("calendar", {})),
         escalation=_escalation(check, data.get("escalation", {}), deadlines),
         monitoring=_monitoring(check, data.get("monitoring", {})),
+        authorities=_authorities(check, data.get("authorities", {}), units),
     )

@@ -22,11 +22,13 @@ from domain.actions.base import (
     DocumentRequest,
     parse,
 )
+from domain.actions.decision import LAWFUL_LADDER, decision_lapsed_due, order_lapsed_due
 from domain.actions.effects import (
     TRANSITIONS,
     blacklist_grounds,
     doc,
     event,
+    issuing_unit,
     move,
     open_clock,
 )
@@ -66,6 +68,8 @@ __all__ = [
     "clocks_for",
     "command_of",
     "due_step",
+    "enforced_clock",
+    "enforcement_unit",
     "escalation_levels",
     "next_wake",
     "on_time",
@@ -122,11 +126,22 @@ def _check_permission(state: CaseState, spec: Action, actor: Actor) -> None:
         if unit not in state.liaison_units:
             raise Forbidden(code="not_referred_to", unit=unit)
         return
+    authority = state.intake.policy.authority(spec.issues) if spec.issues else None
+    if authority is not None:  # the competent authority acts, whatever unit leads the case
+        if actor.unit != authority.unit:
+            raise Forbidden(code="authority_only", unit=actor.unit, authority=authority.unit, action=spec.name)
+        return
     involved = actor.unit == state.lead_unit or (
         spec.scope == INVOLVED and (actor.unit in state.co_units or actor.unit in state.liaison_units)
     )
     if not involved:
         raise Forbidden(code="unit_not_lead", unit=actor.unit, lead_unit=state.lead_unit)
+
+
+def enforcement_unit(state: CaseState) -> str | None:
+    """The unit that issues the documents with legal effect on a party (执法机关): the authority of the
+    order to pay in the case's policy, or the lead unit where the policy names none."""
+    return issuing_unit(state, "order_to_pay")
 
 
 def pending_actions(state: CaseState) -> list[str]:
@@ -226,11 +241,23 @@ def due_step(state: CaseState, now: datetime) -> str | None:
     if state.stage is Stage.CLOSED:
         return None
     order = state.open_deadline("order_payment")
-    if state.stage is Stage.PAYMENT_ORDERED and order is not None and order.due_at <= now and state.outstanding > 0:
+    if state.procedure >= LAWFUL_LADDER:  # an unpaid order waits for the handling decision
+        if order_lapsed_due(state, now):
+            return "order_lapsed"
+        if decision_lapsed_due(state, now):
+            return "enforce"
+    elif state.stage is Stage.PAYMENT_ORDERED and order is not None and order.due_at <= now and state.outstanding > 0:
         return "enforce"
     if state.leader is not None and state.next_dispatch_at is not None and state.next_dispatch_at <= now:
         return "major_dispatch"
     return None
+
+
+def enforced_clock(state: CaseState) -> Deadline | None:
+    """The clock whose lapse the `enforce` step acts on: the decision's date, or (on the old ladder) the order's."""
+    if state.stage is Stage.DECIDED:
+        return state.open_deadline("decision_payment")
+    return state.open_deadline("order_payment")
 
 
 def escalation_levels(state: CaseState) -> list[str]:
@@ -251,7 +278,7 @@ def _next_level_at(state: CaseState, clock: Deadline) -> datetime | None:
 
 
 # Periods given to a party rather than deadlines of a unit: when they end, they end (nobody is overdue).
-PARTY_PERIODS = frozenset({"blacklist_notice", "payment_order_objection"})
+PARTY_PERIODS = frozenset({"blacklist_notice", "payment_order_objection", "decision_review", "decision_suit"})
 
 
 def on_time(state: CaseState, now: datetime) -> list[DocumentRequest]:

@@ -14,6 +14,7 @@ class Stage(StrEnum):
     REFERRED = "referred"  # 转办/交办
     INVESTIGATING = "investigating"  # 立案调查
     PAYMENT_ORDERED = "payment_ordered"  # 责令限期支付
+    DECIDED = "decided"  # 行政处理决定（劳动保障监察条例第26条）
     DEPOSIT_DRAWDOWN = "deposit_drawdown"  # 动用工资保证金
     POLICE_REFERRED = "police_referred"  # 移送公安
     COURT_ENFORCEMENT = "court_enforcement"  # 申请法院强制执行
@@ -106,6 +107,21 @@ class CrimeThreshold:
 
 
 @dataclass
+class Authority:
+    """Who issues one kind of document: the unit (a unit code, or `receiving` / `referring` for the unit
+    that received the complaint or refers it on), the role that signs, and the citation."""
+
+    unit: str
+    signer: str = "unit_head"
+    basis: str = ""
+
+
+# The unit codes that stand for a unit of the case rather than a fixed one.
+RECEIVING_UNIT = "receiving"
+REFERRING_UNIT = "referring"
+
+
+@dataclass
 class CasePolicy:
     """The part of the jurisdiction configuration that shapes a case, recorded in its history."""
 
@@ -127,6 +143,12 @@ class CasePolicy:
     # Unit code → name, for the texts supervisors read in the Temporal Web UI (empty in cases registered
     # before it was carried: those show the codes).
     unit_names: dict[str, str] = field(default_factory=dict)
+    # Who issues what (document kind → Authority). None in a policy recorded before the file said it:
+    # such a case keeps its lead unit issuing and acting, as it started.
+    authorities: dict[str, Authority] | None = None
+
+    def authority(self, kind: str) -> "Authority | None":
+        return (self.authorities or {}).get(kind)
 
 
 @dataclass
@@ -275,6 +297,17 @@ class CaseState:
     documents: list[DocumentRef] = field(default_factory=list)
     applied: list[AppliedAction] = field(default_factory=list)  # the last APPLIED_KEYS_KEPT keyed actions
     refused_steps: list[str] = field(default_factory=list)  # steps the case took by itself that the rules refused
+    # The ladder the case follows, fixed when it starts (docs/deadlines.md): 1, an unpaid order draws the
+    # deposit at once (cases started before the handling decision); 2, an unpaid order waits for the
+    # handling decision (行政处理决定), and only the decision's lapse moves the case on by itself.
+    procedure: int = 1
+    order_lapsed_at: datetime | None = None  # procedure 2: the order ran out unpaid, the decision is awaited
+    decided_at: datetime | None = None
+    decision_amount: Decimal | None = None
+    compensation_percent: int | None = None  # 加付赔偿金, 50-100 of what is owed (劳动保障监察条例 art. 26)
+    compensation_amount: Decimal | None = None  # owed to the workers on top of their wages
+    served_seqs: list[int] = field(default_factory=list)  # documents whose service (送达) is recorded
+    decision_served_at: datetime | None = None  # when the decision's service took effect
 
     def applied_action(self, username: str, key: str) -> AppliedAction | None:
         """The keyed action this user's key was applied as, if the case remembers it."""

@@ -137,6 +137,43 @@ TEXTS: dict[str, tuple[str, str]] = {
         "unit '{unit}' does not lead this case (lead unit: {lead_unit})",
         "您所在单位不是本案的承办单位，不能办理此事项",
     ),
+    "handling_decision_not_awaited": (
+        "a handling decision is issued from investigating (substantiated findings first), or after an order to "
+        "correct ran out unpaid",
+        "行政处理决定应在调查认定欠薪属实后作出，或在限期改正指令书逾期未履行后作出",
+    ),
+    "compensation_required": (
+        "the order to correct ran out unpaid: give compensation_percent, 50-100 (劳动保障监察条例 art. 26)",
+        "限期改正指令书逾期未支付，应责令加付赔偿金：请填写加付赔偿金比例（50至100）",
+    ),
+    "not_a_served_document": (
+        "document {seq} is not one served on a party (an order, a decision, a reminder, a blacklist notice or "
+        "decision)",
+        "第{seq}号文书不是需要向当事人送达的文书",
+    ),
+    "already_served": ("the service of document {seq} is already recorded", "第{seq}号文书的送达已经登记"),
+    "served_in_future": ("served_at lies in the future", "送达时间不能晚于现在"),
+    "served_before_issue": ("served_at is before the document was issued", "送达时间早于文书出具时间"),
+    "witness_required": (
+        "service left at the address (留置送达) needs a witness",
+        "留置送达应当填写见证人",
+    ),
+    "nothing_to_serve": ("no document of this case awaits service", "本案没有待送达的文书"),
+    "decision_not_served": (
+        "the handling decision has not been served: record its service first (serve); the review and suit "
+        "windows run from it",
+        "行政处理决定书尚未登记送达，复议、诉讼期限无从起算，暂不能申请法院强制执行",
+    ),
+    "decision_windows_open": (
+        "the party may still apply for review or sue until {until}: the court enforces only after both windows "
+        "passed unchallenged (行政强制法 art. 53)",
+        "当事人申请行政复议或提起行政诉讼的期限（至{until}）尚未届满，暂不能申请法院强制执行（行政强制法第五十三条）",
+    ),
+    "authority_only": (
+        "'{action}' issues a document with legal effect on a party: only unit '{authority}' may take it "
+        "(your unit: {unit}); see authorities in the jurisdiction file",
+        "此事项出具具有法律效力的执法文书，应由执法机关（劳动保障监察）办理，您所在单位不能办理",
+    ),
     "case_not_visible": (
         "case {case_no} is not handled by your unit ({unit})",
         "此案件不由您所在单位承办或协办，您无权查看",

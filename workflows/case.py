@@ -72,6 +72,9 @@ CONTINUE_AS_NEW_AT_LIMIT = "continue-as-new-at-event-limit"
 REFUSED_STEP_ESCALATES = "refused-step-escalates"
 LEAN_STEPS = "record-step-without-roster"  # record_step gets the roster and policy once per run
 CARRY_STATE_ONCE = "continue-as-new-carries-the-state-once"
+# A new case follows the lawful ladder (an unpaid order waits for the handling decision); a case started
+# before keeps drawing the deposit when its order runs out (CaseState.procedure, docs/deadlines.md).
+LAWFUL_LADDER = "lawful-ladder"
 
 # What a state sent without its intake's policy carries in its place (record_step restores the real one).
 _NO_POLICY = CasePolicy(
@@ -223,6 +226,8 @@ class CaseWorkflow:
     async def run(self, input: CaseInput) -> CaseOutcome:
         if not self._ready:
             async with self._lock:
+                if workflow.patched(LAWFUL_LADDER):
+                    self._state.procedure = 2
                 requests = lifecycle.open_case(self._state)
                 times = await self._compute(requests)
                 docs = lifecycle.refer(self._state, workflow.now(), times)
@@ -398,9 +403,9 @@ class CaseWorkflow:
 
     def _step_mark(self, step: str) -> str:
         """What a refused step is remembered by: the order it enforces, or the dispatch that fell due."""
-        if step == "enforce":
-            order = self._state.open_deadline("order_payment")
-            return f"enforce:{order.seq if order else '-'}"
+        if step in ("enforce", "order_lapsed"):
+            clock = lifecycle.enforced_clock(self._state)
+            return f"{step}:{clock.seq if clock else '-'}"
         due = self._state.next_dispatch_at
         return f"{step}:{due.isoformat() if due else '-'}"
 
@@ -410,7 +415,7 @@ class CaseWorkflow:
         step = lifecycle.due_step(self._state, now)
         if step is None or self._step_mark(step) not in refused:
             return step
-        if step == "enforce":  # the leader's dispatch, the other step a case takes by itself, may be due too
+        if step in ("enforce", "order_lapsed"):  # the leader's dispatch, the other step a case takes, may be due too
             s = self._state
             if (
                 s.leader is not None
@@ -434,9 +439,14 @@ class CaseWorkflow:
         state.refused_steps.append(self._step_mark(step))
         levels = lifecycle.escalation_levels(state)
         level = "office" if "office" in levels else (levels[-1] if levels else "office")
-        label = {"enforce": "责令支付期满后的强制执行", "major_dispatch": "包案领导定期调度"}.get(step, step)
+        label = {
+            "enforce": "责令支付期满后的强制执行",
+            "order_lapsed": "指令书逾期未履行",
+            "major_dispatch": "包案领导定期调度",
+        }.get(step, step)
         reason = f"案件自动办理「{label}」被规则拒绝，需人工处理：{err.message}"
-        clock = "order_payment" if step == "enforce" else step  # the clock whose end called for the step
+        due_clock = lifecycle.enforced_clock(state) if step in ("enforce", "order_lapsed") else None
+        clock = due_clock.kind if due_clock else ("order_payment" if step == "enforce" else step)  # its cause
         state.escalations.append(Escalation(len(state.escalations) + 1, now, level, reason, clock, state.lead_unit))
         state.timeline.append(
             Event(
@@ -455,12 +465,13 @@ class CaseWorkflow:
 
     async def _draw_deposit(self) -> dict:
         state = self._state
-        order = state.open_deadline("order_payment")
+        order = lifecycle.enforced_clock(state)  # the order's clock, or on the lawful ladder the decision's
         project = state.intake.project
         assert project is not None and order is not None  # due_step asks for a drawdown only then
+        what = "decision" if order.kind == "decision_payment" else "order"
         drawn: DrawDepositResult = await workflow.execute_activity(
             "draw_deposit",
-            DrawDepositInput(project.id, state.case_no, f"order-{order.seq}", state.outstanding),
+            DrawDepositInput(project.id, state.case_no, f"{what}-{order.seq}", state.outstanding),
             result_type=DrawDepositResult,
             summary="动用工资保证金",
             **_LEDGER,

@@ -49,6 +49,7 @@ STAGE_MILESTONES = {
     Stage.REFERRED: ("referred_at",),
     Stage.INVESTIGATING: ("accepted_at",),
     Stage.PAYMENT_ORDERED: ("order_served_at",),
+    Stage.DECIDED: ("decided_at",),
     Stage.DEPOSIT_DRAWDOWN: ("deposit_drawn_at",),
     Stage.POLICE_REFERRED: ("police_proposed_at", "police_referred_at"),
     Stage.COURT_ENFORCEMENT: ("court_reminded_at", "court_filed_at"),

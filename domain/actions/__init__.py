@@ -7,12 +7,14 @@ Adding an action is one definition in the module of its phase and one line here;
 from domain.actions import (
     blacklist,
     court,
+    decision,
     deposit,
     intake,
     investigation,
     major,
     order,
     police,
+    service,
     worker_routes,
 )
 from domain.actions.base import Action
@@ -26,10 +28,13 @@ ACTIONS: dict[str, Action] = {
         investigation.FINDINGS,
         investigation.EXTEND_INVESTIGATION,
         order.ORDER_PAYMENT,
+        decision.DECIDE_PAYMENT,
         order.RECORD_PAYMENT,
         intake.CLOSE,
         intake.NOTE,
+        service.SERVE,
         order.ENFORCE,
+        decision.ORDER_LAPSED,
         investigation.REPORT_ABSCONDED,
         police.APPROVE_POLICE_REFERRAL,
         police.REJECT_POLICE_REFERRAL,

@@ -33,8 +33,10 @@ COURT = "court"  # the same for the court
 SYSTEM_ONLY = ("system",)  # steps the workflow takes by itself when a clock runs out
 
 OPEN_STAGES = frozenset(s for s in Stage if s is not Stage.CLOSED)
-ENFORCEMENT = frozenset({Stage.PAYMENT_ORDERED, Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT})
-AFTER_ORDER = ENFORCEMENT - {Stage.PAYMENT_ORDERED}
+ENFORCEMENT = frozenset(
+    {Stage.PAYMENT_ORDERED, Stage.DECIDED, Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT}
+)
+AFTER_ORDER = ENFORCEMENT - {Stage.PAYMENT_ORDERED, Stage.DECIDED}
 
 
 # ---- what the workflow exchanges with its activities --------------------------------------------------
@@ -276,6 +278,9 @@ class Action:
     label: str  # zh-CN, as the web shows it
     hint: str = ""  # zh-CN, under the form's title
     scope: str = LEAD
+    # The document kind the action issues with legal effect on a party: where the case's policy names
+    # its authority (`authorities:` in the jurisdiction file), that unit's people take the action.
+    issues: str = ""
     office_roles: tuple[str, ...] = ("supervisor",)  # may act on any case, whatever its unit
     awaited: Callable[[CaseState], bool] = always
     not_awaited: str = "not_awaited"  # the text code of the refusal when not awaited

@@ -19,6 +19,7 @@ from domain.actions.effects import (
     day,
     doc,
     event,
+    issuing_unit,
     open_clock,
     resolve,
 )
@@ -59,8 +60,10 @@ def _apply_propose(state: CaseState, cmd, actor, now, times):
     grounds = blacklist_grounds(state)
     state.blacklist = "proposed"
     state.blacklist_reason = grounds
-    notice = open_clock(state, "blacklist_notice", state.lead_unit, now, times["blacklist_notice"])
-    open_clock(state, "blacklist_decision", state.lead_unit, now, times["blacklist_decision"])
+    notice = open_clock(
+        state, "blacklist_notice", issuing_unit(state, "blacklist_notice"), now, times["blacklist_notice"]
+    )
+    open_clock(state, "blacklist_decision", issuing_unit(state, "blacklist_decision"), now, times["blacklist_decision"])
     event(
         state,
         now,
@@ -116,6 +119,7 @@ def _apply_decision(state: CaseState, cmd: BlacklistDecision, actor, now, times)
 # Labour inspection (a co-handler) may act on the list too.
 PROPOSE_BLACKLIST = Action(
     name="propose_blacklist",
+    issues="blacklist_notice",
     command=ProposeBlacklist,
     stages=ENFORCEMENT,
     roles=CASE_WORKERS,
@@ -144,6 +148,7 @@ BLACKLIST_OBJECTION = Action(
 
 BLACKLIST_DECISION = Action(
     name="blacklist_decision",
+    issues="blacklist_decision",
     command=BlacklistDecision,
     stages=ENFORCEMENT,
     roles=("unit_head",),

@@ -14,13 +14,14 @@ from domain.actions.base import (
 )
 from domain.actions.effects import (
     court_reminder,
+    day,
     event,
     maybe_close,
     open_clock,
     pay,
     resolve,
 )
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, NotAllowedNow
 from domain.model import CaseState, DeadlineStatus, Party, Stage
 
 COURT_STAGE = frozenset({Stage.COURT_ENFORCEMENT})
@@ -69,6 +70,22 @@ def court_application_awaited(state: CaseState) -> bool:
     return state.court_filed_at is None and (reminder is None or reminder.status is DeadlineStatus.MISSED)
 
 
+def _check_application(state: CaseState, cmd, now) -> None:
+    """On the lawful ladder the court enforces a handling decision only once the party's review and suit
+    windows, counted from its service, have passed unchallenged (行政强制法 art. 53)."""
+    if state.procedure < 2 or state.decided_at is None:
+        return
+    if state.decision_served_at is None:
+        raise NotAllowedNow(code="decision_not_served")
+    windows = [
+        next((d for d in reversed(state.deadlines) if d.kind == kind), None)
+        for kind in ("decision_review", "decision_suit")
+    ]
+    ends = [w.due_at for w in windows if w is not None]
+    if len(ends) < 2 or max(ends) > now:
+        raise NotAllowedNow(code="decision_windows_open", until=day(max(ends)) if ends else "—")
+
+
 def _apply_application(state: CaseState, cmd, actor, now, times):
     resolve(state, "court_reminder", now, DeadlineStatus.MISSED)  # the party did not comply
     state.court_filed_at = now
@@ -115,6 +132,7 @@ def _apply_outcome(state: CaseState, cmd: CourtOutcome, actor, now, times):
 
 SERVE_COURT_REMINDER = Action(
     name="serve_court_reminder",
+    issues="court_reminder",
     command=ServeCourtReminder,
     stages=frozenset({Stage.POLICE_REFERRED}),
     roles=CASE_WORKERS,
@@ -128,12 +146,14 @@ SERVE_COURT_REMINDER = Action(
 
 COURT_APPLICATION = Action(
     name="court_application",
+    issues="court_application",
     command=CourtApplication,
     stages=COURT_STAGE,
     roles=CASE_WORKERS,
     apply=_apply_application,
     awaited=court_application_awaited,
     not_awaited="court_application_not_awaited",
+    check=_check_application,
     opens=("court_accept",),
     label="申请法院强制执行",
     hint="催告期满仍未履行的，申请人民法院强制执行。",

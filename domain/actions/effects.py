@@ -9,6 +9,8 @@ from domain.enforcement import assess_crime, blacklist_criteria
 from domain.errors import NotAllowedNow
 from domain.labels import DEADLINE_LABELS, OUTCOME_LABELS, PARTY_LABELS
 from domain.model import (
+    RECEIVING_UNIT,
+    REFERRING_UNIT,
     Actor,
     CaseState,
     Deadline,
@@ -24,10 +26,13 @@ from domain.model import (
 TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     Stage.INTAKE: frozenset({Stage.REFERRED, Stage.CLOSED}),
     Stage.REFERRED: frozenset({Stage.REFERRED, Stage.INVESTIGATING, Stage.CLOSED}),
-    Stage.INVESTIGATING: frozenset({Stage.REFERRED, Stage.PAYMENT_ORDERED, Stage.POLICE_REFERRED, Stage.CLOSED}),
-    Stage.PAYMENT_ORDERED: frozenset(
-        {Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED}
+    Stage.INVESTIGATING: frozenset(
+        {Stage.REFERRED, Stage.PAYMENT_ORDERED, Stage.DECIDED, Stage.POLICE_REFERRED, Stage.CLOSED}
     ),
+    Stage.PAYMENT_ORDERED: frozenset(
+        {Stage.DECIDED, Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED}
+    ),
+    Stage.DECIDED: frozenset({Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED}),
     Stage.DEPOSIT_DRAWDOWN: frozenset({Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED}),
     Stage.POLICE_REFERRED: frozenset({Stage.COURT_ENFORCEMENT, Stage.CLOSED}),
     Stage.COURT_ENFORCEMENT: frozenset({Stage.CLOSED}),
@@ -51,15 +56,18 @@ def doc(state: CaseState, kind: str, **params) -> DocumentRequest:
     return DocumentRequest(seq, kind, params)
 
 
-def open_clock(state: CaseState, kind: str, unit: str, start: datetime, times: ClockTimes) -> Deadline:
-    rule = state.intake.policy.deadlines[kind]
+def open_clock(
+    state: CaseState, kind: str, unit: str, start: datetime, times: ClockTimes, rule: str | None = None
+) -> Deadline:
+    """Open the clock `kind`; its basis is that of the rule `rule` (default: the rule named like the clock)."""
+    basis = state.intake.policy.deadlines[rule or kind]
     clock = Deadline(
         len(state.deadlines) + 1,
         kind,
         unit,
         start,
         times.due_at,
-        rule.basis,
+        basis.basis,
         escalate_at=list(times.escalate_at),
         provisional=times.provisional,
     )
@@ -139,10 +147,21 @@ def close(state: CaseState, outcome: str, actor: Actor, now: datetime) -> list[D
     return [doc(state, "result_notice", outcome=outcome)]
 
 
+def issuing_unit(state: CaseState, kind: str) -> str:
+    """The unit that issues documents of `kind` and answers for their clocks: the authority the case's
+    policy names, or the lead unit where it names none (a policy recorded before it did)."""
+    authority = state.intake.policy.authority(kind)
+    return (
+        authority.unit
+        if authority is not None and authority.unit not in (RECEIVING_UNIT, REFERRING_UNIT)
+        else state.lead_unit
+    )
+
+
 def propose_police(state: CaseState, now: datetime, times: Times, reason: str) -> None:
     move(state, Stage.POLICE_REFERRED)
     state.police_proposed_at = now
-    open_clock(state, "police_approval", state.lead_unit, now, times["police_approval"])
+    open_clock(state, "police_approval", issuing_unit(state, "police_transfer"), now, times["police_approval"])
     event(
         state,
         now,
@@ -156,7 +175,7 @@ def propose_police(state: CaseState, now: datetime, times: Times, reason: str) -
 def court_reminder(state: CaseState, now: datetime, times: Times) -> list[DocumentRequest]:
     move(state, Stage.COURT_ENFORCEMENT)
     state.court_reminded_at = now
-    clock = open_clock(state, "court_reminder", state.lead_unit, now, times["court_reminder"])
+    clock = open_clock(state, "court_reminder", issuing_unit(state, "court_reminder"), now, times["court_reminder"])
     event(
         state,
         now,

@@ -160,12 +160,13 @@ def _apply_enforce(state: CaseState, cmd: Enforce, actor, now, times):
     drawn = cmd.drawn
     docs = []
     state.unpaid_at_deadline = state.outstanding
+    what = "行政处理决定" if state.stage is Stage.DECIDED else "限期支付"
     event(
         state,
         now,
-        "order_unpaid",
+        "decision_unpaid" if state.stage is Stage.DECIDED else "order_unpaid",
         "system",
-        f"限期支付期限届满，仍有 {state.outstanding} 元未支付，自动启动强制清欠程序",
+        f"{what}期限届满，仍有 {state.outstanding} 元未支付，自动启动强制清欠程序",
     )
     if drawn > 0:
         bank = cmd.bank or "工资保证金存储银行"
@@ -202,6 +203,7 @@ def _apply_enforce(state: CaseState, cmd: Enforce, actor, now, times):
 
 ORDER_PAYMENT = Action(
     name="order_payment",
+    issues="order_to_pay",
     command=OrderPayment,
     stages=frozenset({Stage.INVESTIGATING}),
     roles=CASE_WORKERS,
@@ -236,7 +238,7 @@ RECORD_PAYMENT = Action(
 ENFORCE = Action(
     name="enforce",
     command=Enforce,
-    stages=frozenset({Stage.PAYMENT_ORDERED}),
+    stages=frozenset({Stage.PAYMENT_ORDERED, Stage.DECIDED}),  # decided: the lawful ladder (decision.py)
     roles=SYSTEM_ONLY,
     office_roles=(),
     apply=_apply_enforce,

@@ -176,6 +176,7 @@ def _apply_supervision(state: CaseState, cmd, actor, now, times):
 
 APPROVE_POLICE_REFERRAL = Action(
     name="approve_police_referral",
+    issues="police_transfer",
     command=ApprovePoliceReferral,
     stages=POLICE_STAGE,
     roles=("unit_head",),

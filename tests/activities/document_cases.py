@@ -41,6 +41,9 @@ POLICY = case_policy(JURISDICTION)
 T0 = datetime(2026, 3, 2, 1, 15, tzinfo=timezone.utc)  # 9:15 in China
 CLERK = Actor("clerk1", "clerk", "petition")
 SUPERVISOR = Actor("office1", "supervisor", "hrss")
+# Labour inspection issues the coercive documents whatever unit leads (authorities in the jurisdiction file).
+INSPECTOR = Actor("inspector1", "caseworker", "hrss")
+INSPECTION_HEAD = Actor("inspection_head", "unit_head", "hrss")
 # A housing project in 上馆镇 with a construction permit: the housing bureau leads.
 HOUSING = ProjectFacts("housing_municipal", "shangguan", True, "state", False)
 NAMES = [
@@ -175,7 +178,7 @@ def full_case() -> list[Issued]:
         months_unpaid=3,
         facts="经核对考勤表、工资表和劳务分包合同，忻州市恒达建筑劳务有限公司拖欠3名农民工2025年10月至12月工资，属实。",
     )
-    run.do("order_payment", lead, day + timedelta(days=4))
+    run.do("order_payment", INSPECTOR, day + timedelta(days=4))
     run.serve("order_to_pay", day + timedelta(days=4))
     run.do("record_payment", lead, day + timedelta(days=8), amount="20000", payer="general_contractor")
     run.do("record_payment", lead, day + timedelta(days=10), amount="16000", payer="general_contractor")
@@ -196,19 +199,18 @@ def ladder_case() -> list[Issued]:
         amount_owed="60000",
         months_unpaid=4,
     )
-    run.do("order_payment", lead, day + timedelta(days=3))
+    run.do("order_payment", INSPECTOR, day + timedelta(days=3))
     due = run.state.payment_due_at + timedelta(minutes=1)
     run.do("enforce", SYSTEM, due, drawn="24000", bank="中国农业银行代县支行")
-    head = Actor("housing_head", "unit_head", run.state.lead_unit)
-    run.do("approve_police_referral", head, due + timedelta(hours=3))
+    run.do("approve_police_referral", INSPECTION_HEAD, due + timedelta(hours=3))
     run.do("transfer_to_police", lead, due + timedelta(hours=20))
     run.do("confirm_deposit_payout", lead, due + timedelta(days=2))
     run.do("deposit_replenished", lead, due + timedelta(days=3))
-    run.do("propose_blacklist", lead, due + timedelta(days=1))
+    run.do("propose_blacklist", INSPECTOR, due + timedelta(days=1))
     notice = run.state.open_deadline("blacklist_notice")
     run.serve("blacklist_notice", due + timedelta(days=1))
     run.on_time(notice.due_at)
-    run.do("blacklist_decision", head, notice.due_at + timedelta(hours=2), listed=True)
+    run.do("blacklist_decision", INSPECTION_HEAD, notice.due_at + timedelta(hours=2), listed=True)
     return run.issued
 
 
@@ -219,7 +221,7 @@ def court_case() -> list[Issued]:
     run.do("accept", lead, day)
     run.do("assign_leader", SUPERVISOR, day, leader="县政府分管副县长")
     run.do("findings", lead, day + timedelta(days=2), substantiated=True, liable_party="employer", amount_owed="9000")
-    run.do("order_payment", lead, day + timedelta(days=3))
+    run.do("order_payment", INSPECTOR, day + timedelta(days=3))
     due = run.state.payment_due_at + timedelta(minutes=1)
     run.do("enforce", SYSTEM, due, drawn="0")
     run.serve(
@@ -235,6 +237,30 @@ def court_case() -> list[Issued]:
     return run.issued
 
 
+def decision_case() -> list[Issued]:
+    """The lawful ladder: the order runs out unpaid, labour inspection decides with 加付赔偿金."""
+    run = Run(intake("DX-2026-000127", roster(3, "12000")))
+    run.state.procedure = 2  # a case started on the lawful ladder (workflows/case.py)
+    lead = Actor("housing1", "caseworker", run.state.lead_unit)
+    day = T0 + timedelta(days=1)
+    run.do("accept", lead, day)
+    run.do(
+        "findings",
+        lead,
+        day + timedelta(days=2),
+        substantiated=True,
+        liable_party="general_contractor",
+        amount_owed="36000",
+        facts="经核对考勤表和工资表，拖欠属实。",
+    )
+    run.do("order_payment", INSPECTOR, day + timedelta(days=3))
+    lapsed = run.state.payment_due_at + timedelta(minutes=1)
+    run.on_time(lapsed)
+    run.do("order_lapsed", SYSTEM, lapsed)
+    run.do("decide_payment", INSPECTOR, lapsed + timedelta(days=2), compensation_percent=50)
+    return run.issued
+
+
 def unfounded_case() -> list[Issued]:
     """A complaint the investigation does not bear out, closed with its 处理结果告知书."""
     run = Run(intake("DX-2026-000126", roster(2, "4000"), with_project=False))
@@ -247,4 +273,4 @@ def unfounded_case() -> list[Issued]:
 
 
 def every_document() -> list[Issued]:
-    return full_case() + ladder_case() + court_case()
+    return full_case() + ladder_case() + court_case() + decision_case()

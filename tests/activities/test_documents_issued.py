@@ -25,6 +25,7 @@ from tests.activities.document_cases import (
     JURISDICTION,
     Issued,
     court_case,
+    decision_case,
     full_case,
     ladder_case,
     unfounded_case,
@@ -32,7 +33,13 @@ from tests.activities.document_cases import (
 
 POPPLER = shutil.which("pdfinfo") and shutil.which("pdftotext")
 REPO = Path(__file__).resolve().parents[2]
-CASES = {"full": full_case, "ladder": ladder_case, "court": court_case, "unfounded": unfounded_case}
+CASES = {
+    "full": full_case,
+    "ladder": ladder_case,
+    "court": court_case,
+    "decision": decision_case,
+    "unfounded": unfounded_case,
+}
 # Words a case's own data may put on paper in ASCII letters: its number and the parties' credit codes.
 INTERNAL = [
     "housing",
@@ -271,3 +278,11 @@ def test_screenshots_of_each_kind(issued, tmp_path):
                     folder / f"{name}.png", optimize=True
                 )
     assert done == set(DOCUMENT_KINDS)
+
+
+def test_the_handling_decision_is_labour_inspections_and_orders_the_compensation(issued):
+    item, html = next((i, h) for i, h in issued["decision"] if i.request.kind == "payment_decision")
+    assert item.state.lead_unit == "housing"  # whatever unit leads, labour inspection decides
+    assert "代县人力资源和社会保障局" in html and "县住房和城乡建设管理局" not in html
+    assert "加付赔偿金¥18,000.00（大写：人民币壹万捌仟元整）" in html and "百分之50" in html
+    assert "限期改正指令书" in html and "逾期未支付" in html  # the lapsed order it follows

@@ -71,8 +71,18 @@ async def test_case_from_intake_to_closure(api):
     )
     assert r.status_code == 200, r.text
     due = (datetime.now(timezone.utc) + timedelta(days=7)).isoformat()
+    # labour inspection issues the order (劳动保障监察条例 art. 26), whatever unit leads: 403 for housing
     r = await api.act(housing, no, "order_payment", {"amount": "36000.00", "due_at": due})
+    assert r.status_code == 403 and r.json()["code"] == "authority_only", r.text
+    case = (await api.http.get(f"/api/cases/{no}", headers=housing)).json()
+    assert case["stage"] == "investigating" and case["order_amount"] is None  # nothing written
+    assert case["lead_unit"] == "housing" and case["enforcement_unit"] == "hrss"
+    r = await api.act(hrss, no, "order_payment", {"amount": "36000.00", "due_at": due})
     assert r.status_code == 200 and r.json()["stage"] == "payment_ordered", r.text
+    order = r.json()["documents"][-1]
+    assert order["kind"] == "order_to_pay"
+    html = (await api.http.get(order["url"], headers=hrss)).text
+    assert "代县人力资源和社会保障局" in html
     r = await api.act(hrss, no, "record_payment", {"amount": "16000", "payer": "general_contractor"})
     assert r.status_code == 200 and r.json()["amount_recovered"] == "16000.00", r.text
     r = await api.act(housing, no, "record_payment", {"amount": "20000.00", "payer": "construction_unit"})

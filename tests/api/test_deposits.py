@@ -48,8 +48,19 @@ async def ordered_case(api, project_id, lead, workers=None, amount=36000, due_in
     assert r.status_code == 200, r.text
     assert r.json()["suggested_liable_party"] == "general_contractor"
     due = (datetime.now(timezone.utc) + timedelta(seconds=due_in)).isoformat()
-    r = await api.act(lead, no, "order_payment", {"due_at": due})
+    inspector = await api.user("hrss1", "caseworker", "hrss")  # labour inspection orders, whatever unit leads
+    r = await api.act(inspector, no, "order_payment", {"due_at": due})
     assert r.status_code == 200 and r.json()["stage"] == "payment_ordered", r.text
+    # the order runs out unpaid: the case waits for the handling decision, and draws nothing yet
+    case = await case_until(api, lead, no, lambda c: "decide_payment" in c["pending_actions"], "decision awaited")
+    assert case["stage"] == "payment_ordered" and case["payments"] == []
+    assert "decision" in {d["kind"] for d in case["deadlines"] if d["status"] == "open"}
+    r = await api.act(lead, no, "decide_payment", {"compensation_percent": 50})
+    assert r.status_code == 403 and r.json()["code"] == "authority_only", r.text
+    due = (datetime.now(timezone.utc) + timedelta(seconds=due_in)).isoformat()
+    r = await api.act(inspector, no, "decide_payment", {"due_at": due, "compensation_percent": 50})
+    assert r.status_code == 200 and r.json()["stage"] == "decided", r.text
+    assert r.json()["documents"][-1]["kind"] == "payment_decision"
     return no
 
 
@@ -154,6 +165,7 @@ async def test_missed_order_draws_the_deposit_and_replenishment_closes_the_case(
 async def test_police_see_and_decide_the_cases_referred_to_them(api):
     housing = await api.user("housing1", "caseworker", "housing")
     head = await api.user("housing_head", "unit_head", "housing")
+    hrss_head = await api.user("hrss_head", "unit_head", "hrss")
     police = await api.user("police1", "liaison", "police")
     pid = await project(api)
     workers = [{"name": f"工人{i}", "amount_owed": 6000} for i in range(12)]
@@ -163,7 +175,9 @@ async def test_police_see_and_decide_the_cases_referred_to_them(api):
     case = await case_until(api, housing, no, lambda c: c["stage"] == "police_referred", "police referral")
     assert "approve_police_referral" in case["pending_actions"]
     assert (await api.act(housing, no, "approve_police_referral")).status_code == 403
-    r = await api.act(head, no, "approve_police_referral")
+    r = await api.act(head, no, "approve_police_referral")  # the lead unit's head: labour inspection approves
+    assert r.status_code == 403 and r.json()["code"] == "authority_only", r.text
+    r = await api.act(hrss_head, no, "approve_police_referral")
     assert r.status_code == 200 and r.json()["documents"][-1]["kind"] == "police_transfer", r.text
     assert (await api.act(housing, no, "transfer_to_police", {"reference": "回执-7"})).status_code == 200
 

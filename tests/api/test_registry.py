@@ -42,7 +42,7 @@ def _fields(action) -> list[str]:
 
 def test_the_registry_holds_the_actions_the_domain_names():
     assert {"propose_blacklist", "blacklist_objection", "blacklist_decision"} <= set(PUBLIC_ACTIONS)
-    assert {name for name, a in ACTIONS.items() if a.system} == {"enforce", "major_dispatch"}
+    assert {name for name, a in ACTIONS.items() if a.system} == {"enforce", "order_lapsed", "major_dispatch"}
     assert {name for name, a in ACTIONS.items() if a.moves_money} == {
         "record_payment",
         "advance_emergency_fund",

@@ -209,7 +209,7 @@ def ordered_case(n_workers=3, amount="36000", with_project=False, months=None) -
     if months:
         findings["months_unpaid"] = months
     do(state, "findings", lead, **findings)
-    do(state, "order_payment", lead)
+    do(state, "order_payment", HRSS)  # labour inspection orders, whatever unit leads
     return state
 
 

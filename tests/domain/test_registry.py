@@ -15,6 +15,13 @@ from tests.domain.test_enforcement import HEAD, POLICE, T0, do, enforce, ordered
 ADMIN = Actor("a", "admin", "hrss")
 # A valid command for each action, whatever the state (the state decides whether it is accepted).
 SAMPLES = {
+    "serve": {
+        "seq": 3,
+        "method": "left_at_address",
+        "served_at": "2026-03-05",
+        "recipient": "王经理",
+        "witness": "社区 刘某",
+    },
     "transfer": {"reason": "不属本单位"},
     "findings": {"substantiated": False},
     "note": {"text": "备注"},

@@ -171,6 +171,9 @@ def test_case_lifecycle_over_http_and_escalation_by_itself(service):
         )
         assert r.status_code == 200, r.text
         r = http.post(f"/api/cases/{no}/actions/order_payment", headers=housing, json={})
+        assert r.status_code == 403, r.text  # labour inspection issues the order, whatever unit leads
+        inspector = login(http, "renshe", "password-123")
+        r = http.post(f"/api/cases/{no}/actions/order_payment", headers=inspector, json={})
         assert r.status_code == 200 and r.json()["stage"] == "payment_ordered", r.text
         r = http.post(
             f"/api/cases/{no}/actions/record_payment",
@@ -239,10 +242,27 @@ def test_missed_order_draws_the_deposit_by_itself(service):
         ]:
             r = http.post(f"/api/cases/{no}/actions/{action}", headers=admin, json=body)
             assert r.status_code == 200, r.text
-        # nobody acts: the order runs out and the deposit pays what it holds
+        # the order runs out unpaid: the case waits for labour inspection's handling decision
+        waiting = wait_for(
+            lambda: (
+                (d := http.get(f"/api/cases/{no}", headers=admin).json())["pending_actions"].count("decide_payment")
+                and d
+            ),
+            timeout=30,
+        )
+        assert waiting["stage"] == "payment_ordered" and waiting["payments"] == []
+        due = (datetime.now(timezone.utc) + timedelta(seconds=4)).isoformat()
+        r = http.post(
+            f"/api/cases/{no}/actions/decide_payment",
+            headers=admin,
+            json={"due_at": due, "compensation_percent": 50},
+        )
+        assert r.status_code == 200 and r.json()["stage"] == "decided", r.text
+        # nobody acts: the decision runs out and the deposit pays what it holds
         detail = wait_for(
             lambda: (
-                (d := http.get(f"/api/cases/{no}", headers=admin).json())["stage"] not in ("payment_ordered",) and d
+                (d := http.get(f"/api/cases/{no}", headers=admin).json())["stage"] not in ("payment_ordered", "decided")
+                and d
             ),
             timeout=30,
         )

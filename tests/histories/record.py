@@ -57,6 +57,7 @@ def drill(jurisdiction):
             "police_review": 2,
             "blacklist_notice": 2,
             "court_reminder": 2,
+            "decision": 2,
         }.items()
     }
     return dataclasses.replace(jurisdiction, deadlines={**jurisdiction.deadlines, **short})
@@ -161,10 +162,33 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
     h = await start("deposit_then_court", intake("H-DEPOSIT", policy, project=info, amount="12000"))
     await act(h, "accept", WATER)
     await act(h, "findings", WATER, substantiated=True, liable_party="general_contractor", amount_owed="12000")
-    await act(h, "order_payment", WATER, due_at=(datetime.now(timezone.utc) + timedelta(seconds=2)).isoformat())
-    await asyncio.sleep(4)  # the order runs out: the deposit pays 8000, the rest goes to the court
+    # labour inspection orders (the water bureau leads); the order runs out unpaid: the decision is awaited
+    # (its 2-second clock escalates), then the decision runs out: the deposit pays 8000, the rest to the court
+    await act(h, "order_payment", HRSS, due_at=(datetime.now(timezone.utc) + timedelta(seconds=2)).isoformat())
+    await asyncio.sleep(5)
+    await act(
+        h,
+        "decide_payment",
+        HRSS,
+        due_at=(datetime.now(timezone.utc) + timedelta(seconds=2)).isoformat(),
+        compensation_percent=50,
+    )
+    await asyncio.sleep(4)
     await act(h, "confirm_deposit_payout", WATER)
     await act(h, "close", WATER_HEAD, outcome="transferred_to_court")
+    await h.result()
+
+    # the handling decision straight from the investigation, paid in time
+    h = await start("decided_paid", intake("H-DECIDED", policy))
+    await act(h, "accept", HRSS)
+    await act(h, "findings", HRSS, substantiated=True, liable_party="employer", amount_owed="20000")
+    await act(h, "decide_payment", HRSS, amount="20000")
+    decision = (await h.query(CaseWorkflow.state)).documents[-1]
+    served_at = datetime.now(timezone.utc).isoformat()
+    await act(
+        h, "serve", HRSS, seq=decision.seq, method="direct", served_at=served_at, recipient="某劳务有限公司 张经理"
+    )
+    await act(h, "record_payment", HRSS, amount="20000", payer="employer")
     await h.result()
 
     h = await start("absconded_police", intake("H-POLICE", policy, workers=12, amount="60000"))
@@ -199,7 +223,7 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
     await act(h, "accept", HRSS)
     await act(h, "findings", HRSS, substantiated=True, liable_party="employer", amount_owed="20000")
     await act(h, "order_payment", HRSS, due_at=soon())
-    await asyncio.sleep(4)  # the order runs out unpaid: the court reminder follows by itself
+    await asyncio.sleep(4)  # the order runs out unpaid: the criteria are met, the decision is awaited
     await act(h, "propose_blacklist", HRSS)
     await act(h, "blacklist_objection", HRSS, text="资金周转困难")
     await asyncio.sleep(3)  # the employer's period to state its case ends

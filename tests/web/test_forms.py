@@ -118,6 +118,7 @@ def test_the_lifecycle_marks_passed_skipped_and_current_stages():
         "referred": "done",
         "investigating": "done",
         "payment_ordered": "done",
+        "decided": "skipped",
         "deposit_drawdown": "skipped",
         "police_referred": "skipped",
         "court_enforcement": "skipped",

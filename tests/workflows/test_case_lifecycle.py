@@ -42,7 +42,7 @@ async def test_full_lifecycle_paid_in_full_closes(env, projection, actors):
         liable_party="general_contractor",
         amount_owed="30000.00",
     )
-    await act(handle, "order_payment", actors["housing"], amount="30000.00")
+    await act(handle, "order_payment", actors["hrss"], amount="30000.00")
     s = await state(handle)
     assert s.stage is Stage.PAYMENT_ORDERED
     order = s.open_deadline("order_payment")
@@ -142,9 +142,10 @@ async def test_order_missed_escalates(env, projection, actors):
     await act(handle, "order_payment", actors["hrss"], due_at=due.isoformat())
     await env.sleep(timedelta(days=3, hours=1))
     s = await state(handle)
-    clock = s.open_deadline("order_payment")
+    clock = next(d for d in reversed(s.deadlines) if d.kind == "order_payment")
     assert clock.status.value == "missed" and clock.due_at == due
     assert s.escalations[-1].deadline_kind == "order_payment"
+    assert s.open_deadline("decision") is not None and s.stage.value == "payment_ordered"  # waits for the decision
     await act(handle, "record_payment", actors["hrss"], amount="36000", payer="employer")
     assert (await handle.result()).outcome == "paid_in_full"
 
@@ -179,7 +180,8 @@ async def test_refused_actions_change_nothing(env, projection, actors):
         ("findings", actors["housing"], dict(substantiated=True), "conflict"),  # not accepted yet
         ("accept", actors["transport"], {}, "forbidden"),  # another unit
         ("accept", actors["clerk"], {}, "forbidden"),  # wrong role
-        ("order_payment", actors["housing"], {}, "conflict"),
+        ("order_payment", actors["hrss"], {}, "conflict"),
+        ("order_payment", actors["housing"], {}, "forbidden"),  # labour inspection issues the order
         ("teleport", actors["housing"], {}, "invalid"),
     ]
     for action, actor, params, kind in cases:
@@ -197,7 +199,7 @@ async def test_refused_actions_change_nothing(env, projection, actors):
             await act(handle, "findings", actors["housing"], **params)
         assert err.value.cause.type == "invalid"
     await act(handle, "findings", actors["housing"], substantiated=True, liable_party="employer", amount_owed="100")
-    await act(handle, "order_payment", actors["housing"])
+    await act(handle, "order_payment", actors["hrss"])
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await act(handle, "record_payment", actors["housing"], amount="100.01", payer="employer")
     assert err.value.cause.type == "invalid" and "exceeds" in err.value.cause.message
@@ -236,7 +238,7 @@ async def test_a_long_case_continues_as_new_and_keeps_every_run_short(env, proje
         liable_party="general_contractor",
         amount_owed="30000.00",
     )
-    await act(handle, "order_payment", actors["housing"], amount="30000.00")
+    await act(handle, "order_payment", actors["hrss"], amount="30000.00")
     await act(handle, "record_payment", actors["housing"], amount="30000.00", payer="general_contractor")
     outcome = await handle.result()  # follows the chain of runs to the last one
     assert outcome.outcome == "paid_in_full" and outcome.amount_recovered == Decimal("30000.00")

@@ -31,6 +31,7 @@ HOUSING = ProjectFacts("housing_municipal", "shangguan", True, "state", False)
 HOUSING1 = Actor("housing1", "caseworker", "housing")
 HOUSING_HEAD = Actor("housing_head", "unit_head", "housing")
 HRSS1 = Actor("hrss1", "caseworker", "hrss")
+HRSS_HEAD = Actor("hrss_head", "unit_head", "hrss")  # labour inspection issues the coercive documents
 POLICE = Actor("police1", "liaison", "police")
 COURT = Actor("court1", "liaison", "court")
 OFFICE = Actor("office1", "supervisor", "hrss")
@@ -93,14 +94,22 @@ async def start(env, ledger, *, deposit: str | None = None, project=True, **inta
     return handle
 
 
-async def order(env, handle, lead, amount, months=None):
+async def order(env, handle, lead, amount, months=None, decide=True):
+    """Order to pay within 3 days; with `decide`, let the order run out unpaid and decide (行政处理决定) to
+    pay within 3 more days: the due date returned is the one whose lapse moves the case on by itself."""
     findings = dict(substantiated=True, liable_party="general_contractor", amount_owed=amount)
     if months:
         findings["months_unpaid"] = months
     await act(handle, "accept", lead)
     await act(handle, "findings", lead, **findings)
     due = await env.get_current_time() + timedelta(days=3)
-    await act(handle, "order_payment", lead, due_at=due.isoformat())
+    await act(handle, "order_payment", HRSS1, due_at=due.isoformat())  # labour inspection, whatever unit leads
+    if not decide:
+        return due
+    await skip_past(env, due)
+    await until(handle, lambda s: s.open_deadline("decision") is not None, "the decision awaited")
+    due = await env.get_current_time() + timedelta(days=3)
+    await act(handle, "decide_payment", HRSS1, due_at=due.isoformat(), compensation_percent=50)
     return due
 
 
@@ -194,13 +203,14 @@ async def test_deposit_short_goes_to_police_who_file(env, ladder):
     s = await until(handle, lambda s: s.stage is Stage.POLICE_REFERRED, "police referral proposal")
     assert s.deposit_drawn == Decimal("20000.00") and s.outstanding == Decimal("40000.00")
     assert {"deposit_payout", "deposit_replenish", "police_approval"} <= set(open_kinds(s))
-    assert s.open_deadline("police_approval").unit == "housing"
+    assert s.open_deadline("police_approval").unit == "hrss"  # the authority that issues the 移送书
     assert any(e.kind == "police_proposed" and "追诉标准" in e.summary for e in s.timeline)
-    with pytest.raises(WorkflowUpdateFailedError) as err:
-        await act(handle, "approve_police_referral", HOUSING1)
-    assert err.value.cause.type == "forbidden"
+    for actor in (HOUSING1, HOUSING_HEAD, HRSS1):  # a caseworker, or the head of the lead unit
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await act(handle, "approve_police_referral", actor)
+        assert err.value.cause.type == "forbidden"
 
-    await act(handle, "approve_police_referral", HOUSING_HEAD)
+    await act(handle, "approve_police_referral", HRSS_HEAD)
     s = await state(handle)
     assert "police" in s.liaison_units and "police_transfer" in open_kinds(s)
     assert projection.documents[s.case_no][-1] == "police_transfer"
@@ -255,16 +265,28 @@ async def test_below_threshold_goes_to_court_and_the_court_enforces(env, ladder)
     projection, ledger = ladder
     handle = await start(env, ledger, deposit=None)  # a project without a deposit
     due = await order(env, handle, HOUSING1, "36000")
+    decision = (await state(handle)).documents[-1]
+    served_at = await env.get_current_time()
+    await act(
+        handle, "serve", HRSS1, seq=decision.seq, method="post", served_at=served_at.isoformat(), recipient="某公司"
+    )
     await skip_past(env, due)
     s = await until(handle, lambda s: s.stage is Stage.COURT_ENFORCEMENT, "court enforcement")
     assert any(e.kind == "deposit_empty" for e in s.timeline) and s.deposit_drawn == 0
     reminder = s.open_deadline("court_reminder")
     with pytest.raises(WorkflowUpdateFailedError) as err:
-        await act(handle, "court_application", HOUSING1)
+        await act(handle, "court_application", HRSS1)
     assert err.value.cause.type == "conflict" and "催告" in err.value.cause.message
     await skip_past(env, reminder.due_at)
     await until(handle, lambda s: s.open_deadline("court_reminder").status.value == "missed", "reminder ran out")
-    await act(handle, "court_application", HOUSING1)
+    # the party may still apply for review or sue: the court enforces only after both windows (art. 53)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await act(handle, "court_application", HRSS1)
+    assert err.value.cause.details[0]["code"] == "decision_windows_open", err.value.cause.message
+    suit = next(d for d in (await state(handle)).deadlines if d.kind == "decision_suit")
+    assert suit.start_at == served_at
+    await skip_past(env, suit.due_at)
+    await act(handle, "court_application", HRSS1)
     await act(handle, "court_accepted", COURT)
     await act(handle, "court_ruling", COURT, granted=True)
     await act(handle, "court_outcome", COURT, amount_enforced="30000")
@@ -312,7 +334,7 @@ async def test_major_case_leader_gets_periodic_dispatches_until_closure(env, lad
 async def test_emergency_fund_advance_and_recovery(env, ladder):
     projection, ledger = ladder
     handle = await start(env, ledger, project=False)
-    await order(env, handle, HRSS1, "36000")
+    await order(env, handle, HRSS1, "36000", decide=False)
     await act(handle, "advance_emergency_fund", HRSS1, amount="2000", purpose="living")
     await act(handle, "advance_emergency_fund", HRSS1, amount="36000", purpose="wages")
     s = await state(handle)
@@ -359,21 +381,56 @@ async def test_a_step_the_rules_refuse_is_escalated_once_and_the_case_goes_on(en
     handle = await start(env, ledger, deposit="50000.00")
     due = await order(env, handle, HOUSING1, "36000")
     s = await state(handle)
-    ledger.drawn[f"{s.case_no}:order-{s.open_deadline('order_payment').seq}"] = Decimal("99999.00")  # broken
+    ledger.drawn[f"{s.case_no}:decision-{s.open_deadline('decision_payment').seq}"] = Decimal("99999.00")  # broken
     calls = ledger.calls
     await skip_past(env, due)
     s = await until(handle, lambda s: any(e.kind == "step_refused" for e in s.timeline), "refused step")
     refused = [e for e in s.timeline if e.kind == "step_refused"]
     assert len(refused) == 1 and refused[0].data["step"] == "enforce" and "99999" in refused[0].summary
     escalation = s.escalations[-1]
-    assert escalation.deadline_kind == "order_payment" and escalation.level == "office"
+    assert escalation.deadline_kind == "decision_payment" and escalation.level == "office"
     assert "强制执行" in escalation.reason and "需人工处理" in escalation.reason
-    assert s.stage is Stage.PAYMENT_ORDERED and s.payments == [] and ledger.calls == calls + 1
+    assert s.stage is Stage.DECIDED and s.payments == [] and ledger.calls == calls + 1
     # later wakes (the order's escalation steps) do not try the refused step again
     await env.sleep(timedelta(days=20))
     s = await state(handle)
     assert sum(e.kind == "step_refused" for e in s.timeline) == 1 and ledger.calls == calls + 1
-    assert any("逾期未办" in e.reason and e.deadline_kind == "order_payment" for e in s.escalations)  # clocks run
+    assert any("逾期未办" in e.reason and e.deadline_kind == "decision_payment" for e in s.escalations)  # clocks run
     await act(handle, "record_payment", HOUSING1, amount="36000", payer="general_contractor")
     assert (await handle.result()).outcome == "paid_in_full"
-    assert projection.states[s.case_no].refused_steps == [f"enforce:{s.open_deadline('order_payment').seq}"]
+    assert projection.states[s.case_no].refused_steps == [f"enforce:{s.open_deadline('decision_payment').seq}"]
+
+
+async def test_an_unpaid_order_waits_for_the_decision_and_only_its_lapse_draws_the_deposit(env, ladder):
+    projection, ledger = ladder
+    handle = await start(env, ledger, deposit="50000.00")
+    due = await order(env, handle, HOUSING1, "36000", decide=False)
+    calls = ledger.calls
+    await skip_past(env, due)
+    s = await until(handle, lambda s: s.order_lapsed_at is not None, "the order lapsed")
+    assert s.procedure == 2 and s.stage is Stage.PAYMENT_ORDERED and ledger.calls == calls and s.payments == []
+    decision = s.open_deadline("decision")
+    assert decision.unit == "hrss" and "第26条" in decision.basis
+    assert "decide_payment" in await pending(projection, s) and "order_payment" not in open_kinds(s)
+    # nobody decides: the decision clock escalates like any other, and still nothing is drawn
+    await skip_past(env, decision.due_at)
+    s = await until(handle, lambda s: any(e.deadline_kind == "decision" for e in s.escalations), "escalation")
+    assert s.stage is Stage.PAYMENT_ORDERED and ledger.calls == calls
+    for actor, params, kind in (
+        (HOUSING1, {"compensation_percent": 50}, "forbidden"),  # labour inspection decides
+        (HRSS1, {}, "invalid"),  # 加付赔偿金 is owed once the order ran out unpaid
+        (HRSS1, {"compensation_percent": 40}, "invalid"),
+    ):
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await act(handle, "decide_payment", actor, **params)
+        assert err.value.cause.type == kind, (actor, params)
+    pay_by = await env.get_current_time() + timedelta(days=3)
+    await act(handle, "decide_payment", HRSS1, due_at=pay_by.isoformat(), compensation_percent=60)
+    s = await state(handle)
+    assert s.stage is Stage.DECIDED and s.compensation_amount == Decimal("21600.00") and ledger.calls == calls
+    assert projection.documents[s.case_no][-1] == "payment_decision" and s.open_deadline("decision") is None
+    await skip_past(env, pay_by)
+    s = await until(handle, lambda s: s.stage is Stage.DEPOSIT_DRAWDOWN, "deposit drawdown")
+    assert ledger.calls == calls + 1 and s.deposit_drawn == Decimal("36000.00")
+    assert any(e.kind == "decision_unpaid" for e in s.timeline)
+    await handle.terminate("test done")  # its open clocks would wake in the other tests' skipped time
