@@ -88,18 +88,14 @@ class Thresholds:
     crime_workers_total: int
     major_case_workers: int  # local practice
     major_case_amount: Decimal  # local practice
-    limitation_years: int  # 劳动保障监察条例 art. 20
     deposit_ratio_min: Decimal  # percent of the contract amount
     deposit_ratio_max: Decimal
     deposit_reduce_after_years: int
     deposit_reduce_percent: Decimal
     deposit_exempt_after_years: int
     deposit_increase_percent: Decimal
-    compensation_percent_min: Decimal  # 劳动合同法 art. 85
-    compensation_percent_max: Decimal
     blacklist_period_years: int  # 人社部令45号 art. 11
     blacklist_removal_after_months: int  # same, art. 12
-    court_apply_months: int  # 行政强制法 art. 53
     closure_rate_target: Decimal  # percent; seed notice 五(三)
 
 
@@ -111,18 +107,14 @@ _THRESHOLD_KINDS: dict[str, str] = {
     "crime_workers_total": "int",
     "major_case_workers": "int",
     "major_case_amount": "money",
-    "limitation_years": "int",
     "deposit_ratio_min": "percent",
     "deposit_ratio_max": "percent",
     "deposit_reduce_after_years": "int",
     "deposit_reduce_percent": "percent",
     "deposit_exempt_after_years": "int",
     "deposit_increase_percent": "percent",
-    "compensation_percent_min": "percent",
-    "compensation_percent_max": "percent",
     "blacklist_period_years": "int",
     "blacklist_removal_after_months": "int",
-    "court_apply_months": "int",
     "closure_rate_target": "percent",
 }
 
@@ -404,10 +396,7 @@ def _thresholds(check: _Checker, raw: Any) -> Thresholds:
             values[key] = check.decimal(data[key], path)
             if kind == "percent" and values[key] > 100:
                 raise check.fail(path, f"is a percentage and cannot exceed 100, got {data[key]!r}")
-    for low, high in (
-        ("deposit_ratio_min", "deposit_ratio_max"),
-        ("compensation_percent_min", "compensation_percent_max"),
-    ):
+    for low, high in (("deposit_ratio_min", "deposit_ratio_max"),):
         if values[low] > values[high]:
             raise check.fail(f"thresholds.{low}", f"is greater than {high} ({values[low]} > {values[high]})")
     return Thresholds(**values)

@@ -108,7 +108,6 @@ def test_shipped_thresholds():
     assert isinstance(t.crime_amount_per_worker, Decimal)
     assert (t.crime_months_unpaid, t.crime_workers_total) == (3, 10)
     assert (t.major_case_workers, t.major_case_amount) == (30, Decimal("500000"))
-    assert t.limitation_years == 2
     assert (t.deposit_ratio_min, t.deposit_ratio_max) == (Decimal(1), Decimal(3))
     assert t.closure_rate_target == Decimal(95)
 
