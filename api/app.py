@@ -26,6 +26,7 @@ from api.routes import (
     public,
     public_pages,
     reports,
+    signals,
     users,
     warning_pages,
     warnings,
@@ -124,6 +125,7 @@ def create_app(
         complainant_office.pages,
         calendar.router,
         warnings.router,
+        signals.router,
         reports.router,
         warning_pages.router,
     ]

@@ -146,7 +146,7 @@ def parse_payroll_sheet(data: bytes) -> list[dict]:
 
 
 def parse_signal_sheet(data: bytes) -> list[dict]:
-    from api.routes.warnings import SignalIn
+    from api.routes.signals import SignalIn
 
     def convert(values: dict) -> dict:
         kind = values.get("kind")

@@ -12,7 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api import monitoring_service as service
 from api.deps import CurrentUser, JurisdictionDep, SessionDep, get_temporal, require_roles
-from api.routes.warnings import CreditCodeIn, warning_out
+from api.routes.signals import CreditCodeIn
+from api.routes.warnings import warning_out
 from api.schemas import AmountIn
 from db.accounts import User, get_project
 from db.engine import session_scope

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from api.case_service import CaseNotFound
 from api.deps import JurisdictionDep, SessionDep
 from api.routes import reports as report_routes
+from api.routes import signals as signal_routes
 from api.routes import warnings as warning_routes
 from api.web.display import People
 from api.web.errors import WebRoute
@@ -101,9 +102,9 @@ async def signal_submit(request: Request, jurisdiction: JurisdictionDep, user: W
     try:
         if user.role not in REGISTRAR_ROLES:
             raise Forbidden("no")
-        body = warning_routes.SignalIn(**{k: v for k, v in values.items() if v})
+        body = signal_routes.SignalIn(**{k: v for k, v in values.items() if v})
         out, opened = await run_in_threadpool(
-            warning_routes.store_signals, request.app.state.engine, jurisdiction, [body], user
+            signal_routes.store_signals, request.app.state.engine, jurisdiction, [body], user
         )
         await warning_routes.start_clocks(request, jurisdiction, opened)
     except (ValidationError, DomainError) as err:
@@ -166,10 +167,10 @@ def employer_page(
     credit_code: str, request: Request, session: SessionDep, user: WebUser, jurisdiction: JurisdictionDep
 ) -> Response:
     try:
-        code = warning_routes.credit_code_of(credit_code)
+        code = signal_routes.credit_code_of(credit_code)
     except ValueError:
         raise LookupError(f"{credit_code} 不是有效的统一社会信用代码。") from None
-    view = warning_routes.employer_view(session=session, jurisdiction=jurisdiction, user=user, credit_code=code)
+    view = signal_routes.employer_view(session=session, jurisdiction=jurisdiction, user=user, credit_code=code)
     return render(request, "employer.html", e=view)
 
 
