@@ -90,6 +90,9 @@ def test_the_next_step_opens_amounts_as_on_paper_and_search_finds_the_general_co
     )
     assert page.inner_text("#amt-owed") == "36,000.00"
     open_forms = [f.get_attribute("id") for f in page.locator(".actions details[open]").all()]
-    assert open_forms == ["act-order_payment"]  # the next step, not the findings just recorded
+    # the next step this housing caseworker may take, not the findings just recorded (the order to correct
+    # is labour inspection's: the lead unit gets no form for it)
+    assert open_forms == ["act-record_payment"]
     ids = [f.get_attribute("id") for f in page.locator(".actions details").all()]
-    assert ids.index("act-findings") > ids.index("act-order_payment")
+    assert "act-order_payment" not in ids
+    assert ids.index("act-findings") > ids.index("act-record_payment")
