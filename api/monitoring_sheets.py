@@ -1,5 +1,5 @@
 """Early-warning office data in (.xlsx): a project's real-name roster, the bank's 代发 record of a payroll,
-reports about employers. Read like the complaint roster (api/spreadsheets.py: size and zip caps, a header
+reports about employers. Read like the complaint roster (api/roster_sheets.py: size and zip caps, a header
 row within the first rows, Chinese or English headers); each row is checked with the API's own model,
 and any bad cell refuses the whole file with its row and column.
 """
@@ -12,7 +12,7 @@ from typing import Any
 from openpyxl import load_workbook
 from pydantic import BaseModel, ValidationError
 
-from api.spreadsheets import (
+from api.roster_sheets import (
     HEADER_SEARCH_ROWS,
     MAX_COLUMNS,
     MAX_ROSTER_BYTES,

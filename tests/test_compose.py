@@ -10,27 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.test_run_script import CONTRACT_ATTRIBUTES, MONITOR_ATTRIBUTES
+
 REPO = Path(__file__).resolve().parents[1]
 TEMPORAL_CLI = REPO / ".venv" / "bin" / "temporal"
 
-CONTRACT_ATTRIBUTES = {
-    "CaseNo": "Keyword",
-    "CaseStage": "Keyword",
-    "LeadUnit": "Keyword",
-    "Township": "Keyword",
-    "AmountOwed": "Double",
-    "WorkersAffected": "Int",
-    "NextDeadline": "Datetime",
-    "Overdue": "Bool",
-    "Escalated": "Bool",
-    "MajorCase": "Bool",
-}
-MONITOR_ATTRIBUTES = {
-    "MonitorProject": "Keyword",
-    "NextPayrollDue": "Datetime",
-    "PeriodsMissed": "Int",
-    "OpenWarnings": "Int",
-}
 REQUIRED = {"POSTGRES_PASSWORD": "pw", "WAGECASE_SECRET_KEY": "k" * 40, "WAGECASE_PAYLOAD_KEYS": "k1:" + "A" * 43}
 
 

@@ -15,17 +15,10 @@ from sqlmodel import Session
 from activities.cases import CHANNEL_LABELS
 from api.case_service import may_see_personal_data, visible_units
 from api.deps import CurrentUser, JurisdictionDep, SessionDep
+from api.roster_sheets import MAX_ROSTER_BYTES, RosterRejected, parse_roster
 from api.routes.cases import Registrar
 from api.schemas import Yuan
-from api.spreadsheets import (
-    MAX_ROSTER_BYTES,
-    XLSX_MEDIA_TYPE,
-    CaseListRow,
-    RosterRejected,
-    case_list_xlsx,
-    monthly_xlsx,
-    parse_roster,
-)
+from api.spreadsheets import XLSX_MEDIA_TYPE, CaseListRow, case_list_xlsx, monthly_xlsx
 from db import reports
 from db.accounts import User
 from db.audit import record_views

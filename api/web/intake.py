@@ -14,7 +14,7 @@ from api import schemas
 from api.case_service import check_received_at, check_township, load_visible_case, register_case
 from api.deps import JurisdictionDep, SessionDep, SettingsDep, TemporalDep
 from api.inputs import WEB_FORM
-from api.spreadsheets import (
+from api.roster_sheets import (
     MAX_ROSTER_BYTES,
     ROSTER_HEADERS,
     RosterRejected,

@@ -13,7 +13,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import Session
 
-from api.spreadsheets import MAX_ROSTER_ROWS, XLSX_MEDIA_TYPE
+from api.roster_sheets import MAX_ROSTER_ROWS
+from api.spreadsheets import XLSX_MEDIA_TYPE
 from api.web_auth import CSRF_FIELD, SESSION_COOKIE, csrf_token_for
 from db.audit import list_views
 from db.cases import CaseDeadline, CaseEscalation, CasePayment, CaseRecord

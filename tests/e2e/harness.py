@@ -7,9 +7,12 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("run_script", ROOT / "scripts" / "run.py")
@@ -129,3 +132,59 @@ def complaint(n: int) -> dict:
         "employer": {"name": f"某公司{n % 7}"},
         "description": "欠薪",
     }
+
+
+@contextmanager
+def run_supervised(tmp: Path, jurisdiction: Path, *, task_queue: str, startup_timeout: float = 90) -> Iterator[dict]:
+    """Everything as `make run` starts it (scripts/run.py: dev server, worker, API) with a drill jurisdiction;
+    yields where it listens. Stopped with Ctrl-C's signal at the end (if a test has not stopped it)."""
+    api_port, temporal_port, ui_port = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "WAGECASE_DATABASE_URL": f"sqlite:///{tmp / 'wagecase.db'}",
+        "WAGECASE_JURISDICTION": str(jurisdiction),
+        "WAGECASE_ADMIN_PASSWORD": "e2e-admin-password",
+        "WAGECASE_API_PORT": str(api_port),
+        "WAGECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+        "WAGECASE_TASK_QUEUE": task_queue,
+    }
+    argv = [
+        sys.executable,
+        "scripts/run.py",
+        "--temporal-port",
+        str(temporal_port),
+        "--ui-port",
+        str(ui_port),
+        "--temporal-db",
+        str(tmp / "temporal.db"),
+    ]
+    with open(tmp / "run.log", "wb") as log:
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        base = f"http://127.0.0.1:{api_port}"
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("the service did not come up:\n" + (tmp / "run.log").read_text(errors="replace")[-4000:])
+            time.sleep(0.5)
+        try:
+            yield {
+                "base": base,
+                "proc": proc,
+                "ports": (api_port, temporal_port, ui_port),
+                "log": tmp / "run.log",
+                "ui": f"http://127.0.0.1:{ui_port}",
+                "address": f"127.0.0.1:{temporal_port}",
+            }
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGINT)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)

@@ -3,11 +3,8 @@ separate processes; a case is carried from intake to closure over HTTP, and a mi
 with nobody touching it."""
 
 import asyncio
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,80 +13,20 @@ import httpx
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from tests.e2e.harness import drill_jurisdiction, run_supervised
 from workflows.search_attributes import CASE_STAGE, ESCALATED, LEAD_UNIT, OVERDUE
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
-    # Short clocks so that deadlines pass during the test; everything else is Dai County's.
-    jurisdiction = tmp / "drill.yaml"
-    jurisdiction.write_text(
-        f"extends: {ROOT / 'jurisdictions' / 'daixian.yaml'}\n"
-        "deadlines:\n"
-        "  acknowledge: {duration: PT3S}\n"
-        "  escalation_step: {duration: PT2S}\n",
-        encoding="utf-8",
-    )
-    api_port, temporal_port, ui_port = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "WAGECASE_DATABASE_URL": f"sqlite:///{tmp / 'wagecase.db'}",
-        "WAGECASE_JURISDICTION": str(jurisdiction),
-        "WAGECASE_ADMIN_PASSWORD": "e2e-admin-password",
-        "WAGECASE_API_PORT": str(api_port),
-        "WAGECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
-        "WAGECASE_TASK_QUEUE": "e2e",
-    }
-    log = open(tmp / "run.log", "wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "scripts/run.py",
-            "--temporal-port",
-            str(temporal_port),
-            "--ui-port",
-            str(ui_port),
-            "--temporal-db",
-            str(tmp / "temporal.db"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{api_port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the service did not come up:\n" + (tmp / "run.log").read_text(errors="replace")[-4000:])
-        time.sleep(0.5)
-    yield {
-        "base": base,
-        "proc": proc,
-        "ports": (api_port, temporal_port, ui_port),
-        "log": tmp / "run.log",
-        "ui": f"http://127.0.0.1:{ui_port}",
-    }
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-    log.close()
+    with run_supervised(
+        tmp, drill_jurisdiction(tmp, acknowledge="PT3S", escalation_step="PT2S"), task_queue="e2e", startup_timeout=90
+    ) as running:
+        yield running
 
 
 def login(http: httpx.Client, username: str, password: str) -> dict:

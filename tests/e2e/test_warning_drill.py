@@ -4,18 +4,14 @@ warning by itself and then a `township_warning` case; a project that posts its p
 none; the monitor's search attributes show it in Temporal."""
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from temporalio.client import Client
 
-from tests.e2e.test_service import free_port, login, wait_for
+from tests.e2e.harness import drill_jurisdiction, run_supervised
+from tests.e2e.test_service import login, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
@@ -33,62 +29,13 @@ PROJECT = {
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("warn-e2e")
-    jurisdiction = tmp / "drill.yaml"
-    jurisdiction.write_text(
-        f"extends: {ROOT / 'jurisdictions' / 'daixian.yaml'}\n"
-        "deadlines:\n"
-        "  payroll_cycle: {duration: PT8S}\n"
-        "  payroll_grace: {duration: PT3S}\n"
-        "  warning_response: {duration: PT5S}\n",
-        encoding="utf-8",
-    )
-    api_port, temporal_port, ui_port = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "WAGECASE_DATABASE_URL": f"sqlite:///{tmp / 'wagecase.db'}",
-        "WAGECASE_JURISDICTION": str(jurisdiction),
-        "WAGECASE_ADMIN_PASSWORD": "e2e-admin-password",
-        "WAGECASE_API_PORT": str(api_port),
-        "WAGECASE_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
-        "WAGECASE_TASK_QUEUE": "e2e-warn",
-    }
-    log = open(tmp / "run.log", "wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "scripts/run.py",
-            "--temporal-port",
-            str(temporal_port),
-            "--ui-port",
-            str(ui_port),
-            "--temporal-db",
-            str(tmp / "temporal.db"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{api_port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the service did not come up:\n" + (tmp / "run.log").read_text(errors="replace")[-4000:])
-        time.sleep(0.5)
-    yield {"base": base, "address": f"127.0.0.1:{temporal_port}"}
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    log.close()
+    with run_supervised(
+        tmp,
+        drill_jurisdiction(tmp, payroll_cycle="PT8S", payroll_grace="PT3S", warning_response="PT5S"),
+        task_queue="e2e-warn",
+        startup_timeout=120,
+    ) as running:
+        yield running
 
 
 async def search_attributes(address: str, workflow_id: str) -> dict:
