@@ -22,7 +22,7 @@ from domain.actions.base import (
     DocumentRequest,
     parse,
 )
-from domain.actions.decision import LAWFUL_LADDER, decision_lapsed_due, order_lapsed_due
+from domain.actions.decision import decision_lapsed_due, order_lapsed_due
 from domain.actions.effects import (
     TRANSITIONS,
     blacklist_grounds,
@@ -49,6 +49,7 @@ from domain.model import (
     Escalation,
     Stage,
 )
+from domain.procedure import LAWFUL_LADDER
 from domain.routing import route
 
 __all__ = [

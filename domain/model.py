@@ -299,7 +299,8 @@ class CaseState:
     refused_steps: list[str] = field(default_factory=list)  # steps the case took by itself that the rules refused
     # The ladder the case follows, fixed when it starts (docs/deadlines.md): 1, an unpaid order draws the
     # deposit at once (cases started before the handling decision); 2, an unpaid order waits for the
-    # handling decision (行政处理决定), and only the decision's lapse moves the case on by itself.
+    # handling decision (行政处理决定), and only the decision's lapse moves the case on by itself; 3, the
+    # whole statutory procedure (domain/procedure.py).
     procedure: int = 1
     order_lapsed_at: datetime | None = None  # procedure 2: the order ran out unpaid, the decision is awaited
     decided_at: datetime | None = None

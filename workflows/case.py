@@ -29,7 +29,7 @@ from workflows.search_attributes import (
 )
 
 with workflow.unsafe.imports_passed_through():
-    from domain import lifecycle, recompute
+    from domain import lifecycle, procedure, recompute
     from domain.errors import DomainError
     from domain.formatting import clock_time
     from domain.lifecycle import (
@@ -75,6 +75,7 @@ CARRY_STATE_ONCE = "continue-as-new-carries-the-state-once"
 # A new case follows the lawful ladder (an unpaid order waits for the handling decision); a case started
 # before keeps drawing the deposit when its order runs out (CaseState.procedure, docs/deadlines.md).
 LAWFUL_LADDER = "lawful-ladder"
+STATUTORY_PROCEDURE = "statutory-procedure"  # new cases follow domain.procedure.STATUTORY_PROCEDURE
 
 # What a state sent without its intake's policy carries in its place (record_step restores the real one).
 _NO_POLICY = CasePolicy(
@@ -227,7 +228,9 @@ class CaseWorkflow:
         if not self._ready:
             async with self._lock:
                 if workflow.patched(LAWFUL_LADDER):
-                    self._state.procedure = 2
+                    self._state.procedure = procedure.LAWFUL_LADDER
+                if workflow.patched(STATUTORY_PROCEDURE):
+                    self._state.procedure = procedure.STATUTORY_PROCEDURE
                 requests = lifecycle.open_case(self._state)
                 times = await self._compute(requests)
                 docs = lifecycle.refer(self._state, workflow.now(), times)

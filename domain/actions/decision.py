@@ -31,8 +31,7 @@ from domain.calendar import check_due_at
 from domain.errors import InvalidInput, NotAllowedNow
 from domain.labels import PARTY_LABELS
 from domain.model import CaseState, DeadlineStatus, Party, Stage
-
-LAWFUL_LADDER = 2  # CaseState.procedure of the cases that follow this ladder
+from domain.procedure import LAWFUL_LADDER
 
 Percent = Annotated[int, Ge(50), Le(100)]
 
