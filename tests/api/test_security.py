@@ -122,6 +122,7 @@ async def test_tokens_expire_after_token_minutes(app, http):
         "not-a-jwt",
         "",
     ],
+    ids=["other-secret", "unsigned", "no-expiry", "not-a-jwt", "empty"],  # stable across xdist workers
 )
 async def test_forged_unsigned_and_endless_tokens_are_401(http, token):
     r = await http.get("/api/users", headers=bearer(token))
