@@ -138,7 +138,7 @@ def check_received_at(
     received = received or now
     if received.tzinfo is None:
         received = received.replace(tzinfo=CHINA_TZ)
-    given = received.astimezone(CHINA_TZ).date().isoformat()
+    given = received.date().isoformat()  # as it was sent (a conversion could overflow at year 1 or 9999)
     if received < EARLIEST_RECEIVED:
         raise InvalidInput(
             code="received_before_records", field=field, given=given, earliest=f"{EARLIEST_RECEIVED:%Y-%m-%d}"

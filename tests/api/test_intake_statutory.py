@@ -1,0 +1,96 @@
+"""Intake under procedure 3 over HTTP (SQLite and PostgreSQL): late entries, the limitation, petitions."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.api.test_cases import PROJECT, complaint
+
+CHINA = timezone(timedelta(hours=8))
+
+
+def china_days_ago(days: int) -> str:
+    return (datetime.now(CHINA) - timedelta(days=days)).replace(microsecond=0).isoformat()
+
+
+async def post(api, lang="en", **over):
+    clerk = await api.user("clerk1", "clerk", "petition")
+    return await api.http.post("/api/cases", headers={**clerk, "Accept-Language": lang}, json=complaint(**over))
+
+
+def field_error(r, field: str) -> str:
+    assert r.status_code == 422, r.text
+    errors = [e for e in r.json()["errors"] if e["field"] == field]
+    assert errors, r.json()
+    return errors[0]["message"]
+
+
+@pytest.mark.parametrize("lang,words", [("en", ("late_entry_reason", "24")), ("zh", ("补录原因", "24个月"))])
+async def test_received_more_than_two_years_back_needs_a_reason(api, lang, words):
+    r = await post(api, lang, received_at=china_days_ago(3 * 365))
+    message = field_error(r, "body.received_at")
+    assert all(w in message for w in words), message
+    assert (await api.http.get("/api/cases", headers=await api.as_admin())).json()["total"] == 0
+
+
+@pytest.mark.parametrize("received", ["1900-01-01T00:00:00+08:00", "1900-01-01T00:00:00", "0001-01-01T00:00:00+08:00"])
+async def test_a_date_before_the_records_is_refused_even_with_a_reason(api, received):
+    r = await post(api, "zh", received_at=received, late_entry_reason="补录")
+    message = field_error(r, "body.received_at")
+    assert "早于2000-01-01" in message, message
+    assert (await api.http.get("/api/cases", headers=await api.as_admin())).json()["total"] == 0
+
+
+async def test_a_late_entry_with_its_reason_is_registered_without_escalations(api):
+    r = await post(api, received_at=china_days_ago(3 * 365), late_entry_reason="乡镇纸质台账移交补录")
+    assert r.status_code == 201, r.text
+    case = r.json()
+    detail = (await api.http.get(f"/api/cases/{case['case_no']}", headers=await api.as_admin())).json()
+    late = [e for e in detail["timeline"] if e["kind"] == "late_entry"]
+    assert late and detail["escalations"] == [] and detail["overdue"] is False
+    ack = detail["deadlines"][0]
+    assert ack["kind"] == "acknowledge" and ack["status"] == "open"
+    assert datetime.fromisoformat(ack["due_at"]) > datetime.now(timezone.utc)
+
+
+async def test_arrears_ended_in_the_future_is_refused(api):
+    tomorrow = (datetime.now(CHINA) + timedelta(days=2)).date().isoformat()
+    message = field_error(await post(api, arrears_ended_at=tomorrow), "body.arrears_ended_at")
+    assert "still owed" in message
+
+
+async def test_out_of_limitation_is_registered_flagged_and_not_accepted_with_its_notice(api):
+    ended = (datetime.now(CHINA) - timedelta(days=3 * 365)).date().isoformat()
+    r = await post(api, project=PROJECT, arrears_ended_at=ended)
+    assert r.status_code == 201, r.text
+    case = r.json()
+    no = case["case_no"]
+    assert case["lead_unit"] == "housing" and [d["kind"] for d in case["documents"]] == ["receipt", "referral"]
+    assert "limitation_decision" in case["pending_actions"] and "accept" not in case["pending_actions"]
+    housing = await api.user("housing1", "caseworker", "housing")
+    r = await api.act(housing, no, "accept")
+    assert r.status_code == 409 and r.json()["code"] == "limitation_pending", r.text
+    r = await api.act(housing, no, "limitation_decision", {"proceed": False, "reason": "超过2年"})
+    assert r.status_code == 403, r.text  # labour inspection's decision
+    hrss = await api.user("hrss1", "caseworker", "hrss")
+    r = await api.act(hrss, no, "limitation_decision", {"proceed": False, "reason": "欠薪行为终了已逾2年"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["stage"] == "closed" and body["outcome"] == "out_of_limitation"
+    notice = body["documents"][-1]
+    assert notice["kind"] == "non_acceptance"
+    html = (await api.http.get(notice["url"], headers=hrss)).text
+    assert "不予受理通知书" in html and "第二十条" in html and "县人力资源和社会保障局" in html
+
+
+async def test_a_petition_has_its_clocks_and_the_receiving_unit_may_object(api):
+    r = await post(api, channel="petition", project=PROJECT)
+    assert r.status_code == 201, r.text
+    case = r.json()
+    assert [d["kind"] for d in case["deadlines"]] == ["acknowledge", "petition_register", "referral_objection"]
+    assert "object_referral" in case["pending_actions"]
+    housing = await api.user("housing1", "caseworker", "housing")
+    r = await api.act(housing, case["case_no"], "object_referral", {"reason": "不属本单位职权范围"})
+    assert r.status_code == 200 and r.json()["lead_unit"] == "hrss", r.text
+    kinds = {(d["kind"], d["status"]) for d in r.json()["deadlines"]}
+    assert ("referral_objection", "met") in kinds and ("acknowledge", "cancelled") in kinds
