@@ -149,7 +149,7 @@ def on_refer(state: CaseState, now: datetime, times: Times) -> None:
 
 def accept_clocks(state: CaseState, now: datetime) -> list[ClockRequest]:
     clocks = [ClockRequest("investigate", "investigate", now)]
-    if is_petition(state):
+    if is_petition(state) and state.open_deadline("petition_handle") is None:  # once, from the first acceptance
         clocks.append(ClockRequest("petition_handle", "petition_handle", now))
     return clocks
 
@@ -171,14 +171,15 @@ def transfer_clocks(state: CaseState, now: datetime) -> list[ClockRequest]:
 
 
 def on_transfer(state: CaseState, now: datetime, times: Times) -> None:
-    """A referral to another unit: it has its own objection window, and owes the petitioner the 告知."""
+    """A referral to another unit: it has its own objection window, and owes what the petitioner is owed
+    (the 告知 if not yet given, the handling period, which keeps running from the first acceptance)."""
     if not is_petition(state):
         return
     resolve(state, "referral_objection", now, DeadlineStatus.CANCELLED)
-    resolve(state, "petition_handle", now, DeadlineStatus.CANCELLED)
-    told = state.open_deadline("petition_register")
-    if told is not None:
-        told.unit = state.lead_unit
+    for kind in ("petition_register", "petition_handle"):
+        owed = state.open_deadline(kind)
+        if owed is not None:
+            owed.unit = state.lead_unit
     if "referral_objection" in times:
         open_clock(state, "referral_objection", state.lead_unit, now, times["referral_objection"])
 

@@ -240,3 +240,14 @@ def test_a_late_entry_on_an_old_procedure_is_counted_from_receipt():
     received = T0 - timedelta(days=3 * 365)
     state = CaseState(intake=replace(intake(received=received), late_entry_reason="x"), procedure=LAWFUL_LADDER)
     assert [r.start for r in lifecycle.open_case(state)] == [received]
+
+
+def test_the_handling_period_runs_on_from_the_first_acceptance_across_a_transfer():
+    state, _ = new_case()
+    do(state, "accept")
+    first = state.open_deadline("petition_handle")
+    do(state, "transfer", actor=OFFICE, to_unit="housing", reason="住建项目")
+    assert state.open_deadline("petition_handle") is first and first.unit == "housing"
+    assert [c.rule for c in lifecycle.clocks_for(state, "accept", {}, T0)] == ["investigate"]
+    do(state, "accept", actor=HOUSING)
+    assert [d.kind for d in state.deadlines].count("petition_handle") == 1
