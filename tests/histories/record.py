@@ -261,14 +261,14 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
     await act(h, "close", WATER, outcome="mediated")
     await h.result()
 
-    # a late entry (received three years ago, with its reason) about arrears that ended five years ago:
+    # a late entry (received three years ago, with its reason) about arrears that ended six years ago:
     # registered, flagged, not accepted (不予受理通知书)
     now = datetime.now(timezone.utc)
     late = dataclasses.replace(
         intake("H-LIMITATION", policy),
         received_at=now - timedelta(days=3 * 365),
         late_entry_reason="乡镇纸质台账移交补录",
-        arrears_ended_at=(now - timedelta(days=5 * 365)).date(),
+        arrears_ended_at=(now - timedelta(days=6 * 365)).date(),
     )
     h = await start("limitation_not_accepted", late)
     await act(h, "limitation_decision", HRSS, proceed=False, reason="欠薪行为终了已逾2年")
