@@ -94,3 +94,22 @@ async def test_a_petition_has_its_clocks_and_the_receiving_unit_may_object(api):
     assert r.status_code == 200 and r.json()["lead_unit"] == "hrss", r.text
     kinds = {(d["kind"], d["status"]) for d in r.json()["deadlines"]}
     assert ("referral_objection", "met") in kinds and ("acknowledge", "cancelled") in kinds
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # edge validation: the database plays no part
+@pytest.mark.parametrize(
+    "over,status,field",
+    [
+        ({"received_at": "0001-01-01T00:00:00+14:00"}, 422, "body.received_at"),
+        ({"received_at": "9999-12-31T23:59:59-12:00", "late_entry_reason": "x"}, 422, "body.received_at"),
+        ({"arrears_ended_at": "9999-12-31"}, 422, "body.arrears_ended_at"),
+        ({"arrears_ended_at": "2026-02-30"}, 422, "body.arrears_ended_at"),
+        ({"late_entry_reason": ""}, 422, "body.late_entry_reason"),
+        ({"arrears_ended_at": "0001-01-01"}, 201, None),  # flagged, not refused: 有案必接
+    ],
+)
+async def test_extreme_dates_are_answered_never_with_a_server_error(api, over, status, field):
+    r = await post(api, **over)
+    assert r.status_code == status, r.text
+    if field:
+        field_error(r, field)
