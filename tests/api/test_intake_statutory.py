@@ -113,3 +113,26 @@ async def test_extreme_dates_are_answered_never_with_a_server_error(api, over, s
     assert r.status_code == status, r.text
     if field:
         field_error(r, field)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_the_public_form_takes_the_end_of_the_arrears(api):
+    from tests.api.test_public import PHONE, aged_token
+
+    r = await api.http.get("/complaint")
+    assert 'name="arrears_ended" type="date"' in r.text
+    form = {"name": "王秀英", "phone": PHONE, "employer": "山西某劳务有限公司", "worker.0.amount": "12000"}
+    future = (datetime.now(CHINA) + timedelta(days=3)).date().isoformat()
+    r = await api.http.post(
+        "/complaint",
+        data={**form, "arrears_ended": future, "form_token": aged_token(api, api.http, "complaint", 20)},
+    )
+    assert r.status_code == 422 and "不能晚于今天" in r.text
+    r = await api.http.post(
+        "/complaint",
+        data={**form, "arrears_ended": "2020-01-31", "form_token": aged_token(api, api.http, "complaint", 20)},
+    )
+    assert r.status_code == 200 and "投诉已受理" in r.text, r.text
+    listed = (await api.http.get("/api/cases", headers=await api.as_admin())).json()["items"]
+    detail = (await api.http.get(f"/api/cases/{listed[0]['case_no']}", headers=await api.as_admin())).json()
+    assert "limitation_decision" in detail["pending_actions"]
