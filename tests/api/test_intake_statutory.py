@@ -136,3 +136,33 @@ async def test_the_public_form_takes_the_end_of_the_arrears(api):
     listed = (await api.http.get("/api/cases", headers=await api.as_admin())).json()["items"]
     detail = (await api.http.get(f"/api/cases/{listed[0]['case_no']}", headers=await api.as_admin())).json()
     assert "limitation_decision" in detail["pending_actions"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_the_web_intake_form_asks_for_the_reason_of_a_late_entry(api):
+    from tests.api.web_client import WebClient
+
+    await api.user("clerk1", "clerk", "petition")
+    long_ago = (datetime.now(CHINA) - timedelta(days=3 * 365)).strftime("%Y-%m-%dT%H:%M")
+    form = {
+        "channel": "hotline",
+        "received_at": long_ago,
+        "arrears_ended_at": "2020-06-30",
+        "complainant.name": "王秀英",
+        "employer.name": "山西某劳务有限公司",
+        "workers.0.name": "王秀英",
+        "workers.0.amount_owed": "12000",
+        "worker_rows": "1",
+    }
+    async with WebClient(api.app) as web:
+        assert (await web.login("clerk1", "password-123")).status_code == 303
+        page = await web.get("/cases/new")
+        assert 'name="arrears_ended_at"' in page.text and 'name="late_entry_reason"' in page.text
+        r = await web.post("/cases/new", form)
+        assert r.status_code == 422 and "请填写补录原因" in r.text
+        r = await web.post("/cases/new", {**form, "late_entry_reason": "乡镇纸质台账移交补录"})
+        assert r.status_code == 303, r.text[:300]
+        case_no = r.headers["location"].removeprefix("/cases/")
+    detail = (await api.http.get(f"/api/cases/{case_no}", headers=await api.as_admin())).json()
+    assert "late_entry" in [e["kind"] for e in detail["timeline"]]
+    assert "limitation_decision" in detail["pending_actions"]
