@@ -46,6 +46,7 @@ from db.cases import (
 from db.engine import session_scope
 from documents import UNMASKED_KINDS
 from domain.actions import ACTIONS
+from domain.actions.petition import earliest_received, received_too_long_ago
 from domain.calendar import CHINA_TZ, working_days_between
 from domain.enforcement import liable_party_for
 from domain.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, from_kind
@@ -56,11 +57,13 @@ from domain.lifecycle import DEADLINE_LABELS, STAGE_LABELS, enforcement_unit
 from domain.messages import ActionInput, CaseInput
 from domain.model import Actor, CaseIntake, CaseState, Person, WorkerClaim
 from domain.roles import Role
+from domain.rules import DeadlineRule
 from domain.ui_text import CHANNEL_LABELS, md_escape
 from workflows.case import CaseWorkflow
 from workflows.search_attributes import CASE_NO, CASE_STAGE, WORKERS_AFFECTED
 
-EARLIEST_RECEIVED = datetime(2000, 1, 1)  # no complaint handled here is older: an earlier date is a typing error
+# No complaint handled here is older: an earlier date is a typing error (1900, 0001).
+EARLIEST_RECEIVED = datetime(2000, 1, 1, tzinfo=CHINA_TZ)
 FUTURE_SKEW = timedelta(minutes=2)  # clocks of the clerk's PC and the server may differ a little
 UNMASKED_ROLES = {Role.CASEWORKER, Role.UNIT_HEAD, Role.SUPERVISOR, Role.ADMIN}
 _INTAKE = TypeAdapter(CaseIntake)
@@ -110,24 +113,47 @@ def _request_hash(body: schemas.CaseCreate) -> str:
     return hashlib.sha256(body.model_dump_json(exclude={"received_at"}).encode()).hexdigest()
 
 
-def _received_at(body: schemas.CaseCreate, now: datetime) -> datetime:
-    return check_received_at(body.received_at, now)
-
-
-def check_received_at(received: datetime | None, now: datetime) -> datetime:
-    """When the complaint was received (default now), in UTC; InvalidInput if before the system's
-    records begin or in the future."""
-    received = received or now
-    if received.replace(tzinfo=None) < EARLIEST_RECEIVED:
+def _received_at(body: schemas.CaseCreate, now: datetime, jurisdiction: Jurisdiction) -> datetime:
+    received = check_received_at(
+        body.received_at, now, late_entry_reason=body.late_entry_reason, limitation=jurisdiction.deadlines["limitation"]
+    )
+    if body.arrears_ended_at is not None and body.arrears_ended_at > now.astimezone(CHINA_TZ).date():
         raise InvalidInput(
-            f"received_at {received.date().isoformat()} is before {EARLIEST_RECEIVED:%Y-%m-%d}; "
-            "give the time the complaint was received",
-            field="body.received_at",
+            code="arrears_end_in_future", field="body.arrears_ended_at", given=body.arrears_ended_at.isoformat()
         )
+    return received
+
+
+def check_received_at(
+    received: datetime | None,
+    now: datetime,
+    *,
+    late_entry_reason: str | None = None,
+    limitation: DeadlineRule | None = None,
+    field: str = "body.received_at",
+) -> datetime:
+    """When the complaint was received (default now), in UTC; InvalidInput if before the system's
+    records begin, in the future, or (given the limitation rule) further back than the limitation without
+    a reason for the late entry (劳动保障监察条例 art. 20; docs/deadlines.md "Late entry")."""
+    received = received or now
     if received.tzinfo is None:
         received = received.replace(tzinfo=CHINA_TZ)
+    given = received.date().isoformat()  # as it was sent (a conversion could overflow at year 1 or 9999)
+    if received < EARLIEST_RECEIVED:
+        raise InvalidInput(
+            code="received_before_records", field=field, given=given, earliest=f"{EARLIEST_RECEIVED:%Y-%m-%d}"
+        )
     if received > now + FUTURE_SKEW:
-        raise InvalidInput(code="received_in_future", field="body.received_at")
+        raise InvalidInput(code="received_in_future", field=field)
+    if limitation is not None and not late_entry_reason and received_too_long_ago(received, now, limitation):
+        earliest = earliest_received(now.astimezone(CHINA_TZ).date(), limitation)
+        raise InvalidInput(
+            code="late_entry_reason_required",
+            field=field,
+            given=given,
+            limitation=limitation.describe(),
+            earliest=earliest.isoformat(),
+        )
     return received.astimezone(timezone.utc)
 
 
@@ -147,7 +173,7 @@ def _new_intake(
         ).to_info()
     workers = [WorkerClaim(w.name, w.id_number, w.amount_owed, w.bank, w.bank_account) for w in body.workers]
     claimed = body.amount_claimed if body.amount_claimed is not None else sum(w.amount_owed for w in workers)
-    received_at = _received_at(body, now)
+    received_at = _received_at(body, now, jurisdiction)
     case_no = next_case_no(session=session, prefix=jurisdiction.case_prefix, year=now.astimezone(CHINA_TZ).year)
     return CaseIntake(
         case_no=case_no,
@@ -163,6 +189,8 @@ def _new_intake(
         policy=case_policy(jurisdiction),
         project=project,
         group_incident=body.group_incident,
+        arrears_ended_at=body.arrears_ended_at,
+        late_entry_reason=body.late_entry_reason,
     )
 
 

@@ -72,10 +72,11 @@ PARTY_DEADLINES = frozenset(
         "court_reminder",
         "payment_order_objection",
         "major_case_dispatch",
+        "referral_objection",  # the unit's window to object to a referral: a right, not a duty owed to anyone
     }
 )
 STATUS_LABELS = {"open": "办理中", "met": "已按期办理", "missed": "已超期", "cancelled": "已取消"}
-PUBLIC_DOCUMENTS = ("receipt", "result_notice")  # the documents addressed to the complainant
+PUBLIC_DOCUMENTS = ("receipt", "result_notice", "non_acceptance")  # the documents addressed to the complainant
 
 
 class PublicThrottles:

@@ -1,6 +1,6 @@
 """Request and response bodies of the cases API (amounts are yuan as decimal strings on output)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -118,6 +118,19 @@ class CaseCreate(Strict):
     amount_claimed: AmountIn | None = Field(default=None, description="default: the sum of the workers' amounts")
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
     group_incident: bool = Field(default=False, description="a group incident (群体性事件): always a major case")
+    arrears_ended_at: date | None = Field(
+        default=None,
+        description="the day the wages stopped being owed (the violation ended: the last wages due, or the "
+        "work ended); leave out while they are still owed. A complaint received more than 2 years after "
+        "it is registered and flagged for labour inspection to decide (劳动保障监察条例 art. 20)",
+    )
+    late_entry_reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = (
+        Field(
+            default=None,
+            description="required when received_at is more than 2 years back: why the complaint is entered only "
+            "now (recorded on the timeline; the case's clocks then start at registration)",
+        )
+    )
 
     @model_validator(mode="after")
     def _one_project(self) -> "CaseCreate":

@@ -43,6 +43,7 @@ DOC_NO_WORDS = {
     "blacklist_notice": "信告",
     "blacklist_decision": "信决",
     "service_record": "送",
+    "non_acceptance": "不受",
 }
 
 # How a document was served (送达方式), in the order the 送达回证 lists them.
@@ -66,6 +67,7 @@ LABOUR_INSPECTION_KINDS = frozenset(
         "blacklist_notice",
         "blacklist_decision",
         "service_record",
+        "non_acceptance",
     }
 )
 
@@ -381,6 +383,15 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
                 if t
             )
             or None,
+        )
+    elif kind == "non_acceptance":
+        ended = intake.arrears_ended_at
+        ctx.update(
+            arrears_ended_on=chinese_date(ended) if ended else None,
+            reason=req.params.get("reason"),
+            limitation_text=state.intake.policy.deadlines["limitation"].describe()
+            if "limitation" in state.intake.policy.deadlines
+            else None,
         )
     elif kind == "escalation":
         clock = next(d for d in state.deadlines if d.seq == req.params["deadline_seq"])

@@ -27,6 +27,7 @@ DOCUMENT_KINDS: dict[str, str] = {
     "blacklist_notice": "拖欠农民工工资失信联合惩戒对象名单列入告知书",
     "blacklist_decision": "拖欠农民工工资失信联合惩戒对象名单列入决定书",
     "service_record": "送达回证",
+    "non_acceptance": "不予受理通知书",
 }
 
 # Documents served on a party: each has a 送达回证 (kind service_record) for the proof of service.
@@ -117,6 +118,11 @@ _FIELDS: dict[str, _Fields] = {
     "blacklist_decision": _Fields(
         required=("employer_name", "listed_on", "until"),
         optional={**_dashes("credit_code"), "objection_text": "你单位在规定期限内未提出陈述申辩。"},
+    ),
+    # 劳动保障监察条例 art. 20: a complaint about arrears that ended longer ago than the limitation.
+    "non_acceptance": _Fields(
+        required=("complainant_name", "employer_name", "received_at", "reason"),
+        optional={**_dashes("arrears_ended_on"), "limitation_text": "2年"},
     ),
     # The proof of service: blank lines for a service not yet recorded, filled once it is.
     "service_record": _Fields(

@@ -27,6 +27,8 @@ REQUIRED_DEADLINES = (
     "acknowledge",
     "petition_register",
     "referral_objection",
+    "petition_handle",
+    "limitation",
     "investigate",
     "order_payment",
     "decision",
@@ -469,6 +471,7 @@ AUTHORITY_KINDS = (
     "court_application",
     "blacklist_notice",
     "blacklist_decision",
+    "non_acceptance",
 )
 
 

@@ -38,6 +38,9 @@ DEADLINE_LABELS = {
     "arbitration_accept": "仲裁受理",
     "arbitration_award": "仲裁裁决",
     "payment_order_objection": "支付令异议期",
+    "petition_register": "告知信访人是否受理",
+    "referral_objection": "对转送交办提出异议",
+    "petition_handle": "信访事项办结",
 }
 
 LEVEL_LABELS = {"unit_head": "单位负责人", "office": "领导小组办公室", "leader": "包案领导"}

@@ -11,7 +11,7 @@ input as a JSON-safe dict; `command_of` turns it into the action's command.
 
 from datetime import datetime
 
-from domain.actions import ACTIONS
+from domain.actions import ACTIONS, petition
 from domain.actions.base import (
     COURT,
     INVOLVED,
@@ -182,7 +182,8 @@ def open_case(state: CaseState) -> list[ClockRequest]:
         or len(intake.workers) >= policy.major_case_workers
         or (intake.amount_claimed >= policy.major_case_amount)
     )
-    return [ClockRequest("acknowledge", "acknowledge", intake.received_at)]
+    start = petition.intake_clock_start(state)
+    return [ClockRequest("acknowledge", "acknowledge", start), *petition.intake_clocks(state)]
 
 
 def refer(state: CaseState, now: datetime, times: dict[str, ClockTimes]) -> list[DocumentRequest]:
@@ -200,7 +201,8 @@ def refer(state: CaseState, now: datetime, times: dict[str, ClockTimes]) -> list
     docs = [doc(state, "receipt")]
     move(state, Stage.REFERRED)
     state.referred_at = now
-    open_clock(state, "acknowledge", state.lead_unit, intake.received_at, times["acknowledge"])
+    open_clock(state, "acknowledge", state.lead_unit, petition.intake_clock_start(state), times["acknowledge"])
+    petition.on_refer(state, now, times)
     event(
         state,
         now,
@@ -279,7 +281,10 @@ def _next_level_at(state: CaseState, clock: Deadline) -> datetime | None:
 
 
 # Periods given to a party rather than deadlines of a unit: when they end, they end (nobody is overdue).
-PARTY_PERIODS = frozenset({"blacklist_notice", "payment_order_objection", "decision_review", "decision_suit"})
+# The objection window of a referred petition is one too: the unit may object within it, it need not.
+PARTY_PERIODS = frozenset(
+    {"blacklist_notice", "payment_order_objection", "decision_review", "decision_suit", "referral_objection"}
+)
 
 
 def on_time(state: CaseState, now: datetime) -> list[DocumentRequest]:

@@ -1,7 +1,7 @@
 """The case as the workflow holds it: plain dataclasses, serialisable by the pydantic converter."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -168,6 +168,11 @@ class CaseIntake:
     policy: CasePolicy
     project: ProjectInfo | None = None
     group_incident: bool = False
+    # The day the wages stopped being owed (the violation's end, 劳动保障监察条例 art. 20); None: still owed
+    # or not given. Procedure 3 flags a complaint received more than the limitation after it.
+    arrears_ended_at: date | None = None
+    # Why a complaint received longer ago than the limitation is entered only now (recorded on the timeline).
+    late_entry_reason: str | None = None
 
 
 @dataclass
@@ -309,6 +314,8 @@ class CaseState:
     compensation_amount: Decimal | None = None  # owed to the workers on top of their wages
     served_seqs: list[int] = field(default_factory=list)  # documents whose service (送达) is recorded
     decision_served_at: datetime | None = None  # when the decision's service took effect
+    # procedure 3: out of the limitation, labour inspection decides (domain/actions/petition.py)
+    limitation_pending: bool = False
 
     def applied_action(self, username: str, key: str) -> AppliedAction | None:
         """The keyed action this user's key was applied as, if the case remembers it."""

@@ -102,6 +102,37 @@ TEXTS: dict[str, tuple[str, str]] = {
         "工作日历尚无{year}年的节假日安排，请在辖区配置文件的 calendar 部分补充该年的节假日和调休工作日",
     ),
     # registration
+    "received_before_records": (
+        "received_at {given} is before {earliest}: no complaint handled here is that old; check the date",
+        "收到投诉的时间{given}早于{earliest}，请核对日期",
+    ),
+    "late_entry_reason_required": (
+        "received_at {given} is more than {limitation} back (earliest without a reason: {earliest}; "
+        "劳动保障监察条例 art. 20): check the date, or give late_entry_reason saying why it is entered only now",
+        "收到投诉的时间{given}距今已超过{limitation}（{earliest}以前），请核对日期；确属补录的，请填写补录原因",
+    ),
+    "arrears_end_in_future": (
+        "arrears_ended_at {given} is in the future; leave it out while the wages are still owed",
+        "欠薪终了日期不能晚于今天；仍在拖欠的，请不要填写",
+    ),
+    # intake under the statutory procedure (domain/actions/petition.py)
+    "limitation_pending": (
+        "the complaint is out of the limitation (劳动保障监察条例 art. 20): labour inspection decides first "
+        "(limitation_decision)",
+        "该投诉超过查处时效，须先由劳动保障监察机构作出是否受理的决定",
+    ),
+    "limitation_not_pending": (
+        "the complaint is not awaiting a limitation decision",
+        "该案件无需作出超过查处时效的处理决定",
+    ),
+    "objection_window_closed": (
+        "there is no referred petition whose objection period (5 working days, 信访工作条例 art. 23) is running",
+        "对转送交办提出异议的期限（5个工作日）已过或不适用",
+    ),
+    "objection_to_self": (
+        "{unit} referred the case itself: transfer it to the competent unit instead",
+        "该件由本单位转出，请转送有权处理的单位",
+    ),
     "received_in_future": (
         "received_at is in the future; give the time the complaint was received",
         "收到投诉的时间不能晚于当前时间",

@@ -164,6 +164,8 @@ def details_markdown(state: CaseState) -> str:
             lines.append(f"- 等待 {unit_name(state, d.unit)}「{label}」，期限 {china_time(d.due_at)}{provisional}")
     if not waiting and state.stage is not Stage.CLOSED:
         lines.append("- 当前没有计时中的法定期限")
+    if state.limitation_pending:  # procedure 3 (domain/actions/petition.py)
+        lines.append("- 超过查处时效（劳动保障监察条例第20条），待劳动保障监察机构决定是否受理")
     if state.escalations:
         last = state.escalations[-1]
         lines.append(

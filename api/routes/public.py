@@ -116,6 +116,7 @@ def complaint_body(raw: dict) -> schemas.CaseCreate:
     it with. Raises ValidationError, or InvalidInput without a phone."""
     body = {**raw, "channel": "online"}
     body.pop("received_at", None)  # received when it arrives: an online complaint cannot be back-dated
+    body.pop("late_entry_reason", None)  # nor entered late
     parsed = schemas.CaseCreate.model_validate(body)
     if parsed.complainant.phone is None:
         raise InvalidInput(

@@ -41,6 +41,7 @@ from api.routes.public import (
 from db.cases import get_case
 from db.satisfaction import RATING_LABELS, RATINGS, AlreadyRated, rate_case
 from documents.pdf import PdfUnavailable, pdf_available, render_pdf
+from domain.calendar import CHINA_TZ
 from domain.errors import DomainError
 from domain.formatting import clock_time
 
@@ -281,12 +282,22 @@ def complaint_form_body(form, rows: int) -> tuple[dict, dict[int, int]]:
     description = _text(form, "description")
     if place:
         description = f"工地或项目：{place}\n{description}".strip()
+    ended = _text(form, "arrears_ended")
     return {
         "complainant": {"name": name, **({"phone": _text(form, "phone")} if _text(form, "phone") else {})},
         "workers": workers,
         "employer": {"name": _text(form, "employer")},
         "description": description,
+        **({"arrears_ended_at": ended} if ended else {}),
     }, row_of
+
+
+def arrears_end_error(parsed) -> str | None:
+    """The public form's own check of the end of the arrears (the case service refuses a future date too)."""
+    ended = parsed.arrears_ended_at
+    if ended is not None and ended > datetime.now(CHINA_TZ).date():
+        return "日期不能晚于今天；工资仍在拖欠的，不用填写。"
+    return None
 
 
 def _message(error: dict) -> str:
@@ -301,6 +312,8 @@ def _message(error: dict) -> str:
         return "请填写被欠的金额（元），如 12000。"
     if "phone" in loc:
         return "手机号码应为11位数字，如 13800138000。"
+    if kind.startswith("date"):
+        return "请填写正确的日期，如 2025-12-31。"
     return "填写有误，请核对。"
 
 
@@ -314,6 +327,8 @@ def _field_key(loc: list[str], row_of: dict[int, int]) -> str:
         return f"worker.{row}.{'amount' if loc[2] == 'amount_owed' else 'name'}"
     if loc[:1] == ["workers"]:
         return "worker.0.amount"
+    if loc[:1] == ["arrears_ended_at"]:
+        return "arrears_ended"
     return "description" if loc[:1] == ["description"] else "general"
 
 
@@ -385,6 +400,8 @@ async def complaint_submit(
     errors: dict[str, str] = {}
     try:
         parsed = complaint_body(body)
+        if (problem := arrears_end_error(parsed)) is not None:
+            errors["arrears_ended"] = problem
     except ValidationError as exc:
         for error in exc.errors():
             errors.setdefault(_field_key([str(p) for p in error["loc"]], row_of), _message(error))

@@ -128,6 +128,8 @@ def intake_body(form: FormData, rows: int) -> tuple[dict, dict[int, int]]:
         "amount_claimed": clean(form.get("amount_claimed")),
         "description": clean(form.get("description")) or "",
         "group_incident": "group_incident" in form,
+        "arrears_ended_at": clean(form.get("arrears_ended_at")),
+        "late_entry_reason": clean(form.get("late_entry_reason")),
     }
     mode = form.get("project_mode")
     if mode == "existing":
@@ -209,7 +211,12 @@ def _checks_across_fields(body: dict, jurisdiction) -> dict[str, str]:
     received = body.get("received_at")
     if received:
         try:
-            check_received_at(datetime.fromisoformat(received), datetime.now(timezone.utc))
+            check_received_at(
+                datetime.fromisoformat(received),
+                datetime.now(timezone.utc),
+                late_entry_reason=body.get("late_entry_reason"),
+                limitation=jurisdiction.deadlines["limitation"],
+            )
         except ValueError:
             pass  # the form's own validation names it
         except InvalidInput as exc:

@@ -13,6 +13,7 @@ from domain.actions import (
     investigation,
     major,
     order,
+    petition,
     police,
     service,
     worker_routes,
@@ -24,7 +25,9 @@ ACTIONS: dict[str, Action] = {
     a.name: a
     for a in (
         intake.ACCEPT,
+        petition.LIMITATION_DECISION,
         intake.TRANSFER,
+        petition.OBJECT_REFERRAL,
         investigation.FINDINGS,
         investigation.EXTEND_INVESTIGATION,
         order.ORDER_PAYMENT,

@@ -133,18 +133,24 @@ def maybe_close(state: CaseState, actor: Actor, now: datetime) -> list[DocumentR
     return close(state, "paid_in_full", actor, now)
 
 
-def close(state: CaseState, outcome: str, actor: Actor, now: datetime) -> list[DocumentRequest]:
+# Clocks whose awaited act is the closing itself, whatever the outcome (信访工作条例 art. 32: 办结).
+MET_BY_CLOSING = frozenset({"petition_handle"})
+
+
+def close(state: CaseState, outcome: str, actor: Actor, now: datetime, *, notice: bool = True) -> list[DocumentRequest]:
+    """Close the case; without `notice` the caller issues its own notice instead of the 处理结果告知书."""
     for clock in state.deadlines:
         if clock.resolved_at is None:
             clock.resolved_at = now
             if clock.status is DeadlineStatus.OPEN:
-                clock.status = DeadlineStatus.MET if outcome == "paid_in_full" else DeadlineStatus.CANCELLED
+                met = outcome == "paid_in_full" or clock.kind in MET_BY_CLOSING
+                clock.status = DeadlineStatus.MET if met else DeadlineStatus.CANCELLED
     move(state, Stage.CLOSED)
     state.outcome = outcome
     state.closed_at = now
     state.next_dispatch_at = None
     event(state, now, "closed", actor.username, f"结案：{OUTCOME_LABELS.get(outcome, outcome)}", outcome=outcome)
-    return [doc(state, "result_notice", outcome=outcome)]
+    return [doc(state, "result_notice", outcome=outcome)] if notice else []
 
 
 def issuing_unit(state: CaseState, kind: str) -> str:

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from annotated_types import MaxLen, MinLen
 
+from domain.actions import petition
 from domain.actions.base import (
     CASE_WORKERS,
     INVOLVED,
@@ -53,6 +54,7 @@ def _apply_accept(state: CaseState, cmd: Accept, actor, now, times):
     move(state, Stage.INVESTIGATING)
     state.accepted_at = now
     open_clock(state, "investigate", state.lead_unit, now, times["investigate"])
+    petition.on_accept(state, now, times)
     event(state, now, "accepted", actor.username, "签收受理并立案调查")
     return []
 
@@ -80,6 +82,7 @@ def _apply_transfer(state: CaseState, cmd: Transfer, actor, now, times):
     state.referred_at = now
     state.accepted_at = None
     open_clock(state, "acknowledge", to_unit, now, times["acknowledge"])
+    petition.on_transfer(state, now, times)
     if disputed:
         summary = f"{previous} 对转办提出异议（{reason}），报领导小组办公室协调确定承办单位"
         kind = "referral_disputed"
@@ -112,7 +115,9 @@ ACCEPT = Action(
     stages=frozenset({Stage.REFERRED}),
     roles=CASE_WORKERS,
     apply=_apply_accept,
-    opens=("investigate",),
+    clocks=lambda state, cmd, now: petition.accept_clocks(state, now),
+    awaited=lambda state: not state.limitation_pending,
+    not_awaited="limitation_pending",
     label="签收受理",
     hint="确认由本单位承办，开始计算调查处理期限。",
 )
@@ -124,7 +129,10 @@ TRANSFER = Action(
     roles=CASE_WORKERS,
     apply=_apply_transfer,
     check=_check_transfer,
-    clocks=lambda state, cmd, now: [ClockRequest("acknowledge", "acknowledge", now)],
+    clocks=lambda state, cmd, now: [
+        ClockRequest("acknowledge", "acknowledge", now),
+        *petition.transfer_clocks(state, now),
+    ],
     label="转送其他单位",
     secondary=True,
     hint="不属本单位职责的，转送有权处理的单位（首问负责制）；不选单位则退回领导小组办公室。",

@@ -14,8 +14,9 @@ each step, so a document is rendered from what the case knew when it was issued.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
@@ -34,6 +35,7 @@ from domain.model import (
     ProjectInfo,
     WorkerClaim,
 )
+from domain.procedure import STATUTORY_PROCEDURE
 from domain.routing import ProjectFacts
 
 JURISDICTION = load_jurisdiction(DEFAULT_JURISDICTION)
@@ -126,8 +128,8 @@ class Issued:
 class Run:
     """A case stepped through lifecycle.apply, keeping a copy of the state with each document issued."""
 
-    def __init__(self, case_intake: CaseIntake):
-        self.state = CaseState(intake=case_intake)
+    def __init__(self, case_intake: CaseIntake, procedure: int = 1):
+        self.state = CaseState(intake=case_intake, procedure=procedure)
         self.issued: list[Issued] = []
         lifecycle.open_case(self.state)
         self._keep(
@@ -269,6 +271,22 @@ def unfounded_case() -> list[Issued]:
     run.do("accept", lead, day)
     run.do("findings", lead, day + timedelta(days=5), substantiated=False)
     run.do("close", lead, day + timedelta(days=6), outcome="unsubstantiated")
+    return run.issued
+
+
+def limitation_case() -> list[Issued]:
+    """Procedure 3: arrears that ended more than two years before the complaint, not accepted (不予受理)."""
+    late = dataclasses.replace(
+        intake("DX-2026-000127", roster(2, "4000"), with_project=False), arrears_ended_at=date(2023, 6, 30)
+    )
+    run = Run(late, procedure=STATUTORY_PROCEDURE)
+    run.do(
+        "limitation_decision",
+        INSPECTOR,
+        T0 + timedelta(days=1),
+        proceed=False,
+        reason="欠薪行为终了已逾2年，且无继续状态",
+    )
     return run.issued
 
 

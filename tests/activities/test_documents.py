@@ -153,6 +153,14 @@ CONTEXTS = {
         "server": "张志强、李文华",
         "served_at": "2026年3月9日10时05分",
     },
+    "non_acceptance": {
+        "complainant_name": "王建军",
+        "employer_name": "代县某建筑劳务有限公司",
+        "received_at": "2026年3月2日9时00分",
+        "arrears_ended_on": "2023年6月30日",
+        "limitation_text": "24个月",
+        "reason": "所反映的欠薪行为于2023年6月30日终了，至收到投诉时已逾2年",
+    },
 }
 
 # One free-text key per kind that a complainant or caseworker could fill with anything.
@@ -170,6 +178,7 @@ HOSTILE_KEYS = {
     "blacklist_notice": "employer_name",
     "blacklist_decision": "employer_name",
     "service_record": "place",
+    "non_acceptance": "reason",
 }
 
 
@@ -308,6 +317,12 @@ def test_service_record_ticks_the_method_and_leaves_lines_for_what_is_not_record
     html = render_document("service_record", blank)
     assert "☑" not in html and '<span class="fill long"></span>' in html
     assert "送达时间</th><td>＿＿＿＿年＿＿月＿＿日＿＿时＿＿分" in html
+
+
+def test_non_acceptance_cites_the_limitation_and_the_complainants_remedies():
+    html = render_document("non_acceptance", context_for("non_acceptance"))
+    assert "《劳动保障监察条例》第二十条" in html and "2023年6月30日" in html and "不予受理" in html
+    assert "申请仲裁" in html and "行政复议" in html and "(check)" not in html
 
 
 def test_court_reminder_defaults_to_ten_working_days():

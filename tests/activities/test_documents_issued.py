@@ -28,6 +28,7 @@ from tests.activities.document_cases import (
     decision_case,
     full_case,
     ladder_case,
+    limitation_case,
     unfounded_case,
 )
 
@@ -39,6 +40,7 @@ CASES = {
     "court": court_case,
     "decision": decision_case,
     "unfounded": unfounded_case,
+    "limitation": limitation_case,
 }
 # Words a case's own data may put on paper in ASCII letters: its number and the parties' credit codes.
 INTERNAL = [
@@ -248,7 +250,7 @@ def test_screenshots_of_each_kind(issued, tmp_path):
     folder = REPO / "docs" / "screenshots" / "documents"
     folder.mkdir(parents=True, exist_ok=True)
     done = set()
-    for case in ("full", "ladder", "court"):
+    for case in ("full", "ladder", "court", "limitation"):
         for item, pdf in first_of_each_kind(issued, case):
             kind = item.request.kind
             if kind in done:

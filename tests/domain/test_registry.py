@@ -39,6 +39,8 @@ SAMPLES = {
     "blacklist_objection": {"text": "申辩"},
     "blacklist_decision": {"listed": True},
     "worker_route": {"route": "legal_aid", "event": "requested"},
+    "limitation_decision": {"proceed": True, "reason": "继续状态"},
+    "object_referral": {"reason": "不属本单位职权"},
 }
 
 

@@ -58,6 +58,7 @@ def drill(jurisdiction):
             "blacklist_notice": 2,
             "court_reminder": 2,
             "decision": 2,
+            "petition_register": 3,
         }.items()
     }
     return dataclasses.replace(jurisdiction, deadlines={**jurisdiction.deadlines, **short})
@@ -246,6 +247,31 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
     await act(h, "court_ruling", Actor("court1", "liaison", "court"), granted=True)
     await act(h, "court_outcome", Actor("court1", "liaison", "court"), amount_enforced="50000", reference="ZX-1")
     await act(h, "recover_emergency_fund", HRSS, amount="10000")
+    await h.result()
+
+    # procedure 3 at intake (domain/actions/petition.py): a petition the water bureau objects to, which the
+    # office routes back to it; its 告知 clock runs out meanwhile and escalates
+    h = await start(
+        "petition_objected", dataclasses.replace(intake("H-PETITION", policy, project=info), channel=Channel.PETITION)
+    )
+    await act(h, "object_referral", WATER, reason="该项目不属本单位监管")
+    await asyncio.sleep(5)
+    await act(h, "transfer", SUPERVISOR, to_unit="water", reason="领导小组办公室核实后重新交办")
+    await act(h, "accept", WATER)
+    await act(h, "close", WATER, outcome="mediated")
+    await h.result()
+
+    # a late entry (received three years ago, with its reason) about arrears that ended six years ago:
+    # registered, flagged, not accepted (不予受理通知书)
+    now = datetime.now(timezone.utc)
+    late = dataclasses.replace(
+        intake("H-LIMITATION", policy),
+        received_at=now - timedelta(days=3 * 365),
+        late_entry_reason="乡镇纸质台账移交补录",
+        arrears_ended_at=(now - timedelta(days=6 * 365)).date(),
+    )
+    h = await start("limitation_not_accepted", late)
+    await act(h, "limitation_decision", HRSS, proceed=False, reason="欠薪行为终了已逾2年")
     await h.result()
     return paths
 

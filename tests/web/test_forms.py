@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -240,3 +241,29 @@ def test_a_workers_bank_and_account_from_the_intake_form_reach_the_complaint():
     body, _ = intake_body(form, rows=1)
     assert body["workers"][0]["bank"] == "中国农业银行代县支行"
     assert body["workers"][0]["bank_account"] == "6228480012345678901"
+
+
+def test_the_intake_form_carries_the_end_of_the_arrears_and_the_late_entry_reason():
+    from api.web.intake import _checks_across_fields
+
+    long_ago = (datetime.now(CHINA_TZ) - timedelta(days=3 * 365)).strftime("%Y-%m-%dT%H:%M")
+    form = FormData([("channel", "hotline"), ("received_at", long_ago), ("arrears_ended_at", "2023-06-30")])
+    body, _ = intake_body(form, rows=1)
+    assert body["arrears_ended_at"] == "2023-06-30" and "late_entry_reason" not in body
+    assert schemas.CaseCreate.model_validate({**body, **COMPLAINT}).arrears_ended_at == date(2023, 6, 30)
+    errors = _checks_across_fields(body, JURISDICTION)
+    assert "补录原因" in errors["received_at"] and "24个月" in errors["received_at"]
+    form = FormData([*form.multi_items(), ("late_entry_reason", " 纸质台账补录 ")])
+    body, _ = intake_body(form, rows=1)
+    assert body["late_entry_reason"] == "纸质台账补录" and _checks_across_fields(body, JURISDICTION) == {}
+    templates = Path(__file__).resolve().parents[2] / "api" / "templates" / "intake.html"
+    assert (
+        'm.text("arrears_ended_at"' in templates.read_text() and 'm.text("late_entry_reason"' in templates.read_text()
+    )
+
+
+COMPLAINT = {
+    "complainant": {"name": "张三"},
+    "workers": [{"name": "李四", "amount_owed": "100"}],
+    "employer": {"name": "某公司"},
+}

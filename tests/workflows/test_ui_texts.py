@@ -55,3 +55,13 @@ def test_a_case_registered_before_names_were_carried_shows_the_codes():
     details = details_markdown(state)
     assert "承办单位 hrss" in details and "县人力资源和社会保障局" not in details
     assert wake_summary(state, lifecycle.next_wake(state)) == f"等待至 {DUE}：hrss「签收受理」期限届满"
+
+
+def test_a_complaint_out_of_limitation_says_it_waits_for_labour_inspection():
+    from datetime import date
+
+    from tests.domain.test_intake_statutory import new_case as new_statutory_case
+
+    state, _ = new_statutory_case(arrears_ended_at=date(2023, 6, 30))
+    assert "- 超过查处时效（劳动保障监察条例第20条），待劳动保障监察机构决定是否受理" in details_markdown(state)
+    assert "查处时效" not in details_markdown(new_case())
