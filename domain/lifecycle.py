@@ -22,6 +22,7 @@ from domain.actions.base import (
     DocumentRequest,
     parse,
 )
+from domain.actions.blacklist import grounds_due
 from domain.actions.decision import decision_lapsed_due, order_lapsed_due
 from domain.actions.effects import (
     TRANSITIONS,
@@ -249,6 +250,8 @@ def due_step(state: CaseState, now: datetime) -> str | None:
             return "enforce"
     elif state.stage is Stage.PAYMENT_ORDERED and order is not None and order.due_at <= now and state.outstanding > 0:
         return "enforce"
+    if grounds_due(state, now):  # procedure 3: a payment deadline lapsed unpaid (人社部令45号 arts. 5, 8)
+        return "blacklist_grounds"
     if state.leader is not None and state.next_dispatch_at is not None and state.next_dispatch_at <= now:
         return "major_dispatch"
     return None

@@ -38,6 +38,10 @@ SAMPLES = {
     "recover_emergency_fund": {"amount": "1"},
     "blacklist_objection": {"text": "申辩"},
     "blacklist_decision": {"listed": True},
+    "propose_blacklist": {
+        "persons": [{"name": "王某", "id_number": "11010519491231002X", "role": "legal_representative"}]
+    },
+    "extend_blacklist_decision": {"reason": "情况复杂"},
     "worker_route": {"route": "legal_aid", "event": "requested"},
 }
 
