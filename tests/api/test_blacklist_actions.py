@@ -120,6 +120,9 @@ async def test_an_employer_is_proposed_heard_and_listed_over_http(api):
         ("王某", "legal_representative"),
         ("李某", "responsible"),
     ]
+    [notice] = [d for d in proposed["documents"] if d["kind"] == "blacklist_notice"]
+    html = (await api.http.get(notice["url"], headers=hrss)).text
+    assert "法定代表人王某（公民身份号码：11010519491231002X）" in html and "直接责任人员李某" in html
     assert "blacklist_notice" in [d["kind"] for d in proposed["documents"]]
     assert "blacklist_decision" not in proposed["pending_actions"]  # the employer may still state its case
     r = await api.act(head, no, "blacklist_decision", {"listed": True})
