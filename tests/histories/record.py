@@ -237,6 +237,7 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
     await act(h, "blacklist_decision", HEAD, listed=True, reason="陈述申辩理由不成立")
     await act(h, "record_payment", HRSS, amount="20000", payer="employer", reference="BL-1")
     await h.result()
+    first_runs[h.id] = h.first_execution_run_id  # the path now passes RUN_EVENT_LIMIT: keep its first run too
 
     # the court after a refused police referral, and the workers' own routes and the emergency fund
     h = await start("court_and_routes", intake("H-COURT", policy, workers=12, amount="60000"))
