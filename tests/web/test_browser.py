@@ -463,6 +463,7 @@ def test_the_blacklist_actions_are_taken_from_their_forms(login, web):
     page = login("hrss1")
     page.goto(f"{web.url}/cases/{case_no}")
     assert page.locator("#act-propose_blacklist summary").inner_text() == "拟列入失信联合惩戒名单"
+    assert "符合列入情形" in page.inner_text("#enforcement")  # found at the lapse (人社部令45号 art. 5)
     # the legal representative and the responsible persons, one a line (人社部令45号 arts. 5, 9)
     act(page, "propose_blacklist", {"persons": "直接责任人员 李某 110101199003071233"})
     assert "法定代表人或主要负责人" in page.inner_text("#act-propose_blacklist")  # refused, nothing changed
