@@ -504,11 +504,11 @@ def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=No
         ],
         suggested_liable_party=suggestion.party.value,
         suggested_liable_party_reason=suggestion.reason,
-        enforcement=enforcement_summary(state),
+        enforcement=enforcement_summary(state, id_out),
     )
 
 
-def enforcement_summary(state: CaseState) -> dict:
+def enforcement_summary(state: CaseState, id_out=mask_id) -> dict:
     """Where the case stands on the enforcement ladder (amounts as yuan strings)."""
     return {
         "deposit_drawn": f"{state.deposit_drawn:.2f}",
@@ -528,6 +528,11 @@ def enforcement_summary(state: CaseState) -> dict:
         },
         "blacklist": state.blacklist,
         "blacklist_until": state.blacklist_until.isoformat() if state.blacklist_until else None,
+        # procedure 3 (人社部令45号 arts. 5, 8, 9): when the grounds were found, and who is listed with the employer
+        "blacklist_grounds_at": state.blacklist_grounds_at.isoformat() if state.blacklist_grounds_at else None,
+        "blacklist_persons": [
+            {"name": p.name, "id_number": id_out(p.id_number), "role": p.role} for p in state.blacklist_persons
+        ],
         # the handling decision (行政处理决定) and the 加付赔偿金 it orders paid to the workers (art. 26)
         "decision": None
         if state.decided_at is None

@@ -25,6 +25,7 @@ from domain.lifecycle import (
     STAGE_LABELS,
     DocumentRequest,
 )
+from domain.listing import PERSON_ROLES
 from domain.model import RECEIVING_UNIT, REFERRING_UNIT, CaseState, Deadline, Party
 from domain.ui_text import CHANNEL_LABELS
 
@@ -456,6 +457,13 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
             listed_on=chinese_date(state.blacklist_listed_at) if state.blacklist_listed_at else None,
             until=chinese_date(state.blacklist_until) if state.blacklist_until else None,
             objection_text=("你单位提出的陈述申辩意见经复核不能成立。" if objected else None),
+            # procedure 3 (人社部令45号 arts. 5, 8, 9): the lapse that met the grounds, and the persons listed
+            lapsed_on=chinese_date(state.blacklist_grounds_at) if state.blacklist_grounds_at else None,
+            persons=[
+                {"role": PERSON_ROLES.get(p.role, p.role), "name": p.name, "id_number": p.id_number}
+                for p in state.blacklist_persons
+            ]
+            or None,
         )
     elif kind == "major_case_dispatch":
         ctx.update(

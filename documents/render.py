@@ -110,14 +110,20 @@ _FIELDS: dict[str, _Fields] = {
         optional=_dashes("next_dispatch_at"),
     ),
     # 人社部令45号 art. 6: written prior notice with a 5-working-day objection period.
+    # On procedure 3 also the persons listed with the employer (arts. 5, 9) and the lapse (art. 8).
     "blacklist_notice": _Fields(
         required=("employer_name", "grounds", "objection_due", "years"),
-        optional=_dashes("credit_code"),
+        optional={**_dashes("credit_code"), "persons": None, "lapsed_on": None},
     ),
     # same, arts. 8 and 11: the listing decision and its period.
     "blacklist_decision": _Fields(
         required=("employer_name", "listed_on", "until"),
-        optional={**_dashes("credit_code"), "objection_text": "你单位在规定期限内未提出陈述申辩。"},
+        optional={
+            **_dashes("credit_code"),
+            "objection_text": "你单位在规定期限内未提出陈述申辩。",
+            "persons": None,
+            "lapsed_on": None,
+        },
     ),
     # 劳动保障监察条例 art. 20: a complaint about arrears that ended longer ago than the limitation.
     "non_acceptance": _Fields(

@@ -22,6 +22,7 @@ from domain.actions.base import (
     DocumentRequest,
     parse,
 )
+from domain.actions.blacklist import grounds_due
 from domain.actions.decision import decision_lapsed_due, order_lapsed_due
 from domain.actions.effects import (
     TRANSITIONS,
@@ -239,8 +240,9 @@ def next_wake(state: CaseState) -> datetime | None:
 
 
 def due_step(state: CaseState, now: datetime) -> str | None:
-    """The step the case must take by itself now, if any: `enforce` (an order ran out unpaid) or
-    `major_dispatch` (the leader's periodic dispatch). The workflow applies it as the system actor."""
+    """The step the case must take by itself now, if any: `enforce` (an order ran out unpaid),
+    `major_dispatch` (the leader's periodic dispatch) or `blacklist_grounds` (a lapse met the listing's
+    grounds). The workflow applies it as the system actor."""
     if state.stage is Stage.CLOSED:
         return None
     order = state.open_deadline("order_payment")
@@ -253,6 +255,8 @@ def due_step(state: CaseState, now: datetime) -> str | None:
         return "enforce"
     if state.leader is not None and state.next_dispatch_at is not None and state.next_dispatch_at <= now:
         return "major_dispatch"
+    if grounds_due(state, now):  # procedure 3: a payment deadline lapsed unpaid (人社部令45号 arts. 5, 8)
+        return "blacklist_grounds"
     return None
 
 

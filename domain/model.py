@@ -78,6 +78,16 @@ class Person:
 
 
 @dataclass
+class ListedPerson:
+    """A person listed with the employer (人社部令45号 arts. 5, 9): its legal representative or principal, or
+    a directly responsible person; `role` is one of domain/listing.py PERSON_ROLES."""
+
+    name: str
+    id_number: str
+    role: str
+
+
+@dataclass
 class WorkerClaim:
     name: str
     id_number: str | None = None
@@ -281,6 +291,10 @@ class CaseState:
     blacklist_reason: str | None = None
     blacklist_listed_at: datetime | None = None
     blacklist_until: datetime | None = None
+    # procedure 3 (domain/listing.py): the lapse of the payment deadline at which the grounds of 人社部令45号
+    # art. 5 were found met (the decision clock runs from it, art. 8), and the persons listed with the employer
+    blacklist_grounds_at: datetime | None = None
+    blacklist_persons: list[ListedPerson] = field(default_factory=list)
     # milestones
     referred_at: datetime | None = None
     accepted_at: datetime | None = None

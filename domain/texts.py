@@ -366,6 +366,33 @@ TEXTS: dict[str, tuple[str, str]] = {
         "没有待决定的列入事项，或当事人陈述申辩期限尚未届满（人社部令45号第六条）",
     ),
     "decline_needs_reason": ("a decision not to list needs its reason", "决定不予列入的，须填写理由"),
+    "person_role": (
+        "the role must be legal_representative, principal or responsible",
+        "职务须为法定代表人、主要负责人或直接责任人员",
+    ),
+    "person_twice": ("the same ID number is given twice", "同一身份证号重复填写"),
+    "persons_need_head": (
+        "the proposal names the employer's legal representative or principal (人社部令45号 art. 9)",
+        "须列明用人单位的法定代表人或主要负责人（人社部令45号第九条）",
+    ),
+    "blacklist_extension_not_awaited": (
+        "there is no running listing-decision clock that may still be extended (once, 人社部令45号 art. 8)",
+        "没有可以延长的列入决定期限（列入决定期限只能延长一次，人社部令45号第八条）",
+    ),
+    "removal_not_corrected": (
+        "early removal needs the arrears paid in full first (人社部令45号 art. 13)",
+        "提前移出须已足额支付拖欠的工资（人社部令45号第十三条）",
+    ),
+    "removal_too_early_after_correction": (
+        "early removal may be applied for {months} months after the correction ({corrected}), from {from_day} "
+        "(人社部令45号 art. 13)",
+        "自改正之日（{corrected}）起满{months}个月后方可申请提前移出，即{from_day}起（人社部令45号第十三条）",
+    ),
+    "removal_not_applied": (
+        "the employer has not applied for early removal yet",
+        "用人单位尚未申请提前移出",
+    ),
+    "removal_applied": ("early removal was already applied for", "已登记提前移出申请"),
     # early removal from the list (人社部令45号 arts. 12-14)
     "removal_deciders": (
         "early removal is decided by the unit head of {unit} or the office of the leading group",

@@ -196,7 +196,11 @@ async def case_action(
     try:
         params = action_params(action, data, jurisdiction, context=WEB_FORM)  # amounts as written on paper
     except ValidationError as exc:
-        fields, general = errors_by_field(exc, empty=tuple(s.name for s in specs if s.name not in data))
+        fields, general = errors_by_field(
+            exc,
+            rename=lambda key: key.split(".", 1)[0],  # persons.1.role: at the persons' field
+            empty=tuple(s.name for s in specs if s.name not in data),
+        )
         return failed(422, fields, general)
     except InvalidInput as exc:
         return _refused(exc, values, failed)
@@ -224,7 +228,7 @@ async def case_action(
 def _refused(exc: DomainError, values: dict, failed) -> HTMLResponse:
     """The case page again, the refusal in Chinese at its field or above the form."""
     status = _status_of(exc)
-    field = exc.field.removeprefix("body.") if exc.field else None
+    field = exc.field.removeprefix("body.").split(".", 1)[0] if exc.field else None  # persons.1.id_number
     message = exc.text("zh")
     if field and field in values:
         return failed(status, {field: message})

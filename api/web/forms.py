@@ -7,6 +7,7 @@ case's pending actions; nothing here names an action.
 import dataclasses
 import re
 import typing
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -28,6 +29,7 @@ from domain.actions import ACTIONS, Action
 from domain.errors import DomainError, Forbidden
 from domain.jurisdiction import Jurisdiction
 from domain.labels import OUTCOME_LABELS
+from domain.listing import PERSON_ROLES
 from domain.model import CaseState
 
 
@@ -45,6 +47,7 @@ class FieldSpec:
     min: int | None = None
     max: int | None = None
     maxlength: int | None = None
+    persons: bool = False  # a textarea of people, one a line: role, name, ID number (parsed by `person_lines`)
 
 
 def _unwrap(annotation) -> tuple[Any, bool, list]:
@@ -116,6 +119,8 @@ def action_fields(action: Action, jurisdiction: Jurisdiction) -> list[FieldSpec]
             spec.choices = [("true", yes), ("false", no)]
         elif core is Decimal:
             spec.widget = "amount"
+        elif get_origin(core) is tuple:  # the persons listed with an employer (domain/listing.py)
+            spec.widget, spec.persons = "textarea", True
         elif core in (datetime, date):
             spec.widget = "datetime"
         elif core is int:
@@ -139,12 +144,35 @@ def action_body(specs: list[FieldSpec], form: FormData) -> dict:
         value = clean(form.get(spec.name))
         if value is None:
             continue
+        if spec.persons:
+            data[spec.name] = person_lines(value)
+            continue
         if spec.widget == "datetime":
             value = local_datetime(value)
         elif spec.widget == "amount":
             value = normalise_amount(value)  # "12,000.50元", full-width digits: as written on paper
         data[spec.name] = value
     return data
+
+
+_SEPARATORS = re.compile(r"[\s,，、;；:：]+")
+_ID_TOKEN = re.compile(r"[0-9]{14,17}[0-9X]")
+_ROLE_CODES = {label: code for code, label in PERSON_ROLES.items()} | {code: code for code in PERSON_ROLES}
+
+
+def person_lines(text: str) -> list[dict]:
+    """People typed one a line, in any order: a role (法定代表人, 主要负责人, 直接责任人员), a name and an ID
+    number (15 to 18 digits, the last maybe X); the command checks each."""
+    people = []
+    for line in text.splitlines():
+        tokens = [t for t in _SEPARATORS.split(line.strip()) if t]
+        if not tokens:
+            continue
+        role = next((_ROLE_CODES[t] for t in tokens if t in _ROLE_CODES), "")
+        number = next((t for t in tokens if _ID_TOKEN.fullmatch(unicodedata.normalize("NFKC", t).upper())), "")
+        name = "".join(t for t in tokens if t not in _ROLE_CODES and t != number)
+        people.append({"name": name, "id_number": number, "role": role})
+    return people
 
 
 def errors_by_field(exc: ValidationError, rename=None, empty: tuple[str, ...] = ()) -> tuple[dict[str, str], list[str]]:

@@ -56,8 +56,10 @@ ACTIONS: dict[str, Action] = {
         major.MAJOR_DISPATCH,
         major.ADVANCE_EMERGENCY_FUND,
         major.RECOVER_EMERGENCY_FUND,
+        blacklist.BLACKLIST_GROUNDS,
         blacklist.PROPOSE_BLACKLIST,
         blacklist.BLACKLIST_OBJECTION,
+        blacklist.EXTEND_BLACKLIST_DECISION,
         blacklist.BLACKLIST_DECISION,
         worker_routes.WORKER_ROUTE,
     )

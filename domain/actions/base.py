@@ -231,7 +231,7 @@ def as_params(cmd) -> dict:
     out = {}
     for f in dataclasses.fields(cmd):
         value = getattr(cmd, f.name)
-        if value is None:
+        if value is None or value == ():
             continue
         if isinstance(value, Decimal):
             value = str(value)
@@ -239,6 +239,8 @@ def as_params(cmd) -> dict:
             value = value.isoformat()
         elif isinstance(value, Enum):
             value = value.value
+        elif isinstance(value, tuple):  # of commands (the persons of a listing): as a list of dicts
+            value = [as_params(item) if dataclasses.is_dataclass(item) else item for item in value]
         out[f.name] = value
     return out
 

@@ -351,3 +351,21 @@ def test_content_hash_is_stable_and_discriminating():
     assert content_hash(first) == content_hash(again)
     assert content_hash(first) != content_hash(other)
     assert content_hash(first) == hashlib.sha256(first.encode("utf-8")).hexdigest()
+
+
+@pytest.mark.parametrize("kind", ["blacklist_notice", "blacklist_decision"])
+def test_the_blacklist_documents_name_the_persons_listed_with_the_employer(kind):
+    """人社部令45号 arts. 5, 9 (procedure 3): the legal representative and the responsible persons."""
+    persons = [
+        {"role": "法定代表人", "name": "王某", "id_number": "11010519491231002X"},
+        {"role": "直接责任人员", "name": HOSTILE, "id_number": "110101199003071233"},
+    ]
+    html = render_document(kind, context_for(kind, persons=persons, lapsed_on="2026年12月1日"))
+    assert "法定代表人王某（公民身份号码：11010519491231002X）" in html and HOSTILE_ESCAPED in html
+    assert "第九条" in html
+    if kind == "blacklist_notice":
+        assert "于支付期限2026年12月1日届满后仍未支付" in html
+    else:
+        assert "自改正之日起满6个月" in html
+    plain = render_document(kind, context_for(kind))  # procedure 1 and 2: as before
+    assert "第九条" not in plain and "公民身份号码" not in plain

@@ -199,3 +199,31 @@ def test_a_listing_decided_in_a_case_is_written_once(engine):
     assert total == 1 and rows[0].case_no == state.case_no and rows[0].employer_name == "某劳务公司"
     assert rows[0].expires_at.year == rows[0].listed_at.year + 3 and "第1项" in rows[0].reason
     assert rows[0].status_at(T0) == "listed"
+
+
+def test_on_procedure_3_the_entry_names_the_persons_and_learns_the_correction_later(engine):
+    """人社部令45号 arts. 5, 9, 13: the persons with the employer; the payment that paid everything."""
+    from datetime import timedelta
+
+    from db.blacklist import list_blacklist, project_blacklist
+    from domain.model import SYSTEM, Actor
+    from tests.domain.test_enforcement import HEAD, T0, do
+    from tests.domain.test_listing import LAPSE, LEGAL_REP, lapsed_case
+
+    state = lapsed_case()
+    state.intake.case_no = "DX-2026-000777"
+    do(state, "blacklist_grounds", SYSTEM, LAPSE)
+    do(state, "propose_blacklist", Actor("w", "caseworker", "hrss"), LAPSE, persons=[LEGAL_REP])
+    state.open_deadline("blacklist_notice").resolved_at = LAPSE  # the objection period is over
+    do(state, "blacklist_decision", HEAD, LAPSE, listed=True)
+    with session_scope(engine) as session:
+        project_blacklist(session=session, state=state)
+    paid = LAPSE + timedelta(days=30)
+    do(state, "record_payment", Actor("w", "caseworker", state.lead_unit), paid, amount="60000", payer="employer")
+    with session_scope(engine) as session:
+        project_blacklist(session=session, state=state)  # the case closed paid in full
+    with session_scope(engine) as session:
+        rows, _ = list_blacklist(session=session, now=T0)
+        [entry] = [r for r in rows if r.case_no == "DX-2026-000777"]
+        assert entry.procedure == 3 and entry.corrected_at == paid
+        assert entry.persons == [{"name": "王某", "id_number": "11010519491231002X", "role": "legal_representative"}]

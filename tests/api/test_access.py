@@ -62,6 +62,10 @@ def lifts_blacklisting(who: Who) -> bool:  # 人社部令45号: the labour inspe
     return who.role in OFFICE or (who.role == "unit_head" and who.unit == "hrss")
 
 
+def records_removal_application(who: Who) -> bool:  # 人社部令45号 arts. 12-14: labour inspection, or the office
+    return who.role in OFFICE or (who.role in CASE_WORKERS and who.unit == "hrss")
+
+
 @dataclass(frozen=True)
 class Rule:
     allowed: object  # PUBLIC, or a predicate of the logged-in person
@@ -103,6 +107,7 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/rosters/parse"): Rule(roles(*REGISTRARS), ok=frozenset({422})),  # 422: not a workbook
     ("GET", "/api/blacklist"): Rule(anyone),
     ("POST", "/api/blacklist/{entry_id}/removal"): Rule(lifts_blacklisting, ok=frozenset({404})),  # no entry 1 yet
+    ("POST", "/api/blacklist/{entry_id}/removal_application"): Rule(records_removal_application, ok=frozenset({404})),
     ("GET", "/api/audit/personal-data-views"): Rule(roles(*OFFICE)),
     ("POST", "/api/public/progress"): Rule(PUBLIC),  # the complainant's phone: see tests/api/test_public.py
     ("POST", "/api/public/complaints"): Rule(PUBLIC, ok=frozenset({422})),  # 422: without a phone
@@ -291,6 +296,8 @@ def body_for(method: str, path: str, ctx: Context) -> dict:
         return {"json": {"password": "temporary-123"}}
     if path.endswith("/removal"):
         return {"json": {"reason": "已足额支付", "corrected": True, "written_promise": True}}
+    if path.endswith("/removal_application"):
+        return {"json": {"written_promise": True}}
     return {"json": {}}
 
 

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 from api.actions import PUBLIC_ACTIONS, action_params
 from api.app import create_app
 from api.deps import get_temporal
-from api.web.forms import action_body, action_fields
+from api.web.forms import action_body, action_fields, person_lines
 from api.web.pages import env
 from core.config import Settings
 from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
@@ -41,8 +41,15 @@ def _fields(action) -> list[str]:
 
 
 def test_the_registry_holds_the_actions_the_domain_names():
-    assert {"propose_blacklist", "blacklist_objection", "blacklist_decision"} <= set(PUBLIC_ACTIONS)
-    assert {name for name, a in ACTIONS.items() if a.system} == {"enforce", "order_lapsed", "major_dispatch"}
+    assert {"propose_blacklist", "blacklist_objection", "extend_blacklist_decision", "blacklist_decision"} <= set(
+        PUBLIC_ACTIONS
+    )
+    assert {name for name, a in ACTIONS.items() if a.system} == {
+        "enforce",
+        "order_lapsed",
+        "major_dispatch",
+        "blacklist_grounds",
+    }
     assert {name for name, a in ACTIONS.items() if a.moves_money} == {
         "record_payment",
         "advance_emergency_fund",
@@ -97,6 +104,8 @@ def _filled_in(spec) -> list[tuple[str, str]]:
         return [(spec.name, spec.choices[0][0])]
     if spec.widget == "checkbox":
         return []
+    if spec.persons:  # one a line: role, name, ID number
+        return [(spec.name, "法定代表人 王某 11010519491231002X\n直接责任人员，李某，110101199003071233")]
     value = {"amount": "100", "datetime": "2099-03-02T17:00", "int": str(spec.min or 1)}.get(spec.widget, "情况说明")
     return [(spec.name, value)]
 
@@ -124,3 +133,11 @@ def test_every_action_has_a_web_form_that_can_be_filled_in_and_sent(name):
     body = action_body(specs, FormData([item for spec in specs for item in _filled_in(spec)]))
     params = action_params(action, body, JURISDICTION)  # the web sends what the API accepts
     assert set(params) <= set(_fields(action))
+
+
+def test_the_persons_of_a_listing_are_typed_one_a_line_in_any_order():
+    assert person_lines("法定代表人 王某 11010519491231002x\n\n李某，直接责任人员，110101199003071233\n只有名字") == [
+        {"name": "王某", "id_number": "11010519491231002x", "role": "legal_representative"},
+        {"name": "李某", "id_number": "110101199003071233", "role": "responsible"},
+        {"name": "只有名字", "id_number": "", "role": ""},  # refused by the command, at the persons' field
+    ]

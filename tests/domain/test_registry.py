@@ -38,6 +38,10 @@ SAMPLES = {
     "recover_emergency_fund": {"amount": "1"},
     "blacklist_objection": {"text": "申辩"},
     "blacklist_decision": {"listed": True},
+    "propose_blacklist": {
+        "persons": [{"name": "王某", "id_number": "11010519491231002X", "role": "legal_representative"}]
+    },
+    "extend_blacklist_decision": {"reason": "情况复杂"},
     "worker_route": {"route": "legal_aid", "event": "requested"},
     "limitation_decision": {"proceed": True, "reason": "继续状态"},
     "object_referral": {"reason": "不属本单位职权"},
@@ -61,6 +65,14 @@ def _states():
     do(police, "transfer_to_police", now=later)
     do(police, "police_decision", POLICE, later, filed=True)
     yield "police filed", police, later
+    from tests.domain.test_listing import LAPSE, lapsed_case  # procedure 3: the listing's own steps
+
+    listing = lapsed_case()
+    yield "procedure 3 lapsed", listing, LAPSE
+    do(listing, "blacklist_grounds", SYSTEM, LAPSE)
+    yield "procedure 3 grounds found", listing, LAPSE
+    do(listing, "extend_blacklist_decision", HEAD, LAPSE, reason="情况复杂")
+    yield "procedure 3 extended", listing, LAPSE
 
 
 @pytest.mark.parametrize("name, state, now", list(_states()), ids=lambda v: v if isinstance(v, str) else "")

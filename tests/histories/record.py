@@ -219,18 +219,26 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
     def soon() -> str:
         return (datetime.now(timezone.utc) + timedelta(seconds=2)).isoformat()
 
-    # the dishonest-employer list: a group incident whose order ran out unpaid (人社部令45号 art. 5)
+    # the dishonest-employer list: a group incident whose order ran out unpaid (人社部令45号 art. 5); on
+    # procedure 3 the lapse records the grounds and starts the decision clock (system step
+    # blacklist_grounds), the proposal names the persons (arts. 5, 9), the head extends the clock (art. 8)
     h = await start("blacklist_listed", intake("H-BLACKLIST", policy, group_incident=True))
     await act(h, "accept", HRSS)
     await act(h, "findings", HRSS, substantiated=True, liable_party="employer", amount_owed="20000")
     await act(h, "order_payment", HRSS, due_at=soon())
     await asyncio.sleep(4)  # the order runs out unpaid: the criteria are met, the decision is awaited
-    await act(h, "propose_blacklist", HRSS)
+    persons = [
+        {"name": "王某", "id_number": "11010519491231002X", "role": "legal_representative"},
+        {"name": "李某", "id_number": "110101199003071233", "role": "responsible"},
+    ]
+    await act(h, "propose_blacklist", HRSS, persons=persons)
+    await act(h, "extend_blacklist_decision", HEAD, reason="涉及多名直接责任人员，情况复杂")
     await act(h, "blacklist_objection", HRSS, text="资金周转困难")
     await asyncio.sleep(3)  # the employer's period to state its case ends
     await act(h, "blacklist_decision", HEAD, listed=True, reason="陈述申辩理由不成立")
     await act(h, "record_payment", HRSS, amount="20000", payer="employer", reference="BL-1")
     await h.result()
+    first_runs[h.id] = h.first_execution_run_id  # the path now passes RUN_EVENT_LIMIT: keep its first run too
 
     # the court after a refused police referral, and the workers' own routes and the emergency fund
     h = await start("court_and_routes", intake("H-COURT", policy, workers=12, amount="60000"))

@@ -450,11 +450,11 @@ def test_the_blacklist_actions_are_taken_from_their_forms(login, web):
     for action, params in (
         ("accept", {}),
         ("findings", {"substantiated": True, "liable_party": "employer", "amount_owed": "36000"}),
-        ("order_payment", {"due_at": (datetime.now(CHINA_TZ) + timedelta(seconds=2)).isoformat()}),
+        ("order_payment", {"due_at": (datetime.now(CHINA_TZ) + timedelta(seconds=8)).isoformat()}),
     ):
         r = httpx.post(f"{web.url}/api/cases/{case_no}/actions/{action}", headers=hrss, json=params, timeout=30)
         assert r.status_code == 200, r.text
-    for _ in range(300):  # the order runs out unpaid and the case goes down the ladder by itself
+    for _ in range(400):  # the order runs out unpaid and the case goes down the ladder by itself
         pending = httpx.get(f"{web.url}/api/cases/{case_no}", headers=hrss, timeout=30).json()["pending_actions"]
         if "propose_blacklist" in pending:
             break
@@ -463,8 +463,17 @@ def test_the_blacklist_actions_are_taken_from_their_forms(login, web):
     page = login("hrss1")
     page.goto(f"{web.url}/cases/{case_no}")
     assert page.locator("#act-propose_blacklist summary").inner_text() == "拟列入失信联合惩戒名单"
-    act(page, "propose_blacklist")
+    assert "符合列入情形" in page.inner_text("#enforcement")  # found at the lapse (人社部令45号 art. 5)
+    # the legal representative and the responsible persons, one a line (人社部令45号 arts. 5, 9)
+    act(page, "propose_blacklist", {"persons": "直接责任人员 李某 110101199003071233"})
+    assert "法定代表人或主要负责人" in page.inner_text("#act-propose_blacklist")  # refused, nothing changed
+    act(
+        page,
+        "propose_blacklist",
+        {"persons": "法定代表人 王某 11010519491231002x\n直接责任人员，李某，110101199003071233"},
+    )
     assert page.inner_text(".flash") == "已拟列入失信联合惩戒名单。"
+    assert "法定代表人 王某" in page.inner_text("#blacklist-persons")
     assert page.locator(".docs a").count() >= 4 and page.locator("#act-blacklist_decision").count() == 0
     act(page, "blacklist_objection", {"text": "资金周转困难，请求暂缓列入"})
     assert page.inner_text(".flash") == "已登记当事人陈述申辩。"

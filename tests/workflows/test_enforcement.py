@@ -345,34 +345,77 @@ async def test_emergency_fund_advance_and_recovery(env, ladder):
     assert (await handle.result()).outcome == "paid_in_full"
 
 
+PERSONS = [
+    {"name": "王某", "id_number": "11010519491231002X", "role": "legal_representative"},
+    {"name": "李某", "id_number": "110101199003071233", "role": "responsible"},
+]
+
+
 async def test_blacklist_with_objection_then_listing(env, ladder):
+    """Procedure 3 (人社部令45号): the order's lapse finds the grounds and starts the decision clock by
+    itself; the proposal names the persons; the head extends the clock once; the listing names them all."""
     projection, ledger = ladder
     handle = await start(env, ledger, project=False, workers=12, amount="60000.00")
-    due = await order(env, handle, HRSS1, "60000")
+    due = await order(env, handle, HRSS1, "60000", decide=False)
     await skip_past(env, due)
-    s = await until(handle, lambda s: s.stage is Stage.POLICE_REFERRED, "police referral proposal")
-    assert s.unpaid_at_deadline == Decimal("60000.00") and "propose_blacklist" in await pending(projection, s)
-    await act(handle, "propose_blacklist", HRSS1)
+    s = await until(handle, lambda s: s.blacklist_grounds_at is not None, "the grounds found at the lapse")
+    assert s.procedure == 3 and s.unpaid_at_deadline == Decimal("60000.00")
+    clock = s.open_deadline("blacklist_decision")
+    order_clock = next(d for d in s.deadlines if d.kind == "order_payment")
+    assert clock.start_at == order_clock.due_at == s.blacklist_grounds_at  # from the lapse, not the proposal
+    assert clock.unit == "hrss" and "propose_blacklist" in await pending(projection, s)
+    await env.sleep(timedelta(days=2))
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await act(handle, "propose_blacklist", HRSS1)  # without the legal representative
+    assert err.value.cause.type == "invalid"
+    await act(handle, "propose_blacklist", HRSS1, persons=PERSONS)
+    s = await state(handle)
+    assert s.open_deadline("blacklist_decision").due_at == clock.due_at  # the proposal did not restart it
     await act(handle, "blacklist_objection", HRSS1, text="公司称资金周转困难，请求暂缓列入")
     with pytest.raises(WorkflowUpdateFailedError) as err:
-        await act(handle, "blacklist_decision", Actor("hrss_head", "unit_head", "hrss"), listed=True)
+        await act(handle, "blacklist_decision", HRSS_HEAD, listed=True)
     assert err.value.cause.type == "conflict" and "45号" in err.value.cause.message
-    notice = (await state(handle)).open_deadline("blacklist_notice")
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await act(handle, "extend_blacklist_decision", HRSS1, reason="涉及人员多")
+    assert err.value.cause.type == "forbidden"
+    await act(handle, "extend_blacklist_decision", HRSS_HEAD, reason="涉及多名直接责任人员，情况复杂")
+    s = await state(handle)
+    extended = s.open_deadline("blacklist_decision")
+    assert extended.extended_working_days == 20 and extended.due_at > clock.due_at + timedelta(days=20)
+    assert s.timeline[-1].kind == "blacklist_decision_extended"
+    assert "extend_blacklist_decision" not in await pending(projection, s)
+    notice = s.open_deadline("blacklist_notice")
     await skip_past(env, notice.due_at)
     s = await until(handle, lambda s: s.open_deadline("blacklist_notice") is None, "objection period ended")
     assert "blacklist_decision" in await pending(projection, s)
     assert not any(e.deadline_kind == "blacklist_notice" for e in s.escalations)
-    await act(
-        handle, "blacklist_decision", Actor("hrss_head", "unit_head", "hrss"), listed=True, reason="陈述申辩理由不成立"
-    )
+    await act(handle, "blacklist_decision", HRSS_HEAD, listed=True, reason="陈述申辩理由不成立")
     s = await state(handle)
     assert s.blacklist == "listed" and s.blacklist_until.year - s.blacklist_listed_at.year == 3
-    assert projection.states[s.case_no].blacklist == "listed"
+    assert [p.name for p in projection.states[s.case_no].blacklist_persons] == ["王某", "李某"]
     kinds = [e.kind for e in s.timeline]
-    assert kinds.index("blacklist_proposed") < kinds.index("blacklist_objection") < kinds.index("blacklisted")
+    assert (
+        kinds.index("blacklist_grounds")
+        < kinds.index("blacklist_proposed")
+        < kinds.index("blacklist_objection")
+        < kinds.index("blacklisted")
+    )
+    assert "王某" in s.timeline[kinds.index("blacklisted")].summary
     issued = projection.documents[s.case_no]
     assert issued.index("blacklist_notice") < issued.index("blacklist_decision")
     await act(handle, "close", HRSS1, outcome="transferred_to_court")
+
+
+async def test_below_the_grounds_nothing_is_found_and_no_proposal_is_offered(env, ladder):
+    projection, ledger = ladder
+    handle = await start(env, ledger, project=False)
+    due = await order(env, handle, HRSS1, "36000", decide=False)
+    await skip_past(env, due)
+    s = await until(handle, lambda s: s.order_lapsed_at is not None, "the order lapsed")
+    assert s.blacklist_grounds_at is None and s.open_deadline("blacklist_decision") is None
+    assert "propose_blacklist" not in await pending(projection, s)
+    await act(handle, "record_payment", HRSS1, amount="36000", payer="employer")
+    assert (await handle.result()).outcome == "paid_in_full"
 
 
 async def test_a_step_the_rules_refuse_is_escalated_once_and_the_case_goes_on(env, ladder):
