@@ -452,7 +452,12 @@ async def test_an_unpaid_order_waits_for_the_decision_and_only_its_lapse_draws_t
     calls = ledger.calls
     await skip_past(env, due)
     s = await until(handle, lambda s: s.order_lapsed_at is not None, "the order lapsed")
-    assert s.procedure == procedure.STATUTORY_PROCEDURE and s.stage is Stage.PAYMENT_ORDERED and ledger.calls == calls and s.payments == []
+    assert (
+        s.procedure == procedure.STATUTORY_PROCEDURE
+        and s.stage is Stage.PAYMENT_ORDERED
+        and ledger.calls == calls
+        and s.payments == []
+    )
     decision = s.open_deadline("decision")
     assert decision.unit == "hrss" and "第26条" in decision.basis
     assert "decide_payment" in await pending(projection, s) and "order_payment" not in open_kinds(s)
