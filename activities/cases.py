@@ -18,7 +18,7 @@ from activities.calendar import ScheduleCache, calendar_for, clock_times
 from activities.deposits import DepositActivities
 from core.calendar import YearSchedule
 from db.blacklist import project_blacklist
-from db.cases import CaseRecord, store_document, stored_policy
+from db.cases import CaseRecord, store_document, store_documents, stored_policy
 from db.cases import project_case as write_projection
 from db.engine import session_scope
 from db.outbox import enqueue_complainant_messages
@@ -90,21 +90,28 @@ class CaseActivities:
     def compute_clocks(self, input: ComputeClocksInput) -> dict[str, ClockTimes]:
         return compute_clocks(input, self.schedules.get())
 
-    def _store_documents(self, session, state: CaseState, requests: list[DocumentRequest]) -> list[dict]:
+    def _render(self, state: CaseState, requests: list[DocumentRequest]) -> list[dict]:
         now = activity.info().current_attempt_scheduled_time or datetime.now(CHINA_TZ)
         out = []
         for req in requests:
             html = render_document(req.kind, document_context(state, req, self.jurisdiction, now))
-            doc = store_document(
-                session=session,
-                case_no=state.case_no,
-                seq=req.seq,
-                kind=req.kind,
-                title=DOCUMENT_KINDS[req.kind],
-                content_hash=content_hash(html),
-                html=html,
+            out.append(
+                dict(
+                    seq=req.seq,
+                    kind=req.kind,
+                    title=DOCUMENT_KINDS[req.kind],
+                    content_hash=content_hash(html),
+                    html=html,
+                )
             )
-            out.append({"seq": doc.seq, "url": f"/api/cases/{state.case_no}/documents/{doc.seq}"})  # older runs
+        return out
+
+    def _store_documents(self, session, state: CaseState, requests: list[DocumentRequest]) -> list[dict]:
+        """The older runs' issue_documents: each document stored once; their seq and URL."""
+        out = []
+        for rendered in self._render(state, requests):
+            doc = store_document(session=session, case_no=state.case_no, **rendered)
+            out.append({"seq": doc.seq, "url": f"/api/cases/{state.case_no}/documents/{doc.seq}"})
         return out
 
     def _project(self, session, state: CaseState, policy_hash: str | None = None) -> None:
@@ -127,7 +134,7 @@ class CaseActivities:
                 stored, policy_hash = _restore_intake(session, state)
                 if not stored:
                     return False
-            self._store_documents(session, state, input.requests)
+            store_documents(session=session, case_no=state.case_no, documents=self._render(state, input.requests))
             self._project(session, state, policy_hash)
         return True
 

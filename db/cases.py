@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, object_session
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from db.search import COUNT_CAP, CaseSearchGram, grams_of, is_exact, query_grams, rarest
 from db.types import Money, UTCDateTime, utcnow
@@ -462,6 +462,19 @@ def store_document(
     session.add(doc)
     session.flush()
     return doc
+
+
+def store_documents(*, session: Session, case_no: str, documents: list[dict]) -> None:
+    """Store a step's issued documents (dicts of seq, kind, title, content_hash, html) once each: those whose
+    seq is stored already are left unchanged. One query and one insert for them all."""
+    if not documents:
+        return
+    seqs = [d["seq"] for d in documents]
+    known = set(session.exec(select(Document.seq).where(Document.case_no == case_no, col(Document.seq).in_(seqs))))
+    now = utcnow()
+    rows = [{"case_no": case_no, "issued_at": now, **d} for d in documents if d["seq"] not in known]
+    if rows:
+        session.execute(insert(Document), rows)
 
 
 # ---- reads (API) -----------------------------------------------------------------------------------
