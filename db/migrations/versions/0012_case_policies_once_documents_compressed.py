@@ -1,6 +1,7 @@
 """case_policies: a case's policy (the jurisdiction's rules it started under) stored once for every case that
 carries it, by hash; cases.policy_hash names it and state_json is written without it from now on (rows
-written before keep the policy inside state_json and are read as they are)
+written before keep the policy inside state_json and are read as they are); documents: html_zlib, the
+HTML compressed, and html (the text of rows written before) may be empty
 
 Revision ID: 0012
 Revises: 0011
@@ -8,6 +9,7 @@ Create Date: 2026-12-02 07:30:00
 """
 
 import json
+import zlib
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -27,10 +29,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('cases') as batch:
         batch.add_column(sa.Column('policy_hash', sa.String(length=64), nullable=True))
+    with op.batch_alter_table('documents') as batch:
+        batch.add_column(sa.Column('html_zlib', sa.LargeBinary(), nullable=True))
+        batch.alter_column('html', existing_type=sa.Text(), nullable=True)
 
 
 def downgrade() -> None:
-    """Put each case's policy back into its state_json, then drop the table and the column."""
+    """Put each case's policy back into its state_json and each document's HTML back into text."""
     connection = op.get_bind()
     cases = sa.table("cases", sa.column("case_no"), sa.column("state_json"), sa.column("policy_hash"))
     policies = sa.table("case_policies", sa.column("hash"), sa.column("policy_json"))
@@ -43,6 +48,13 @@ def downgrade() -> None:
             .where(cases.c.case_no == row.case_no)
             .values(state_json=json.dumps(state, ensure_ascii=False, separators=(",", ":")))
         )
+    documents = sa.table("documents", sa.column("id"), sa.column("html"), sa.column("html_zlib"))
+    for row in connection.execute(sa.select(documents).where(documents.c.html_zlib.is_not(None))).all():
+        html = zlib.decompress(row.html_zlib).decode()
+        connection.execute(documents.update().where(documents.c.id == row.id).values(html=html))
+    with op.batch_alter_table('documents') as batch:
+        batch.alter_column('html', existing_type=sa.Text(), nullable=False)
+        batch.drop_column('html_zlib')
     with op.batch_alter_table('cases') as batch:
         batch.drop_column('policy_hash')
     op.drop_table('case_policies')
