@@ -254,7 +254,8 @@ def store_policy(session: Session, policy: CasePolicy) -> str:
     """Store a policy once (by the hash of its JSON) and return the hash."""
     text = _POLICY.dump_json(policy).decode()
     digest = hashlib.sha256(text.encode()).hexdigest()
-    if digest in _POLICY_TEXTS and session.get(CasePolicyRecord, digest) is not None:
+    stored = select(CasePolicyRecord.hash).where(CasePolicyRecord.hash == digest)
+    if digest in _POLICY_TEXTS and session.exec(stored).first() is not None:  # the usual case: no text read
         return digest
     dialect = session.get_bind().dialect.name
     insert_of = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
