@@ -36,6 +36,7 @@ from db.search import COUNT_CAP, CaseSearchGram, grams_of, is_exact, query_grams
 from db.types import Money, UTCDateTime, utcnow
 from domain.identity import looks_like_credit_code
 from domain.model import CasePolicy, CaseState
+from domain.routing import RoutingConfig
 
 _STATE = TypeAdapter(CaseState)
 _POLICY = TypeAdapter(CasePolicy)
@@ -280,9 +281,24 @@ def policy_text(session: Session | None, digest: str) -> str:
     return text
 
 
-def stored_policy(session: Session, digest: str) -> CasePolicy:
-    """The policy stored under this hash."""
-    return _POLICY.validate_json(policy_text(session, digest))
+# Validated policies by hash, shared by every state read here: nothing changes a case's policy once it is
+# registered (the workflow's copy is its own), so readers take it as it is instead of validating 15 KB again.
+_POLICIES: dict[str, CasePolicy] = {}
+# What stands in for the policy while a stored state is validated (then the shared one is put in).
+_EMPTY_POLICY_JSON = _POLICY.dump_json(
+    CasePolicy(deadlines={}, routing=RoutingConfig({}, (), False, False, "", ""), office_unit="", escalation_levels=[])
+).decode()
+
+
+def stored_policy(session: Session | None, digest: str) -> CasePolicy:
+    """The policy stored under this hash (one object per process: read it, do not change it)."""
+    policy = _POLICIES.get(digest)
+    if policy is None:
+        policy = _POLICY.validate_json(policy_text(session, digest))
+        if len(_POLICIES) >= 64:
+            _POLICIES.clear()
+        _POLICIES[digest] = policy
+    return policy
 
 
 def with_policy(state_json: str, policy_json: str) -> str:
@@ -528,8 +544,10 @@ def case_state(record: CaseRecord, session: Session | None = None) -> CaseState:
     session unless one is given, or from this process's cache)."""
     if record.policy_hash is None:  # written before migration 0012: the policy is inside
         return _STATE.validate_json(record.state_json)
-    policy = policy_text(session or object_session(record), record.policy_hash)
-    return _STATE.validate_json(with_policy(record.state_json, policy))
+    policy = stored_policy(session or object_session(record), record.policy_hash)
+    state = _STATE.validate_json(with_policy(record.state_json, _EMPTY_POLICY_JSON))
+    state.intake.policy = policy
+    return state
 
 
 def case_units(*, session: Session, case_no: str) -> dict[str, str]:
