@@ -18,7 +18,7 @@ from activities.calendar import ScheduleCache, calendar_for, clock_times
 from activities.deposits import DepositActivities
 from core.calendar import YearSchedule
 from db.blacklist import project_blacklist
-from db.cases import CaseRecord, store_document
+from db.cases import CaseRecord, store_document, store_documents, stored_policy
 from db.cases import project_case as write_projection
 from db.engine import session_scope
 from db.outbox import enqueue_complainant_messages
@@ -62,15 +62,19 @@ _ROSTER = TypeAdapter(list[WorkerClaim])
 _POLICY = TypeAdapter(CasePolicy)
 
 
-def _restore_intake(session, state: CaseState) -> bool:
-    """Put the stored roster and policy back into a state sent without them; False without a stored case."""
+def _restore_intake(session, state: CaseState) -> tuple[bool, str | None]:
+    """Put the stored roster and policy back into a state sent without them: (False, None) without a
+    stored case, else (True, the hash the policy is stored under, None for a row from before it was)."""
     record = session.get(CaseRecord, state.case_no, with_for_update=True)
     if record is None:
-        return False
+        return False, None
     stored = json.loads(record.state_json)["intake"]
     state.intake.workers = _ROSTER.validate_python(stored["workers"])
-    state.intake.policy = _POLICY.validate_python(stored["policy"])
-    return True
+    if record.policy_hash is None:  # projected before migration 0012: the policy is in the state
+        state.intake.policy = _POLICY.validate_python(stored["policy"])
+    else:
+        state.intake.policy = stored_policy(session, record.policy_hash)
+    return True, record.policy_hash
 
 
 class CaseActivities:
@@ -86,28 +90,35 @@ class CaseActivities:
     def compute_clocks(self, input: ComputeClocksInput) -> dict[str, ClockTimes]:
         return compute_clocks(input, self.schedules.get())
 
-    def _store_documents(self, session, state: CaseState, requests: list[DocumentRequest]) -> list[dict]:
+    def _render(self, state: CaseState, requests: list[DocumentRequest]) -> list[dict]:
         now = activity.info().current_attempt_scheduled_time or datetime.now(CHINA_TZ)
         out = []
         for req in requests:
             html = render_document(req.kind, document_context(state, req, self.jurisdiction, now))
-            doc = store_document(
-                session=session,
-                case_no=state.case_no,
-                seq=req.seq,
-                kind=req.kind,
-                title=DOCUMENT_KINDS[req.kind],
-                content_hash=content_hash(html),
-                html=html,
+            out.append(
+                dict(
+                    seq=req.seq,
+                    kind=req.kind,
+                    title=DOCUMENT_KINDS[req.kind],
+                    content_hash=content_hash(html),
+                    html=html,
+                )
             )
-            out.append({"seq": doc.seq, "url": f"/api/cases/{state.case_no}/documents/{doc.seq}"})  # older runs
         return out
 
-    def _project(self, session, state: CaseState) -> None:
+    def _store_documents(self, session, state: CaseState, requests: list[DocumentRequest]) -> list[dict]:
+        """The older runs' issue_documents: each document stored once; their seq and URL."""
+        out = []
+        for rendered in self._render(state, requests):
+            doc = store_document(session=session, case_no=state.case_no, **rendered)
+            out.append({"seq": doc.seq, "url": f"/api/cases/{state.case_no}/documents/{doc.seq}"})
+        return out
+
+    def _project(self, session, state: CaseState, policy_hash: str | None = None) -> None:
         enqueue_complainant_messages(
             session=session, state=state, unit_name=self.jurisdiction.unit_name, county=self.jurisdiction.name
         )  # before the projection: it tells new events
-        if write_projection(session=session, state=state, pending=pending_actions(state)):
+        if write_projection(session=session, state=state, pending=pending_actions(state), policy_hash=policy_hash):
             project_blacklist(session=session, state=state)
 
     @activity.defn(name="record_step")
@@ -118,10 +129,13 @@ class CaseActivities:
         projection to take them from: the workflow then sends them."""
         with session_scope(self.engine) as session:
             state = input.state
-            if input.intake_omitted and not _restore_intake(session, state):
-                return False
-            self._store_documents(session, state, input.requests)
-            self._project(session, state)
+            policy_hash = None
+            if input.intake_omitted:
+                stored, policy_hash = _restore_intake(session, state)
+                if not stored:
+                    return False
+            store_documents(session=session, case_no=state.case_no, documents=self._render(state, input.requests))
+            self._project(session, state, policy_hash)
         return True
 
     # The two activities that record_step replaced; cases started before it still replay through them.

@@ -36,9 +36,9 @@ from db.cases import (
     CaseRecord,
     Document,
     IdempotencyKey,
-    case_children,
     case_state,
     case_units,
+    document_list,
     get_case,
     get_document,
     next_case_no,
@@ -422,7 +422,7 @@ def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=No
                 provisional=d.provisional,
             )
         )
-    docs = case_children(session=session, model=Document, case_no=record.case_no)
+    docs = document_list(session=session, case_no=record.case_no)  # the list needs no HTML
     suggestion = liable_party_for(intake.project, intake.employer)
     project = None
     if intake.project is not None:

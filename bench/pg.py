@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
 from bench.phases import TRADE_NAMES, progress
-from db.cases import project_case
+from db.cases import project_case, with_policy
 from db.engine import create_all, import_tables, make_engine, session_scope
 from domain.lifecycle import pending_actions
 from domain.model import CaseState
@@ -71,9 +71,15 @@ def sample_states(sqlite_path, limit: int = 1000) -> list[str]:
     """state_json of up to `limit` cases of the run's SQLite projection (open, escalated and closed)."""
     engine = create_engine(f"sqlite:///{sqlite_path}")
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT state_json FROM cases ORDER BY random() LIMIT :n"), {"n": limit}).all()
+        rows = conn.execute(
+            text(
+                "SELECT c.state_json, p.policy_json FROM cases c LEFT JOIN case_policies p ON p.hash = c.policy_hash "
+                "ORDER BY random() LIMIT :n"
+            ),
+            {"n": limit},
+        ).all()
     engine.dispose()
-    return [r[0] for r in rows]
+    return [with_policy(state, policy) if policy else state for state, policy in rows]  # the policy is stored apart
 
 
 def fill(url: str, states: list[str], count: int, templates: int = 2_000, batch: int = 500) -> dict:

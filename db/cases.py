@@ -4,7 +4,9 @@ Only activities write these rows (from the workflow's state); the API reads them
 statistics and documents. Every write is idempotent: rows are keyed by (case_no, seq).
 """
 
+import hashlib
 import json
+import zlib
 from datetime import datetime
 from decimal import Decimal
 
@@ -13,6 +15,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     Text,
     UniqueConstraint,
     and_,
@@ -24,16 +27,19 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
-from sqlmodel import Field, Session, SQLModel, select
+from sqlalchemy.orm import defer, object_session
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from db.search import COUNT_CAP, CaseSearchGram, grams_of, is_exact, query_grams, rarest
 from db.types import Money, UTCDateTime, utcnow
 from domain.identity import looks_like_credit_code
-from domain.model import CaseState
+from domain.model import CasePolicy, CaseState
+from domain.routing import RoutingConfig
 
 _STATE = TypeAdapter(CaseState)
+_POLICY = TypeAdapter(CasePolicy)
 # The columns whose bigrams make a case's search index (db.search); case_no first.
 SEARCHED_COLUMNS = (
     "case_no",
@@ -89,8 +95,21 @@ class CaseRecord(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=200)
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     pending_actions: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    # The workflow state without its policy, which is stored once in case_policies under this hash (rows
+    # written before migration 0012 have no hash and the policy inside state_json).
     state_json: str = Field(sa_column=Column(Text, nullable=False))
+    policy_hash: str | None = Field(default=None, max_length=64)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class CasePolicyRecord(SQLModel, table=True):
+    """A policy snapshot (CasePolicy: the jurisdiction's rules a case started under), stored once for all
+    the cases that carry it, by the SHA-256 of its JSON. The policy was 83% of a case's stored state
+    (about 15 KB of 18): every case registered under the same jurisdiction file carries the same one."""
+
+    __tablename__ = "case_policies"
+    hash: str = Field(primary_key=True, max_length=64)
+    policy_json: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class CaseUnit(SQLModel, table=True):
@@ -178,8 +197,23 @@ class Document(SQLModel, table=True):
     kind: str = Field(max_length=32)
     title: str = Field(max_length=100)
     content_hash: str = Field(max_length=64)
-    html: str = Field(sa_column=Column(Text, nullable=False))
+    # The HTML is stored compressed (zlib: about 7 KB -> 3 KB a document, most of it the shared print
+    # styles; migration 0012). A row written before has it as text in column `html`. Read it as `doc.html`.
+    html_text: str | None = Field(default=None, sa_column=Column("html", Text, nullable=True))
+    html_zlib: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     issued_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+    @property
+    def html(self) -> str:
+        """The document's HTML, exactly as issued (its content hash is of this text)."""
+        if self.html_zlib is not None:
+            return zlib.decompress(self.html_zlib).decode()
+        return self.html_text or ""
+
+
+def compressed_html(html: str) -> bytes:
+    """What documents.html_zlib stores of a document's HTML."""
+    return zlib.compress(html.encode(), 9)
 
 
 class IdempotencyKey(SQLModel, table=True):
@@ -206,12 +240,84 @@ class CaseCounter(SQLModel, table=True):
 # ---- writes (activities) ---------------------------------------------------------------------------
 
 
-def project_case(*, session: Session, state: CaseState, pending: list[str]) -> bool:
-    """Write a case's state into its rows; a stale or repeated write changes nothing. True if written."""
+# Policy JSON by hash. Content-addressed, so an entry is never stale; a process meets a handful of policies.
+_POLICY_TEXTS: dict[str, str] = {}
+_STATE_START = '{"intake":{'  # CaseState's first field is the intake (and the intake has fields beside the policy)
+
+
+def _remember_policy(digest: str, text: str) -> None:
+    if len(_POLICY_TEXTS) >= 64:
+        _POLICY_TEXTS.clear()
+    _POLICY_TEXTS[digest] = text
+
+
+def store_policy(session: Session, policy: CasePolicy) -> str:
+    """Store a policy once (by the hash of its JSON) and return the hash."""
+    text = _POLICY.dump_json(policy).decode()
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    stored = select(CasePolicyRecord.hash).where(CasePolicyRecord.hash == digest)
+    if digest in _POLICY_TEXTS and session.exec(stored).first() is not None:  # the usual case: no text read
+        return digest
+    dialect = session.get_bind().dialect.name
+    insert_of = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert_of is not None:  # another process may store the same policy at the same moment
+        session.execute(insert_of(CasePolicyRecord).values(hash=digest, policy_json=text).on_conflict_do_nothing())
+    elif session.get(CasePolicyRecord, digest) is None:
+        session.add(CasePolicyRecord(hash=digest, policy_json=text))
+        session.flush()
+    _remember_policy(digest, text)
+    return digest
+
+
+def policy_text(session: Session | None, digest: str) -> str:
+    """The JSON of the policy stored under this hash."""
+    text = _POLICY_TEXTS.get(digest)
+    if text is None:
+        row = session.get(CasePolicyRecord, digest) if session is not None else None
+        if row is None:
+            raise LookupError(f"case policy {digest} is not stored")
+        text = row.policy_json
+        _remember_policy(digest, text)
+    return text
+
+
+# Validated policies by hash, shared by every state read here: nothing changes a case's policy once it is
+# registered (the workflow's copy is its own), so readers take it as it is instead of validating 15 KB again.
+_POLICIES: dict[str, CasePolicy] = {}
+# What stands in for the policy while a stored state is validated (then the shared one is put in).
+_EMPTY_POLICY_JSON = _POLICY.dump_json(
+    CasePolicy(deadlines={}, routing=RoutingConfig({}, (), False, False, "", ""), office_unit="", escalation_levels=[])
+).decode()
+
+
+def stored_policy(session: Session | None, digest: str) -> CasePolicy:
+    """The policy stored under this hash (one object per process: read it, do not change it)."""
+    policy = _POLICIES.get(digest)
+    if policy is None:
+        policy = _POLICY.validate_json(policy_text(session, digest))
+        if len(_POLICIES) >= 64:
+            _POLICIES.clear()
+        _POLICIES[digest] = policy
+    return policy
+
+
+def with_policy(state_json: str, policy_json: str) -> str:
+    """A state's JSON stored without its policy, with the policy put back (the JSON of the whole state)."""
+    if not state_json.startswith(_STATE_START):
+        raise ValueError("a case state stored without its policy starts with its intake")
+    return f'{_STATE_START}"policy":{policy_json},{state_json[len(_STATE_START) :]}'
+
+
+def project_case(*, session: Session, state: CaseState, pending: list[str], policy_hash: str | None = None) -> bool:
+    """Write a case's state into its rows; a stale or repeated write changes nothing. True if written.
+
+    The policy goes into case_policies (once for all cases that carry it); `policy_hash`, when the caller
+    took the state's policy from the stored one under that hash, saves hashing it again."""
     case_no = state.case_no
     record = session.get(CaseRecord, case_no, with_for_update=True)
     if record is not None and record.version > state.version:
         return False
+    policy_hash = policy_hash or store_policy(session, state.intake.policy)
     intake = state.intake
     facts = intake.project.facts if intake.project else None
     values = dict(
@@ -244,7 +350,8 @@ def project_case(*, session: Session, state: CaseState, pending: list[str]) -> b
         outcome=state.outcome,
         closed_at=state.closed_at,
         pending_actions=json.dumps(pending),
-        state_json=_STATE.dump_json(state).decode(),
+        state_json=_STATE.dump_json(state, exclude={"intake": {"policy"}}).decode(),
+        policy_hash=policy_hash,
         updated_at=utcnow(),
     )
     new = record is None  # a new case has no rows to compare with: its children are inserted in bulk
@@ -385,10 +492,30 @@ def store_document(
     existing = get_document(session=session, case_no=case_no, seq=seq)
     if existing is not None:
         return existing
-    doc = Document(case_no=case_no, seq=seq, kind=kind, title=title, content_hash=content_hash, html=html)
+    doc = Document(
+        case_no=case_no, seq=seq, kind=kind, title=title, content_hash=content_hash, html_zlib=compressed_html(html)
+    )
     session.add(doc)
     session.flush()
     return doc
+
+
+def store_documents(*, session: Session, case_no: str, documents: list[dict]) -> None:
+    """Store a step's issued documents (dicts of seq, kind, title, content_hash, html) once each: those whose
+    seq is stored already are left unchanged. One query and one insert for them all."""
+    if not documents:
+        return
+    seqs = [d["seq"] for d in documents]
+    known = set(session.exec(select(Document.seq).where(Document.case_no == case_no, col(Document.seq).in_(seqs))))
+    now = utcnow()
+    rows = [
+        {"case_no": case_no, "issued_at": now, **{k: v for k, v in d.items() if k != "html"}}
+        | {"html_zlib": compressed_html(d["html"])}
+        for d in documents
+        if d["seq"] not in known
+    ]
+    if rows:
+        session.execute(insert(Document), rows)
 
 
 # ---- reads (API) -----------------------------------------------------------------------------------
@@ -412,9 +539,15 @@ def party_names_of(project) -> str:
     return PARTY_SEPARATOR.join(org.name for org in orgs if org is not None and org.name)
 
 
-def case_state(record: CaseRecord) -> CaseState:
-    """The workflow state as last projected."""
-    return _STATE.validate_json(record.state_json)
+def case_state(record: CaseRecord, session: Session | None = None) -> CaseState:
+    """The workflow state as last projected (its policy from case_policies, read through the record's
+    session unless one is given, or from this process's cache)."""
+    if record.policy_hash is None:  # written before migration 0012: the policy is inside
+        return _STATE.validate_json(record.state_json)
+    policy = stored_policy(session or object_session(record), record.policy_hash)
+    state = _STATE.validate_json(with_policy(record.state_json, _EMPTY_POLICY_JSON))
+    state.intake.policy = policy
+    return state
 
 
 def case_units(*, session: Session, case_no: str) -> dict[str, str]:
@@ -425,6 +558,12 @@ def case_units(*, session: Session, case_no: str) -> dict[str, str]:
 def case_children(*, session: Session, model, case_no: str) -> list:
     """Rows of one child table of a case, in order."""
     return list(session.exec(select(model).where(model.case_no == case_no).order_by(model.seq)))
+
+
+def document_list(*, session: Session, case_no: str) -> list[Document]:
+    """A case's issued documents in order, without their HTML (what a case's detail lists of them)."""
+    query = select(Document).where(Document.case_no == case_no).order_by(col(Document.seq))
+    return list(session.exec(query.options(defer(Document.html_text), defer(Document.html_zlib))))  # type: ignore[arg-type]
 
 
 def _index_search(session: Session, case_no: str, texts: list[str | None], *, new: bool) -> None:

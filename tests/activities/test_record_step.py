@@ -2,12 +2,12 @@
 
 import dataclasses
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 from temporalio.testing import ActivityEnvironment
 
 from activities.cases import CaseActivities
 from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
-from db.cases import CaseRecord, case_state
+from db.cases import CasePolicyRecord, CaseRecord, case_state
 from domain.messages import IssueDocumentsInput
 from domain.model import CaseState, Stage
 from tests.workflows.conftest import make_intake
@@ -37,3 +37,17 @@ def test_a_lean_step_takes_the_roster_and_policy_from_the_projection(engine):
     assert record.version == 2 and record.stage == "investigating" and record.workers_count == 3
     assert [w.name for w in stored.intake.workers] == ["工人0", "工人1", "工人2"]
     assert stored.intake.policy == state.intake.policy
+
+
+def test_cases_share_one_stored_policy_and_read_back_whole(engine):
+    activities = CaseActivities(engine, load_jurisdiction(DEFAULT_JURISDICTION))
+    run = ActivityEnvironment().run
+    states = [CaseState(intake=make_intake(workers=2), stage=Stage.REFERRED, version=1, lead_unit="hrss") for _ in "ab"]
+    for state in states:
+        assert run(activities.record_step, IssueDocumentsInput(state, [])) is True
+    with Session(engine) as session:
+        records = [session.get(CaseRecord, s.case_no) for s in states]
+        assert len(session.exec(select(CasePolicyRecord)).all()) == 1
+        assert records[0].policy_hash == records[1].policy_hash is not None
+        assert '"policy"' not in records[0].state_json  # the policy is stored once, not in every case's state
+        assert [case_state(r) for r in records] == states

@@ -10,6 +10,8 @@ from temporalio.api.failure.v1 import Failure
 from temporalio.exceptions import ApplicationError
 
 from core.codec import (
+    COMPRESS_FROM_BYTES,
+    COMPRESSION_META,
     ENCODING,
     KEY_ID_META,
     SEALED_META,
@@ -43,6 +45,24 @@ async def test_sealed_payloads_hide_the_data_and_open_again():
     [again] = await codec.encode([original])
     assert again.data != sealed.data  # a fresh nonce every time
     assert [codec.open(p) for p in (sealed, again)] == [original, original]
+
+
+async def test_large_payloads_are_compressed_before_sealing_and_the_flag_is_authenticated():
+    codec = EncryptionCodec([KEY_A])
+    text = "代县某劳务有限公司拖欠农民工工资" * 100  # a policy's citations repeat like this
+    original = payload(text)
+    [sealed] = await codec.encode([original])
+    assert sealed.metadata[COMPRESSION_META] == b"zlib"
+    assert len(sealed.data) < len(original.SerializeToString()) // 4
+    assert codec.open(sealed) == original
+    [small] = await codec.encode([payload("x")])
+    assert COMPRESSION_META not in small.metadata and len(payload("x").SerializeToString()) < COMPRESS_FROM_BYTES
+    stripped = Payload(metadata={k: v for k, v in sealed.metadata.items() if k != COMPRESSION_META}, data=sealed.data)
+    added = Payload(metadata={**small.metadata, COMPRESSION_META: b"zlib"}, data=small.data)
+    unknown = Payload(metadata={**sealed.metadata, COMPRESSION_META: b"lzma"}, data=sealed.data)
+    for altered in (stripped, added, unknown):
+        with pytest.raises(PayloadDecryptError):
+            await codec.decode([altered])
 
 
 async def test_rotation_new_key_seals_old_key_still_opens():
