@@ -70,7 +70,7 @@ def _restore_intake(session, state: CaseState) -> tuple[bool, str | None]:
         return False, None
     stored = json.loads(record.state_json)["intake"]
     state.intake.workers = _ROSTER.validate_python(stored["workers"])
-    if record.policy_hash is None:  # projected before migration 0012: the policy is in the state
+    if record.policy_hash is None:  # projected before migration 0013: the policy is in the state
         state.intake.policy = _POLICY.validate_python(stored["policy"])
     else:
         state.intake.policy = stored_policy(session, record.policy_hash)

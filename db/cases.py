@@ -96,7 +96,7 @@ class CaseRecord(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     pending_actions: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     # The workflow state without its policy, which is stored once in case_policies under this hash (rows
-    # written before migration 0012 have no hash and the policy inside state_json).
+    # written before migration 0013 have no hash and the policy inside state_json).
     state_json: str = Field(sa_column=Column(Text, nullable=False))
     policy_hash: str | None = Field(default=None, max_length=64)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
@@ -198,7 +198,7 @@ class Document(SQLModel, table=True):
     title: str = Field(max_length=100)
     content_hash: str = Field(max_length=64)
     # The HTML is stored compressed (zlib: about 7 KB -> 3 KB a document, most of it the shared print
-    # styles; migration 0012). A row written before has it as text in column `html`. Read it as `doc.html`.
+    # styles; migration 0013). A row written before has it as text in column `html`. Read it as `doc.html`.
     html_text: str | None = Field(default=None, sa_column=Column("html", Text, nullable=True))
     html_zlib: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     issued_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
@@ -542,7 +542,7 @@ def party_names_of(project) -> str:
 def case_state(record: CaseRecord, session: Session | None = None) -> CaseState:
     """The workflow state as last projected (its policy from case_policies, read through the record's
     session unless one is given, or from this process's cache)."""
-    if record.policy_hash is None:  # written before migration 0012: the policy is inside
+    if record.policy_hash is None:  # written before migration 0013: the policy is inside
         return _STATE.validate_json(record.state_json)
     policy = stored_policy(session or object_session(record), record.policy_hash)
     state = _STATE.validate_json(with_policy(record.state_json, _EMPTY_POLICY_JSON))

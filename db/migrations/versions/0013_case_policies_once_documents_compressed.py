@@ -3,8 +3,8 @@ carries it, by hash; cases.policy_hash names it and state_json is written withou
 written before keep the policy inside state_json and are read as they are); documents: html_zlib, the
 HTML compressed, and html (the text of rows written before) may be empty
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02 07:30:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0012'
-down_revision: str | None = '0011'
+revision: str = '0013'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
