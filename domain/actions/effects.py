@@ -33,10 +33,15 @@ TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     Stage.PAYMENT_ORDERED: frozenset(
         {Stage.DECIDED, Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED}
     ),
-    Stage.DECIDED: frozenset({Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED}),
-    Stage.DEPOSIT_DRAWDOWN: frozenset({Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED}),
-    Stage.POLICE_REFERRED: frozenset({Stage.COURT_ENFORCEMENT, Stage.CLOSED}),
-    Stage.COURT_ENFORCEMENT: frozenset({Stage.CLOSED}),
+    # → investigating: a handling decision revoked on review or suit (procedure 3, domain/actions/challenge.py)
+    Stage.DECIDED: frozenset(
+        {Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED, Stage.INVESTIGATING}
+    ),
+    Stage.DEPOSIT_DRAWDOWN: frozenset(
+        {Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED, Stage.INVESTIGATING}
+    ),
+    Stage.POLICE_REFERRED: frozenset({Stage.COURT_ENFORCEMENT, Stage.CLOSED, Stage.INVESTIGATING}),
+    Stage.COURT_ENFORCEMENT: frozenset({Stage.CLOSED, Stage.INVESTIGATING}),
     Stage.CLOSED: frozenset(),
 }
 
