@@ -236,7 +236,8 @@ def next_wake(state: CaseState) -> datetime | None:
                 instants.append(nxt)
     if state.next_dispatch_at is not None and state.stage is not Stage.CLOSED:
         instants.append(state.next_dispatch_at)
-    if decision_final_due(state):  # the court route may go on (procedure 3): at once
+    refused = any(mark.startswith("decision_final:") for mark in state.refused_steps)  # never wake for it again
+    if decision_final_due(state) and not refused:  # the court route may go on (procedure 3): at once
         instants.append(final_since(state) or state.intake.received_at)
     return min(instants) if instants else None
 

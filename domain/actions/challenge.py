@@ -60,18 +60,18 @@ class ChallengeFiled:
 
 @command
 class ChallengeDecided:
-    """The outcome of the pending review or suit: `upheld` (维持, 驳回), `changed` (变更: the new `amount`) or
+    """The `result` of the pending review or suit: `upheld` (维持, 驳回), `changed` (变更: the new `amount`) or
     `revoked` (撤销, 确认违法); `decided_at`: when the party received the review decision, or when the
     judgment took effect (生效)."""
 
-    outcome: Literal["upheld", "changed", "revoked"]
+    result: Literal["upheld", "changed", "revoked"]
     decided_at: ChinaTime
     amount: Amount | None = None
     reference: Reference | None = None
 
     def __post_init__(self):
         set_field(self, "decided_at", china_time(self.decided_at))
-        if self.outcome == "changed" and self.amount is None:
+        if self.result == "changed" and self.amount is None:
             raise InvalidInput(code="changed_needs_amount", field="amount")
 
 
@@ -266,13 +266,13 @@ def _check_decided(state: CaseState, cmd: ChallengeDecided, now: datetime) -> No
     assert decided is not None
     if decided > now + timedelta(minutes=5) or decided < pending.filed_at - timedelta(days=1):
         raise InvalidInput(code="decided_out_of_order", field="decided_at", filed=day(pending.filed_at))
-    if cmd.outcome == "changed" and cmd.amount is not None and cmd.amount > (state.amount_owed or Decimal("0")):
+    if cmd.result == "changed" and cmd.amount is not None and cmd.amount > (state.amount_owed or Decimal("0")):
         raise InvalidInput(code="amount_exceeds_owed", field="amount", amount=cmd.amount, owed=state.amount_owed)
 
 
 def _decided_clocks(state: CaseState, cmd: ChallengeDecided, now: datetime) -> list[ClockRequest]:
     pending = pending_challenge(state)
-    if pending is None or pending.kind != "review" or cmd.outcome == "revoked":
+    if pending is None or pending.kind != "review" or cmd.result == "revoked":
         return []
     decided = china_time(cmd.decided_at)
     return [ClockRequest("review_suit", "review_suit", decided or now)]
@@ -283,15 +283,15 @@ def _apply_decided(state: CaseState, cmd: ChallengeDecided, actor, now, times):
     assert pending is not None
     decided = china_time(cmd.decided_at)
     assert decided is not None
-    pending.outcome, pending.decided_at, pending.amount = cmd.outcome, decided, cmd.amount
+    pending.outcome, pending.decided_at, pending.amount = cmd.result, decided, cmd.amount
     what = CHALLENGE_LABELS[pending.kind]
-    verdict = OUTCOME_LABELS[cmd.outcome]
-    if cmd.outcome == "changed" and cmd.amount is not None:
+    verdict = OUTCOME_LABELS[cmd.result]
+    if cmd.result == "changed" and cmd.amount is not None:
         old = state.decision_amount or state.outstanding
         state.amount_owed = max((state.amount_owed or Decimal("0")) + cmd.amount - old, state.amount_recovered)
         state.decision_amount = cmd.amount
         verdict += f"，应支付金额变更为 {cmd.amount} 元"
-    if cmd.outcome == "revoked":
+    if cmd.result == "revoked":
         _revoked(state, now)
         follow = "该处理决定不再执行，案件回到调查处理，劳动保障监察机构可重新作出处理决定"
     elif pending.kind == "review":
@@ -307,7 +307,7 @@ def _apply_decided(state: CaseState, cmd: ChallengeDecided, actor, now, times):
         "challenge_decided",
         actor.username,
         f"{what}结果：{verdict}；{follow}",
-        outcome=cmd.outcome,
+        outcome=cmd.result,
         decided_at=decided.isoformat(),
     )
     return []
@@ -372,7 +372,7 @@ CHALLENGE_DECIDED = Action(
     label="登记复议决定或生效判决",
     hint="维持的，恢复申请强制执行程序（经复议的，当事人仍可在15日内起诉）；变更的，按变更后的金额执行；撤销的，该处理决定不再执行。",
     field_labels={
-        "outcome": "结果",
+        "result": "复议或诉讼结果",
         "decided_at": "收到复议决定书或判决生效日期",
         "amount": "变更后的金额（元）",
         "reference": "复议决定书或判决书文号",

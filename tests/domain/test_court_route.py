@@ -211,7 +211,7 @@ def test_a_review_stops_the_route_and_an_upheld_review_leaves_fifteen_days_to_su
     tick(state, at(300))  # the windows' dates pass: the pending review keeps the route stopped
     assert lifecycle.due_step(state, at(300)) is None and state.open_deadline("court_application") is None
     assert refused(state, "serve_court_reminder", at(300)) == "decision_challenged"
-    do(state, "challenge_decided", now=at(301), outcome="upheld", decided_at=at(300).isoformat())
+    do(state, "challenge_decided", now=at(301), result="upheld", decided_at=at(300).isoformat())
     window = state.open_deadline("review_suit")
     assert window.start_at == at(300) and "第45条" in window.basis
     assert "suit_filed" in lifecycle.pending_actions(state)
@@ -223,7 +223,7 @@ def test_a_review_stops_the_route_and_an_upheld_review_leaves_fifteen_days_to_su
 def test_a_suit_after_the_review_and_its_judgment_resume_the_route():
     state = on_court_route()
     do(state, "review_applied", now=at(30), filed_at=at(30).isoformat(), body="代县人民政府")
-    do(state, "challenge_decided", now=at(90), outcome="upheld", decided_at=at(90).isoformat())
+    do(state, "challenge_decided", now=at(90), result="upheld", decided_at=at(90).isoformat())
     do(
         state,
         "suit_filed",
@@ -233,7 +233,7 @@ def test_a_suit_after_the_review_and_its_judgment_resume_the_route():
         reference="（2026）晋0923行初1号",
     )
     assert state.open_deadline("review_suit") is None and lifecycle.due_step(state, at(200)) is None
-    do(state, "challenge_decided", now=at(200), outcome="upheld", decided_at=at(199).isoformat())
+    do(state, "challenge_decided", now=at(200), result="upheld", decided_at=at(199).isoformat())
     assert final_since(state) == at(199) and lifecycle.due_step(state, at(200)) == "decision_final"
     assert lifecycle.next_wake(state) <= at(200)  # the workflow takes the step at once
     tick(state, at(200))
@@ -245,8 +245,8 @@ def test_a_changed_decision_is_enforced_for_its_new_amount():
     do(state, "suit_filed", now=at(40), filed_at=at(40).isoformat(), body="代县人民法院")
     assert state.open_deadline("decision_review") is None  # a suit ends the review window
     with pytest.raises(InvalidInput):
-        do(state, "challenge_decided", now=at(150), outcome="changed", decided_at=at(150).isoformat())
-    do(state, "challenge_decided", now=at(150), outcome="changed", decided_at=at(150).isoformat(), amount="30000")
+        do(state, "challenge_decided", now=at(150), result="changed", decided_at=at(150).isoformat())
+    do(state, "challenge_decided", now=at(150), result="changed", decided_at=at(150).isoformat(), amount="30000")
     assert state.decision_amount == Decimal("30000") and state.outstanding == Decimal("30000")
     tick(state, at(150))
     assert state.open_deadline("court_application") is not None
@@ -255,7 +255,7 @@ def test_a_changed_decision_is_enforced_for_its_new_amount():
 def test_a_revoked_decision_is_not_enforced_and_labour_inspection_may_decide_again():
     state = on_court_route()
     do(state, "review_applied", now=at(30), filed_at=at(30).isoformat(), body="代县人民政府")
-    do(state, "challenge_decided", now=at(80), outcome="revoked", decided_at=at(80).isoformat())
+    do(state, "challenge_decided", now=at(80), result="revoked", decided_at=at(80).isoformat())
     assert state.stage is Stage.INVESTIGATING and state.decision_served_at is None
     assert "decide_payment" in lifecycle.pending_actions(state)
     assert all(d.resolved_at is not None for d in state.deadlines if d.kind.startswith(("decision_", "court_")))
@@ -356,7 +356,7 @@ def test_what_is_offered_is_what_is_accepted_along_procedure_3():
     offered_agrees("court route", state, at(30))
     do(state, "review_applied", now=at(30), filed_at=at(30).isoformat(), body="代县人民政府")
     offered_agrees("review pending", state, at(31))
-    do(state, "challenge_decided", now=at(40), outcome="upheld", decided_at=at(40).isoformat())
+    do(state, "challenge_decided", now=at(40), result="upheld", decided_at=at(40).isoformat())
     tick(state, at(56))
     offered_agrees("final", state, at(56))
     do(state, "serve_court_reminder", now=at(57))

@@ -41,7 +41,7 @@ SAMPLES = {
     "worker_route": {"route": "legal_aid", "event": "requested"},
     "review_applied": {"filed_at": "2026-03-05", "body": "代县人民政府"},
     "suit_filed": {"filed_at": "2026-03-05", "body": "代县人民法院"},
-    "challenge_decided": {"outcome": "upheld", "decided_at": "2026-03-05"},
+    "challenge_decided": {"result": "upheld", "decided_at": "2026-03-05"},
 }
 
 

@@ -121,7 +121,7 @@ async def review_then_court(start, policy) -> None:
     await act(h, "review_applied", HRSS, filed_at=now, body="代县人民政府", reference="代复〔2026〕1号")
     await asyncio.sleep(5)  # the windows' dates pass; the review is pending
     now = datetime.now(timezone.utc).isoformat()
-    await act(h, "challenge_decided", HRSS, outcome="upheld", decided_at=now, reference="代复决〔2026〕1号")
+    await act(h, "challenge_decided", HRSS, result="upheld", decided_at=now, reference="代复决〔2026〕1号")
     await asyncio.sleep(3)  # no suit within the fifteen days (seconds): the application's clock opens
     await act(h, "serve_court_reminder", HRSS)
     await act(h, "record_payment", HRSS, amount="20000", payer="employer", reference="RV-1")

@@ -342,7 +342,7 @@ async def test_a_review_stops_the_court_route_until_its_outcome(env, ladder):
         await act(handle, "serve_court_reminder", HRSS1)
     assert err.value.cause.details[0]["code"] == "decision_challenged"
     decided_at = await env.get_current_time()
-    await act(handle, "challenge_decided", HRSS1, outcome="upheld", decided_at=decided_at.isoformat())
+    await act(handle, "challenge_decided", HRSS1, result="upheld", decided_at=decided_at.isoformat())
     window = (await state(handle)).open_deadline("review_suit")
     assert window is not None and window.start_at == decided_at
     await skip_past(env, window.due_at)  # fifteen days without a suit (行政诉讼法 art. 45): the route resumes
