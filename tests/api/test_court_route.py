@@ -104,6 +104,8 @@ async def test_the_court_is_asked_only_after_the_windows_and_the_reminder(api):
     # both windows pass unchallenged: the application's clock opens; the reminder comes first
     detail = await _until(api, hrss, no, lambda d: "serve_court_reminder" in d["pending_actions"], "the windows passed")
     assert "court_application" in _open(detail) and "court_application" not in detail["pending_actions"]
+    decision = detail["enforcement"]["decision"]
+    assert decision["final_at"] is not None and decision["served_at"] is not None and decision["challenges"] == []
     r = await api.act(hrss, no, "court_application")
     assert r.status_code == 409 and r.json()["code"] == "court_reminder_first", r.text
     r = await api.act(hrss, no, "serve_court_reminder")
