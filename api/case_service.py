@@ -541,6 +541,20 @@ def enforcement_summary(state: CaseState, id_out=mask_id) -> dict:
             "amount": f"{state.decision_amount:.2f}" if state.decision_amount is not None else None,
             "compensation_percent": state.compensation_percent,
             "compensation_owed": f"{state.compensation_amount:.2f}" if state.compensation_amount is not None else None,
+            # procedure 3: its service, when it became enforceable, and the party's challenges
+            "served_at": state.decision_served_at.isoformat() if state.decision_served_at else None,
+            "final_at": state.decision_final_at.isoformat() if state.decision_final_at else None,
+            "challenges": [
+                {
+                    "kind": c.kind,
+                    "filed_at": c.filed_at.isoformat(),
+                    "body": c.body,
+                    "reference": c.reference,
+                    "result": c.outcome,
+                    "decided_at": c.decided_at.isoformat() if c.decided_at else None,
+                }
+                for c in state.challenges
+            ],
         },
     }
 

@@ -69,6 +69,7 @@ PARTY_DEADLINES = frozenset(
         "blacklist_notice",
         "decision_review",
         "decision_suit",
+        "review_suit",
         "court_reminder",
         "payment_order_objection",
         "major_case_dispatch",

@@ -287,6 +287,15 @@ def _served_addressee(state: CaseState, kind: str) -> str:
     return liable_party_name(state)
 
 
+def _enforced_decision_ref(state: CaseState, jurisdiction: Jurisdiction) -> str:
+    """The decision a 催告书 enforces: from procedure 3 the 行政处理决定书 (the court enforces it, not the
+    order to correct), else the order."""
+    decision = next((d for d in reversed(state.documents) if d.kind == "payment_decision"), None)
+    if state.procedure < 3 or decision is None:
+        return _order_decision_ref(state, jurisdiction)
+    return f"《{DOCUMENT_KINDS['payment_decision']}》（{doc_no(jurisdiction, state, decision.seq, decision.kind)}）"
+
+
 def _order_decision_ref(state: CaseState, jurisdiction: Jurisdiction) -> str:
     order = next((d for d in reversed(state.documents) if d.kind == "order_to_pay"), None)
     if order is None:
@@ -443,8 +452,9 @@ def document_context(state: CaseState, req: DocumentRequest, jurisdiction: Juris
         ctx.update(
             liable_party_name=liable_party_name(state),
             amount=yuan_with_capitals(Decimal(req.params["amount"])),
-            decision_ref=_order_decision_ref(state, jurisdiction),
+            decision_ref=_enforced_decision_ref(state, jurisdiction),
             reply_days=rule.amount or None,
+            final=state.decision_final_at is not None,  # procedure 3: the windows passed unchallenged
         )
     elif kind in ("blacklist_notice", "blacklist_decision"):
         notice = next((d for d in reversed(state.deadlines) if d.kind == "blacklist_notice"), None)

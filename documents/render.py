@@ -103,7 +103,7 @@ _FIELDS: dict[str, _Fields] = {
     "court_reminder": _Fields(
         required=("liable_party_name", "amount", "decision_ref"),
         # 行政强制法 art. 54: the court may be asked ten days after the reminder is served.
-        optional={"reply_days": 10},
+        optional={"reply_days": 10, "final": False},
     ),
     "major_case_dispatch": _Fields(
         required=("leader_title", "status_text"),

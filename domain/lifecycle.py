@@ -23,6 +23,7 @@ from domain.actions.base import (
     parse,
 )
 from domain.actions.blacklist import grounds_due
+from domain.actions.challenge import decision_final_due, final_since
 from domain.actions.decision import decision_lapsed_due, order_lapsed_due
 from domain.actions.effects import (
     TRANSITIONS,
@@ -50,7 +51,7 @@ from domain.model import (
     Escalation,
     Stage,
 )
-from domain.procedure import LAWFUL_LADDER
+from domain.procedure import LAWFUL_LADDER, STATUTORY_PROCEDURE
 from domain.routing import route
 
 __all__ = [
@@ -103,6 +104,8 @@ def check(state: CaseState, action: str, params: dict, actor: Actor, now: dateti
         )
     cmd = parse(spec.command, params)
     if not spec.awaited(state):
+        if spec.refusal is not None:
+            spec.refusal(state, now)
         raise NotAllowedNow(code=spec.not_awaited, action=action)
     spec.check(state, cmd, now)
 
@@ -236,6 +239,9 @@ def next_wake(state: CaseState) -> datetime | None:
                 instants.append(nxt)
     if state.next_dispatch_at is not None and state.stage is not Stage.CLOSED:
         instants.append(state.next_dispatch_at)
+    refused = any(mark.startswith("decision_final:") for mark in state.refused_steps)  # never wake for it again
+    if decision_final_due(state) and not refused:  # the court route may go on (procedure 3): at once
+        instants.append(final_since(state) or state.intake.received_at)
     return min(instants) if instants else None
 
 
@@ -257,6 +263,8 @@ def due_step(state: CaseState, now: datetime) -> str | None:
         return "major_dispatch"
     if grounds_due(state, now):  # procedure 3: a payment deadline lapsed unpaid (人社部令45号 arts. 5, 8)
         return "blacklist_grounds"
+    if decision_final_due(state):
+        return "decision_final"
     return None
 
 
@@ -287,8 +295,20 @@ def _next_level_at(state: CaseState, clock: Deadline) -> datetime | None:
 # Periods given to a party rather than deadlines of a unit: when they end, they end (nobody is overdue).
 # The objection window of a referred petition is one too: the unit may object within it, it need not.
 PARTY_PERIODS = frozenset(
-    {"blacklist_notice", "payment_order_objection", "decision_review", "decision_suit", "referral_objection"}
+    {
+        "blacklist_notice",
+        "payment_order_objection",
+        "decision_review",
+        "decision_suit",
+        "review_suit",
+        "referral_objection",
+    }
 )
+
+
+def _party_period(state: CaseState, kind: str) -> bool:
+    # procedure 3: the 催告书's ten days are the party's; the unit's clock is then `court_application`
+    return kind in PARTY_PERIODS or (kind == "court_reminder" and state.procedure >= STATUTORY_PROCEDURE)
 
 
 def on_time(state: CaseState, now: datetime) -> list[DocumentRequest]:
@@ -300,7 +320,7 @@ def on_time(state: CaseState, now: datetime) -> list[DocumentRequest]:
         if clock.resolved_at is not None:
             continue
         label = DEADLINE_LABELS.get(clock.kind, clock.kind)
-        if clock.kind in PARTY_PERIODS:
+        if _party_period(state, clock.kind):
             if clock.due_at <= now:
                 clock.status, clock.resolved_at, changed = DeadlineStatus.MET, clock.due_at, True
                 event(state, clock.due_at, "period_ended", "system", f"{label}期限届满", deadline=clock.kind)

@@ -238,6 +238,36 @@ class DocumentRef:
     url: str = ""  # written by runs recorded before the API derived it from the number; unused now
 
 
+@dataclass
+class Service:
+    """The recorded service (送达) of a document on a party: how, when, on whom, and for a posted document
+    (公告送达, 张贴) the reference of its photo or video record (法释〔2013〕3号 art. 4)."""
+
+    seq: int  # the document served
+    kind: str
+    method: str
+    served_at: datetime
+    effective_at: datetime  # a public notice takes effect when its period has passed
+    recipient: str
+    evidence: str | None = None
+
+
+@dataclass
+class Challenge:
+    """The party's challenge of a handling decision: 行政复议 (`review`) or 行政诉讼 (`suit`), and its outcome
+    (`upheld`, `changed`, `revoked`; None while pending). docs/deadlines.md, "The court route"."""
+
+    seq: int
+    kind: str  # review | suit
+    decision_seq: int  # the 行政处理决定书 challenged
+    filed_at: datetime
+    body: str  # 复议机关 or the court
+    reference: str | None = None
+    outcome: str | None = None
+    decided_at: datetime | None = None  # when the party received the review decision, or the judgment took effect
+    amount: Decimal | None = None  # the amount of a changed decision
+
+
 # How many applied keyed actions a case remembers (the oldest are forgotten first). A client retries a
 # request within minutes or hours of sending it, and a case sees a few dozen keyed actions in its whole
 # life; a retry would have to come after a thousand other keyed actions on the same case to be taken
@@ -330,6 +360,9 @@ class CaseState:
     decision_served_at: datetime | None = None  # when the decision's service took effect
     # procedure 3: out of the limitation, labour inspection decides (domain/actions/petition.py)
     limitation_pending: bool = False
+    services: list[Service] = field(default_factory=list)  # every recorded service, with its evidence
+    challenges: list[Challenge] = field(default_factory=list)  # procedure 3: review and suit of the decision
+    decision_final_at: datetime | None = None  # procedure 3: the windows passed unchallenged (or it was upheld)
 
     def applied_action(self, username: str, key: str) -> AppliedAction | None:
         """The keyed action this user's key was applied as, if the case remembers it."""

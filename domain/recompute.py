@@ -31,6 +31,7 @@ PARTY_OWN_PERIODS = frozenset(
         "decision_payment",
         "decision_review",
         "decision_suit",  # the handling decision's periods and windows
+        "review_suit",
     }
 )
 _COUNTED = (PeriodUnit.WORKING_DAYS, PeriodUnit.CALENDAR_DAYS)

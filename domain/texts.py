@@ -200,6 +200,81 @@ TEXTS: dict[str, tuple[str, str]] = {
         "passed unchallenged (行政强制法 art. 53)",
         "当事人申请行政复议或提起行政诉讼的期限（至{until}）尚未届满，暂不能申请法院强制执行（行政强制法第五十三条）",
     ),
+    # the court route and challenges (procedure 3, domain/actions/challenge.py)
+    "no_handling_decision": (
+        "there is no handling decision to enforce: labour inspection decides first (decide_payment) and serves it",
+        "尚无行政处理决定，不能申请法院强制执行：请劳动保障监察机构先作出行政处理决定并送达",
+    ),
+    "decision_challenged": (
+        "the party's {challenge} filed on {filed} is pending: the court route waits for its outcome "
+        "(record it with challenge_decided)",
+        "当事人已于{filed}{challenge}，结果未出，暂不能申请法院强制执行；请在收到结果后登记",
+    ),
+    "decision_revoked": (
+        "the handling decision was revoked: it is not enforced; labour inspection may decide again",
+        "行政处理决定已被撤销，不再申请强制执行；劳动保障监察机构可重新作出处理决定",
+    ),
+    "reminder_issued": ("the 催告书 was already issued on {on}", "催告书已于{on}出具"),
+    "court_reminder_first": (
+        "serve the 催告书 first (serve_court_reminder): the court may be asked 10 days after its service "
+        "(行政强制法 art. 54)",
+        "申请法院强制执行前应先催告当事人履行：请先出具并送达催告书（行政强制法第五十四条）",
+    ),
+    "court_reminder_not_served": (
+        "record the service of the 催告书 (serve): its 10 days run from service (行政强制法 art. 54)",
+        "催告书尚未登记送达：催告期自送达之日起计算（行政强制法第五十四条）",
+    ),
+    "court_reminder_running": (
+        "the party has until {until} to comply with the 催告书 (行政强制法 art. 54)",
+        "催告书送达后10日内（至{until}）当事人仍可履行，期满仍未履行的方可申请法院强制执行（行政强制法第五十四条）",
+    ),
+    "review_not_awaited": (
+        "an application for review can be recorded only while the 60-day window from the decision's service "
+        "runs and no other challenge is pending (行政复议法 art. 20)",
+        "只能在处理决定送达之日起60日内、且无其他复议诉讼未决时登记申请行政复议（行政复议法第二十条）",
+    ),
+    "suit_not_awaited": (
+        "a suit can be recorded only within 6 months of the decision's service, or 15 days of receiving a review "
+        "decision, with no other challenge pending (行政诉讼法 arts. 45-46)",
+        "只能在处理决定送达之日起6个月内（经复议的，收到复议决定书之日起15日内）、且无其他复议诉讼未决时登记提起行政诉讼",
+    ),
+    "filed_in_future": ("filed_at lies in the future", "申请日期不能晚于今天"),
+    "filed_outside_window": (
+        "filed_at must lie within the window, {start} to {until}",
+        "申请日期应在期限内（{start}至{until}）",
+    ),
+    "challenge_not_pending": ("no review or suit is pending", "没有未决的行政复议或行政诉讼"),
+    "changed_needs_amount": ("a changed decision needs its new amount", "结果为变更的，请填写变更后的金额"),
+    "decided_out_of_order": (
+        "decided_at must lie between the filing ({filed}) and now",
+        "结果日期应晚于申请日期（{filed}）且不晚于今天",
+    ),
+    # the police referral (法释〔2013〕3号 art. 4, procedure 3)
+    "absconded_not_awaited": (
+        "absconding is reported to the police once the order to correct, served or posted, ran out unpaid",
+        "欠薪逃匿的，应在限期改正指令书送达（或张贴）且期满仍未支付后报告并移送公安",
+    ),
+    "order_not_served": (
+        "no order to correct or handling decision was served on the party (or, where it absconded, posted with a "
+        "photo or video record): record its service first (serve); 法释〔2013〕3号 art. 4",
+        "限期改正指令书或行政处理决定书尚未送达当事人（逃匿的，应张贴并拍照、录像），不能移送公安；请先登记送达"
+        "（法释〔2013〕3号第四条）",
+    ),
+    "posting_needs_evidence": (
+        "the order was served by public notice without a photo or video record: a posting counts only with one "
+        "(法释〔2013〕3号 art. 4)",
+        "责令支付文书系公告送达但未登记张贴照片或录像编号，不能视为已责令支付（法释〔2013〕3号第四条）",
+    ),
+    "order_not_lapsed": (
+        "the date to pay ({due}) has not passed yet",
+        "责令支付的期限（{due}）尚未届满，不能移送公安",
+    ),
+    "below_threshold_at_approval": (
+        "what is still owed ({owed}) is below the crime threshold now: {reason}; refuse the referral "
+        "(reject_police_referral) and the case goes to the court route",
+        "目前仍欠 {owed} 元，已不足拒不支付劳动报酬罪追诉标准（{reason}），不能批准移送；请作出不批准移送决定，"
+        "案件转入申请人民法院强制执行程序",
+    ),
     "authority_only": (
         "'{action}' issues a document with legal effect on a party: only unit '{authority}' may take it "
         "(your unit: {unit}); see authorities in the jurisdiction file",

@@ -449,6 +449,7 @@ class CaseWorkflow:
             "order_lapsed": "指令书逾期未履行",
             "major_dispatch": "包案领导定期调度",
             "blacklist_grounds": "认定失信名单列入情形",
+            "decision_final": "复议、诉讼期限届满后开始申请法院强制执行期限",
         }.get(step, step)
         reason = f"案件自动办理「{label}」被规则拒绝，需人工处理：{err.message}"
         due_clock = lifecycle.enforced_clock(state) if step in ("enforce", "order_lapsed") else None

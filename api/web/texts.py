@@ -32,6 +32,10 @@ VALUE_LABELS: dict[str, str] = {
     "effective": "已生效",
     "requested": "申请援助",
     "granted": "已指派",
+    # the result of a review or suit of a handling decision (domain/actions/challenge.py)
+    "upheld": "维持原处理决定",
+    "changed": "变更处理决定",
+    "revoked": "撤销处理决定",
 }
 REFUSAL_PREFIX = {403: "无权办理", 409: "当前不能办理", 422: "输入有误"}
 FORM_EXPIRED = ("页面已过期", "表单校验未通过（页面可能已过期）。请返回、刷新页面后重新提交。")

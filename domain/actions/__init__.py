@@ -6,6 +6,7 @@ Adding an action is one definition in the module of its phase and one line here;
 
 from domain.actions import (
     blacklist,
+    challenge,
     court,
     decision,
     deposit,
@@ -45,6 +46,10 @@ ACTIONS: dict[str, Action] = {
         police.POLICE_DECISION,
         police.REQUEST_RECONSIDERATION,
         police.REQUEST_SUPERVISION,
+        challenge.REVIEW_APPLIED,
+        challenge.SUIT_FILED,
+        challenge.CHALLENGE_DECIDED,
+        challenge.DECISION_FINAL,
         court.SERVE_COURT_REMINDER,
         court.COURT_APPLICATION,
         court.COURT_ACCEPTED,

@@ -286,6 +286,8 @@ class Action:
     office_roles: tuple[str, ...] = ("supervisor",)  # may act on any case, whatever its unit
     awaited: Callable[[CaseState], bool] = always
     not_awaited: str = "not_awaited"  # the text code of the refusal when not awaited
+    # When not awaited, may raise a more precise refusal (naming what is missing) before `not_awaited`.
+    refusal: Callable[[CaseState, datetime], None] | None = None
     check: Callable[[CaseState, Any, datetime], None] = no_check
     opens: tuple[str, ...] = ()  # clocks the action opens, counted from the action
     clocks: Callable[[CaseState, Any, datetime], list[ClockRequest]] | None = None  # when `opens` is not enough

@@ -9,20 +9,26 @@ from domain.actions.base import (
     COURT,
     Action,
     Amount,
+    ClockRequest,
     Reference,
     command,
 )
+from domain.actions.challenge import check_final, on_court_route
 from domain.actions.effects import (
     court_reminder,
     day,
+    doc,
     event,
     maybe_close,
+    move,
     open_clock,
     pay,
     resolve,
 )
 from domain.errors import InvalidInput, NotAllowedNow
+from domain.labels import PARTY_LABELS
 from domain.model import CaseState, DeadlineStatus, Party, Stage
+from domain.procedure import STATUTORY_PROCEDURE
 
 COURT_STAGE = frozenset({Stage.COURT_ENFORCEMENT})
 
@@ -58,22 +64,83 @@ class CourtOutcome:
     reference: Reference | None = None
 
 
+def _reminder_awaited(state: CaseState) -> bool:
+    """Before procedure 3: after a final police refusal. From procedure 3: on the court route, once the
+    decision's windows passed unchallenged (the step `decision_final`), and only once."""
+    if state.procedure < STATUTORY_PROCEDURE:
+        return state.stage is Stage.POLICE_REFERRED and state.police_filed is False
+    return on_court_route(state) and state.decision_final_at is not None and state.court_reminded_at is None
+
+
+def _reminder_refusal(state: CaseState, now) -> None:
+    if state.procedure < STATUTORY_PROCEDURE or not on_court_route(state):
+        return
+    if state.court_reminded_at is not None:
+        raise NotAllowedNow(code="reminder_issued", on=day(state.court_reminded_at))
+    check_final(state, now)
+
+
+def _reminder_clocks(state: CaseState, cmd, now) -> list[ClockRequest]:
+    # procedure 3: the reminder's period runs from its service (serve), not from its issue
+    return [] if state.procedure >= STATUTORY_PROCEDURE else [ClockRequest("court_reminder", "court_reminder", now)]
+
+
 def _apply_reminder(state: CaseState, cmd, actor, now, times):
     for kind in ("police_reconsider", "procuratorate_supervision"):
         resolve(state, kind, now, DeadlineStatus.CANCELLED)
-    return court_reminder(state, now, times)
+    if state.procedure < STATUTORY_PROCEDURE:
+        return court_reminder(state, now, times)
+    if state.stage is not Stage.COURT_ENFORCEMENT:
+        move(state, Stage.COURT_ENFORCEMENT)
+    state.court_reminded_at = now
+    party = PARTY_LABELS[state.liable_party] if state.liable_party else "用人单位"
+    event(
+        state,
+        now,
+        "court_reminder",
+        actor.username,
+        f"出具催告书，催告{party}履行支付 {state.outstanding} 元；催告书送达10日后仍未履行的，申请人民法院强制执行"
+        "（行政强制法第54条）",
+    )
+    return [doc(state, "court_reminder", amount=str(state.outstanding))]
 
 
 def court_application_awaited(state: CaseState) -> bool:
-    """Not applied yet, and the reminder period (催告) has run out, or there was none (行政强制法 art. 54)."""
+    """Not applied yet, and the reminder period (催告) has run out, or there was none (行政强制法 art. 54).
+    From procedure 3: the decision is final, and the period of the reminder, counted from its service, ran out."""
+    if state.court_filed_at is not None:
+        return False
     reminder = state.open_deadline("court_reminder")
-    return state.court_filed_at is None and (reminder is None or reminder.status is DeadlineStatus.MISSED)
+    if state.procedure < STATUTORY_PROCEDURE:
+        return reminder is None or reminder.status is DeadlineStatus.MISSED
+    served = next((d for d in reversed(state.deadlines) if d.kind == "court_reminder"), None)
+    return (
+        state.decision_final_at is not None
+        and state.court_reminded_at is not None
+        and served is not None
+        and served.resolved_at is not None
+        and served.status is DeadlineStatus.MET
+    )
+
+
+def _application_refusal(state: CaseState, now) -> None:
+    if state.procedure < STATUTORY_PROCEDURE or state.court_filed_at is not None:
+        return
+    check_final(state, now)
+    if state.court_reminded_at is None:
+        raise NotAllowedNow(code="court_reminder_first")
+    served = next((d for d in reversed(state.deadlines) if d.kind == "court_reminder"), None)
+    if served is None:
+        raise NotAllowedNow(code="court_reminder_not_served")
+    if served.resolved_at is None:
+        raise NotAllowedNow(code="court_reminder_running", until=day(served.due_at))
 
 
 def _check_application(state: CaseState, cmd, now) -> None:
     """On the lawful ladder the court enforces a handling decision only once the party's review and suit
-    windows, counted from its service, have passed unchallenged (行政强制法 art. 53)."""
-    if state.procedure < 2 or state.decided_at is None:
+    windows, counted from its service, have passed unchallenged (行政强制法 art. 53); procedure 3 checks it
+    in `court_application_awaited` and `_application_refusal`."""
+    if state.procedure < 2 or state.procedure >= STATUTORY_PROCEDURE or state.decided_at is None:
         return
     if state.decision_served_at is None:
         raise NotAllowedNow(code="decision_not_served")
@@ -88,6 +155,7 @@ def _check_application(state: CaseState, cmd, now) -> None:
 
 def _apply_application(state: CaseState, cmd, actor, now, times):
     resolve(state, "court_reminder", now, DeadlineStatus.MISSED)  # the party did not comply
+    resolve(state, "court_application", now)  # procedure 3: within (or after) the three months of art. 53
     state.court_filed_at = now
     court = state.intake.policy.court_unit
     if court not in state.liaison_units:
@@ -134,14 +202,15 @@ SERVE_COURT_REMINDER = Action(
     name="serve_court_reminder",
     issues="court_reminder",
     command=ServeCourtReminder,
-    stages=frozenset({Stage.POLICE_REFERRED}),
+    stages=frozenset({Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT}),
     roles=CASE_WORKERS,
     apply=_apply_reminder,
-    awaited=lambda s: s.police_filed is False,
+    awaited=_reminder_awaited,
     not_awaited="reminder_after_police_refusal",
-    opens=("court_reminder",),
+    refusal=_reminder_refusal,
+    clocks=_reminder_clocks,
     label="送达催告书",
-    hint="申请法院强制执行前，先行送达催告书（行政强制法 第五十四条）。",
+    hint="申请法院强制执行前，先行催告当事人履行（行政强制法第五十三条、第五十四条）；催告书送达后登记送达，10日后仍未履行的方可申请。",
 )
 
 COURT_APPLICATION = Action(
@@ -153,6 +222,7 @@ COURT_APPLICATION = Action(
     apply=_apply_application,
     awaited=court_application_awaited,
     not_awaited="court_application_not_awaited",
+    refusal=_application_refusal,
     check=_check_application,
     opens=("court_accept",),
     label="申请法院强制执行",

@@ -26,14 +26,18 @@ from domain.actions.base import (
     command,
     set_field,
 )
+from domain.actions.challenge import on_court_route
 from domain.actions.effects import day, doc, event, issuing_unit, move, open_clock, resolve
 from domain.calendar import check_due_at
 from domain.errors import InvalidInput, NotAllowedNow
 from domain.labels import PARTY_LABELS
 from domain.model import CaseState, DeadlineStatus, Party, Stage
-from domain.procedure import LAWFUL_LADDER
+from domain.procedure import LAWFUL_LADDER, STATUTORY_PROCEDURE
 
 Percent = Annotated[int, Ge(50), Le(100)]
+# Procedure 3: a case that reached the court route (after an absconding or a police refusal) with only an
+# order to correct gets its decision there; the decision does not send it down the ladder again.
+LATE_STAGES = frozenset({Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT})
 
 
 @command
@@ -90,6 +94,8 @@ def _decision_awaited(state: CaseState) -> bool:
         return False
     if state.stage is Stage.INVESTIGATING:
         return state.substantiated is True
+    if state.stage in LATE_STAGES:  # procedure 3: the court route found no decision to enforce
+        return state.procedure >= STATUTORY_PROCEDURE and state.decided_at is None and on_court_route(state)
     return state.open_deadline("decision") is not None  # an order ran out unpaid
 
 
@@ -100,7 +106,8 @@ def _check_decision(state: CaseState, cmd: DecidePayment, now: datetime) -> None
         if cmd.due_at <= now:
             raise InvalidInput(code="due_in_past", field="due_at")
         check_due_at(china_time(cmd.due_at) or now, now)
-    if state.stage is Stage.PAYMENT_ORDERED and cmd.compensation_percent is None:
+    lapsed = state.stage is Stage.PAYMENT_ORDERED or (state.stage in LATE_STAGES and state.order_lapsed_at)
+    if lapsed and cmd.compensation_percent is None:
         raise InvalidInput(code="compensation_required", field="compensation_percent")
 
 
@@ -115,7 +122,8 @@ def _apply_decision(state: CaseState, cmd: DecidePayment, actor, now, times):
     resolve(state, "investigate", now)
     resolve(state, "decision", now)
     resolve(state, "order_payment", now, DeadlineStatus.MISSED)
-    move(state, Stage.DECIDED)
+    if state.stage not in LATE_STAGES:  # on the court route the decision is enforced there
+        move(state, Stage.DECIDED)
     state.decided_at = now
     state.decision_amount = amount
     state.payment_due_at = due
@@ -126,14 +134,15 @@ def _apply_decision(state: CaseState, cmd: DecidePayment, actor, now, times):
             Decimal("0.01"), rounding=ROUND_HALF_UP
         )
     escalate = computed.escalate_at if computed else []
-    open_clock(
-        state,
-        "decision_payment",
-        state.lead_unit,
-        now,
-        ClockTimes(due, escalate, bool(computed and cmd.due_at is None and computed.provisional)),
-        rule="decision",
-    )
+    if state.stage is Stage.DECIDED:  # on the court route its windows, not its date, move the case on
+        open_clock(
+            state,
+            "decision_payment",
+            state.lead_unit,
+            now,
+            ClockTimes(due, escalate, bool(computed and cmd.due_at is None and computed.provisional)),
+            rule="decision",
+        )
     party = PARTY_LABELS[state.liable_party or Party.EMPLOYER]
     extra = ""
     if state.compensation_amount is not None:
@@ -163,7 +172,7 @@ DECIDE_PAYMENT = Action(
     name="decide_payment",
     issues="payment_decision",
     command=DecidePayment,
-    stages=frozenset({Stage.INVESTIGATING, Stage.PAYMENT_ORDERED}),
+    stages=frozenset({Stage.INVESTIGATING, Stage.PAYMENT_ORDERED}) | LATE_STAGES,
     roles=CASE_WORKERS,
     apply=_apply_decision,
     awaited=_decision_awaited,

@@ -21,6 +21,7 @@ from domain.model import (
     Payment,
     Stage,
 )
+from domain.procedure import STATUTORY_PROCEDURE
 
 # Transitions are data: one table, one place that checks it.
 TRANSITIONS: dict[Stage, frozenset[Stage]] = {
@@ -32,10 +33,15 @@ TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     Stage.PAYMENT_ORDERED: frozenset(
         {Stage.DECIDED, Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED}
     ),
-    Stage.DECIDED: frozenset({Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED}),
-    Stage.DEPOSIT_DRAWDOWN: frozenset({Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED}),
-    Stage.POLICE_REFERRED: frozenset({Stage.COURT_ENFORCEMENT, Stage.CLOSED}),
-    Stage.COURT_ENFORCEMENT: frozenset({Stage.CLOSED}),
+    # → investigating: a handling decision revoked on review or suit (procedure 3, domain/actions/challenge.py)
+    Stage.DECIDED: frozenset(
+        {Stage.DEPOSIT_DRAWDOWN, Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED, Stage.INVESTIGATING}
+    ),
+    Stage.DEPOSIT_DRAWDOWN: frozenset(
+        {Stage.POLICE_REFERRED, Stage.COURT_ENFORCEMENT, Stage.CLOSED, Stage.INVESTIGATING}
+    ),
+    Stage.POLICE_REFERRED: frozenset({Stage.COURT_ENFORCEMENT, Stage.CLOSED, Stage.INVESTIGATING}),
+    Stage.COURT_ENFORCEMENT: frozenset({Stage.CLOSED, Stage.INVESTIGATING}),
     Stage.CLOSED: frozenset(),
 }
 
@@ -191,3 +197,19 @@ def court_reminder(state: CaseState, now: datetime, times: Times) -> list[Docume
         f"履行支付 {state.outstanding} 元；逾期未履行的，申请人民法院强制执行",
     )
     return [doc(state, "court_reminder", amount=str(state.outstanding))]
+
+
+def court_route(state: CaseState, now: datetime, times: Times) -> list[DocumentRequest]:
+    """What remains unpaid goes to the court. Before procedure 3 the 催告书 is issued at once; from
+    procedure 3 the case waits for the decision's review and suit windows (domain/actions/challenge.py)."""
+    if state.procedure < STATUTORY_PROCEDURE:
+        return court_reminder(state, now, times)
+    move(state, Stage.COURT_ENFORCEMENT)
+    if state.decided_at is None:
+        wait = "尚无行政处理决定：劳动保障监察机构应先作出行政处理决定并送达"
+    elif state.decision_served_at is None:
+        wait = "行政处理决定书尚未登记送达：申请复议、提起诉讼的期限自送达起算"
+    else:
+        wait = "待当事人申请行政复议、提起行政诉讼的期限届满后，送达催告书"
+    event(state, now, "court_route", "system", f"转入申请人民法院强制执行程序（行政强制法第53条）：{wait}")
+    return []

@@ -16,12 +16,34 @@ from domain.actions.base import (
     command,
 )
 from domain.actions.effects import crime, event, propose_police, resolve
+from domain.actions.police import check_crime_conditions, service_missing
 from domain.enforcement import assess_crime
 from domain.errors import InvalidInput, NotAllowedNow
 from domain.labels import PARTY_LABELS
 from domain.model import CaseState, DeadlineStatus, Party, Stage
+from domain.procedure import STATUTORY_PROCEDURE
 
 INVESTIGATING = frozenset({Stage.INVESTIGATING})
+# Procedure 3 (法释〔2013〕3号 art. 4): absconding counts as not paying once payment was ordered and served,
+# or posted with a photo or video record, and its date passed: reported after the order ran out.
+ABSCONDED_STAGES = frozenset({Stage.INVESTIGATING, Stage.PAYMENT_ORDERED})
+
+
+def _absconded_awaited(state: CaseState) -> bool:
+    if state.procedure < STATUTORY_PROCEDURE:
+        return state.stage is Stage.INVESTIGATING
+    return (
+        state.stage is Stage.PAYMENT_ORDERED
+        and state.order_lapsed_at is not None
+        and not state.absconded
+        and service_missing(state) is None
+    )
+
+
+def _absconded_refusal(state: CaseState, now: datetime) -> None:
+    if state.procedure < STATUTORY_PROCEDURE:
+        return
+    check_crime_conditions(state, now)
 
 
 @command
@@ -147,6 +169,8 @@ def _apply_extend(state: CaseState, cmd: ExtendInvestigation, actor, now, times)
 
 
 def _check_absconded(state: CaseState, cmd: ReportAbsconded, now: datetime) -> None:
+    if state.procedure >= STATUTORY_PROCEDURE:
+        _absconded_refusal(state, now)
     months = cmd.months_unpaid or state.months_unpaid
     found = assess_crime(
         workers=state.intake.workers,
@@ -164,6 +188,7 @@ def _apply_absconded(state: CaseState, cmd: ReportAbsconded, actor, now, times):
     if cmd.months_unpaid is not None:
         state.months_unpaid = cmd.months_unpaid
     resolve(state, "investigate", now)
+    resolve(state, "decision", now, DeadlineStatus.CANCELLED)  # procedure 3: the police first, not the decision
     event(state, now, "absconded", actor.username, f"用人单位欠薪逃匿：{cmd.reason}", reason=cmd.reason)
     propose_police(state, now, times, crime(state, state.outstanding).reason)
     return []
@@ -209,14 +234,17 @@ EXTEND_INVESTIGATION = Action(
 REPORT_ABSCONDED = Action(
     name="report_absconded",
     command=ReportAbsconded,
-    stages=INVESTIGATING,
+    stages=ABSCONDED_STAGES,
     roles=CASE_WORKERS,
     apply=_apply_absconded,
+    awaited=_absconded_awaited,
+    not_awaited="absconded_not_awaited",
+    refusal=_absconded_refusal,
     check=_check_absconded,
     opens=("police_approval",),
     label="报告欠薪逃匿",
     secondary=True,
-    hint="用人单位欠薪逃匿或拒不配合调查的，直接提出移送公安。",
+    hint="用人单位欠薪逃匿的，经责令支付（逃匿的张贴并拍照、录像）期满仍不支付，提出移送公安（法释〔2013〕3号第四条）。",
     field_labels={"reason": "理由", "months_unpaid": "最长欠薪月数"},
     field_help={"months_unpaid": "与金额一起决定是否达到拒不支付劳动报酬罪的追诉标准"},
 )

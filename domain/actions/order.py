@@ -22,7 +22,7 @@ from domain.actions.base import (
     set_field,
 )
 from domain.actions.effects import (
-    court_reminder,
+    court_route,
     crime,
     day,
     doc,
@@ -38,6 +38,7 @@ from domain.calendar import check_due_at
 from domain.errors import InvalidInput, NotAllowedNow
 from domain.labels import PARTY_LABELS
 from domain.model import CaseState, Party, Stage
+from domain.procedure import STATUTORY_PROCEDURE
 
 
 @command
@@ -150,8 +151,10 @@ def _enforce_clocks(state: CaseState, cmd: Enforce, now: datetime) -> list[Clock
         ]
     remaining = state.outstanding - cmd.drawn
     if remaining > 0:
-        rule = "police_approval" if crime(state, remaining).met else "court_reminder"
-        out.append(ClockRequest(rule, rule, now))
+        if crime(state, remaining).met:
+            out.append(ClockRequest("police_approval", "police_approval", now))
+        elif state.procedure < STATUTORY_PROCEDURE:  # from procedure 3 the court route waits (court_route)
+            out.append(ClockRequest("court_reminder", "court_reminder", now))
     return out
 
 
@@ -198,7 +201,7 @@ def _apply_enforce(state: CaseState, cmd: Enforce, actor, now, times):
         propose_police(state, now, times, found.reason)
         return docs
     event(state, now, "below_crime_threshold", "system", found.reason)
-    return docs + court_reminder(state, now, times)
+    return docs + court_route(state, now, times)
 
 
 ORDER_PAYMENT = Action(

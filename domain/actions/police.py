@@ -15,9 +15,10 @@ from domain.actions.base import (
     clock_awaited,
     command,
 )
-from domain.actions.effects import court_reminder, doc, event, open_clock, resolve
-from domain.errors import InvalidInput
+from domain.actions.effects import court_route, crime, day, doc, event, open_clock, resolve
+from domain.errors import InvalidInput, NotAllowedNow
 from domain.model import CaseState, DeadlineStatus, Stage
+from domain.procedure import STATUTORY_PROCEDURE
 
 POLICE_STAGE = frozenset({Stage.POLICE_REFERRED})
 
@@ -64,6 +65,38 @@ class RequestSupervision:
     """Ask the procuratorate to supervise the refusal (立案监督, 国务院令310 art. 9)."""
 
 
+# The documents that order payment (责令支付) for 法释〔2013〕3号 art. 4.
+PAYMENT_ORDERS = ("order_to_pay", "payment_decision")
+
+
+def service_missing(state: CaseState) -> str | None:
+    """None once an order to correct or a handling decision was served on the party, or posted with a
+    photo or video record (公告送达 with `evidence`, where the employer absconded); else the refusal's code."""
+    served = [s for s in state.services if s.kind in PAYMENT_ORDERS]
+    if any(s.method != "public_notice" or s.evidence for s in served):
+        return None
+    return "posting_needs_evidence" if served else "order_not_served"
+
+
+def check_crime_conditions(state: CaseState, now: datetime) -> None:
+    """法释〔2013〕3号 art. 4 (procedure 3): payment was ordered and served (or posted, with a record), its
+    date passed, and what is still owed reaches the crime threshold (art. 3)."""
+    missing = service_missing(state)
+    if missing is not None:
+        raise NotAllowedNow(code=missing)
+    if state.order_lapsed_at is None and (state.payment_due_at is None or state.payment_due_at > now):
+        due = day(state.payment_due_at) if state.payment_due_at else "—"
+        raise NotAllowedNow(code="order_not_lapsed", due=due)
+    found = crime(state, state.outstanding)
+    if not found.met:
+        raise NotAllowedNow(code="below_threshold_at_approval", owed=str(state.outstanding), reason=found.reason)
+
+
+def _check_approval(state: CaseState, cmd, now: datetime) -> None:
+    if state.procedure >= STATUTORY_PROCEDURE:
+        check_crime_conditions(state, now)
+
+
 def _apply_approval(state: CaseState, cmd, actor, now, times):
     resolve(state, "police_approval", now)
     state.police_approved_at = now
@@ -80,7 +113,12 @@ def _apply_rejection(state: CaseState, cmd: RejectPoliceReferral, actor, now, ti
     event(
         state, now, "police_rejected", actor.username, f"单位负责人不批准移送公安机关：{cmd.reason}", reason=cmd.reason
     )
-    return court_reminder(state, now, times)
+    return court_route(state, now, times)
+
+
+def _rejection_clocks(state: CaseState, cmd, now: datetime) -> list[ClockRequest]:
+    # from procedure 3 the court route waits for the decision's windows (domain/actions/challenge.py)
+    return [] if state.procedure >= STATUTORY_PROCEDURE else [ClockRequest("court_reminder", "court_reminder", now)]
 
 
 def _apply_transfer(state: CaseState, cmd: TransferToPolice, actor, now, times):
@@ -103,6 +141,8 @@ def police_decision_awaited(state: CaseState) -> bool:
     while the procuratorate supervises a refusal."""
     if state.police_filed is True:
         return False
+    if state.procedure >= STATUTORY_PROCEDURE and state.open_deadline("police_transfer") is not None:
+        return True  # from the approval on: a decision by the police shows the transfer was received
     return bool(
         state.open_deadline("police_review")
         or state.open_deadline("police_reconsider_answer")
@@ -113,7 +153,9 @@ def police_decision_awaited(state: CaseState) -> bool:
 def _decision_clocks(state: CaseState, cmd: PoliceDecision, now: datetime) -> list[ClockRequest]:
     if cmd.filed:
         return []
-    if state.open_deadline("police_review") is not None:
+    if state.open_deadline("police_review") is not None or (
+        state.procedure >= STATUTORY_PROCEDURE and state.open_deadline("police_transfer") is not None
+    ):
         return [ClockRequest("police_reconsider", "police_reconsider", now)]
     if state.open_deadline("police_reconsider_answer") is not None:
         return [ClockRequest("procuratorate_supervision", "procuratorate_supervision", now)]
@@ -123,11 +165,15 @@ def _decision_clocks(state: CaseState, cmd: PoliceDecision, now: datetime) -> li
 def _apply_decision(state: CaseState, cmd: PoliceDecision, actor, now, times):
     reason = cmd.reason or ""
     reconsidered = state.open_deadline("police_reconsider_answer") is not None
+    if state.procedure >= STATUTORY_PROCEDURE and state.open_deadline("police_transfer") is not None:
+        resolve(state, "police_transfer", now)  # the police decided: the transfer reached them
+        state.police_referred_at = state.police_referred_at or now
     resolve(state, "police_review", now)
     resolve(state, "police_reconsider_answer", now)
     state.police_decided_at = now
     state.police_filed = cmd.filed
     if state.police_filed:
+        resolve(state, "court_application", now, DeadlineStatus.CANCELLED)  # the criminal case goes on
         event(state, now, "police_filed", actor.username, "公安机关决定立案侦查" + (f"：{reason}" if reason else ""))
         return []
     state.police_refusals += 1
@@ -184,6 +230,7 @@ APPROVE_POLICE_REFERRAL = Action(
     apply=_apply_approval,
     awaited=clock_awaited("police_approval"),
     not_awaited="approval_not_awaited",
+    check=_check_approval,
     opens=("police_transfer",),
     label="批准移送公安",
     hint="批准后出具涉嫌犯罪案件移送书（行政执法机关移送涉嫌犯罪案件的规定 第五条）。",
@@ -198,7 +245,7 @@ REJECT_POLICE_REFERRAL = Action(
     apply=_apply_rejection,
     awaited=clock_awaited("police_approval"),
     not_awaited="approval_not_awaited",
-    opens=("court_reminder",),
+    clocks=_rejection_clocks,
     label="不批准移送公安",
     hint="不批准移送的，转入申请法院强制执行。",
     field_labels={"reason": "理由"},

@@ -25,7 +25,8 @@ from domain.actions.base import (
 )
 from domain.actions.effects import doc, event, issuing_unit, open_clock
 from domain.errors import InvalidInput, NotAllowedNow
-from domain.model import CaseState, DocumentRef
+from domain.model import CaseState, DocumentRef, Service
+from domain.procedure import STATUTORY_PROCEDURE
 
 # The documents served on a party (each has its 送达回证).
 SERVED_KINDS = ("order_to_pay", "payment_decision", "court_reminder", "blacklist_notice", "blacklist_decision")
@@ -86,9 +87,11 @@ def _check(state: CaseState, cmd: Serve, now: datetime) -> None:
 
 def _clocks(state: CaseState, cmd: Serve, now: datetime) -> list[ClockRequest]:
     served = _served_doc(state, cmd.seq)
+    start = effective_at(cmd)
+    if served is not None and served.kind == "court_reminder" and state.procedure >= STATUTORY_PROCEDURE:
+        return [ClockRequest("court_reminder", "court_reminder", start)]  # 行政强制法 art. 54: from its service
     if served is None or served.kind != "payment_decision":
         return []
-    start = effective_at(cmd)
     return [
         ClockRequest("decision_review", "decision_review", start),
         ClockRequest("decision_suit", "decision_suit", start),
@@ -102,6 +105,11 @@ def _apply(state: CaseState, cmd: Serve, actor, now, times):
     served_at = china_time(cmd.served_at)
     assert served_at is not None
     state.served_seqs.append(cmd.seq)
+    state.services.append(
+        Service(cmd.seq, served.kind, cmd.method, served_at, start, cmd.recipient, cmd.evidence or None)
+    )
+    if served.kind == "court_reminder" and "court_reminder" in times:
+        open_clock(state, "court_reminder", issuing_unit(state, "court_reminder"), start, times["court_reminder"])
     if served.kind == "payment_decision":
         state.decision_served_at = start
         unit = issuing_unit(state, "payment_decision")

@@ -328,8 +328,11 @@ def test_non_acceptance_cites_the_limitation_and_the_complainants_remedies():
 def test_court_reminder_defaults_to_ten_working_days():
     context = context_for("court_reminder")
     del context["reply_days"]
-    assert "10个工作日内" in render_document("court_reminder", context)
-    assert "30日内" in render_document("court_reminder", context_for("court_reminder", reply_days=30))
+    html = render_document("court_reminder", context)
+    assert "送达10个工作日后" in html and "第五十三条、第五十四条" in html and "第三十五条" not in html
+    assert "30日后" in render_document("court_reminder", context_for("court_reminder", reply_days=30))
+    assert "未申请行政复议" not in html  # said only once the windows passed (procedure 3)
+    assert "未申请行政复议" in render_document("court_reminder", context_for("court_reminder", final=True))
 
 
 def test_missing_required_key_raises():

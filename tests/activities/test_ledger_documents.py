@@ -55,3 +55,16 @@ def test_major_case_dispatch_reports_the_state_to_the_leader():
     assert state.next_dispatch_at is not None
     [again] = do(state, "major_dispatch", SYSTEM, state.next_dispatch_at)
     assert again.seq == req.seq + 1 and Decimal(state.outstanding) == Decimal("36000")
+
+
+def test_the_reminder_of_procedure_3_enforces_the_decision_once_its_windows_passed():
+    from tests.domain.test_court_route import at, on_court_route, tick
+    from tests.domain.test_court_route import do as do3
+
+    state = on_court_route()
+    tick(state, at(194))
+    [req] = do3(state, "serve_court_reminder", now=at(195))
+    html = render_document(req.kind, document_context(state, req, JURISDICTION, at(195)))
+    decision = next(d for d in state.documents if d.kind == "payment_decision")
+    assert doc_no(JURISDICTION, state, decision.seq, "payment_decision") in html and "行政处理决定书" in html
+    assert "未申请行政复议或者提起行政诉讼" in html and "第五十三条、第五十四条" in html and "第三十五条" not in html

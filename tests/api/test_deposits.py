@@ -177,6 +177,16 @@ async def test_police_see_and_decide_the_cases_referred_to_them(api):
     assert (await api.act(housing, no, "approve_police_referral")).status_code == 403
     r = await api.act(head, no, "approve_police_referral")  # the lead unit's head: labour inspection approves
     assert r.status_code == 403 and r.json()["code"] == "authority_only", r.text
+    r = await api.act(hrss_head, no, "approve_police_referral")  # the decision was never served on the party
+    assert r.status_code == 409 and r.json()["code"] == "order_not_served", r.text
+    decision = next(d for d in case["documents"] if d["kind"] == "payment_decision")
+    served = {
+        "seq": decision["seq"],
+        "method": "direct",
+        "served_at": case["timeline"][-1]["at"],
+        "recipient": "王经理",
+    }
+    assert (await api.act(hrss_head, no, "serve", served)).status_code == 200
     r = await api.act(hrss_head, no, "approve_police_referral")
     assert r.status_code == 200 and r.json()["documents"][-1]["kind"] == "police_transfer", r.text
     assert (await api.act(housing, no, "transfer_to_police", {"reference": "回执-7"})).status_code == 200

@@ -44,12 +44,8 @@ def test_the_registry_holds_the_actions_the_domain_names():
     assert {"propose_blacklist", "blacklist_objection", "extend_blacklist_decision", "blacklist_decision"} <= set(
         PUBLIC_ACTIONS
     )
-    assert {name for name, a in ACTIONS.items() if a.system} == {
-        "enforce",
-        "order_lapsed",
-        "major_dispatch",
-        "blacklist_grounds",
-    }
+    systems = {name for name, a in ACTIONS.items() if a.system}
+    assert systems == {"enforce", "order_lapsed", "major_dispatch", "blacklist_grounds", "decision_final"}
     assert {name for name, a in ACTIONS.items() if a.moves_money} == {
         "record_payment",
         "advance_emergency_fund",

@@ -59,6 +59,11 @@ def drill(jurisdiction):
             "court_reminder": 2,
             "decision": 2,
             "petition_register": 3,
+            # procedure 3's court route (docs/deadlines.md): the party's windows and the application's clock
+            "decision_review": 4,
+            "decision_suit": 6,
+            "review_suit": 2,
+            "court_application": 60,
         }.items()
     }
     return dataclasses.replace(jurisdiction, deadlines={**jurisdiction.deadlines, **short})
@@ -94,6 +99,34 @@ async def act(handle, action, actor, key=None, **params):
         ActionInput(action, actor, params, key=key, digest=digest),
         id=f"{actor.username}:{key}:{digest[:16]}" if key and digest else None,
     )
+
+
+async def serve_latest(handle, kind, **extra):
+    """Record the service of the case's latest document of `kind`, now (direct unless `extra` says)."""
+    documents = (await handle.query(CaseWorkflow.state)).documents
+    seq = next(d.seq for d in reversed(documents) if d.kind == kind)
+    params = dict(seq=seq, method="direct", served_at=datetime.now(timezone.utc).isoformat(), recipient="张经理")
+    await act(handle, "serve", HRSS, **{**params, **extra})
+
+
+async def review_then_court(start, policy) -> None:
+    """Procedure 3: the decision lapses, the party applies for review, the review upholds it, fifteen days
+    (seconds) pass without a suit, and the route resumes (the application's clock opens)."""
+    h = await start("review_upheld", intake("H-REVIEW", policy))
+    await act(h, "accept", HRSS)
+    await act(h, "findings", HRSS, substantiated=True, liable_party="employer", amount_owed="20000")
+    await act(h, "decide_payment", HRSS, due_at=(datetime.now(timezone.utc) + timedelta(seconds=1)).isoformat())
+    await serve_latest(h, "payment_decision")
+    await asyncio.sleep(2)  # the decision's date passes unpaid: the court route (the review window runs)
+    now = datetime.now(timezone.utc).isoformat()
+    await act(h, "review_applied", HRSS, filed_at=now, body="代县人民政府", reference="代复〔2026〕1号")
+    await asyncio.sleep(5)  # the windows' dates pass; the review is pending
+    now = datetime.now(timezone.utc).isoformat()
+    await act(h, "challenge_decided", HRSS, result="upheld", decided_at=now, reference="代复决〔2026〕1号")
+    await asyncio.sleep(3)  # no suit within the fifteen days (seconds): the application's clock opens
+    await act(h, "serve_court_reminder", HRSS)
+    await act(h, "record_payment", HRSS, amount="20000", payer="employer", reference="RV-1")
+    await h.result()
 
 
 async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[str, str]:
@@ -192,11 +225,16 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
     await act(h, "record_payment", HRSS, amount="20000", payer="employer")
     await h.result()
 
+    # procedure 3: the order posted at the absconded employer's site, with its photo record, runs out; the
+    # absconding is reported, the referral approved, and the police decide before the transfer is recorded
     h = await start("absconded_police", intake("H-POLICE", policy, workers=12, amount="60000"))
     await act(h, "accept", HRSS)
-    await act(h, "report_absconded", HRSS, reason="老板失联", months_unpaid=4)
+    await act(h, "findings", HRSS, substantiated=True, liable_party="employer", amount_owed="60000", months_unpaid=4)
+    await act(h, "order_payment", HRSS, due_at=(datetime.now(timezone.utc) + timedelta(seconds=2)).isoformat())
+    await serve_latest(h, "order_to_pay", method="public_notice", evidence="张贴现场照片 ZP-01")
+    await asyncio.sleep(4)  # the order runs out unpaid
+    await act(h, "report_absconded", HRSS, reason="老板失联")
     await act(h, "approve_police_referral", HEAD)
-    await act(h, "transfer_to_police", HRSS, reference="代公刑接〔2026〕1号")
     await act(h, "police_decision", POLICE, filed=False, reason="证据不足")
     await act(h, "request_reconsideration", HRSS, reason="补充证据")
     await asyncio.sleep(3)  # the police's answer is late: it escalates
@@ -240,15 +278,25 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
     await h.result()
     first_runs[h.id] = h.first_execution_run_id  # the path now passes RUN_EVENT_LIMIT: keep its first run too
 
-    # the court after a refused police referral, and the workers' own routes and the emergency fund
+    # the court after a refused police referral, and the workers' own routes and the emergency fund: the
+    # decision is made on the court route (procedure 3), its windows pass, then the 催告书 from its service
     h = await start("court_and_routes", intake("H-COURT", policy, workers=12, amount="60000"))
     await act(h, "accept", HRSS)
     await act(h, "worker_route", HRSS, route="arbitration", event="applied", note="绿色通道")
     await act(h, "worker_route", HRSS, route="arbitration", event="accepted")
-    await act(h, "report_absconded", HRSS, reason="老板失联", months_unpaid=4)
+    await act(h, "findings", HRSS, substantiated=True, liable_party="employer", amount_owed="60000", months_unpaid=4)
+    await act(h, "order_payment", HRSS, due_at=soon())
+    await serve_latest(h, "order_to_pay")
+    await asyncio.sleep(4)  # the order runs out unpaid
+    await act(h, "report_absconded", HRSS, reason="老板失联")
     await act(h, "assign_leader", SUPERVISOR, leader="县政府分管副县长")
     await act(h, "reject_police_referral", HEAD, reason="证据不足以移送")
     await act(h, "advance_emergency_fund", HRSS, amount="10000", purpose="wages", reference="YJ-1")
+    await act(h, "decide_payment", HRSS, compensation_percent=50)
+    await serve_latest(h, "payment_decision")
+    await asyncio.sleep(7)  # the review and suit windows pass unchallenged
+    await act(h, "serve_court_reminder", HRSS)
+    await serve_latest(h, "court_reminder")
     await asyncio.sleep(4)  # the reminder period runs out unanswered
     await act(h, "court_application", HRSS)
     await act(h, "court_accepted", Actor("court1", "liaison", "court"))
@@ -281,6 +329,7 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
     h = await start("limitation_not_accepted", late)
     await act(h, "limitation_decision", HRSS, proceed=False, reason="欠薪行为终了已逾2年")
     await h.result()
+    await review_then_court(start, policy)
     return paths
 
 

@@ -95,9 +95,10 @@ async def start(env, ledger, *, deposit: str | None = None, project=True, **inta
     return handle
 
 
-async def order(env, handle, lead, amount, months=None, decide=True):
+async def order(env, handle, lead, amount, months=None, decide=True, serve=True):
     """Order to pay within 3 days; with `decide`, let the order run out unpaid and decide (行政处理决定) to
-    pay within 3 more days: the due date returned is the one whose lapse moves the case on by itself."""
+    pay within 3 more days: the due date returned is the one whose lapse moves the case on by itself. With
+    `serve`, each is served on the party at once (the police referral and the court route need it)."""
     findings = dict(substantiated=True, liable_party="general_contractor", amount_owed=amount)
     if months:
         findings["months_unpaid"] = months
@@ -105,13 +106,25 @@ async def order(env, handle, lead, amount, months=None, decide=True):
     await act(handle, "findings", lead, **findings)
     due = await env.get_current_time() + timedelta(days=3)
     await act(handle, "order_payment", HRSS1, due_at=due.isoformat())  # labour inspection, whatever unit leads
+    if serve:
+        await serve_latest(env, handle, "order_to_pay")
     if not decide:
         return due
     await skip_past(env, due)
     await until(handle, lambda s: s.open_deadline("decision") is not None, "the decision awaited")
     due = await env.get_current_time() + timedelta(days=3)
     await act(handle, "decide_payment", HRSS1, due_at=due.isoformat(), compensation_percent=50)
+    if serve:
+        await serve_latest(env, handle, "payment_decision")
     return due
+
+
+async def serve_latest(env, handle, kind, **extra):
+    """Record the service of the latest document of `kind`, now (direct service unless `extra` says)."""
+    s = await state(handle)
+    seq = next(d.seq for d in reversed(s.documents) if d.kind == kind)
+    params = dict(seq=seq, method="direct", served_at=(await env.get_current_time()).isoformat(), recipient="某公司")
+    await act(handle, "serve", HRSS1, **{**params, **extra})
 
 
 async def act(handle, action, actor, **params):
@@ -157,12 +170,14 @@ async def test_paid_after_the_order_ran_out_stops_the_ladder(env, ladder):
     due = await order(env, handle, HRSS1, "36000")
     await skip_past(env, due)
     s = await until(handle, lambda s: s.stage is Stage.COURT_ENFORCEMENT, "court enforcement")
-    assert "court_reminder" in open_kinds(s) and projection.documents[s.case_no][-1] == "court_reminder"
+    # procedure 3: the court route waits for the decision's windows; no 催告书 yet
+    assert s.timeline[-1].kind == "court_route" and "court_reminder" not in projection.documents[s.case_no]
+    assert {"decision_review", "decision_suit"} <= set(open_kinds(s))
     await act(handle, "record_payment", HRSS1, amount="36000", payer="general_contractor")
     outcome = await handle.result()
     assert outcome.outcome == "paid_in_full" and outcome.amount_recovered == Decimal("36000.00")
     final = projection.states[s.case_no]
-    assert final.stage is Stage.CLOSED and final.open_deadline("court_reminder") is None
+    assert final.stage is Stage.CLOSED and final.open_deadline("decision_suit") is None
 
 
 async def test_deposit_covers_everything(env, ladder):
@@ -255,38 +270,48 @@ async def test_police_refuse_then_reconsideration_and_procuratorate_supervision(
     await act(handle, "request_supervision", HRSS1)
     s = await state(handle)
     assert "procuratorate" in s.liaison_units and s.open_deadline("procuratorate_supervision") is None
-    assert {"serve_court_reminder", "police_decision"} <= set(await pending(projection, s))
+    assert "police_decision" in set(await pending(projection, s))
+    # the court route waits for the decision's windows (served in `order`): then the 催告书
+    assert "serve_court_reminder" not in set(await pending(projection, s))
+    suit = s.open_deadline("decision_suit")
+    await skip_past(env, suit.due_at)
+    s = await until(handle, lambda s: s.open_deadline("court_application") is not None, "the windows passed")
+    assert "serve_court_reminder" in set(await pending(projection, s))
     await act(handle, "serve_court_reminder", HRSS1)
     s = await state(handle)
-    assert s.stage is Stage.COURT_ENFORCEMENT and "court_reminder" in open_kinds(s)
+    assert s.stage is Stage.COURT_ENFORCEMENT and s.court_reminded_at is not None
     await act(handle, "close", HRSS1, outcome="transferred_to_court")
 
 
 async def test_below_threshold_goes_to_court_and_the_court_enforces(env, ladder):
     projection, ledger = ladder
     handle = await start(env, ledger, deposit=None)  # a project without a deposit
-    due = await order(env, handle, HOUSING1, "36000")
-    decision = (await state(handle)).documents[-1]
-    served_at = await env.get_current_time()
-    await act(
-        handle, "serve", HRSS1, seq=decision.seq, method="post", served_at=served_at.isoformat(), recipient="某公司"
-    )
+    due = await order(env, handle, HOUSING1, "36000")  # the order and the decision served at once
     await skip_past(env, due)
     s = await until(handle, lambda s: s.stage is Stage.COURT_ENFORCEMENT, "court enforcement")
     assert any(e.kind == "deposit_empty" for e in s.timeline) and s.deposit_drawn == 0
-    reminder = s.open_deadline("court_reminder")
+    # the party may still apply for review or sue: no 催告书, no application before both windows (art. 53)
+    for action in ("serve_court_reminder", "court_application"):
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await act(handle, action, HRSS1)
+        assert err.value.cause.details[0]["code"] == "decision_windows_open", err.value.cause.message
+    suit = s.open_deadline("decision_suit")
+    await skip_past(env, suit.due_at)
+    s = await until(handle, lambda s: s.open_deadline("court_application") is not None, "the windows passed")
+    application = s.open_deadline("court_application")
+    assert application.start_at == suit.due_at and application.unit == "hrss"
+    await act(handle, "serve_court_reminder", HRSS1)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await act(handle, "court_application", HRSS1)
+    assert err.value.cause.details[0]["code"] == "court_reminder_not_served"
+    await serve_latest(env, handle, "court_reminder")
+    reminder = (await state(handle)).open_deadline("court_reminder")
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await act(handle, "court_application", HRSS1)
     assert err.value.cause.type == "conflict" and "催告" in err.value.cause.message
     await skip_past(env, reminder.due_at)
-    await until(handle, lambda s: s.open_deadline("court_reminder").status.value == "missed", "reminder ran out")
-    # the party may still apply for review or sue: the court enforces only after both windows (art. 53)
-    with pytest.raises(WorkflowUpdateFailedError) as err:
-        await act(handle, "court_application", HRSS1)
-    assert err.value.cause.details[0]["code"] == "decision_windows_open", err.value.cause.message
-    suit = next(d for d in (await state(handle)).deadlines if d.kind == "decision_suit")
-    assert suit.start_at == served_at
-    await skip_past(env, suit.due_at)
+    s = await until(handle, lambda s: s.open_deadline("court_reminder") is None, "reminder period ended")
+    assert not any(e.deadline_kind == "court_reminder" for e in s.escalations)  # the party's period
     await act(handle, "court_application", HRSS1)
     await act(handle, "court_accepted", COURT)
     await act(handle, "court_ruling", COURT, granted=True)
@@ -298,18 +323,54 @@ async def test_below_threshold_goes_to_court_and_the_court_enforces(env, ladder)
     assert outcome.outcome == "paid_in_full"
     final = projection.states[s.case_no]
     assert [p.payer for p in final.payments] == [Party.COURT, Party.COURT]
-    assert {d.kind: d.status.value for d in final.deadlines}["court_rule"] == "met"
+    statuses = {d.kind: d.status.value for d in final.deadlines}
+    assert statuses["court_rule"] == "met" and statuses["court_application"] == "met"
 
 
-async def test_absconded_employer_goes_straight_to_police(env, ladder):
+async def test_a_review_stops_the_court_route_until_its_outcome(env, ladder):
+    projection, ledger = ladder
+    handle = await start(env, ledger, project=False)
+    due = await order(env, handle, HRSS1, "36000")
+    await skip_past(env, due)
+    s = await until(handle, lambda s: s.stage is Stage.COURT_ENFORCEMENT, "court enforcement")
+    now = await env.get_current_time()
+    await act(handle, "review_applied", HRSS1, filed_at=now.isoformat(), body="代县人民政府", reference="代复1号")
+    suit = next(d for d in s.deadlines if d.kind == "decision_suit")
+    await skip_past(env, suit.due_at)  # the windows' dates pass: the pending review keeps the route stopped
+    s = await state(handle)
+    assert s.open_deadline("court_application") is None and "challenge_decided" in await pending(projection, s)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await act(handle, "serve_court_reminder", HRSS1)
+    assert err.value.cause.details[0]["code"] == "decision_challenged"
+    decided_at = await env.get_current_time()
+    await act(handle, "challenge_decided", HRSS1, result="upheld", decided_at=decided_at.isoformat())
+    window = (await state(handle)).open_deadline("review_suit")
+    assert window is not None and window.start_at == decided_at
+    await skip_past(env, window.due_at)  # fifteen days without a suit (行政诉讼法 art. 45): the route resumes
+    s = await until(handle, lambda s: s.open_deadline("court_application") is not None, "route resumed")
+    assert s.decision_final_at == window.due_at
+    await act(handle, "close", HRSS1, outcome="transferred_to_court")
+
+
+async def test_absconded_employer_goes_to_police_once_the_posted_order_ran_out(env, ladder):
     projection, ledger = ladder
     handle = await start(env, ledger, project=False, workers=10, amount="40000.00")
-    await act(handle, "accept", HRSS1)
+    due = await order(env, handle, HRSS1, "40000", decide=False, serve=False)
+    with pytest.raises(WorkflowUpdateFailedError) as err:  # the order is not served yet (法释〔2013〕3号 art. 4)
+        await act(handle, "report_absconded", HRSS1, reason="负责人失联")
+    assert err.value.cause.details[0]["code"] == "order_not_served"
+    await serve_latest(env, handle, "order_to_pay", method="public_notice", evidence="张贴现场照片 ZP-01")
+    await skip_past(env, due)
+    await until(handle, lambda s: s.order_lapsed_at is not None, "the order lapsed")
     await act(handle, "report_absconded", HRSS1, reason="负责人失联，办公场所人去楼空")
     s = await state(handle)
     assert s.stage is Stage.POLICE_REFERRED and s.absconded and s.police_proposed_at is not None
     assert open_kinds(s) == ["police_approval"]
-    await act(handle, "close", HRSS1, outcome="withdrawn")
+    await act(handle, "approve_police_referral", HRSS_HEAD)
+    await act(handle, "police_decision", POLICE, filed=True, reason="立案侦查")  # before transfer_to_police
+    s = await state(handle)
+    assert s.police_filed is True and s.open_deadline("police_transfer") is None
+    await act(handle, "close", HRSS1, outcome="transferred_to_court")
 
 
 async def test_major_case_leader_gets_periodic_dispatches_until_closure(env, ladder):
