@@ -14,17 +14,11 @@ from pydantic import TypeAdapter
 from sqlalchemy import (
     Column,
     Index,
-    Integer,
     LargeBinary,
     Text,
     UniqueConstraint,
-    and_,
     delete,
-    func,
     insert,
-    literal,
-    or_,
-    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,9 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, object_session
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from db.search import COUNT_CAP, CaseSearchGram, grams_of, is_exact, query_grams, rarest
+from db.search import CaseSearchGram, grams_of
 from db.types import Money, UTCDateTime, utcnow
-from domain.identity import looks_like_credit_code
 from domain.model import CasePolicy, CaseState
 from domain.routing import RoutingConfig
 
@@ -574,165 +567,6 @@ def _index_search(session: Session, case_no: str, texts: list[str | None], *, ne
     rows = [{"gram": g, "case_no": case_no} for g in sorted(grams_of(pieces))]
     if rows:  # one executemany: some sixty rows per case, too many for the ORM's unit of work at intake
         session.execute(insert(CaseSearchGram), rows)
-
-
-def _gram_counts(session: Session, grams: list[str]) -> dict[str, int]:
-    """How many cases hold each bigram, each counted up to COUNT_CAP + 1, in one query (index-only)."""
-
-    def counted(gram: str):
-        held = select(CaseSearchGram.case_no).where(CaseSearchGram.gram == gram).limit(COUNT_CAP + 1).subquery()
-        return select(literal(gram).label("gram"), func.count().label("n")).select_from(held)
-
-    found = {gram: n for gram, n in session.execute(union_all(*(counted(g) for g in grams)))}
-    return {g: found[g] for g in grams}  # in the search text's order, for rarest()'s ties
-
-
-def _search_condition(session: Session, q: str):
-    """Cases whose number, employer, project, complainant or another party (建设单位, 施工总承包单位,
-    分包单位) contains `q` (any case), or whose employer's
-    credit code is `q`, as (bigram subquery, condition on the cases): the subquery holds the case numbers
-    that may match, the condition (None when the subquery is the answer) checks the substring on them."""
-    text = q.strip()  # autoescape: a '%' or '_' typed by the user is a character, not a wildcard
-    substring = or_(
-        *(
-            column.icontains(text, autoescape=True)
-            for column in (
-                CaseRecord.case_no,
-                CaseRecord.employer_name,
-                CaseRecord.project_name,
-                CaseRecord.complainant_name,
-                CaseRecord.party_names,
-            )
-        )
-    )
-    grams = query_grams(text)
-    if len(grams) > 1:
-        grams = rarest(_gram_counts(session, grams))
-    holding = None
-    if grams:
-        holding = select(CaseSearchGram.case_no).where(CaseSearchGram.gram.in_(grams))
-        if len(grams) > 1:
-            holding = holding.group_by(CaseSearchGram.case_no).having(func.count() == len(grams))
-    if looks_like_credit_code(text):  # only then: an OR over another column would read every case
-        matched = substring if holding is None else and_(CaseRecord.case_no.in_(holding), substring)
-        return None, or_(matched, CaseRecord.employer_credit_code == text.upper())
-    if holding is None:
-        return None, substring
-    return holding, None if is_exact(text) else substring
-
-
-def list_cases(
-    *,
-    session: Session,
-    visible_units: list[str] | None,
-    registered_by: str | None = None,
-    stage: str | None = None,
-    unit: str | None = None,
-    township: str | None = None,
-    overdue: bool | None = None,
-    q: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[CaseRecord], int]:
-    """Cases a user may see, filtered, nearest deadline first; returns (page, total).
-
-    Filters are conditions on the cases rows, or subqueries of case numbers from the index tables
-    (case_units, the search bigrams). When one such subquery answers every filter by itself (a unit's
-    list by stage and overdue; a two-character search over all cases), the total is counted there alone:
-    counting through the cases reads some 100,000 index entries at that many cases."""
-    conditions = []  # on the cases rows
-    repeated = []  # on the cases rows too, though a subquery answers them (the page then walks the stage's index)
-    narrowing = []  # subqueries of case numbers
-    by_stage = ([CaseRecord.stage == stage] if stage else []) + (
-        [CaseRecord.overdue == overdue] if overdue is not None else []
-    )
-    if visible_units is not None and not registered_by:  # case_units repeat each case's stage and overdue flag
-        scoped = select(CaseUnit.case_no).where(CaseUnit.unit.in_(visible_units))
-        if stage:
-            scoped = scoped.where(CaseUnit.stage == stage)
-        if overdue is not None:
-            scoped = scoped.where(CaseUnit.overdue == overdue)
-        narrowing.append(scoped)
-        repeated += by_stage
-    else:
-        if visible_units is not None:  # a clerk also sees the cases they registered
-            scoped = select(CaseUnit.case_no).where(CaseUnit.unit.in_(visible_units))
-            conditions.append(or_(CaseRecord.case_no.in_(scoped), CaseRecord.registered_by == registered_by))
-        conditions += by_stage
-    if unit:
-        narrowing.append(select(CaseUnit.case_no).where(CaseUnit.unit == unit))
-    if township:
-        conditions.append(CaseRecord.township == township)
-    if q and q.strip():
-        holding, substring = _search_condition(session, q)
-        if holding is not None:
-            narrowing.append(holding)
-        if substring is not None:
-            conditions.append(substring)
-    query = select(CaseRecord).where(*conditions, *repeated, *(CaseRecord.case_no.in_(n) for n in narrowing))
-    if not conditions and len(narrowing) == 1:  # one subquery answers every filter: count it alone
-        held = narrowing[0].subquery()
-        total = session.exec(select(func.count(func.distinct(held.c.case_no))).select_from(held)).one()
-    else:
-        total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        # a page of list rows: the workflow state (some 9 KB a case) and the description stay in the database
-        query.options(defer(CaseRecord.state_json), defer(CaseRecord.description))
-        # nearest deadline first, cases without one last: the deadline index gives the order (no sort)
-        .order_by(CaseRecord.next_deadline_at.asc().nulls_last(), CaseRecord.registered_at.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return list(rows), total
-
-
-def case_stats(*, session: Session) -> dict:
-    """Totals, closure rate, overdue counts and amounts, for the county and by lead unit and township
-    (KPI: closure rate ≥ 95%). One pass over the cases, grouped by unit and township, folded here."""
-    rows = session.exec(
-        select(
-            CaseRecord.lead_unit,
-            CaseRecord.township,
-            func.count(),
-            func.sum((CaseRecord.stage == "closed").cast(Integer)),
-            func.sum(CaseRecord.overdue.cast(Integer)),
-            func.sum(CaseRecord.escalated.cast(Integer)),
-            func.sum(CaseRecord.amount_claimed),
-            func.sum(CaseRecord.amount_recovered),
-        ).group_by(CaseRecord.lead_unit, CaseRecord.township)
-    ).all()
-    county = {**_tally(), "amount_claimed": Decimal("0.00"), "amount_recovered": Decimal("0.00")}
-    by_unit: dict[str, dict] = {}
-    by_township: dict[str, dict] = {}
-    for unit, township, count, n_closed, n_overdue, n_escalated, claimed, recovered in rows:
-        counts = (count, int(n_closed or 0), int(n_overdue or 0), int(n_escalated or 0))
-        for tally in (
-            county,
-            by_unit.setdefault(unit or "-", _tally()),
-            by_township.setdefault(township or "-", _tally()),
-        ):
-            for key, n in zip(("total", "closed", "overdue", "escalated"), counts):
-                tally[key] += n
-        county["amount_claimed"] += claimed  # sums of Money columns: Decimal, to the cent
-        county["amount_recovered"] += recovered
-    return {
-        "total": county["total"],
-        "closed": county["closed"],
-        "closure_rate": _rate(county),
-        "overdue": county["overdue"],
-        "amount_claimed": county["amount_claimed"],
-        "amount_recovered": county["amount_recovered"],
-        "by_unit": {k: {**v, "closure_rate": _rate(v)} for k, v in by_unit.items()},
-        "by_township": {k: {**v, "closure_rate": _rate(v)} for k, v in by_township.items()},
-    }
-
-
-def _tally() -> dict:
-    return {"total": 0, "closed": 0, "overdue": 0, "escalated": 0}
-
-
-def _rate(tally: dict) -> float:
-    return round(tally["closed"] / tally["total"], 4) if tally["total"] else 0.0
 
 
 def next_case_no(*, session: Session, prefix: str, year: int) -> str:

@@ -43,7 +43,8 @@ from api.errors import validation_error_response
 from api.params import Offset, RecordId
 from api.routes.calendar import loaded_calendar
 from db.accounts import User
-from db.cases import Document, case_stats, get_case, list_cases
+from db.case_list import case_stats, list_cases
+from db.cases import Document, get_case
 from documents.pdf import PdfUnavailable, render_pdf
 from domain.actions import Action
 from domain.errors import InvalidInput

@@ -22,7 +22,7 @@ from api.spreadsheets import XLSX_MEDIA_TYPE, CaseListRow, case_list_xlsx, month
 from db import reports
 from db.accounts import User
 from db.audit import record_views
-from db.cases import case_stats, list_cases
+from db.case_list import case_stats, list_cases
 from db.monthly_report import NO_TOWNSHIP, monthly_report
 from domain.calendar import CHINA_TZ
 from domain.identity import mask_phone

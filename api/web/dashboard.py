@@ -15,7 +15,7 @@ from api.web.errors import WebRoute
 from api.web.pages import clean, error_page, render, unit_namer
 from api.web_auth import WebUser
 from db import reports
-from db.cases import case_stats
+from db.case_list import case_stats
 from db.monitoring import warning_counts_by_township
 from db.satisfaction import open_follow_ups
 from domain.calendar import CHINA_TZ

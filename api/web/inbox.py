@@ -15,7 +15,7 @@ from api.web.pages import PAGE_SIZE, calendar, clean, days_view, render
 from api.web_auth import CheckedForm, WebUser
 from db import reports
 from db.accounts import User
-from db.cases import list_cases
+from db.case_list import list_cases
 from domain.jurisdiction import Jurisdiction
 from domain.labels import DEADLINE_LABELS
 from domain.model import Stage
@@ -52,7 +52,7 @@ def _inbox_filter(source, jurisdiction: Jurisdiction, *, with_query: bool) -> In
 
 
 def _inbox_rows(session, user: User, flt: InboxFilter) -> tuple[list, int]:
-    """One page of the user's cases: overdue ones first, then by nearest deadline (db.cases.list_cases order)."""
+    """One page of the user's cases: overdue ones first, then by nearest deadline (db.case_list.list_cases order)."""
     scope = dict(
         session=session,
         visible_units=visible_units(user),

@@ -1,5 +1,5 @@
 """The case list: every filter combination lists, and counts, exactly the cases a plain filter over them gives,
-whether the total is counted through the cases or from an index table alone (db.cases.list_cases)."""
+whether the total is counted through the cases or from an index table alone (db.case_list.list_cases)."""
 
 import itertools
 from dataclasses import replace
@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import Session, select
 
-from db.cases import CaseUnit, case_stats, list_cases, project_case
+from db.case_list import case_stats, list_cases
+from db.cases import CaseUnit, project_case
 from db.engine import session_scope
 from domain.lifecycle import pending_actions
 from domain.model import CaseState, Deadline, DeadlineStatus, Organisation, Stage

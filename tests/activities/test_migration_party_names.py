@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from db import migrate
-from db.cases import list_cases
+from db.case_list import list_cases
 from db.engine import make_engine
 
 STATE = {

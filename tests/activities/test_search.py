@@ -5,7 +5,8 @@ from dataclasses import replace
 
 from sqlmodel import Session, select
 
-from db.cases import list_cases, project_case
+from db.case_list import list_cases
+from db.cases import project_case
 from db.engine import session_scope
 from db.search import CaseSearchGram, grams_of, query_grams, rarest
 from domain.lifecycle import pending_actions

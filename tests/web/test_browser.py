@@ -12,7 +12,8 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import Session
 
-from db.cases import get_case, list_cases
+from db.case_list import list_cases
+from db.cases import get_case
 from domain.calendar import CHINA_TZ
 from tests.web.conftest import shoot
 
