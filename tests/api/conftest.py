@@ -1,10 +1,13 @@
 """A real Temporal dev server, a worker with the real activities, and the API over the same database."""
 
+import asyncio
 import dataclasses
 import random
 import string
 import sys
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest_asyncio
@@ -17,6 +20,7 @@ from core.codec import data_converter
 from core.config import Settings
 from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
 from db.engine import make_engine
+from domain.rules import DeadlineRule, PeriodUnit
 from worker import build_worker
 from workflows import search_attributes
 
@@ -77,26 +81,52 @@ class Api:
         return await self.http.post(f"/api/cases/{case_no}/actions/{action}", headers=who, json=body or {}, **kw)
 
 
-@pytest_asyncio.fixture
-async def api(db_url, dev_server):
+def drill(deadlines: dict[str, float], base=None):
+    """A jurisdiction whose named clocks run for seconds (e.g. {"decision_review": 3}), each keeping its basis."""
+    base = base or load_jurisdiction(DEFAULT_JURISDICTION)
+    short = {
+        name: DeadlineRule(name, PeriodUnit.DURATION, duration_seconds=seconds, basis=base.deadlines[name].basis)
+        for name, seconds in deadlines.items()
+    }
+    return dataclasses.replace(base, deadlines={**base.deadlines, **short})
+
+
+@asynccontextmanager
+async def serving(db_url, dev_server, jurisdiction=None, queue: str = "cases") -> AsyncIterator[Api]:
     """The API and a worker on a fresh database (SQLite or PostgreSQL) and a task queue of their own."""
     settings = Settings(
         database_url=db_url,
         secret_key=SECRET_KEY,
         admin_password=ADMIN_PASSWORD,
-        task_queue=f"cases-{uuid.uuid4().hex[:8]}",
+        task_queue=f"{queue}-{uuid.uuid4().hex[:8]}",
     )
     # Case numbers are workflow ids: each test gets its own prefix on the shared dev server.
     prefix = "".join(random.choice(string.ascii_uppercase) for _ in range(6))
-    jurisdiction = dataclasses.replace(load_jurisdiction(DEFAULT_JURISDICTION), case_prefix=prefix)
+    jurisdiction = dataclasses.replace(jurisdiction or load_jurisdiction(DEFAULT_JURISDICTION), case_prefix=prefix)
     engine = make_engine(db_url)
     app = create_app(settings, engine=engine, jurisdiction=jurisdiction)
     async with app.router.lifespan_context(app):
         app.state.temporal = dev_server.client
-        worker = build_worker(dev_server.client, settings, engine=engine, jurisdiction=jurisdiction)
-        async with worker:
+        async with build_worker(dev_server.client, settings, engine=engine, jurisdiction=jurisdiction):
             async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
                 client = Api(http)
                 client.app = app
                 yield client
     engine.dispose()
+
+
+@pytest_asyncio.fixture
+async def api(db_url, dev_server):
+    """The API and a worker on a fresh database and a task queue of their own, with Dai County's rules."""
+    async with serving(db_url, dev_server) as client:
+        yield client
+
+
+async def until_case(api: Api, who: dict, case_no: str, ready, what: str) -> dict:
+    """The case's detail once `ready(detail)` holds (the workflow acts on its own clock)."""
+    for _ in range(300):
+        detail = (await api.http.get(f"/api/cases/{case_no}", headers=who)).json()
+        if ready(detail):
+            return detail
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{case_no}: {what} did not happen: {detail['stage']} {detail['pending_actions']}")

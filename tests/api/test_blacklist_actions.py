@@ -2,23 +2,12 @@
 with its written notice, the employer's statement, the decision once the notice period ended (人社部令45号)."""
 
 import asyncio
-import dataclasses
-import random
-import string
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest_asyncio
-from httpx import ASGITransport, AsyncClient
 
-from api.app import create_app
-from core.config import Settings
-from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
-from db.engine import make_engine
-from domain.rules import DeadlineRule, PeriodUnit
-from tests.api.conftest import ADMIN_PASSWORD, SECRET_KEY, Api
+from tests.api.conftest import drill, serving, until_case
 from tests.api.util import complaint
-from worker import build_worker
 
 LEGAL_REP = {"name": "王某", "id_number": "11010519491231002X", "role": "legal_representative"}
 MANAGER = {"name": "李某", "id_number": "110101199003071233", "role": "responsible"}
@@ -28,44 +17,8 @@ NOTICE_SECONDS = 6  # the employer's period to state its case, shortened so the 
 @pytest_asyncio.fixture
 async def api(db_url, dev_server):
     """The API and a worker whose jurisdiction gives the employer seconds, not 5 working days."""
-    settings = Settings(
-        database_url=db_url,
-        secret_key=SECRET_KEY,
-        admin_password=ADMIN_PASSWORD,
-        task_queue=f"cases-{uuid.uuid4().hex[:8]}",
-    )
-    base = load_jurisdiction(DEFAULT_JURISDICTION)
-    notice = DeadlineRule(
-        "blacklist_notice",
-        PeriodUnit.DURATION,
-        duration_seconds=NOTICE_SECONDS,
-        basis=base.deadlines["blacklist_notice"].basis,
-    )
-    jurisdiction = dataclasses.replace(
-        base,
-        case_prefix="".join(random.choice(string.ascii_uppercase) for _ in range(6)),
-        deadlines={**base.deadlines, "blacklist_notice": notice},
-    )
-    engine = make_engine(db_url)
-    app = create_app(settings, engine=engine, jurisdiction=jurisdiction)
-    async with app.router.lifespan_context(app):
-        app.state.temporal = dev_server.client
-        async with build_worker(dev_server.client, settings, engine=engine, jurisdiction=jurisdiction):
-            async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
-                client = Api(http)
-                client.app = app
-                yield client
-    engine.dispose()
-
-
-async def _until(api, who, case_no: str, ready, what: str) -> dict:
-    """The case once `ready(detail)` holds (the workflow acts on its own clock)."""
-    for _ in range(300):
-        detail = (await api.http.get(f"/api/cases/{case_no}", headers=who)).json()
-        if ready(detail):
-            return detail
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{case_no}: {what} did not happen: {detail['stage']} {detail['pending_actions']}")
+    async with serving(db_url, dev_server, drill({"blacklist_notice": NOTICE_SECONDS})) as client:
+        yield client
 
 
 async def test_an_employer_is_proposed_heard_and_listed_over_http(api):
@@ -82,7 +35,7 @@ async def test_an_employer_is_proposed_heard_and_listed_over_http(api):
     due = datetime.now(timezone.utc) + timedelta(seconds=2)
     assert (await api.act(hrss, no, "order_payment", {"due_at": due.isoformat()})).status_code == 200
 
-    detail = await _until(
+    detail = await until_case(
         api, hrss, no, lambda d: "propose_blacklist" in d["pending_actions"], "the order running out unpaid"
     )
     # the order ran out unpaid: the case found the grounds by itself and started the decision clock at the
@@ -131,7 +84,7 @@ async def test_an_employer_is_proposed_heard_and_listed_over_http(api):
     assert r.status_code == 200, r.text
     assert any(e["summary"] == "当事人陈述申辩：资金周转困难，请求暂缓列入" for e in r.json()["timeline"])
 
-    await _until(api, hrss, no, lambda d: "blacklist_decision" in d["pending_actions"], "the notice period ending")
+    await until_case(api, hrss, no, lambda d: "blacklist_decision" in d["pending_actions"], "the notice period ending")
     r = await api.act(head, no, "blacklist_decision", {"listed": False})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.reason"
     assert (await api.act(hrss, no, "blacklist_decision", {"listed": True})).status_code == 403  # the unit head

@@ -2,24 +2,12 @@
 application is refused while the decision's review and suit windows run, and after them until the 催告书 was
 served and its period ended; then it is taken (行政强制法 arts. 53-54)."""
 
-import asyncio
-import dataclasses
-import random
-import string
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest_asyncio
-from httpx import ASGITransport, AsyncClient
 
-from api.app import create_app
-from core.config import Settings
-from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
-from db.engine import make_engine
-from domain.rules import DeadlineRule, PeriodUnit
-from tests.api.conftest import ADMIN_PASSWORD, SECRET_KEY, Api
+from tests.api.conftest import drill, serving, until_case
 from tests.api.util import complaint
-from worker import build_worker
 
 # The drill: the party's windows and the reminder's period in seconds (the shipped rules are 60 days,
 # 6 months, 10 working days and 3 months).
@@ -28,41 +16,8 @@ DRILL = {"decision_review": 3, "decision_suit": 6, "review_suit": 3, "court_remi
 
 @pytest_asyncio.fixture
 async def api(db_url, dev_server):
-    settings = Settings(
-        database_url=db_url,
-        secret_key=SECRET_KEY,
-        admin_password=ADMIN_PASSWORD,
-        task_queue=f"cases-{uuid.uuid4().hex[:8]}",
-    )
-    base = load_jurisdiction(DEFAULT_JURISDICTION)
-    short = {
-        name: DeadlineRule(name, PeriodUnit.DURATION, duration_seconds=seconds, basis=base.deadlines[name].basis)
-        for name, seconds in DRILL.items()
-    }
-    jurisdiction = dataclasses.replace(
-        base,
-        case_prefix="".join(random.choice(string.ascii_uppercase) for _ in range(6)),
-        deadlines={**base.deadlines, **short},
-    )
-    engine = make_engine(db_url)
-    app = create_app(settings, engine=engine, jurisdiction=jurisdiction)
-    async with app.router.lifespan_context(app):
-        app.state.temporal = dev_server.client
-        async with build_worker(dev_server.client, settings, engine=engine, jurisdiction=jurisdiction):
-            async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
-                client = Api(http)
-                client.app = app
-                yield client
-    engine.dispose()
-
-
-async def _until(api, who, case_no: str, ready, what: str) -> dict:
-    for _ in range(300):
-        detail = (await api.http.get(f"/api/cases/{case_no}", headers=who)).json()
-        if ready(detail):
-            return detail
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{case_no}: {what} did not happen: {detail['stage']} {detail['pending_actions']}")
+    async with serving(db_url, dev_server, drill(DRILL)) as client:
+        yield client
 
 
 def _soon(seconds: float) -> str:
@@ -94,7 +49,7 @@ async def test_the_court_is_asked_only_after_the_windows_and_the_reminder(api):
     await _serve(api, hrss, no, r.json(), "payment_decision")
 
     # the decision's date passes unpaid, below the crime threshold: the court route, no 催告书 yet
-    detail = await _until(api, hrss, no, lambda d: d["stage"] == "court_enforcement", "the court route")
+    detail = await until_case(api, hrss, no, lambda d: d["stage"] == "court_enforcement", "the court route")
     assert "court_reminder" not in {d["kind"] for d in detail["documents"]}
     for action in ("court_application", "serve_court_reminder"):
         r = await api.act(hrss, no, action)
@@ -102,7 +57,9 @@ async def test_the_court_is_asked_only_after_the_windows_and_the_reminder(api):
         assert "复议" in (await api.act({**hrss, "Accept-Language": "zh-CN"}, no, action)).json()["message"]
 
     # both windows pass unchallenged: the application's clock opens; the reminder comes first
-    detail = await _until(api, hrss, no, lambda d: "serve_court_reminder" in d["pending_actions"], "the windows passed")
+    detail = await until_case(
+        api, hrss, no, lambda d: "serve_court_reminder" in d["pending_actions"], "the windows passed"
+    )
     assert "court_application" in _open(detail) and "court_application" not in detail["pending_actions"]
     decision = detail["enforcement"]["decision"]
     assert decision["final_at"] is not None and decision["served_at"] is not None and decision["challenges"] == []
@@ -114,7 +71,7 @@ async def test_the_court_is_asked_only_after_the_windows_and_the_reminder(api):
     r = await api.act(hrss, no, "court_application")
     assert r.status_code == 409 and r.json()["code"] == "court_reminder_running", r.text
 
-    detail = await _until(api, hrss, no, lambda d: "court_application" in d["pending_actions"], "reminder ended")
+    detail = await until_case(api, hrss, no, lambda d: "court_application" in d["pending_actions"], "reminder ended")
     r = await api.act(hrss, no, "court_application")
     assert r.status_code == 200 and r.json()["stage"] == "court_enforcement", r.text
     assert "court_accept" in _open(r.json()) and "court_application" not in _open(r.json())

@@ -4,57 +4,33 @@ warns of nothing; three signals warn; a missed instalment warns; findings, refus
 
 import asyncio
 import dataclasses
-import random
-import string
-import uuid
 
 import pytest_asyncio
-from httpx import ASGITransport, AsyncClient
 
-from api.app import create_app
-from core.config import Settings
 from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
-from db.engine import make_engine
 from domain.identity import credit_code_check_char
 from domain.rules import PeriodUnit
-from tests.api.conftest import ADMIN_PASSWORD, SECRET_KEY, Api
+from tests.api.conftest import serving
 from tests.api.util import ID_NUMBER, ID_NUMBER_2, PROJECT, row_counts
-from worker import build_worker
 
 # Drill clocks: a period falls due every 8 s; its payroll may come 2 s late; a warning has 4 s.
 DRILL = {"payroll_cycle": 8, "payroll_grace": 2, "warning_response": 4}
 
 
-def drill_jurisdiction(prefix: str):
+def drill_jurisdiction():
     base = load_jurisdiction(DEFAULT_JURISDICTION)
     rules = dict(base.deadlines)
     for name, seconds in DRILL.items():
         rules[name] = dataclasses.replace(
             rules[name], unit=PeriodUnit.DURATION, amount=0, duration_seconds=float(seconds)
         )
-    return dataclasses.replace(base, case_prefix=prefix, deadlines=rules)
+    return dataclasses.replace(base, deadlines=rules)
 
 
 @pytest_asyncio.fixture
 async def drill(db_url, dev_server):
-    settings = Settings(
-        database_url=db_url,
-        secret_key=SECRET_KEY,
-        admin_password=ADMIN_PASSWORD,
-        task_queue=f"warn-{uuid.uuid4().hex[:8]}",
-    )
-    prefix = "".join(random.choice(string.ascii_uppercase) for _ in range(6))
-    jurisdiction = drill_jurisdiction(prefix)
-    engine = make_engine(db_url)
-    app = create_app(settings, engine=engine, jurisdiction=jurisdiction)
-    async with app.router.lifespan_context(app):
-        app.state.temporal = dev_server.client
-        async with build_worker(dev_server.client, settings, engine=engine, jurisdiction=jurisdiction):
-            async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
-                api = Api(http)
-                api.app = app
-                yield api
-    engine.dispose()
+    async with serving(db_url, dev_server, drill_jurisdiction(), queue="warn") as api:
+        yield api
 
 
 def credit_code(seed: int) -> str:
