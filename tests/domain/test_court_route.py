@@ -11,9 +11,9 @@ from domain import lifecycle
 from domain.actions.challenge import final_since
 from domain.errors import DomainError, InvalidInput
 from domain.lifecycle import ClockTimes
-from domain.model import SYSTEM, Actor, CaseIntake, CaseState, Channel, DeadlineStatus, Organisation, Person, Stage
+from domain.model import SYSTEM, Actor, CaseState, DeadlineStatus, Stage
 from domain.procedure import STATUTORY_PROCEDURE
-from tests.domain.test_enforcement import HEAD, HRSS, POLICE, POLICY, T0, workers
+from tests.domain.test_enforcement import HEAD, HRSS, POLICE, T0, sample_intake
 from tests.domain.test_registry import test_an_action_is_accepted_exactly_when_it_is_offered as offered_agrees
 
 HOUSING_HEAD = Actor("hh", "unit_head", "housing")
@@ -58,20 +58,7 @@ def tick(state, now):
 
 
 def new_case(n_workers=3, amount="36000", months=None) -> CaseState:
-    intake = CaseIntake(
-        "DX-2026-000031",
-        Channel.HOTLINE,
-        T0,
-        T0,
-        Actor("c", "clerk", "petition"),
-        Person("张三"),
-        workers(n_workers, str(Decimal(amount) / n_workers)),
-        Organisation("某劳务公司"),
-        Decimal(amount),
-        "",
-        POLICY,
-    )
-    state = CaseState(intake=intake, procedure=STATUTORY_PROCEDURE)
+    state = CaseState(intake=sample_intake("DX-2026-000031", n_workers, amount), procedure=STATUTORY_PROCEDURE)
     lifecycle.open_case(state)
     lifecycle.refer(state, T0, {"acknowledge": ClockTimes(at(7))})
     do(state, "accept")

@@ -185,9 +185,10 @@ def times(*kinds, due=T0 + timedelta(days=7)):
     return {k: ClockTimes(due, [due + timedelta(days=2)]) for k in kinds}
 
 
-def ordered_case(n_workers=3, amount="36000", with_project=False, months=None) -> CaseState:
-    intake = CaseIntake(
-        "DX-2026-000009",
+def sample_intake(case_no: str, n_workers: int, amount: str, project_info=None) -> CaseIntake:
+    """A hotline complaint received at T0: n workers owed `amount` between them."""
+    return CaseIntake(
+        case_no,
         Channel.HOTLINE,
         T0,
         T0,
@@ -198,8 +199,12 @@ def ordered_case(n_workers=3, amount="36000", with_project=False, months=None) -
         Decimal(amount),
         "",
         POLICY,
-        project=project() if with_project else None,
+        project=project_info,
     )
+
+
+def ordered_case(n_workers=3, amount="36000", with_project=False, months=None) -> CaseState:
+    intake = sample_intake("DX-2026-000009", n_workers, amount, project() if with_project else None)
     state = CaseState(intake=intake)
     lifecycle.open_case(state)
     lifecycle.refer(state, T0, times("acknowledge"))
