@@ -43,6 +43,17 @@ def test_every_path_has_a_recorded_history():
     } <= names
     # sealed, keyed, lean: a keyed payment retried after continue-as-new, both of its recorded runs
     assert {"keyed_payment_continued-v3", "keyed_payment_continued-first-run-v3"} <= names
+    # procedure 3 (domain/procedure.py): its court route, challenges, blacklist, petition and limitation paths
+    statutory = {
+        "court_and_routes",
+        "review_upheld",
+        "blacklist_listed",
+        "blacklist_listed-first-run",
+        "absconded_police",
+        "petition_objected",
+        "limitation_not_accepted",
+    }
+    assert {f"{path}-statutory" for path in statutory} <= names
 
 
 @pytest.mark.parametrize("runner", RUNNERS)  # the tests' sandbox and the worker's default
