@@ -71,6 +71,7 @@ __all__ = [
     "clocks_for",
     "command_of",
     "due_step",
+    "due_steps",
     "enforced_clock",
     "enforcement_unit",
     "escalation_levels",
@@ -245,12 +246,35 @@ def next_wake(state: CaseState) -> datetime | None:
     return min(instants) if instants else None
 
 
-def due_step(state: CaseState, now: datetime) -> str | None:
-    """The step the case must take by itself now, if any: `enforce` (an order ran out unpaid),
-    `major_dispatch` (the leader's periodic dispatch) or `blacklist_grounds` (a lapse met the listing's
-    grounds). The workflow applies it as the system actor."""
+def due_steps(state: CaseState, now: datetime) -> list[str]:
+    """The steps the case must take by itself now, in the order it takes them: `order_lapsed` or `enforce`
+    (an order or decision ran out unpaid), `major_dispatch` (the leader's periodic dispatch),
+    `blacklist_grounds` (a lapse met the listing's grounds), `decision_final` (the decision's windows
+    passed). The workflow applies the first it has not seen refused, as the system actor."""
     if state.stage is Stage.CLOSED:
-        return None
+        return []
+    steps = []
+    order = state.open_deadline("order_payment")
+    if state.procedure >= LAWFUL_LADDER:  # an unpaid order waits for the handling decision
+        if order_lapsed_due(state, now):
+            steps.append("order_lapsed")
+        elif decision_lapsed_due(state, now):
+            steps.append("enforce")
+    elif state.stage is Stage.PAYMENT_ORDERED and order is not None and order.due_at <= now and state.outstanding > 0:
+        steps.append("enforce")
+    if state.leader is not None and state.next_dispatch_at is not None and state.next_dispatch_at <= now:
+        steps.append("major_dispatch")
+    if grounds_due(state, now):  # procedure 3: a payment deadline lapsed unpaid (人社部令45号 arts. 5, 8)
+        steps.append("blacklist_grounds")
+    if decision_final_due(state):
+        steps.append("decision_final")
+    return steps
+
+
+def due_step(state: CaseState, now: datetime) -> str | None:
+    """The first of `due_steps`, if any."""
+    steps = due_steps(state, now)
+    return steps[0] if steps else None
     order = state.open_deadline("order_payment")
     if state.procedure >= LAWFUL_LADDER:  # an unpaid order waits for the handling decision
         if order_lapsed_due(state, now):

@@ -415,21 +415,11 @@ class CaseWorkflow:
         return f"{step}:{due.isoformat() if due else '-'}"
 
     def _due_step(self, now: datetime) -> str | None:
-        """lifecycle.due_step, less the steps already refused (each is refused once, not at every wake)."""
+        """The first of lifecycle.due_steps not refused before (each is refused once, not at every wake)."""
         refused = self._state.refused_steps
-        step = lifecycle.due_step(self._state, now)
-        if step is None or self._step_mark(step) not in refused:
-            return step
-        if step in ("enforce", "order_lapsed"):  # the leader's dispatch, the other step a case takes, may be due too
-            s = self._state
-            if (
-                s.leader is not None
-                and s.next_dispatch_at is not None
-                and s.next_dispatch_at <= now
-                and self._step_mark("major_dispatch") not in refused
-            ):
-                return "major_dispatch"
-        return None
+        return next(
+            (step for step in lifecycle.due_steps(self._state, now) if self._step_mark(step) not in refused), None
+        )
 
     def _next_wake(self) -> datetime | None:
         """lifecycle.next_wake, less a refused dispatch (its instant has passed: waking for it would spin)."""
