@@ -107,8 +107,15 @@ async def test_missing_payroll_warns_then_becomes_a_case_and_a_paid_project_gets
     assert [w["id"] for w in linked] == [warning["id"]]
     # The paid project's first period passed its grace long ago: nothing about it.
     assert [w for w in await warnings_of(api, office, project_id=paid) if w["period"] == "1"] == []
-    monitoring = (await api.http.get(f"/api/projects/{paid}/monitoring", headers=office)).json()
-    assert monitoring["payrolls"][0]["period"] == "1" and monitoring["next_period"] >= 2
+    # The monitor's projection moves on to period 2 once its workflow has checked period 1: wait for it.
+    monitoring = (
+        await until(
+            lambda: api.http.get(f"/api/projects/{paid}/monitoring", headers=office),
+            lambda r: r.json()["next_period"] >= 2,
+            "the paid project's monitor moved on to period 2",
+        )
+    ).json()
+    assert monitoring["payrolls"][0]["period"] == "1"
     # The dashboard's counts by township (db.monitoring.warning_counts_by_township).
     from sqlmodel import Session
 
