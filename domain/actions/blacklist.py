@@ -32,6 +32,7 @@ from domain.actions.effects import (
     day,
     doc,
     event,
+    extend_clock,
     issuing_unit,
     open_clock,
     resolve,
@@ -252,14 +253,7 @@ def _apply_extension(state: CaseState, cmd: ExtendBlacklistDecision, actor, now,
     clock = state.open_deadline("blacklist_decision")
     days = state.intake.policy.deadlines["blacklist_decision"].extension_working_days or 0
     assert clock is not None  # awaited
-    computed = times["blacklist_decision"]
-    clock.due_at = computed.due_at
-    clock.escalate_at = list(computed.escalate_at)
-    clock.provisional = clock.provisional or computed.provisional
-    clock.extended_working_days += days
-    if clock.status is DeadlineStatus.MISSED:
-        clock.status = DeadlineStatus.OPEN
-        clock.level = 0
+    extend_clock(clock, times["blacklist_decision"], days)
     event(
         state,
         now,

@@ -81,6 +81,18 @@ def open_clock(
     return clock
 
 
+def extend_clock(clock: Deadline, times: ClockTimes, working_days: int) -> None:
+    """Move an open or missed clock to its extended instants (computed outside the workflow); a missed one
+    runs again from level 0."""
+    clock.due_at = times.due_at
+    clock.escalate_at = list(times.escalate_at)
+    clock.provisional = clock.provisional or times.provisional
+    clock.extended_working_days += working_days
+    if clock.status is DeadlineStatus.MISSED:
+        clock.status = DeadlineStatus.OPEN
+        clock.level = 0
+
+
 def resolve(state: CaseState, kind: str, now: datetime, status: DeadlineStatus = DeadlineStatus.MET) -> None:
     clock = state.open_deadline(kind)
     if clock is None:

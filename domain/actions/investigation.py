@@ -15,7 +15,7 @@ from domain.actions.base import (
     Text,
     command,
 )
-from domain.actions.effects import crime, event, propose_police, resolve
+from domain.actions.effects import crime, event, extend_clock, propose_police, resolve
 from domain.actions.police import check_crime_conditions, service_missing
 from domain.enforcement import assess_crime
 from domain.errors import InvalidInput, NotAllowedNow
@@ -150,13 +150,7 @@ def _apply_extend(state: CaseState, cmd: ExtendInvestigation, actor, now, times)
     clock = state.open_deadline("investigate")
     assert clock is not None  # awaited: extension_left
     days = cmd.working_days
-    clock.due_at = times["investigate"].due_at
-    clock.escalate_at = list(times["investigate"].escalate_at)
-    clock.provisional = clock.provisional or times["investigate"].provisional
-    clock.extended_working_days += days
-    if clock.status is DeadlineStatus.MISSED:
-        clock.status = DeadlineStatus.OPEN
-        clock.level = 0
+    extend_clock(clock, times["investigate"], days)
     event(
         state,
         now,
