@@ -163,16 +163,18 @@ class CaseWorkflow:
                     self._state.procedure = procedure.LAWFUL_LADDER
                 if workflow.patched(STATUTORY_PROCEDURE):
                     self._state.procedure = procedure.STATUTORY_PROCEDURE
-                matter = self._state.intake.matter
-                joins = matter is not None and workflow.patched(ONE_MATTER)
-                if joins:
+                # 有案必接: the matter the registry found (asked only then: no case recorded before had one)
+                matter = (
+                    self._state.intake.matter if self._state.intake.matter and workflow.patched(ONE_MATTER) else None
+                )
+                if matter is not None:
                     self._state.related_cases = [matter]
                 requests = lifecycle.open_case(self._state)
                 times = await self._compute(requests)
                 docs = lifecycle.refer(self._state, workflow.now(), times)
                 self._state.version += 1
                 await self._commit(docs)
-                if joins and matter is not None:  # registered (the 受理回执 issued), then joined: one matter
+                if matter is not None:  # registered (the 受理回执 issued), then joined: one matter
                     await self._join_matter(matter)
             self._ready = True
         else:
