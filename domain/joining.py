@@ -13,7 +13,8 @@ What joining does, as pure rules (the workflows apply them, workflows/case.py):
   the findings settle what is owed). A worker without an ID number cannot be matched and is added.
   The matter's `amount_claimed` grows by what the joined workers add (a new worker's claim, or a known
   worker's increase), and so does `amount_owed` once findings fixed it, so that what the matter
-  pursues covers them; the caseworker's later findings restate it.
+  pursues covers them; the caseworker's later findings restate it. A matter that now meets the criteria
+  of a major case (workers, amount) becomes one, as at intake.
 - the joined complaint (`join_into`) names its matter in `joined_to` and `related_cases` and closes with
   outcome `joined` (no result notice: the matter's own closure answers its complainant).
 - a matter that closed meanwhile refuses (`check_join`); the complaint then proceeds alone as a normal
@@ -128,6 +129,10 @@ def join_complaint(matter: CaseState, complaint: JoinInput, now: datetime) -> bo
         matter.amount_owed += increase
     matter.related_cases.append(complaint.case_no)
     matter.version += 1
+    policy = intake.policy
+    became_major = not matter.major and (
+        len(intake.workers) >= policy.major_case_workers or intake.amount_claimed >= policy.major_case_amount
+    )
     summary = (
         f"同一欠薪事项的投诉 {complaint.case_no} 并入本案办理：新增农民工 {merged.added} 人"
         + (f"，{merged.raised} 人诉求金额提高" if merged.raised else "")
@@ -144,6 +149,9 @@ def join_complaint(matter: CaseState, complaint: JoinInput, now: datetime) -> bo
         raised=merged.raised,
         increase=str(increase),
     )
+    if became_major:  # the criteria lifecycle.open_case applies at intake, met by the matter as it now stands
+        matter.major = True
+        event(matter, now, "major_case", SYSTEM.username, "并案后符合重大欠薪案件标准")
     return True
 
 

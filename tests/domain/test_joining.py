@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from domain import lifecycle
-from domain.errors import NotAllowedNow
+from domain.errors import InvalidInput, NotAllowedNow
 from domain.joining import (
     JOINED,
     JoinInput,
@@ -127,3 +127,19 @@ def test_a_refused_join_leaves_the_complaint_alone():
     join_refused(case, "DX-2026-000001", "", LATER)
     assert case.related_cases == [] and case.stage is Stage.REFERRED and case.joined_to is None
     assert case.timeline[-1].kind == "join_refused"
+
+
+def test_a_matter_that_grows_past_the_criteria_becomes_a_major_case():
+    matter = referred("DX-2026-000001", [ZHANG])
+    assert not matter.major
+    limit = matter.intake.policy.major_case_amount
+    join_complaint(matter, JoinInput("DX-2026-000002", LATER, [WorkerClaim("某", None, limit)], limit), LATER)
+    assert matter.major and matter.timeline[-1].kind == "major_case"
+
+
+def test_nobody_closes_a_case_as_joined_by_hand():
+    case = referred("DX-2026-000001", [ZHANG])
+    with pytest.raises(InvalidInput) as err:
+        do(case, "close", Actor("w", "caseworker", case.lead_unit), outcome=JOINED)
+    assert err.value.code == "outcome_reserved" and err.value.field == "outcome"
+    assert case.stage is Stage.REFERRED
