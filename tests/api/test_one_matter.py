@@ -3,6 +3,9 @@ or a project that already has an open case are registered and joined to it; anot
 
 from decimal import Decimal
 
+from sqlmodel import Session
+
+from db.outbox import case_messages
 from domain.identity import credit_code_check_char, resident_id_check_char
 from tests.api.test_cases import PROJECT, complaint
 from tests.api.web_client import WebClient
@@ -86,6 +89,12 @@ async def test_complaints_about_the_same_employer_or_project_are_one_matter(api)
     assert r.status_code == 200, r.text
     view = r.json()
     assert view["matter"]["case_no"] == no and view["can_rate"] is False and no in view["stage_hint"]
+
+    # and is told so by SMS (not that the case is done, nor asked to rate it)
+    with Session(api.app.state.engine) as session:
+        messages = case_messages(session=session, case_no=third["case_no"])
+    assert [m.kind for m in messages] == ["registered", "closed"]
+    assert no in messages[1].text and "并入该案" in messages[1].text and "评价" not in messages[1].text
 
     # the web case pages link the related cases both ways
     async with WebClient(api.app) as web:
