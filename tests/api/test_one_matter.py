@@ -89,6 +89,9 @@ async def test_complaints_about_the_same_employer_or_project_are_one_matter(api)
     assert r.status_code == 200, r.text
     view = r.json()
     assert view["matter"]["case_no"] == no and view["can_rate"] is False and no in view["stage_hint"]
+    rating = {"case_no": third["case_no"], "phone": "13900139000", "rating": "satisfied"}
+    r = await api.http.post("/api/public/ratings", json=rating)
+    assert r.status_code == 409 and "并入" in r.text
 
     # and is told so by SMS (not that the case is done, nor asked to rate it)
     with Session(api.app.state.engine) as session:
