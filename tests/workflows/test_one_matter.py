@@ -87,7 +87,6 @@ async def test_a_second_complaint_is_joined_to_the_matter_once(env, joining, act
     s2 = await matter.query(CaseWorkflow.state)
     assert s2.version == s.version and s2.related_cases == [complaint_no]
     assert s2.intake.amount_claimed == Decimal("47000.00")
-    await matter.terminate()
 
 
 async def test_a_complaint_whose_matter_closed_proceeds_alone(env, joining, actors):
@@ -100,4 +99,3 @@ async def test_a_complaint_whose_matter_closed_proceeds_alone(env, joining, acto
     assert s.stage is Stage.REFERRED and s.related_cases == [] and s.joined_to is None
     refused = [e for e in s.timeline if e.kind == "join_refused"]
     assert len(refused) == 1 and matter_no in refused[0].summary
-    await complaint.terminate()
