@@ -14,6 +14,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.calendar import CalendarActivities
 from activities.cases import CaseActivities
+from activities.joining import JoiningActivities
 from activities.monitoring import MonitoringActivities
 from api.monitoring_service import ensure_monitors
 from core.codec import data_converter
@@ -67,7 +68,7 @@ def build_worker(client: Client, settings: Settings, *, engine=None, jurisdictio
             WarningWorkflow,
             EmployerReportWorkflow,
         ],
-        activities=activities.all() + calendar.all() + monitoring.all(),
+        activities=activities.all() + calendar.all() + monitoring.all() + JoiningActivities(client).all(),
         activity_executor=ThreadPoolExecutor(max_workers=16),
         workflow_runner=workflow_runner(settings),
         **WORKER_TUNING,

@@ -44,6 +44,7 @@ from db.cases import (
     next_case_no,
 )
 from db.engine import session_scope
+from db.matters import open_matter
 from documents import UNMASKED_KINDS
 from domain.actions import ACTIONS
 from domain.actions.petition import earliest_received, received_too_long_ago
@@ -175,6 +176,9 @@ def _new_intake(
     claimed = body.amount_claimed if body.amount_claimed is not None else sum(w.amount_owed for w in workers)
     received_at = _received_at(body, now, jurisdiction)
     case_no = next_case_no(session=session, prefix=jurisdiction.case_prefix, year=now.astimezone(CHINA_TZ).year)
+    employer = body.employer.to_domain()
+    # 有案必接: registered all the same, and joined to the open case about the same employer or project
+    matter = open_matter(session=session, credit_code=employer.credit_code, project_id=project.id if project else None)
     return CaseIntake(
         case_no=case_no,
         channel=body.channel,
@@ -183,7 +187,7 @@ def _new_intake(
         registered_by=actor_of(user),
         complainant=Person(body.complainant.name, body.complainant.phone, body.complainant.id_number),
         workers=workers,
-        employer=body.employer.to_domain(),
+        employer=employer,
         amount_claimed=claimed,
         description=body.description,
         policy=case_policy(jurisdiction),
@@ -191,6 +195,7 @@ def _new_intake(
         group_incident=body.group_incident,
         arrears_ended_at=body.arrears_ended_at,
         late_entry_reason=body.late_entry_reason,
+        matter=matter,
     )
 
 
@@ -502,6 +507,8 @@ def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=No
             )
             for d in docs
         ],
+        related_cases=list(state.related_cases),
+        joined_to=state.joined_to,
         suggested_liable_party=suggestion.party.value,
         suggested_liable_party_reason=suggestion.reason,
         enforcement=enforcement_summary(state, id_out),

@@ -198,6 +198,9 @@ def progress_view(*, session: Session, record: CaseRecord, jurisdiction: Jurisdi
         if d.kind not in PARTY_DEADLINES
     ]
     rating = get_rating(session=session, case_no=record.case_no)
+    matter = _matter_view(session, state.joined_to, jurisdiction) if state.joined_to else None
+    if matter is not None:
+        hint = f"同一欠薪事项已有案件 {state.joined_to} 在办，您的投诉并入该案一并处理，办理结果以该案为准。"
     docs = [
         d for d in case_children(session=session, model=Document, case_no=record.case_no) if d.kind in PUBLIC_DOCUMENTS
     ]
@@ -214,11 +217,26 @@ def progress_view(*, session: Session, record: CaseRecord, jurisdiction: Jurisdi
         "outcome": record.outcome,
         "outcome_label": OUTCOME_LABELS.get(record.outcome, record.outcome) if record.outcome else None,
         "closed_at": record.closed_at,
-        "can_rate": record.stage == "closed" and rating is None,
+        "can_rate": record.stage == "closed" and rating is None and matter is None,  # a joined one: rate the matter
+        "matter": matter,
         "rating": None
         if rating is None
         else {"rating": rating.rating, "label": RATING_LABELS[rating.rating], "rated_at": rating.rated_at},
         "documents": [{"seq": d.seq, "kind": d.kind, "title": d.title, "issued_at": d.issued_at} for d in docs],
+    }
+
+
+def _matter_view(session: Session, case_no: str, jurisdiction: Jurisdiction) -> dict:
+    """Where the matter a complaint was joined to stands (有案必接): its number, stage and unit, no party's data."""
+    matter = get_case(session=session, case_no=case_no)
+    if matter is None:
+        return {"case_no": case_no, "stage": "", "stage_label": "", "lead_unit_name": "", "outcome_label": None}
+    return {
+        "case_no": case_no,
+        "stage": matter.stage,
+        "stage_label": public_stage(matter.stage)[0],
+        "lead_unit_name": _unit_name(jurisdiction, matter.lead_unit),
+        "outcome_label": OUTCOME_LABELS.get(matter.outcome, matter.outcome) if matter.outcome else None,
     }
 
 
@@ -267,3 +285,8 @@ class PublicProgress(BaseModel):
     can_rate: bool
     rating: dict | None
     documents: list[dict]
+    matter: dict | None = Field(
+        default=None,
+        description="the case this complaint was joined to (有案必接): {case_no, stage, stage_label, lead_unit_name, "
+        "outcome_label}; the complaint is handled there",
+    )

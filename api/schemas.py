@@ -273,6 +273,16 @@ class CaseDetail(CaseSummary):
             "unit (牵头单位) where the case's policy names no authority"
         ),
     )
+    related_cases: list[str] = Field(
+        default_factory=list,
+        description=(
+            "关联案件 (one matter, 有案必接): on a matter, the complaints about the same employer or project "
+            "joined to it; on a joined complaint, its matter"
+        ),
+    )
+    joined_to: str | None = Field(
+        default=None, description="the matter this complaint was joined to (it is closed with outcome `joined`)"
+    )
     suggested_liable_party: str | None = Field(default=None, description="whom the liability rules name")
     suggested_liable_party_reason: str | None = None
     enforcement: dict = Field(
@@ -284,8 +294,11 @@ class CaseDetail(CaseSummary):
 
 
 class Stats(BaseModel):
-    total: int
+    total: int = Field(description="matters: every case but the complaints joined to another (counted in `joined`)")
     closed: int
+    joined: int = Field(
+        default=0, description="complaints joined to an open matter about the same employer or project (有案必接)"
+    )
     closure_rate: float
     closure_rate_target: float
     overdue: int

@@ -74,32 +74,37 @@ def create_user(http: httpx.Client, admin: dict, username: str, role: str, unit:
         raise RuntimeError(f"could not create user {username}: {r.status_code} {r.text}")
 
 
+def project_body(n: int, tag: str = "") -> dict:
+    """The n-th of the bench's construction projects, across the townships and project types."""
+    ptype, township = PROJECT_TYPES[n % len(PROJECT_TYPES)], TOWNSHIPS[n % len(TOWNSHIPS)]
+    return {
+        "name": f"代县{township}第{n + 1}标段工程{tag}",
+        "type": ptype,
+        "township": township,
+        "has_permit": n % 7 != 0,
+        "land": "collective" if n % 11 == 0 else "state",
+        "government_invested": n % 2 == 0,
+        "construction_unit": {"name": f"代县第{n + 1}建设单位"},
+        "general_contractor": {"name": f"山西{TRADE_NAMES[n % len(TRADE_NAMES)]}建设集团有限公司"},
+    }
+
+
 def create_projects(http: httpx.Client, admin: dict, count: int) -> list[int]:
     """`count` construction projects across the townships and project types; returns their ids."""
     ids = []
     for n in range(count):
-        ptype, township = PROJECT_TYPES[n % len(PROJECT_TYPES)], TOWNSHIPS[n % len(TOWNSHIPS)]
-        r = http.post(
-            "/api/projects",
-            headers=admin,
-            json={
-                "name": f"代县{township}第{n + 1}标段工程",
-                "type": ptype,
-                "township": township,
-                "has_permit": n % 7 != 0,
-                "land": "collective" if n % 11 == 0 else "state",
-                "government_invested": n % 2 == 0,
-                "construction_unit": {"name": f"代县第{n + 1}建设单位"},
-                "general_contractor": {"name": f"山西{TRADE_NAMES[n % len(TRADE_NAMES)]}建设集团有限公司"},
-            },
-        )
+        r = http.post("/api/projects", headers=admin, json=project_body(n))
         r.raise_for_status()
         ids.append(r.json()["id"])
     return ids
 
 
 def complaint(n: int, project_ids: list[int], received_at: datetime | None = None) -> dict:
-    """A complaint body for POST /api/cases; varied but reproducible from n. Never a major case."""
+    """A complaint body for POST /api/cases; varied but reproducible from n. Never a major case.
+
+    Each complaint names a project of its own, like the n-th of `project_ids` (same type, township and
+    parties): complaints about one project are one matter (有案必接, domain/joining.py) and would all be
+    joined to the first, where the bench needs as many open cases as it registers."""
     rng = random.Random(n)
     workers = [
         {"name": f"工人{n}-{k}", "amount_owed": str(rng.randrange(3000, 20000))} for k in range(rng.randint(1, 3))
@@ -110,7 +115,7 @@ def complaint(n: int, project_ids: list[int], received_at: datetime | None = Non
         "complainant": {"name": f"投诉人{n}", "phone": f"139{n:08d}"[-11:]},
         "workers": workers,
         "employer": {"name": f"代县{trade}劳务有限公司第{n % 97}分公司"},
-        "project_id": project_ids[n % len(project_ids)],
+        "project": project_body(n % len(project_ids), f"（{n}号投诉）"),
         "description": "拖欠工资三个月，多次讨要未果",
     }
     if received_at is not None:

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from db.cases import CaseRecord, CaseUnit
 from db.search import COUNT_CAP, CaseSearchGram, is_exact, query_grams, rarest
 from domain.identity import looks_like_credit_code
+from domain.joining import JOINED
 
 
 def _gram_counts(session: Session, grams: list[str]) -> dict[str, int]:
@@ -128,35 +129,45 @@ def list_cases(
 def case_stats(*, session: Session) -> dict:
     """Totals, closure rate, overdue counts and amounts, for the county and by lead unit and township
     (KPI: closure rate ≥ 95%). One pass over the cases, grouped by unit and township, folded here."""
+    # A complaint joined to its matter (有案必接, domain/joining.py) is one matter with it: its claim is in the
+    # matter's, and its closure (outcome `joined`) resolves nothing. It is counted in `joined`, apart from
+    # the totals, the closures and the money (still one pass: the flag is one more grouping column).
+    joined = (func.coalesce(CaseRecord.outcome, "") == JOINED).cast(Integer)
     rows = session.exec(
         select(
             CaseRecord.lead_unit,
             CaseRecord.township,
+            joined,
             func.count(),
             func.sum((CaseRecord.stage == "closed").cast(Integer)),
             func.sum(CaseRecord.overdue.cast(Integer)),
             func.sum(CaseRecord.escalated.cast(Integer)),
             func.sum(CaseRecord.amount_claimed),
             func.sum(CaseRecord.amount_recovered),
-        ).group_by(CaseRecord.lead_unit, CaseRecord.township)
+        ).group_by(CaseRecord.lead_unit, CaseRecord.township, joined)
     ).all()
     county = {**_tally(), "amount_claimed": Decimal("0.00"), "amount_recovered": Decimal("0.00")}
     by_unit: dict[str, dict] = {}
     by_township: dict[str, dict] = {}
-    for unit, township, count, n_closed, n_overdue, n_escalated, claimed, recovered in rows:
+    for unit, township, is_joined, count, n_closed, n_overdue, n_escalated, claimed, recovered in rows:
         counts = (count, int(n_closed or 0), int(n_overdue or 0), int(n_escalated or 0))
         for tally in (
             county,
             by_unit.setdefault(unit or "-", _tally()),
             by_township.setdefault(township or "-", _tally()),
         ):
+            if is_joined:
+                tally["joined"] += count
+                continue
             for key, n in zip(("total", "closed", "overdue", "escalated"), counts):
                 tally[key] += n
-        county["amount_claimed"] += claimed  # sums of Money columns: Decimal, to the cent
-        county["amount_recovered"] += recovered
+        if not is_joined:
+            county["amount_claimed"] += claimed  # sums of Money columns: Decimal, to the cent
+            county["amount_recovered"] += recovered
     return {
         "total": county["total"],
         "closed": county["closed"],
+        "joined": county["joined"],
         "closure_rate": _rate(county),
         "overdue": county["overdue"],
         "amount_claimed": county["amount_claimed"],
@@ -167,7 +178,7 @@ def case_stats(*, session: Session) -> dict:
 
 
 def _tally() -> dict:
-    return {"total": 0, "closed": 0, "overdue": 0, "escalated": 0}
+    return {"total": 0, "closed": 0, "overdue": 0, "escalated": 0, "joined": 0}
 
 
 def _rate(tally: dict) -> float:

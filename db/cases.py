@@ -348,6 +348,11 @@ def project_case(*, session: Session, state: CaseState, pending: list[str], poli
         updated_at=utcnow(),
     )
     new = record is None  # a new case has no rows to compare with: its children are inserted in bulk
+    # The roster changes only when a complaint is joined to the case (domain/joining.py: a worker's claim
+    # may grow); only then are the stored workers' rows compared, otherwise new ones are appended.
+    roster_changed = record is not None and (
+        record.workers_count != len(intake.workers) or record.amount_claimed != intake.amount_claimed
+    )
     texts = [case_no, *(values[name] for name in SEARCHED_COLUMNS[1:])]
     if new or [getattr(record, name) for name in SEARCHED_COLUMNS] != texts:
         _index_search(session, case_no, texts, new=new)
@@ -422,7 +427,7 @@ def project_case(*, session: Session, state: CaseState, pending: list[str], poli
             for e in state.escalations
         ],
     )
-    _insert_new(
+    (_upsert if roster_changed else _insert_new)(
         session,
         CaseWorker,
         case_no,

@@ -11,6 +11,8 @@ report:
 - claimed: the amounts claimed in the complaints received in the month;
 - recovered: the wages paid to workers in the month, from every source.
 Units and townships are the case's current lead unit and its project's township ("-": no project).
+A complaint joined to an open matter about the same employer or project (有案必接, domain/joining.py) is
+counted with its matter, not on its own: its claim is in the matter's and its closure resolves nothing.
 """
 
 from collections import defaultdict
@@ -18,11 +20,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from db.cases import CaseDeadline, CaseEscalation, CasePayment, CaseRecord
 from domain.calendar import CHINA_TZ
+from domain.joining import JOINED
 
 NO_TOWNSHIP = "-"
 
@@ -85,7 +88,10 @@ def monthly_report(*, session: Session, month: str) -> MonthlyReport:
             CaseRecord.received_at,
             CaseRecord.closed_at,
             CaseRecord.amount_claimed,
-        ).where(or_(within(CaseRecord.received_at, year_start), within(CaseRecord.closed_at)))
+        ).where(
+            or_(within(CaseRecord.received_at, year_start), within(CaseRecord.closed_at)),
+            func.coalesce(CaseRecord.outcome, "") != JOINED,
+        )
     )
     for unit, township, received_at, closed_at, claimed in cases:
         closed_by_end = closed_at is not None and closed_at < end

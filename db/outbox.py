@@ -17,6 +17,7 @@ from sqlmodel import Field, Session, SQLModel, select
 from db.cases import CaseEvent, CaseRecord
 from db.types import UTCDateTime, utcnow
 from domain.calendar import CHINA_TZ
+from domain.joining import JOINED
 from domain.lifecycle import OUTCOME_LABELS
 from domain.model import CaseState, Event
 
@@ -91,6 +92,11 @@ def message_text(state: CaseState, event: Event, kind: str, *, unit_name: Callab
             )
         return f"{head}您的案件{case_no}经调查，欠薪问题属实，{unit_name(state.lead_unit)}正依法督促支付。{follow}"
     outcome = str(event.data.get("outcome") or state.outcome or "")
+    if outcome == JOINED and state.joined_to:  # 有案必接: handled in its matter, not finished (domain/joining.py)
+        return (
+            f"{head}您的案件{case_no}反映的欠薪问题已有案件{state.joined_to}在办，已并入该案一并处理，"
+            f"办理结果以该案为准。{follow}"
+        )
     label = OUTCOME_LABELS.get(outcome, outcome)
     return f"{head}您的案件{case_no}已办结，结果：{label}。可凭案件编号和本手机号在网上查看结果，并对办理情况作出评价。"
 

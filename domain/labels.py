@@ -64,4 +64,5 @@ OUTCOME_LABELS = {
     "mediated": "调解结案",
     "out_of_limitation": "超过查处时效",
     "transferred_to_court": "已转司法程序",
+    "joined": "并入同一欠薪事项办理",
 }

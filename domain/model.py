@@ -183,6 +183,9 @@ class CaseIntake:
     arrears_ended_at: date | None = None
     # Why a complaint received longer ago than the limitation is entered only now (recorded on the timeline).
     late_entry_reason: str | None = None
+    # The open case about the same employer (credit code) or project that the registry found at intake
+    # (db/matters.py): this complaint is registered all the same and joined to it (有案必接, domain/joining.py).
+    matter: str | None = None
 
 
 @dataclass
@@ -363,6 +366,10 @@ class CaseState:
     services: list[Service] = field(default_factory=list)  # every recorded service, with its evidence
     challenges: list[Challenge] = field(default_factory=list)  # procedure 3: review and suit of the decision
     decision_final_at: datetime | None = None  # procedure 3: the windows passed unchallenged (or it was upheld)
+    # One matter (domain/joining.py): a matter lists the complaints joined to it; a joined complaint names
+    # its matter here and in joined_to.
+    related_cases: list[str] = field(default_factory=list)
+    joined_to: str | None = None
 
     def applied_action(self, username: str, key: str) -> AppliedAction | None:
         """The keyed action this user's key was applied as, if the case remembers it."""

@@ -291,6 +291,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "not_awaited": ("'{action}' is not awaited now", "案件当前不需要办理此事项"),
     "bad_transition": ("a case cannot move from {stage} to {to}", "案件不能从当前阶段转入该阶段"),
+    "outcome_reserved": (
+        "outcome {outcome!r} is set only when a complaint is joined to its matter",
+        "“并入同一欠薪事项办理”由系统在并案时记录，不能手工选择",
+    ),
+    "not_a_matter": (
+        "case {case_no} is closed or itself joined to another case; it cannot take a new complaint",
+        "案件 {case_no} 已结案或已并入其他案件，不能并案办理",
+    ),
     "case_archived": (
         "case {case_no} is closed and archived; no further actions are possible",
         "案件已结案归档，不能再办理",

@@ -13,8 +13,9 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy, SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
+from workflows.case_texts import details_markdown, wake_summary
 from workflows.search_attributes import (
     AMOUNT_OWED,
     CASE_NO,
@@ -29,14 +30,10 @@ from workflows.search_attributes import (
 )
 
 with workflow.unsafe.imports_passed_through():
-    from domain import lifecycle, procedure, recompute
+    from domain import joining, lifecycle, procedure, recompute
     from domain.errors import DomainError
-    from domain.formatting import clock_time
+    from domain.joining import JoinInput, JoinMatterInput, JoinResult
     from domain.lifecycle import (
-        DEADLINE_LABELS,
-        LEVEL_LABELS,
-        OUTCOME_LABELS,
-        STAGE_LABELS,
         ClockTimes,
         DocumentRequest,
     )
@@ -57,14 +54,12 @@ with workflow.unsafe.imports_passed_through():
         AppliedAction,
         CasePolicy,
         CaseState,
-        DeadlineStatus,
         Escalation,
         Event,
         Stage,
     )
     from domain.recompute import CalendarChange, RecomputeClocksInput, RecomputedClock
     from domain.routing import RoutingConfig
-    from domain.ui_text import md_escape
 
 # Patches (README, "Changing workflow code"): changes that cases recorded before them must not see.
 ONE_WRITE_PER_STEP = "one-local-activity-per-step"
@@ -76,6 +71,10 @@ CARRY_STATE_ONCE = "continue-as-new-carries-the-state-once"
 # before keeps drawing the deposit when its order runs out (CaseState.procedure, docs/deadlines.md).
 LAWFUL_LADDER = "lawful-ladder"
 STATUTORY_PROCEDURE = "statutory-procedure"  # new cases follow domain.procedure.STATUTORY_PROCEDURE
+# A complaint whose intake names an open matter (有案必接) is joined to it (domain/joining.py). Asked only
+# for such an intake: the cases recorded before it have none. No procedure level: any case, of any
+# procedure, can be a matter (the update join_complaint is new, so no recorded case ever received it).
+ONE_MATTER = "one-matter"
 
 # What a state sent without its intake's policy carries in its place (record_step restores the real one).
 _NO_POLICY = CasePolicy(
@@ -107,6 +106,13 @@ _LEDGER: dict[str, Any] = dict(
         non_retryable_error_types=["invalid"],
     ),
 )
+# Joining asks another case's workflow (activities/joining.py); when it cannot be reached in this time the
+# complaint proceeds alone rather than keep its registration waiting.
+_JOIN: dict[str, Any] = dict(
+    start_to_close_timeout=timedelta(seconds=10),
+    schedule_to_close_timeout=timedelta(seconds=30),
+    retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=5)),
+)
 # Steps the case takes by itself at one wake-up, at most (a guard: each step moves the case on).
 _MAX_STEPS = 5
 
@@ -130,82 +136,6 @@ def search_attributes(state: CaseState) -> list[SearchAttributeUpdate[Any]]:
     if nxt is not None:
         pairs.append(NEXT_DEADLINE.value_set(nxt))
     return pairs
-
-
-def china_time(at: datetime) -> str:
-    """An instant as supervisors read it: 2026-12-01 23:59（北京时间）."""
-    return f"{clock_time(at)}（北京时间）"
-
-
-def unit_name(state: CaseState, code: str) -> str:
-    """A unit by the name the case's policy carries (its code in cases registered before names were)."""
-    return state.intake.policy.unit_names.get(code, code)
-
-
-def details_markdown(state: CaseState) -> str:
-    """What the case waits for and until when, in Chinese, for supervisors in the Temporal Web UI."""
-    co_names = "、".join(unit_name(state, u) for u in state.co_units)
-    co = f"（协办 {co_names}）" if state.co_units else ""
-    lines = [f"**{state.case_no}** · {STAGE_LABELS[state.stage]} · 承办单位 {unit_name(state, state.lead_unit)}{co}"]
-    if state.stage is Stage.CLOSED:
-        outcome = OUTCOME_LABELS.get(state.outcome or "", state.outcome or "")
-        when = f"，结案时间 {china_time(state.closed_at)}" if state.closed_at else ""
-        lines.append(f"- 已结案：{outcome or '—'}{when}")
-    levels = lifecycle.escalation_levels(state)
-    waiting = [d for d in state.deadlines if d.resolved_at is None]
-    for d in waiting:
-        label = DEADLINE_LABELS.get(d.kind, d.kind)
-        if d.status is DeadlineStatus.MISSED:
-            level = levels[d.level - 1] if 0 < d.level <= len(levels) else ""
-            reached = f"，已督办至{LEVEL_LABELS.get(level, level)}" if level else ""
-            lines.append(f"- **已逾期**：{unit_name(state, d.unit)}「{label}」，期限 {china_time(d.due_at)}{reached}")
-        else:
-            provisional = "（暂定：该年节假日安排尚未载入）" if d.provisional else ""
-            lines.append(f"- 等待 {unit_name(state, d.unit)}「{label}」，期限 {china_time(d.due_at)}{provisional}")
-    if not waiting and state.stage is not Stage.CLOSED:
-        lines.append("- 当前没有计时中的法定期限")
-    if state.limitation_pending:  # procedure 3 (domain/actions/petition.py)
-        lines.append("- 超过查处时效（劳动保障监察条例第20条），待劳动保障监察机构决定是否受理")
-    if state.escalations:
-        last = state.escalations[-1]
-        lines.append(
-            f"- 已督办 {len(state.escalations)} 次，最近一次 {china_time(last.at)} 升级至"
-            f"{LEVEL_LABELS.get(last.level, last.level)}"
-        )
-    owed = state.amount_owed if state.amount_owed is not None else state.intake.amount_claimed
-    lines.append(
-        f"- 涉及农民工 {len(state.intake.workers)} 人，应付 {owed:,.2f} 元，已追回 {state.amount_recovered:,.2f} 元"
-    )
-    if state.deposit_drawn:
-        lines.append(f"- 已动用工资保证金 {state.deposit_drawn:,.2f} 元")
-    if state.liaison_units:
-        lines.append(f"- 已移送：{'、'.join(unit_name(state, u) for u in state.liaison_units)}")
-    if state.major:
-        lines.append("- 重大欠薪案件")
-    if state.leader:
-        dispatch = f"，下次调度 {china_time(state.next_dispatch_at)}" if state.next_dispatch_at else ""
-        lines.append(f"- 包案领导：{md_escape(state.leader)}{dispatch}")
-    return "\n".join(lines)
-
-
-def wake_summary(state: CaseState, wake: datetime) -> str:
-    """The label of the timer the case waits on: until when, and which deadline (or escalation) it is."""
-    until = f"等待至 {china_time(wake)}"
-    levels = lifecycle.escalation_levels(state)
-    for d in state.deadlines:
-        if d.resolved_at is not None:
-            continue
-        label = DEADLINE_LABELS.get(d.kind, d.kind)
-        if d.status is DeadlineStatus.OPEN and d.due_at == wake:
-            return f"{until}：{unit_name(state, d.unit)}「{label}」期限届满"
-        if d.status is DeadlineStatus.MISSED and wake in d.escalate_at:
-            index = d.escalate_at.index(wake) + 1  # escalate_at[0] is when the second level is reached
-            level = levels[index] if index < len(levels) else ""
-            who = unit_name(state, d.unit)
-            return f"{until}：{who}「{label}」逾期未办，升级督办至{LEVEL_LABELS.get(level, level or '上一级')}"
-    if state.next_dispatch_at == wake:
-        return f"{until}：包案领导定期调度"
-    return until
 
 
 @workflow.defn(name="CaseWorkflow")
@@ -233,11 +163,19 @@ class CaseWorkflow:
                     self._state.procedure = procedure.LAWFUL_LADDER
                 if workflow.patched(STATUTORY_PROCEDURE):
                     self._state.procedure = procedure.STATUTORY_PROCEDURE
+                # 有案必接: the matter the registry found (asked only then: no case recorded before had one)
+                matter = (
+                    self._state.intake.matter if self._state.intake.matter and workflow.patched(ONE_MATTER) else None
+                )
+                if matter is not None:
+                    self._state.related_cases = [matter]
                 requests = lifecycle.open_case(self._state)
                 times = await self._compute(requests)
                 docs = lifecycle.refer(self._state, workflow.now(), times)
                 self._state.version += 1
                 await self._commit(docs)
+                if matter is not None:  # registered (the 受理回执 issued), then joined: one matter
+                    await self._join_matter(matter)
             self._ready = True
         else:
             self._publish()
@@ -320,6 +258,53 @@ class CaseWorkflow:
             await self._commit(docs)
             self._changed = True
             return self._result()
+
+    @workflow.update
+    async def join_complaint(self, input: JoinInput) -> JoinResult:
+        """Take a complaint about the same employer or project as this case's (有案必接, domain/joining.py);
+        once per complaint (the update id and the state's related_cases). A closed case refuses."""
+        await workflow.wait_condition(lambda: self._ready)
+        async with self._lock:
+            try:
+                joined = joining.join_complaint(self._state, input, workflow.now())
+            except DomainError as err:
+                return JoinResult(self._state.case_no, False, self._state.version, err.text("zh"))
+            if joined:
+                self._intake_projected = False  # the roster grew: this write sends it
+                await self._commit([])
+                self._changed = True
+            return JoinResult(self._state.case_no, True, self._state.version)
+
+    @join_complaint.validator
+    def _validate_join(self, input: JoinInput) -> None:
+        if not input.sealed:
+            raise ApplicationError(
+                "only the wagecase service may join a complaint", type="forbidden", non_retryable=True
+            )
+
+    async def _join_matter(self, matter: str) -> None:
+        """Join this new complaint to its matter, or (the matter refused or is unreachable) let it go alone."""
+        intake = self._state.intake
+        complaint = JoinInput(
+            intake.case_no, intake.received_at, list(intake.workers), intake.amount_claimed, intake.channel.value
+        )
+        try:
+            result: JoinResult = await workflow.execute_activity(
+                "join_matter",
+                JoinMatterInput(matter, complaint),
+                result_type=JoinResult,
+                summary="并入同一欠薪事项",
+                **_JOIN,
+            )
+        except ActivityError:
+            result = JoinResult(matter, False, reason="未能联系该案")
+        now = workflow.now()
+        if result.joined:
+            docs = joining.join_into(self._state, matter, now)
+        else:
+            docs = []
+            joining.join_refused(self._state, matter, result.reason, now)
+        await self._commit(docs)
 
     @act.validator
     def _validate_act(self, input: ActionInput) -> None:

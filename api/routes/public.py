@@ -31,6 +31,7 @@ from db.cases import get_case
 from db.engine import session_scope
 from db.satisfaction import RATING_LABELS, AlreadyRated, rate_case
 from domain.errors import InvalidInput
+from domain.joining import JOINED
 from domain.jurisdiction import Jurisdiction
 
 router = APIRouter(tags=["public"])
@@ -99,6 +100,12 @@ def post_rating(body: RatingIn, request: Request, session: SessionDep) -> dict:
     if record.stage != "closed":
         raise HTTPException(
             status.HTTP_409_CONFLICT, "the case is not closed yet; rate it once it is (案件办结后才能评价)"
+        )
+    if record.outcome == JOINED:  # 有案必接: handled in its matter, whose closure is rated
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            "this complaint was joined to the open case about the same matter and is handled there; it cannot be "
+            "rated on its own (本投诉已并入同一欠薪事项的案件办理，不单独评价)",
         )
     try:
         row = rate_case(

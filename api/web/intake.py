@@ -35,8 +35,10 @@ from api.web.pages import (
 from api.web.texts import INTAKE_REPEATED, validation_message
 from api.web_auth import CSRF_FIELD, CheckedForm, WebUser
 from db.accounts import list_projects
+from db.cases import case_state
 from domain.calendar import CHINA_TZ
 from domain.errors import DomainError, InvalidInput
+from domain.joining import JOINED
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -287,6 +289,12 @@ async def intake_submit(
     session.expire_all()
     record = load_visible_case(session=session, case_no=case_no, user=user)
     lead = unit_namer(jurisdiction)(record.lead_unit)
+    if record.outcome == JOINED:  # 有案必接: registered, and joined to the open case about the same matter
+        matter = case_state(record).joined_to
+        done = (
+            f"已受理，案件编号 {case_no}；同一欠薪事项已有案件 {matter} 在办，已并入该案办理。请打印受理回执交投诉人。"
+        )
+        return redirect(request, f"/cases/{case_no}", done)
     return redirect(request, f"/cases/{case_no}", f"已受理，案件编号 {case_no}，已转办{lead}。请打印受理回执交投诉人。")
 
 

@@ -17,7 +17,7 @@ from domain.actions.base import (
     command,
 )
 from domain.actions.effects import close, doc, event, move, open_clock, resolve
-from domain.errors import NotAllowedNow
+from domain.errors import InvalidInput, NotAllowedNow
 from domain.model import CaseState, DeadlineStatus, Stage
 
 
@@ -99,6 +99,8 @@ def _apply_note(state: CaseState, cmd: Note, actor, now, times):
 
 
 def _check_close(state: CaseState, cmd: Close, now: datetime) -> None:
+    if cmd.outcome == "joined":  # only joining a complaint to its matter closes so (domain/joining.py)
+        raise InvalidInput(code="outcome_reserved", field="outcome", outcome=cmd.outcome)
     if cmd.outcome == "paid_in_full" and state.outstanding > 0:
         raise NotAllowedNow(code="not_paid_in_full", field="outcome", owed=state.outstanding)
     if cmd.outcome == "unsubstantiated" and state.substantiated is not False:

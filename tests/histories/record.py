@@ -1,6 +1,7 @@
 """Record case histories from a real dev server, one per path, for the replay test.
 
     .venv/bin/python -m tests.histories.record [SUFFIX]     # e.g. v2 writes paid_in_full-v2.json, …
+    .venv/bin/python -m tests.histories.record matter one_matter   # only the paths of one matter (有案必接)
 
 Run it after a deliberate change of workflow code and commit the new files beside the old ones: the
 replay test then proves that every path recorded before still replays on the new code.
@@ -129,8 +130,30 @@ async def review_then_court(start, policy) -> None:
     await h.result()
 
 
-async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[str, str]:
-    """Carry one case along each path; return path name → workflow id."""
+async def one_matter(start, policy) -> None:
+    """有案必接 (domain/joining.py): a second complaint about the same employer is registered and joined to
+    the open matter (the matter takes its workers, then is paid in full); a third names the matter after it
+    closed and proceeds alone."""
+    m = await start("one_matter_matter", intake("H-MATTER", policy))
+    joined = dataclasses.replace(intake("H-JOINED", policy, workers=1, amount="8000"), matter="H-MATTER")
+    j = await start("one_matter_joined", joined)
+    await j.result()
+    await act(m, "accept", HRSS)
+    await act(m, "findings", HRSS, substantiated=True, liable_party="employer", amount_owed="28000")
+    await act(m, "order_payment", HRSS)
+    await act(m, "record_payment", HRSS, key="pay-m", amount="28000", payer="employer")
+    await m.result()
+    a = await start("one_matter_alone", dataclasses.replace(intake("H-ALONE", policy), matter="H-MATTER"))
+    await act(a, "accept", HRSS)
+    await act(a, "close", HRSS, outcome="withdrawn")
+    await a.result()
+
+
+GROUPS = {"one_matter": one_matter}  # recorded alone with `record SUFFIX GROUP`
+
+
+async def record(client: Client, engine, jurisdiction, task_queue: str, group: str | None = None) -> dict[str, str]:
+    """Carry one case along each path (or those of one group); return path name → workflow id."""
     policy = case_policy(jurisdiction)
     paths = {}
 
@@ -142,6 +165,9 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
         paths[name] = case_intake.case_no
         return handle
 
+    if group is not None:
+        await GROUPS[group](start, policy)
+        return paths
     h = await start("paid_in_full", intake("H-PAID", policy))
     await act(h, "accept", HRSS)
     await act(h, "findings", HRSS, substantiated=True, liable_party="employer", amount_owed="20000")
@@ -330,11 +356,14 @@ async def record(client: Client, engine, jurisdiction, task_queue: str) -> dict[
     await act(h, "limitation_decision", HRSS, proceed=False, reason="欠薪行为终了已逾2年")
     await h.result()
     await review_then_court(start, policy)
+    for recorder in GROUPS.values():
+        await recorder(start, policy)
     return paths
 
 
 async def main() -> None:
     suffix = f"-{sys.argv[1]}" if len(sys.argv) > 1 else ""
+    group = sys.argv[2] if len(sys.argv) > 2 else None
     jurisdiction = drill(load_jurisdiction(DEFAULT_JURISDICTION))
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/record.db"
@@ -352,7 +381,7 @@ async def main() -> None:
         try:
             settings = Settings(task_queue="record", database_url=url, secret_key=SECRET_KEY)
             async with build_worker(env.client, settings, engine=engine, jurisdiction=jurisdiction):
-                paths = await record(env.client, engine, jurisdiction, "record")
+                paths = await record(env.client, engine, jurisdiction, "record", group)
             for name, workflow_id in paths.items():
                 history = await env.client.get_workflow_handle(workflow_id).fetch_history()
                 (HERE / f"{name}{suffix}.json").write_text(history.to_json(), encoding="utf-8")

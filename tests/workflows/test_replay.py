@@ -54,6 +54,8 @@ def test_every_path_has_a_recorded_history():
         "limitation_not_accepted",
     }
     assert {f"{path}-statutory" for path in statutory} <= names
+    # one matter (有案必接, domain/joining.py): the joined complaint, its matter, and one whose matter had closed
+    assert {f"one_matter_{path}-matter" for path in ("joined", "matter", "alone")} <= names
 
 
 @pytest.mark.parametrize("runner", RUNNERS)  # the tests' sandbox and the worker's default
