@@ -200,6 +200,27 @@ class Service:
         self._start("api", [sys.executable, "-m", "api"], env)
         self.wait_healthy(self.base_url, "api")
 
+    def set_workers(self, count: int, timeout: float = 120) -> None:
+        """Run `count` worker processes (`python worker.py`: "worker", "worker-2", ...) on the one task queue;
+        returns once every new one polls."""
+        names = ["worker"] + [f"worker-{n}" for n in range(2, count + 1)]
+        for name in [n for n in self.children if n.startswith("worker-") and n not in names]:
+            self.stop_child(name)
+        started = [
+            self._start(name, [sys.executable, "worker.py"], self.env()) for name in names if name not in self.children
+        ]
+        deadline = time.monotonic() + timeout
+        for child in started:  # its monitors are ensured once it polls (worker.py)
+            while "payroll monitors of" not in child.tail(20_000):
+                self.check_alive()
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{child.name} did not start polling in {timeout:.0f} s:\n{child.tail()}")
+                time.sleep(0.3)
+
+    def workers(self) -> list[str]:
+        """The names of the running worker processes."""
+        return [name for name in self.children if name == "worker" or name.startswith("worker-")]
+
     def start_extra_api(self, name: str, database_url: str) -> str:
         """Another API process on its own port and database (for the PostgreSQL queries); returns its URL."""
         port = free_port()
