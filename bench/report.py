@@ -324,15 +324,12 @@ def figures_rows(results: dict) -> list[tuple[str, str, str]]:
 
 
 def workers_rows(results: dict) -> list[tuple[str, str, str]]:
-    """Rows of the workers phase: intake and lifecycle throughput with each number of worker processes."""
+    """Rows of the workers phase: intake and lifecycle throughput with each number of worker processes, and
+    the mean of each count against the fewest (a count may be run more than once: 1,2,1,2)."""
     runs = (results.get("workers") or {}).get("runs", [])
     rows = []
-    base = runs[0] if runs else None
     for r in runs:
         intake, lifecycle = r["intake"], r["lifecycle"]
-        growth = ""
-        if base is not r and base and base["intake"]["cases_per_s"]:
-            growth = f"; × {intake['cases_per_s'] / base['intake']['cases_per_s']:.2f} of {base['workers']} worker(s)"
         cpu = intake.get("cpu_ms") or {}
         workers_cpu = sum(ms for name, ms in cpu.items() if name == "worker" or name.startswith("worker_"))
         rows.append(
@@ -340,7 +337,7 @@ def workers_rows(results: dict) -> list[tuple[str, str, str]]:
                 f"w. {r['workers']} worker process(es): intake complaints/s",
                 f"{intake['cases_per_s']:g}",
                 f"{intake['count']} × POST /api/cases, {intake['concurrency']} concurrent; p50/p99 "
-                f"{_ms(intake.get('latency_ms'))} ms{growth}; load {r.get('load_at_start', '?')} at start",
+                f"{_ms(intake.get('latency_ms'))} ms; load {r.get('load_at_start', '?')} at start",
             )
         )
         if cpu:
@@ -356,6 +353,25 @@ def workers_rows(results: dict) -> list[tuple[str, str, str]]:
                 f"w. {r['workers']} worker process(es): lifecycle cases/s",
                 f"{lifecycle['cases_per_s']:g}",
                 f"{lifecycle['count']} cases to closure, {lifecycle['concurrency']} concurrent",
+            )
+        )
+    by_count: dict[int, list[dict]] = {}
+    for r in runs:
+        by_count.setdefault(r["workers"], []).append(r)
+
+    def mean(count: int, phase: str) -> float:
+        return sum(r[phase]["cases_per_s"] for r in by_count[count]) / len(by_count[count])
+
+    fewest = min(by_count, default=None)
+    for count in sorted(by_count):
+        if count == fewest or not mean(fewest, "intake") or not mean(fewest, "lifecycle"):
+            continue
+        rows.append(
+            (
+                f"w. {count} ÷ {fewest} worker process(es)",
+                f"intake × {mean(count, 'intake') / mean(fewest, 'intake'):.2f}",
+                f"lifecycle × {mean(count, 'lifecycle') / mean(fewest, 'lifecycle'):.2f}; means of "
+                f"{len(by_count[count])} and {len(by_count[fewest])} run(s)",
             )
         )
     return rows

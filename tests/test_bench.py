@@ -232,13 +232,14 @@ def test_rows_of_the_fill_levels_and_of_the_worker_counts():
         lifecycle = {"cases_per_s": rate / 5, "count": 20, "concurrency": 50}
         return {"workers": workers, "load_at_start": 1.0, "intake": intake, "lifecycle": lifecycle}
 
-    res["workers"] = {"runs": [run(1, 20.0), run(2, 25.0)]}
+    res["workers"] = {"runs": [run(1, 20.0), run(2, 25.0), run(1, 18.0), run(2, 27.0)]}
     text = markdown(res)
     assert "| e. fill: cases/s | 30.5 | 99,995 cases started with the Temporal client, 200 in flight" in text
     assert "| e. RSS at 10,000 open | worker 150 MB | dev server 300 MB; filled up to it at 31 cases/s |" in text
     assert "| e. CPU per fill case up to 10,000 |  | CPU ms per item: temporal 20, worker 21 |" in text
     assert "| w. 1 worker process(es): intake complaints/s | 20 |" in text
-    assert "| w. 2 worker process(es): intake complaints/s | 25 |" in text and "× 1.25 of 1 worker(s)" in text
+    assert "| w. 2 worker process(es): intake complaints/s | 25 |" in text
+    assert "| w. 2 ÷ 1 worker process(es) | intake × 1.37 | lifecycle × 1.37; means of 2 and 2 run(s) |" in text
     assert "(all workers 25)" in text and "| w. 2 worker process(es): lifecycle cases/s | 5 |" in text
 
 
