@@ -176,12 +176,28 @@ class Service:
         self.children[name] = child
         return child
 
-    def start_temporal(self) -> None:
-        """The dev server with `make run`'s settings, its search attributes registered."""
-        argv = run_script.dev_server_argv(self.temporal_port, self.ui_port, "default", self.temporal_db)
-        self._start("temporal", argv, self.env(), stop_last=True)
-        self.supervisor.wait_until(lambda: run_script.port_open("127.0.0.1", self.temporal_port), 60, "the dev server")
-        run_script.register_search_attributes(self.supervisor, self.address, "default")
+    def start_temporal(self, attempts: int = 3) -> None:
+        """The dev server with `make run`'s settings, its search attributes registered. A port taken by
+        another process between free_port() and the server's bind (a shared machine) is tried again on others."""
+        for attempt in range(1, attempts + 1):
+            argv = run_script.dev_server_argv(self.temporal_port, self.ui_port, "default", self.temporal_db)
+            child = self._start("temporal", argv, self.env(), stop_last=True)
+            try:
+                self.supervisor.wait_until(
+                    lambda: run_script.port_open("127.0.0.1", self.temporal_port), 60, "the dev server"
+                )
+                run_script.register_search_attributes(self.supervisor, self.address, "default")
+                return
+            except run_script.ChildDied:
+                if attempt == attempts or "address already in use" not in child.tail(20_000):
+                    raise
+                self.children.pop("temporal")
+                self.supervisor.children.remove(child)
+                child.finish_output()
+                for path in self.workdir.glob("temporal.db*"):
+                    path.unlink()
+                self.temporal_port, self.ui_port = free_port(), free_port()
+                self.address = f"127.0.0.1:{self.temporal_port}"
 
     def start_service(self) -> None:
         """Migrations, then the worker, the no-op worker and the API; returns once /healthz answers."""
