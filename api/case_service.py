@@ -231,6 +231,18 @@ def _reserve(
             return _replay(session.get(IdempotencyKey, (user.username, key)), digest)
 
 
+def reserve_intakes(
+    *, engine: Engine, bodies: list[schemas.CaseCreate], user: User, jurisdiction: Jurisdiction
+) -> list[CaseIntake]:
+    """Many complaints' intakes with their case numbers, in one transaction (the benchmark's fill,
+    bench/fill.py: the same intake as POST /api/cases builds, without a request per complaint)."""
+    now = datetime.now(timezone.utc)
+    with session_scope(engine) as session:
+        return [
+            _new_intake(session=session, body=body, user=user, jurisdiction=jurisdiction, now=now) for body in bodies
+        ]
+
+
 def _replay(known: IdempotencyKey, digest: str) -> CaseIntake:
     if known.request_hash != digest:
         raise NotAllowedNow(code="idempotency_key_reused", case_no=known.case_no)
@@ -239,6 +251,42 @@ def _replay(known: IdempotencyKey, digest: str) -> CaseIntake:
 
 def _unit_or_office(jurisdiction: Jurisdiction, code: str) -> str:
     return jurisdiction.units[code].name if code in jurisdiction.units else jurisdiction.office_name
+
+
+def case_start(
+    intake: CaseIntake, jurisdiction: Jurisdiction, task_queue: str, *, skip_documents: bool = False
+) -> WithStartWorkflowOperation:
+    """The start of a new case's workflow, for update-with-start. `skip_documents` is the benchmark's fill
+    only (bench/fill.py; domain.messages.CaseInput): no request of the API sets it."""
+    # What the Temporal Web UI shows for the case: no ID numbers or phones in it.
+    # Names typed at intake are escaped: the UI renders this text as Markdown.
+    project = f"（{md_escape(intake.project.name)}）" if intake.project else ""
+    summary = (
+        f"{intake.case_no} 欠薪投诉：{md_escape(intake.employer.name)}{project}拖欠{len(intake.workers)}名"
+        f"农民工工资{intake.amount_claimed:,.2f}元"
+    )
+    details = (
+        f"收到投诉 {clock_time(intake.received_at)}（北京时间）· "
+        f"渠道 {CHANNEL_LABELS.get(intake.channel.value, intake.channel.value)} · "
+        f"登记单位 {md_escape(_unit_or_office(jurisdiction, intake.registered_by.unit))}"
+    )
+    return WithStartWorkflowOperation(
+        CaseWorkflow.run,
+        CaseInput(intake=intake, skip_documents=skip_documents),
+        id=intake.case_no,
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(CASE_NO, intake.case_no),
+                SearchAttributePair(CASE_STAGE, "intake"),
+                SearchAttributePair(WORKERS_AFFECTED, len(intake.workers)),
+            ]
+        ),
+        static_summary=summary,
+        static_details=details,
+    )
 
 
 async def register_case(
@@ -256,35 +304,7 @@ async def register_case(
     intake = await run_in_threadpool(
         _reserve, engine=engine, body=body, user=user, jurisdiction=jurisdiction, key=idempotency_key
     )
-    # What the Temporal Web UI shows for the case: no ID numbers or phones in it.
-    # Names typed at intake are escaped: the UI renders this text as Markdown.
-    project = f"（{md_escape(intake.project.name)}）" if intake.project else ""
-    summary = (
-        f"{intake.case_no} 欠薪投诉：{md_escape(intake.employer.name)}{project}拖欠{len(intake.workers)}名"
-        f"农民工工资{intake.amount_claimed:,.2f}元"
-    )
-    details = (
-        f"收到投诉 {clock_time(intake.received_at)}（北京时间）· "
-        f"渠道 {CHANNEL_LABELS.get(intake.channel.value, intake.channel.value)} · "
-        f"登记单位 {md_escape(_unit_or_office(jurisdiction, intake.registered_by.unit))}"
-    )
-    start = WithStartWorkflowOperation(
-        CaseWorkflow.run,
-        CaseInput(intake=intake),
-        id=intake.case_no,
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        search_attributes=TypedSearchAttributes(
-            [
-                SearchAttributePair(CASE_NO, intake.case_no),
-                SearchAttributePair(CASE_STAGE, "intake"),
-                SearchAttributePair(WORKERS_AFFECTED, len(intake.workers)),
-            ]
-        ),
-        static_summary=summary,
-        static_details=details,
-    )
+    start = case_start(intake, jurisdiction, task_queue)
     try:
         await client.execute_update_with_start_workflow(CaseWorkflow.registered, start_workflow_operation=start)
     except WorkflowAlreadyStartedError:

@@ -247,6 +247,7 @@ def figures_rows(results: dict) -> list[tuple[str, str, str]]:
             )
         for action, summary in (lc.get("step_latency_ms") or {}).items():
             rows.append((f"c. {action} latency p50/p99", f"{_ms(summary)} ms", ""))
+    rows += workers_rows(results)
     s = results.get("storm") or {}
     if s:
         rows.append(
@@ -279,14 +280,27 @@ def figures_rows(results: dict) -> list[tuple[str, str, str]]:
                 "wagecase.db (+ WAL) growth ÷ cases created",
             )
         )
+        if sc.get("fill_cases_per_s") is not None:
+            rows.append(
+                (
+                    "e. fill: cases/s",
+                    f"{sc['fill_cases_per_s']:g}",
+                    f"{sc.get('filled', 0):,} cases started with the Temporal client, {sc.get('in_flight', '?')} in "
+                    "flight, same workflow without documents",
+                )
+            )
         for cp in sc.get("checkpoints", []):
+            fill_rate = cp.get("fill_cases_per_s")
             rows.append(
                 (
                     f"e. RSS at {cp['open_cases']:,} open",
                     f"worker {_mb(cp['worker_rss_mb'])}",
-                    f"dev server {_mb(cp['server_rss_mb'])}",
+                    f"dev server {_mb(cp['server_rss_mb'])}"
+                    + ("" if fill_rate is None else f"; filled up to it at {fill_rate:g} cases/s"),
                 )
             )
+            if cp.get("cpu_ms"):
+                rows.append((f"e. CPU per fill case up to {cp['open_cases']:,}", "", _cpu_text(cp["cpu_ms"])))
     for backend, data in sc.get("queries", {}).items():
         for query, summary in data.get("latency_ms", {}).items():
             rows.append(
@@ -304,6 +318,60 @@ def figures_rows(results: dict) -> list[tuple[str, str, str]]:
                 f"{r['seconds'] * 1000:.0f} ms",
                 f"{r['events']} events ({r['case_no']}); first replay in the process "
                 f"{r['first_seconds'] * 1000:.0f} ms",
+            )
+        )
+    return rows
+
+
+def workers_rows(results: dict) -> list[tuple[str, str, str]]:
+    """Rows of the workers phase: intake and lifecycle throughput with each number of worker processes, and
+    the mean of each count against the fewest (a count may be run more than once: 1,2,1,2)."""
+    runs = (results.get("workers") or {}).get("runs", [])
+    rows = []
+    for r in runs:
+        intake, lifecycle = r["intake"], r["lifecycle"]
+        cpu = intake.get("cpu_ms") or {}
+        workers_cpu = sum(ms for name, ms in cpu.items() if name == "worker" or name.startswith("worker_"))
+        rows.append(
+            (
+                f"w. {r['workers']} worker process(es): intake complaints/s",
+                f"{intake['cases_per_s']:g}",
+                f"{intake['count']} × POST /api/cases, {intake['concurrency']} concurrent; p50/p99 "
+                f"{_ms(intake.get('latency_ms'))} ms; load {r.get('load_at_start', '?')} at start",
+            )
+        )
+        if cpu:
+            rows.append(
+                (
+                    f"w. {r['workers']} worker process(es): CPU per complaint",
+                    "",
+                    _cpu_text(cpu) + f" (all workers {workers_cpu:g})",
+                )
+            )
+        rows.append(
+            (
+                f"w. {r['workers']} worker process(es): lifecycle cases/s",
+                f"{lifecycle['cases_per_s']:g}",
+                f"{lifecycle['count']} cases to closure, {lifecycle['concurrency']} concurrent",
+            )
+        )
+    by_count: dict[int, list[dict]] = {}
+    for r in runs:
+        by_count.setdefault(r["workers"], []).append(r)
+
+    def mean(count: int, phase: str) -> float:
+        return sum(r[phase]["cases_per_s"] for r in by_count[count]) / len(by_count[count])
+
+    fewest = min(by_count, default=None)
+    for count in sorted(by_count):
+        if count == fewest or not mean(fewest, "intake") or not mean(fewest, "lifecycle"):
+            continue
+        rows.append(
+            (
+                f"w. {count} ÷ {fewest} worker process(es)",
+                f"intake × {mean(count, 'intake') / mean(fewest, 'intake'):.2f}",
+                f"lifecycle × {mean(count, 'lifecycle') / mean(fewest, 'lifecycle'):.2f}; means of "
+                f"{len(by_count[count])} and {len(by_count[fewest])} run(s)",
             )
         )
     return rows

@@ -176,12 +176,28 @@ class Service:
         self.children[name] = child
         return child
 
-    def start_temporal(self) -> None:
-        """The dev server with `make run`'s settings, its search attributes registered."""
-        argv = run_script.dev_server_argv(self.temporal_port, self.ui_port, "default", self.temporal_db)
-        self._start("temporal", argv, self.env(), stop_last=True)
-        self.supervisor.wait_until(lambda: run_script.port_open("127.0.0.1", self.temporal_port), 60, "the dev server")
-        run_script.register_search_attributes(self.supervisor, self.address, "default")
+    def start_temporal(self, attempts: int = 3) -> None:
+        """The dev server with `make run`'s settings, its search attributes registered. A port taken by
+        another process between free_port() and the server's bind (a shared machine) is tried again on others."""
+        for attempt in range(1, attempts + 1):
+            argv = run_script.dev_server_argv(self.temporal_port, self.ui_port, "default", self.temporal_db)
+            child = self._start("temporal", argv, self.env(), stop_last=True)
+            try:
+                self.supervisor.wait_until(
+                    lambda: run_script.port_open("127.0.0.1", self.temporal_port), 60, "the dev server"
+                )
+                run_script.register_search_attributes(self.supervisor, self.address, "default")
+                return
+            except run_script.ChildDied:
+                if attempt == attempts or "address already in use" not in child.tail(20_000):
+                    raise
+                self.children.pop("temporal")
+                self.supervisor.children.remove(child)
+                child.finish_output()
+                for path in self.workdir.glob("temporal.db*"):
+                    path.unlink()
+                self.temporal_port, self.ui_port = free_port(), free_port()
+                self.address = f"127.0.0.1:{self.temporal_port}"
 
     def start_service(self) -> None:
         """Migrations, then the worker, the no-op worker and the API; returns once /healthz answers."""
@@ -199,6 +215,27 @@ class Service:
         )
         self._start("api", [sys.executable, "-m", "api"], env)
         self.wait_healthy(self.base_url, "api")
+
+    def set_workers(self, count: int, timeout: float = 120) -> None:
+        """Run `count` worker processes (`python worker.py`: "worker", "worker-2", ...) on the one task queue;
+        returns once every new one polls."""
+        names = ["worker"] + [f"worker-{n}" for n in range(2, count + 1)]
+        for name in [n for n in self.children if n.startswith("worker-") and n not in names]:
+            self.stop_child(name)
+        started = [
+            self._start(name, [sys.executable, "worker.py"], self.env()) for name in names if name not in self.children
+        ]
+        deadline = time.monotonic() + timeout
+        for child in started:  # its monitors are ensured once it polls (worker.py)
+            while "payroll monitors of" not in child.tail(20_000):
+                self.check_alive()
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{child.name} did not start polling in {timeout:.0f} s:\n{child.tail()}")
+                time.sleep(0.3)
+
+    def workers(self) -> list[str]:
+        """The names of the running worker processes."""
+        return [name for name in self.children if name == "worker" or name.startswith("worker-")]
 
     def start_extra_api(self, name: str, database_url: str) -> str:
         """Another API process on its own port and database (for the PostgreSQL queries); returns its URL."""

@@ -15,6 +15,14 @@ class CaseInput:
     # sent twice before: the roster of a large complaint is most of the state).
     intake: CaseIntake | None
     carried: CaseState | None = None  # the state carried over by continue-as-new
+    # The benchmark's fill (bench/fill.py) only: the case runs as any other but its documents are not
+    # rendered or stored (its state still lists them). The API never sets it, and the workflow honours it
+    # only on an input the service's codec opened (`sealed`, core/codec.py), so a start sent to Temporal
+    # by anyone else cannot turn a case's documents off.
+    skip_documents: bool = False
+    sealed: bool = False  # set when the input is decoded, whatever a sender wrote (core/codec.py)
+
+    SEALABLE: ClassVar[bool] = True
 
 
 @dataclass

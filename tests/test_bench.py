@@ -1,13 +1,19 @@
 """The benchmark's pure parts: percentiles, the performance targets, the markdown table and the chart.
 
-The benchmark itself (`make bench`) starts a dev server and takes minutes; it is not part of the tests.
+The benchmark itself (`make bench`) takes minutes; the tests marked e2e run it with tiny numbers (a dev
+server, worker and API of its own, under a minute each) and check that its output has the figures.
 """
 
+import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
-from bench.__main__ import parse_args
+from bench.__main__ import PHASES, parse_args
+from bench.fill import levels
 from bench.report import (
     FAIL,
     NOT_MEASURED,
@@ -192,6 +198,87 @@ def test_chart_is_valid_svg_and_colours_a_missed_target():
 
 def test_quick_mode_is_small_and_options_override_it():
     quick = parse_args(["--quick"])
-    assert (quick.storm, quick.scale, quick.pg_cases) == (100, 1_000, 10_000)
+    assert (quick.storm, quick.scale, quick.pg_cases) == (100, [1_000], 10_000)
     full = parse_args(["--cases", "50", "--scale", "20000"])
-    assert (full.storm, full.scale, full.mode) == (50, 20_000, "full")
+    assert (full.storm, full.scale, full.mode) == (50, [20_000], "full")
+    assert full.phases == [p for p in PHASES if p != "workers"] and full.workers is None
+
+
+def test_scale_levels_workers_and_only():
+    args = parse_args(["--scale", "10000,40000,100_000", "--workers", "1,2", "--only", "scale,intake"])
+    assert args.scale == [10_000, 40_000, 100_000] and args.workers == [1, 2]
+    assert args.phases == ["intake", "workers", "scale"]  # --workers adds its phase, in the phases' order
+    assert parse_args(["--only", "scale"]).phases == ["scale"]
+    for bad in (["--scale", "0"], ["--scale", "ten"], ["--only", "fill"], ["--only", "workers"]):
+        with pytest.raises(SystemExit):
+            parse_args(bad)
+
+
+def test_fill_levels():
+    assert levels([10_000, 40_000, 100_000], 5) == [10_000, 40_000, 100_000]
+    assert levels([40_000, 10_000], 20_000) == [40_000]  # levels already passed are not filled again
+    assert levels([25_000], 5) == [1_000, 10_000, 20_000, 25_000]  # one level: the checkpoints below it too
+    assert levels([50], 100) == [50]  # nothing to fill: measured where it stands
+
+
+def test_rows_of_the_fill_levels_and_of_the_worker_counts():
+    res = results()
+    res["scale"]["fill_cases_per_s"], res["scale"]["filled"], res["scale"]["in_flight"] = 30.5, 99_995, 200
+    res["scale"]["checkpoints"][0].update(fill_cases_per_s=31.0, cpu_ms={"temporal": 20.0, "worker": 21.0})
+
+    def run(workers: int, rate: float) -> dict:
+        intake = {"cases_per_s": rate, "count": 100, "concurrency": 50, "latency_ms": {"count": 0}}
+        intake["cpu_ms"] = {"worker": 20.0, "worker_2": 5.0} if workers == 2 else {"worker": 25.0}
+        lifecycle = {"cases_per_s": rate / 5, "count": 20, "concurrency": 50}
+        return {"workers": workers, "load_at_start": 1.0, "intake": intake, "lifecycle": lifecycle}
+
+    res["workers"] = {"runs": [run(1, 20.0), run(2, 25.0), run(1, 18.0), run(2, 27.0)]}
+    text = markdown(res)
+    assert "| e. fill: cases/s | 30.5 | 99,995 cases started with the Temporal client, 200 in flight" in text
+    assert "| e. RSS at 10,000 open | worker 150 MB | dev server 300 MB; filled up to it at 31 cases/s |" in text
+    assert "| e. CPU per fill case up to 10,000 |  | CPU ms per item: temporal 20, worker 21 |" in text
+    assert "| w. 1 worker process(es): intake complaints/s | 20 |" in text
+    assert "| w. 2 worker process(es): intake complaints/s | 25 |" in text
+    assert "| w. 2 ÷ 1 worker process(es) | intake × 1.37 | lifecycle × 1.37; means of 2 and 2 run(s) |" in text
+    assert "(all workers 25)" in text and "| w. 2 worker process(es): lifecycle cases/s | 5 |" in text
+
+
+def run_bench(tmp_path: Path, *args: str) -> tuple[dict, str]:
+    """`python -m bench` with tiny numbers; its latest.json and latest.md."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", *args, "--results", str(tmp_path)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads((tmp_path / "latest.json").read_text()), (tmp_path / "latest.md").read_text()
+
+
+@pytest.mark.e2e
+def test_the_scale_phase_alone_reports_fill_rate_and_memory_at_each_level(tmp_path):
+    res, text = run_bench(tmp_path, "--only", "scale", "--scale", "20,50")
+    assert set(res) == {"meta", "scale", "targets"}  # no other phase ran
+    scale = res["scale"]
+    assert [c["open_cases"] for c in scale["checkpoints"]] == [20, 50]  # 5 warm-up cases, then the fill
+    assert scale["filled"] == 45 and scale["fill_cases_per_s"] > 0
+    for c in scale["checkpoints"]:
+        assert c["worker_rss_mb"] > 0 and c["server_rss_mb"] > 0 and c["fill_cases_per_s"] > 0
+        assert c["fill_errors"] == 0
+    assert "| e. fill: cases/s |" in text and "| e. RSS at 50 open | worker " in text
+
+
+@pytest.mark.e2e
+def test_the_workers_phase_reports_throughput_for_each_count(tmp_path):
+    res, text = run_bench(
+        tmp_path, "--only", "workers", "--workers", "1,2", "--intake", "6", "--lifecycle", "2", "--concurrency", "3"
+    )
+    runs = res["workers"]["runs"]
+    assert [r["workers"] for r in runs] == [1, 2]
+    for r in runs:
+        assert r["intake"]["count"] == 6 and r["intake"]["cases_per_s"] > 0
+        assert r["lifecycle"]["count"] == 2 and r["lifecycle"]["cases_per_s"] > 0
+    assert len(runs[0]["worker_rss_mb"]) == 1 and len(runs[1]["worker_rss_mb"]) == 2
+    assert "worker_2" in runs[1]["intake"]["cpu_ms"]
+    assert "| w. 2 worker process(es): intake complaints/s |" in text
