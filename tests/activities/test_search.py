@@ -112,7 +112,7 @@ def test_search_finds_what_a_substring_match_finds(engine):
             project_case(session=session, state=s, pending=pending_actions(s))
     with Session(engine) as session:
         for q in QUERIES:
-            rows, total = list_cases(session=session, visible_units=None, q=q, limit=200)
+            rows, total, _ = list_cases(session=session, visible_units=None, q=q, limit=200)
             want = expected(cases, q)
             assert {r.case_no for r in rows} == want, q
             assert total == len(want), q
