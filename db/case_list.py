@@ -36,10 +36,14 @@ def _search_condition(session: Session, q: str):
     One subquery a bigram (not one grouped by case and counted): when the bigrams are common (劳务有限,
     some 60,000 of 100,000 cases), PostgreSQL can then walk the cases in deadline order and probe the
     bigram index for each, stopping at the page's end, instead of gathering every match and sorting it."""
-    text = q.strip()  # autoescape: a '%' or '_' typed by the user is a character, not a wildcard
+    text = q.strip()
+    # A text without letters that have a case (Chinese names, numbers) is matched by LIKE as ILIKE would
+    # match it, at a third of the cost on PostgreSQL (ILIKE folds the case of every multibyte character).
+    caseless = text.lower() == text.upper()
     substring = or_(
         *(
-            column.icontains(text, autoescape=True)
+            # autoescape: a '%' or '_' typed by the user is a character, not a wildcard
+            (column.contains if caseless else column.icontains)(text, autoescape=True)
             for column in (
                 CaseRecord.case_no,
                 CaseRecord.employer_name,
