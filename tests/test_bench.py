@@ -195,3 +195,24 @@ def test_quick_mode_is_small_and_options_override_it():
     assert (quick.storm, quick.scale, quick.pg_cases) == (100, 1_000, 10_000)
     full = parse_args(["--cases", "50", "--scale", "20000"])
     assert (full.storm, full.scale, full.mode) == (50, 20_000, "full")
+    assert full.queries is None and parse_args(["--queries", "1000"]).queries == 1_000
+
+
+def test_case_queries_fill_a_scratch_database_and_time_every_query():
+    from bench import case_queries
+
+    rows = list(case_queries.case_rows(400))
+    assert len({case["stage"] for case, _, _ in rows}) >= 6 and len({case["township"] for case, _, _ in rows}) >= 6
+    assert 0 < sum(case["overdue"] for case, _, _ in rows) < 100
+    assert sum("劳务有限公司" in case["employer_name"] for case, _, _ in rows) > 150  # a common bigram query
+    assert [case["case_no"] for case, _, _ in rows if case["employer_name"] == case_queries.RARE_EMPLOYER] == [
+        "DX-2026-000200"
+    ]
+    result = case_queries.run("sqlite", 400, rounds=2, count_cap=100)
+    totals = {r["query"]: r.get("total") for r in result["queries"]}
+    assert set(totals) == set(case_queries.queries(100))
+    assert totals["search rare name 鹤鸣山泉"] == "1"
+    assert totals["search common bigrams 劳务有限"] == "100+" and totals["stats"] is None
+    assert int(totals["search 劳务有限, every match counted"]) > 100
+    assert all(r["count"] == 2 and r["p99"] >= r["p50"] > 0 for r in result["queries"])
+    assert "| search rare name 鹤鸣山泉 |" in result["table"]
