@@ -30,11 +30,12 @@ def _gram_counts(session: Session, grams: list[str]) -> dict[str, int]:
 def _search_condition(session: Session, q: str):
     """Cases whose number, employer, project, complainant or another party (建设单位, 施工总承包单位,
     分包单位) contains `q` (any case), or whose employer's credit code is `q`, as (bigram subqueries,
-    condition on the cases): each subquery holds the case numbers holding one of the search's rarest
-    bigrams, the condition (None when the subqueries are the answer) checks the substring on them.
+    common, condition on the cases): each subquery holds the case numbers holding one of the search's
+    rarest bigrams, `common` says that each of them is held by more than GRAM_COUNT_CAP cases, the
+    condition (None when the subqueries are the answer) checks the substring on them.
 
     One subquery a bigram (not one grouped by case and counted): when the bigrams are common (劳务有限,
-    some 60,000 of 100,000 cases), PostgreSQL can then walk the cases in deadline order and probe the
+    some 60,000 of 100,000 cases), the page can then walk the cases in deadline order and probe the
     bigram index for each, stopping at the page's end, instead of gathering every match and sorting it."""
     text = q.strip()
     # A text without letters that have a case (Chinese names, numbers) is matched by LIKE as ILIKE would
@@ -54,15 +55,16 @@ def _search_condition(session: Session, q: str):
         )
     )
     grams = query_grams(text)
-    if len(grams) > 1:
-        grams = rarest(_gram_counts(session, grams))
+    counts = _gram_counts(session, grams) if grams else {}
+    grams = rarest(counts)
     holding = [select(CaseSearchGram.case_no).where(CaseSearchGram.gram == gram) for gram in grams]
     if looks_like_credit_code(text):  # only then: an OR over another column would read every case
         matched = and_(*(CaseRecord.case_no.in_(h) for h in holding), substring)
-        return [], or_(matched, CaseRecord.employer_credit_code == text.upper())
+        return [], False, or_(matched, CaseRecord.employer_credit_code == text.upper())
     if not holding:
-        return [], substring
-    return holding, None if is_exact(text) else substring
+        return [], False, substring
+    common = all(counts[g] > GRAM_COUNT_CAP for g in grams)
+    return holding, common, None if is_exact(text) else substring
 
 
 class CasePage(NamedTuple):
@@ -112,6 +114,10 @@ def list_cases(
     conditions = []  # on the cases rows
     repeated = []  # on the cases rows too, though a subquery answers them (the page then walks the stage's index)
     narrowing = []  # subqueries of case numbers
+    # a common search's bigram subqueries: probed for each case (EXISTS) rather than gathered (IN). SQLite
+    # (no statistics) otherwise starts from the bigram and sorts every match: 劳务有限 at 100,000 cases,
+    # 60,000 matches, paged in 290-360 ms, probed in 3 ms; PostgreSQL plans both forms alike.
+    probed = []
     by_stage = ([CaseRecord.stage == stage] if stage else []) + (
         [CaseRecord.overdue == overdue] if overdue is not None else []
     )
@@ -133,13 +139,18 @@ def list_cases(
     if township:
         conditions.append(CaseRecord.township == township)
     if q and q.strip():
-        holding, substring = _search_condition(session, q)
-        narrowing += holding
+        holding, common, substring = _search_condition(session, q)
+        (probed if common else narrowing).extend(holding)
         if substring is not None:
             conditions.append(substring)
-    query = select(CaseRecord).where(*conditions, *repeated, *(CaseRecord.case_no.in_(n) for n in narrowing))
-    if not conditions and len(narrowing) == 1:  # one subquery answers every filter: count it alone
-        total, capped = _count(session, narrowing[0].distinct(), count_cap)
+    query = select(CaseRecord).where(
+        *conditions,
+        *repeated,
+        *(CaseRecord.case_no.in_(n) for n in narrowing),
+        *(p.where(CaseSearchGram.case_no == CaseRecord.case_no).exists() for p in probed),
+    )
+    if not conditions and len(narrowing + probed) == 1:  # one subquery answers every filter: count it alone
+        total, capped = _count(session, (narrowing + probed)[0].distinct(), count_cap)
     else:
         total, capped = _count(session, query.with_only_columns(CaseRecord.case_no), count_cap)
     rows = session.exec(
