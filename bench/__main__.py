@@ -5,6 +5,7 @@
     python -m bench --scale 100000 --postgres
     python -m bench --only scale --scale 10000,40000,100000    # the fill alone: rate and RSS at each level
     python -m bench --only intake --workers 1,2 --intake 300   # throughput with 1, then 2 worker processes
+    python -m bench --queries 100000 --postgres   # only the case list's queries, rows written in bulk (bench/case_queries.py)
 
 Writes bench/results/latest.json, latest.md and latest.svg.
 """
@@ -96,6 +97,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, help="concurrent API requests while loading (default 50)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, databases)")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to write latest.* (default bench/results)")
+    parser.add_argument(
+        "--queries",
+        type=int,
+        metavar="N",
+        help="only time the case list, filters, searches and stats at N cases written in bulk, on SQLite and "
+        "(with --postgres) PostgreSQL, without Temporal; writes bench/results/case_queries.md",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     args.mode = "quick" if quick else "full"
@@ -372,8 +380,28 @@ def write_results(results: dict, directory: Path) -> None:
     (directory / "latest.svg").write_text(chart_svg(results), encoding="utf-8")
 
 
+def run_case_queries(args: argparse.Namespace) -> int:
+    """`--queries N`: bench/case_queries.py on SQLite and, with --postgres, PostgreSQL; the tables printed
+    and written to bench/results/case_queries.md."""
+    from bench import case_queries
+    from core.config import Settings
+
+    tables = [f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}.", ""]
+    for db in ("sqlite", "postgres") if args.postgres else ("sqlite",):
+        progress(f"case queries on {db}: {args.queries:,} cases")
+        result = case_queries.run(db, args.queries, case_queries.ROUNDS, Settings().count_cap)
+        progress(f"   filled in {result['fill']['seconds']} s")
+        print(result["table"], flush=True)
+        tables += [result["table"], ""]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "case_queries.md").write_text("\n".join(tables), encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.queries:
+        return run_case_queries(args)
     started = time.monotonic()
     results: dict = {
         "meta": {

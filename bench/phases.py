@@ -440,9 +440,9 @@ async def storm(
 
 
 def case_total(base_url: str, headers: dict) -> int:
-    """How many cases the API lists for this user."""
+    """How many cases there are (GET /api/stats: the case list's total stops at the count cap)."""
     with httpx.Client(base_url=base_url, timeout=60) as http:
-        r = http.get("/api/cases", headers=headers, params={"limit": 1})
+        r = http.get("/api/stats", headers=headers)
         r.raise_for_status()
         return r.json()["total"]
 

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # Run the worker's workflows in Temporal's sandbox (a determinism guard that costs CPU and memory per case;
     # the test suite always runs the workflows sandboxed, see worker.py).
     workflow_sandbox: bool = False
+    # The case list counts its matches up to this many (GET /api/cases `total_capped`, the inbox's "10,000+"):
+    # counting every one of 100,000 matches took 1-1.7 s on PostgreSQL (README, "Benchmark").
+    count_cap: int = Field(default=10_000, ge=1)
 
     @model_validator(mode="after")
     def _no_dev_secret_in_production(self) -> "Settings":

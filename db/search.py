@@ -39,7 +39,7 @@ def grams_of(texts: list[str | None]) -> set[str]:
 # A longer search looks up its two rarest bigrams: few enough to stay cheap, enough to narrow the cases.
 GRAMS_PER_SEARCH = 2
 # How far a bigram is counted when choosing: past this many cases it is simply common.
-COUNT_CAP = 2_000
+GRAM_COUNT_CAP = 2_000
 # At most this many of a long search's bigrams are counted.
 MAX_COUNTED = 12
 

@@ -202,6 +202,7 @@ def test_quick_mode_is_small_and_options_override_it():
     full = parse_args(["--cases", "50", "--scale", "20000"])
     assert (full.storm, full.scale, full.mode) == (50, [20_000], "full")
     assert full.phases == [p for p in PHASES if p != "workers"] and full.workers is None
+    assert full.queries is None and parse_args(["--queries", "1000"]).queries == 1_000
 
 
 def test_scale_levels_workers_and_only():
@@ -282,3 +283,23 @@ def test_the_workers_phase_reports_throughput_for_each_count(tmp_path):
     assert len(runs[0]["worker_rss_mb"]) == 1 and len(runs[1]["worker_rss_mb"]) == 2
     assert "worker_2" in runs[1]["intake"]["cpu_ms"]
     assert "| w. 2 worker process(es): intake complaints/s |" in text
+
+
+def test_case_queries_fill_a_scratch_database_and_time_every_query():
+    from bench import case_queries
+
+    rows = list(case_queries.case_rows(400))
+    assert len({case["stage"] for case, _, _ in rows}) >= 6 and len({case["township"] for case, _, _ in rows}) >= 6
+    assert 0 < sum(case["overdue"] for case, _, _ in rows) < 100
+    assert sum("劳务有限公司" in case["employer_name"] for case, _, _ in rows) > 150  # a common bigram query
+    assert [case["case_no"] for case, _, _ in rows if case["employer_name"] == case_queries.RARE_EMPLOYER] == [
+        "DX-2026-000200"
+    ]
+    result = case_queries.run("sqlite", 400, rounds=2, count_cap=100)
+    totals = {r["query"]: r.get("total") for r in result["queries"]}
+    assert set(totals) == set(case_queries.queries(100))
+    assert totals["search rare name 鹤鸣山泉"] == "1"
+    assert totals["search common bigrams 劳务有限"] == "100+" and totals["stats"] is None
+    assert int(totals["search 劳务有限, every match counted"]) > 100
+    assert all(r["count"] == 2 and r["p99"] >= r["p50"] > 0 for r in result["queries"])
+    assert "| search rare name 鹤鸣山泉 |" in result["table"]

@@ -119,6 +119,7 @@ def _fresh_detail(session, case_no: str, user, jurisdiction) -> schemas.CaseDeta
 def get_cases(
     session: SessionDep,
     user: CurrentUser,
+    settings: SettingsDep,
     stage: Annotated[str | None, Query(description="intake, referred, investigating, …")] = None,
     unit: Annotated[str | None, Query(description="lead or co-handling unit code")] = None,
     township: str | None = None,
@@ -129,8 +130,11 @@ def get_cases(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> schemas.CaseList:
-    """Cases the user may see, nearest deadline first."""
-    rows, total = list_cases(
+    """Cases the user may see, nearest deadline first.
+
+    `total` counts the matching cases up to a cap (WAGECASE_COUNT_CAP, 10,000 by default); when more
+    match, `total` is the cap and `total_capped` is true (the inbox shows "10,000+")."""
+    rows, total, capped = list_cases(
         session=session,
         visible_units=visible_units(user),
         registered_by=user.username if user.role == Role.CLERK else None,
@@ -141,8 +145,11 @@ def get_cases(
         q=q,
         limit=limit,
         offset=offset,
+        count_cap=settings.count_cap,
     )
-    return schemas.CaseList(items=[summary_of(r) for r in rows], total=total, limit=limit, offset=offset)
+    return schemas.CaseList(
+        items=[summary_of(r) for r in rows], total=total, total_capped=capped, limit=limit, offset=offset
+    )
 
 
 @router.get("/api/cases/{case_no}", response_model=schemas.CaseDetail, summary="One case")

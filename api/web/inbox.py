@@ -51,8 +51,9 @@ def _inbox_filter(source, jurisdiction: Jurisdiction, *, with_query: bool) -> In
     )
 
 
-def _inbox_rows(session, user: User, flt: InboxFilter) -> tuple[list, int]:
-    """One page of the user's cases: overdue ones first, then by nearest deadline (db.case_list.list_cases order)."""
+def _inbox_rows(session, user: User, flt: InboxFilter, cap: int) -> tuple[list, int, bool]:
+    """One page of the user's cases: overdue ones first, then by nearest deadline (db.case_list.list_cases order);
+    (rows, total, capped): the total counts up to `cap` cases (Settings.count_cap), capped when more match."""
     scope = dict(
         session=session,
         visible_units=visible_units(user),
@@ -61,19 +62,23 @@ def _inbox_rows(session, user: User, flt: InboxFilter) -> tuple[list, int]:
         unit=flt.unit,
         township=flt.township,
         q=flt.q and flt.q[:100],
+        count_cap=cap,
     )
     offset = (flt.page - 1) * PAGE_SIZE
-    late, late_total = list_cases(**scope, overdue=True, limit=PAGE_SIZE, offset=offset)
-    if flt.overdue:
-        return late, late_total
-    rest, rest_total = list_cases(
+    late, late_total, late_capped = list_cases(**scope, overdue=True, limit=PAGE_SIZE, offset=offset)
+    if flt.overdue or late_capped:  # past the cap the pages never reach the cases that are not overdue
+        return late, late_total, late_capped
+    rest, rest_total, rest_capped = list_cases(
         **scope, overdue=False, limit=PAGE_SIZE - len(late), offset=max(0, offset - late_total)
     )
-    return late + rest, late_total + rest_total
+    total = late_total + rest_total
+    return late + rest, min(total, cap), rest_capped or total > cap
 
 
 def _inbox(request: Request, session, user: User, jurisdiction: Jurisdiction, flt: InboxFilter) -> HTMLResponse:
-    rows, total = _inbox_rows(session, user, flt)
+    cap = request.app.state.settings.count_cap
+    flt.page = min(flt.page, max(1, -(-cap // PAGE_SIZE)))  # the pages of the counted cases at most
+    rows, total, capped = _inbox_rows(session, user, flt, cap)
     cal = calendar(request, session)
     now = datetime.now(timezone.utc)
     awaited = reports.next_unresolved_deadlines(session=session, case_nos=[r.case_no for r in rows])
@@ -94,6 +99,7 @@ def _inbox(request: Request, session, user: User, jurisdiction: Jurisdiction, fl
         "inbox.html",
         items=items,
         total=total,
+        total_capped=capped,
         flt=flt,
         pages=pages,
         page_size=PAGE_SIZE,

@@ -90,16 +90,48 @@ def test_every_filter_lists_and_counts_exactly_the_matching_cases(engine):
     with Session(engine) as session:
         for scope, (stage, unit, overdue, q) in itertools.product(scopes, filters):
             asked = dict(**scope, stage=stage, unit=unit, overdue=overdue, q=q)
-            rows, total = list_cases(session=session, **asked, limit=200)
+            rows, total, capped = list_cases(session=session, **asked, limit=200)
             want = expected(cases, **asked)
             assert {r.case_no for r in rows} == want, asked
-            assert total == len(want), asked
+            assert total == len(want) and not capped, asked  # no cap: every match counted
             checked += bool(want)
         # a page is the nearest deadlines first, and its total is still all matching cases
-        rows, total = list_cases(session=session, visible_units=["housing"], stage="referred", overdue=False, limit=3)
+        rows, total, _ = list_cases(
+            session=session, visible_units=["housing"], stage="referred", overdue=False, limit=3
+        )
         want = expected(cases, visible_units=["housing"], stage="referred", overdue=False)
         assert total == len(want) > 3 and [r.case_no for r in rows] == sorted(want)[:3]
     assert checked > 100  # most combinations match some cases
+
+
+def test_a_capped_count_stops_at_the_cap_and_says_so_while_the_page_is_unchanged(engine):
+    cases = states()
+    with session_scope(engine) as session:
+        for s in cases:
+            project_case(session=session, state=s, pending=pending_actions(s))
+    filters = itertools.product(
+        [
+            dict(visible_units=None),
+            dict(visible_units=["housing", "police"]),
+            dict(visible_units=["water"], registered_by="clerk2"),
+        ],
+        [None, "referred"],
+        [None, "police"],
+        [None, True],
+        [None, "恒泰", "鑫源建设"],
+    )
+    sizes = set()
+    with Session(engine) as session:
+        for scope, stage, unit, overdue, q in filters:
+            asked = dict(**scope, stage=stage, unit=unit, overdue=overdue, q=q)
+            want = expected(cases, **asked)
+            for cap in (5, 6):
+                rows, total, capped = list_cases(session=session, **asked, limit=200, count_cap=cap)
+                assert {r.case_no for r in rows} == want, asked  # the page is not capped
+                assert (total, capped) == (min(len(want), cap), len(want) > cap), (asked, cap)
+            sizes.add(len(want))
+    # below, at, between and above the caps: 7 matches are 5 capped at 5, and exactly 7 at a cap of 7
+    assert {3, 6} <= sizes and max(sizes) > 6, sorted(sizes)
 
 
 def test_the_unit_rows_follow_the_case_stage_and_overdue_flag(engine):

@@ -42,7 +42,7 @@ def test_recorded_cases_are_found_by_their_general_contractor(db_url):
     assert migrate.upgrade(db_url) == ("0010", migrate.head())
     with Session(engine) as session:
         for q, found in [("恒远总承包", ["DX-2026-000001"]), ("房地产", ["DX-2026-000001"]), ("劳务", None)]:
-            rows, _ = list_cases(session=session, visible_units=None, q=q)
+            rows = list_cases(session=session, visible_units=None, q=q).rows
             numbers = sorted(r.case_no for r in rows)
             assert numbers == (found or ["DX-2026-000001", "DX-2026-000002"]), q
         party = session.exec(text("SELECT party_names FROM cases ORDER BY case_no")).all()

@@ -3,8 +3,10 @@
 import itertools
 from dataclasses import replace
 
+import pytest
 from sqlmodel import Session, select
 
+from db import case_list
 from db.case_list import list_cases
 from db.cases import project_case
 from db.engine import session_scope
@@ -105,17 +107,23 @@ def test_bigrams():
     assert rarest({"劳务": 2001, "泰劳": 2001, "恒泰": 2001}) == ["劳务", "泰劳"]
 
 
-def test_search_finds_what_a_substring_match_finds(engine):
+@pytest.mark.parametrize("common_past", [2_000, 0])
+def test_search_finds_what_a_substring_match_finds(engine, monkeypatch, common_past):
+    # common_past=0: every bigram counts as common, so the search probes each case's bigrams (EXISTS)
+    monkeypatch.setattr(case_list, "GRAM_COUNT_CAP", common_past)
     cases = states()
     with session_scope(engine) as session:
         for s in cases:
             project_case(session=session, state=s, pending=pending_actions(s))
     with Session(engine) as session:
         for q in QUERIES:
-            rows, total = list_cases(session=session, visible_units=None, q=q, limit=200)
+            rows, total, _ = list_cases(session=session, visible_units=None, q=q, limit=200)
             want = expected(cases, q)
             assert {r.case_no for r in rows} == want, q
             assert total == len(want), q
+            scoped = list_cases(session=session, visible_units=["housing"], q=q, limit=200, count_cap=3)
+            assert {r.case_no for r in scoped.rows} == want, q  # every case is housing's
+            assert (scoped.total, scoped.capped) == (min(len(want), 3), len(want) > 3), q
         assert any(expected(cases, q) for q in QUERIES) and not expected(cases, "没有这个")
 
 
