@@ -20,17 +20,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api import schemas
 from api.actions import PUBLIC_ACTIONS, action_params, body_schema
-from api.case_service import (
-    CaseNotFound,
-    DocumentNotFound,
-    case_detail,
-    load_visible_case,
-    perform_action,
-    register_case,
-    summary_of,
-    visible_document,
-    visible_units,
-)
+from api.case_service import CaseNotFound, perform_action, register_case, visible_units
+from api.case_views import DocumentNotFound, case_detail, load_visible_case, summary_of, visible_document
 from api.deps import (
     CurrentUser,
     JurisdictionDep,

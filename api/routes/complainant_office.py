@@ -9,7 +9,8 @@ Pages: /cases/{case_no}/messages, /satisfaction (the inbox section and its form 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 
-from api.case_service import CaseNotFound, load_visible_case
+from api.case_service import CaseNotFound
+from api.case_views import load_visible_case
 from api.deps import CurrentUser, JurisdictionDep, SessionDep, require_roles
 from api.web.errors import WebRoute
 from api.web.pages import render, unit_namer

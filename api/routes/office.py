@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from activities.cases import CHANNEL_LABELS
-from api.case_service import may_see_personal_data, visible_units
+from api.case_service import visible_units
+from api.case_views import may_see_personal_data
 from api.deps import CurrentUser, JurisdictionDep, SessionDep
 from api.roster_sheets import MAX_ROSTER_BYTES, RosterRejected, parse_roster
 from api.routes.cases import Registrar

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from api import monitoring_service as service
-from api.case_service import may_see_personal_data
+from api.case_views import may_see_personal_data
 from api.deps import CurrentUser, JurisdictionDep, SessionDep, get_temporal, require_roles
 from api.monitoring_sheets import SheetRejected, parse_payroll_sheet, parse_roster_sheet
 from api.schemas import AmountIn, IdNumber

@@ -7,13 +7,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.actions import PUBLIC_ACTIONS, action_params
-from api.case_service import (
-    DocumentNotFound,
-    case_detail,
-    load_visible_case,
-    perform_action,
-    visible_document,
-)
+from api.case_service import perform_action
+from api.case_views import DocumentNotFound, case_detail, load_visible_case, visible_document
 from api.deps import JurisdictionDep, SessionDep, TemporalDep
 from api.inputs import WEB_FORM
 from api.routes.cases import document_html, document_pdf

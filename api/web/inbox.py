@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.case_service import summary_of, visible_units
+from api.case_service import visible_units
+from api.case_views import summary_of
 from api.deps import JurisdictionDep, SessionDep
 from api.params import parse_number
 from api.routes.office import export_case_list

@@ -11,7 +11,8 @@ from starlette.datastructures import FormData, UploadFile
 
 from activities.cases import CHANNEL_LABELS
 from api import schemas
-from api.case_service import check_received_at, check_township, load_visible_case, register_case
+from api.case_service import check_received_at, check_township, register_case
+from api.case_views import load_visible_case
 from api.deps import JurisdictionDep, SessionDep, SettingsDep, TemporalDep
 from api.inputs import WEB_FORM
 from api.roster_sheets import (
