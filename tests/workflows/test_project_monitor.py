@@ -21,6 +21,7 @@ from domain.monitor_messages import (
     OpenedWarning,
     ReportInput,
 )
+from tests.workflows.conftest import result_of
 from worker import SANDBOXED_RUNNER
 from workflows.project_monitor import (
     RUN_EVENT_LIMIT,
@@ -160,10 +161,10 @@ async def test_each_instalment_is_checked_on_its_date_and_a_missed_one_gets_a_cl
     handle = await env.client.start_workflow(
         EmployerReportWorkflow.run, ReportInput(4, dues), id=f"{prefix}-R4", task_queue=fakes.queue
     )
-    await handle.result()
+    await result_of(handle)
     assert fakes.instalments == [1, 2, 3]
     assert await env.get_current_time() >= start + 70 * DAY
-    assert await env.client.get_workflow_handle(f"{prefix}-W902").result() == "DX-902"
+    assert await result_of(env.client.get_workflow_handle(f"{prefix}-W902")) == "DX-902"
 
 
 # Recorded by tests/histories/record_monitor.py; a workflow's id carries the prefix its children's ids use.
