@@ -18,7 +18,8 @@ from activities.calendar import ScheduleCache, calendar_for, clock_times
 from activities.deposits import DepositActivities
 from core.calendar import YearSchedule
 from db.blacklist import project_blacklist
-from db.cases import CaseRecord, store_document, store_documents, stored_policy
+from db.case_documents import store_document, store_documents
+from db.cases import CaseRecord, stored_policy
 from db.cases import project_case as write_projection
 from db.engine import session_scope
 from db.outbox import enqueue_complainant_messages

@@ -14,13 +14,12 @@ from api.case_service import UNMASKED_ROLES, CaseNotFound, ensure_visible
 from api.params import parse_number
 from db.accounts import User
 from db.audit import CASE_DETAIL, DOCUMENT, record_views
+from db.case_documents import document_list, get_document
 from db.cases import (
     CaseRecord,
     Document,
     case_state,
-    document_list,
     get_case,
-    get_document,
 )
 from documents import UNMASKED_KINDS
 from domain.calendar import CHINA_TZ, working_days_between

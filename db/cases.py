@@ -23,8 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer, object_session
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlalchemy.orm import object_session
+from sqlmodel import Field, Session, SQLModel, select
 
 from db.search import CaseSearchGram, grams_of
 from db.types import Money, UTCDateTime, utcnow
@@ -495,45 +495,7 @@ def _upsert(session: Session, model, case_no: str, new: bool, rows: list[dict]) 
             session.add(current)
 
 
-def store_document(
-    *, session: Session, case_no: str, seq: int, kind: str, title: str, content_hash: str, html: str
-) -> Document:
-    """Store an issued document once; an existing one (same case and seq) is returned unchanged."""
-    existing = get_document(session=session, case_no=case_no, seq=seq)
-    if existing is not None:
-        return existing
-    doc = Document(
-        case_no=case_no, seq=seq, kind=kind, title=title, content_hash=content_hash, html_zlib=compressed_html(html)
-    )
-    session.add(doc)
-    session.flush()
-    return doc
-
-
-def store_documents(*, session: Session, case_no: str, documents: list[dict]) -> None:
-    """Store a step's issued documents (dicts of seq, kind, title, content_hash, html) once each: those whose
-    seq is stored already are left unchanged. One query and one insert for them all."""
-    if not documents:
-        return
-    seqs = [d["seq"] for d in documents]
-    known = set(session.exec(select(Document.seq).where(Document.case_no == case_no, col(Document.seq).in_(seqs))))
-    now = utcnow()
-    rows = [
-        {"case_no": case_no, "issued_at": now, **{k: v for k, v in d.items() if k != "html"}}
-        | {"html_zlib": compressed_html(d["html"])}
-        for d in documents
-        if d["seq"] not in known
-    ]
-    if rows:
-        session.execute(insert(Document), rows)
-
-
 # ---- reads (API) -----------------------------------------------------------------------------------
-
-
-def get_document(*, session: Session, case_no: str, seq: int) -> Document | None:
-    """One issued document of a case."""
-    return session.exec(select(Document).where(Document.case_no == case_no, Document.seq == seq)).first()
 
 
 def get_case(*, session: Session, case_no: str) -> CaseRecord | None:
@@ -568,12 +530,6 @@ def case_units(*, session: Session, case_no: str) -> dict[str, str]:
 def case_children(*, session: Session, model, case_no: str) -> list:
     """Rows of one child table of a case, in order."""
     return list(session.exec(select(model).where(model.case_no == case_no).order_by(model.seq)))
-
-
-def document_list(*, session: Session, case_no: str) -> list[Document]:
-    """A case's issued documents in order, without their HTML (what a case's detail lists of them)."""
-    query = select(Document).where(Document.case_no == case_no).order_by(col(Document.seq))
-    return list(session.exec(query.options(defer(Document.html_text), defer(Document.html_zlib))))  # type: ignore[arg-type]
 
 
 def _index_search(session: Session, case_no: str, texts: list[str | None], *, new: bool) -> None:
