@@ -30,6 +30,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api import schemas
 from core.policy import case_policy
 from db.accounts import ProjectCreate, User, create_project, get_project
+from db.audit import CASE_DETAIL, add_views
 from db.cases import (
     CaseRecord,
     IdempotencyKey,
@@ -188,20 +189,39 @@ def _new_intake(
     )
 
 
+def _record_view(session: Session, user: User, case_no: str, shown_unmasked: bool) -> None:
+    """The audit row of the registrant's unmasked view of the case (db/audit.py), in the caller's transaction."""
+    if shown_unmasked:
+        add_views(
+            session=session, username=user.username, role=user.role, unit=user.unit, case_nos=[case_no], via=CASE_DETAIL
+        )
+
+
 def _reserve(
-    *, engine: Engine, body: schemas.CaseCreate, user: User, jurisdiction: Jurisdiction, key: str | None
+    *,
+    engine: Engine,
+    body: schemas.CaseCreate,
+    user: User,
+    jurisdiction: Jurisdiction,
+    key: str | None,
+    shown_unmasked: bool = False,
 ) -> CaseIntake:
-    """Allocate the case number and, with an Idempotency-Key, remember the intake under the key."""
+    """Allocate the case number and, with an Idempotency-Key, remember the intake under the key.
+    `shown_unmasked`: the caller will show the registrant the case unmasked, so the audit row of that view is
+    written in this transaction (one SQLite write lock per complaint fewer than a commit of its own)."""
     now = datetime.now(timezone.utc)
     digest = _request_hash(body)
     if key:
         with session_scope(engine) as session:
             known = session.get(IdempotencyKey, (user.username, key))
             if known is not None:
-                return _replay(known, digest)
+                intake = _replay(known, digest)
+                _record_view(session, user, intake.case_no, shown_unmasked)
+                return intake
     try:
         with session_scope(engine) as session:
             intake = _new_intake(session=session, body=body, user=user, jurisdiction=jurisdiction, now=now)
+            _record_view(session, user, intake.case_no, shown_unmasked)
             if key:
                 session.add(
                     IdempotencyKey(
@@ -217,7 +237,9 @@ def _reserve(
         if not key:
             raise
         with session_scope(engine) as session:  # a concurrent request with the same key won
-            return _replay(session.get(IdempotencyKey, (user.username, key)), digest)
+            intake = _replay(session.get(IdempotencyKey, (user.username, key)), digest)
+            _record_view(session, user, intake.case_no, shown_unmasked)
+            return intake
 
 
 def reserve_intakes(
@@ -287,11 +309,19 @@ async def register_case(
     jurisdiction: Jurisdiction,
     task_queue: str,
     idempotency_key: str | None,
+    shown_unmasked: bool = False,
 ) -> str:
-    """Register a complaint and start its workflow; returns once the case is routed and projected."""
+    """Register a complaint and start its workflow; returns once the case is routed and projected.
+    `shown_unmasked`: the caller shows the registrant the case unmasked (its audit row is written here)."""
     # Database work runs in a thread: the event loop keeps serving while SQLite waits for its write lock.
     intake = await run_in_threadpool(
-        _reserve, engine=engine, body=body, user=user, jurisdiction=jurisdiction, key=idempotency_key
+        _reserve,
+        engine=engine,
+        body=body,
+        user=user,
+        jurisdiction=jurisdiction,
+        key=idempotency_key,
+        shown_unmasked=shown_unmasked,
     )
     start = case_start(intake, jurisdiction, task_queue)
     try:

@@ -57,15 +57,18 @@ def summary_of(record: CaseRecord) -> schemas.CaseSummary:
     )
 
 
-def case_detail(*, session: Session, record: CaseRecord, user: User, calendar=None) -> schemas.CaseDetail:
+def case_detail(
+    *, session: Session, record: CaseRecord, user: User, calendar=None, view_recorded: bool = False
+) -> schemas.CaseDetail:
     """Everything about one case that the user may see: from the projected workflow state, and the issued
-    documents' rows (their hashes and issue times are the database's)."""
+    documents' rows (their hashes and issue times are the database's). `view_recorded`: the caller has
+    already committed this view's audit row (POST /api/cases does, in the intake's own transaction)."""
     state: CaseState = case_state(record)
     intake = state.intake
     unmasked = may_see_personal_data(user)
     id_out = (lambda v: v) if unmasked else mask_id
     phone_out = (lambda v: v) if unmasked else mask_phone
-    if unmasked:  # recorded before anything is shown: no audit row, no unmasked view
+    if unmasked and not view_recorded:  # recorded before anything is shown: no audit row, no unmasked view
         record_views(
             session=session,
             username=user.username,

@@ -46,6 +46,14 @@ def record_views(
     *, session: Session, username: str, role: str, unit: str, case_nos: list[str | None], via: str, detail: str = ""
 ) -> None:
     """Add one audit row per case (None: the case is not known) and commit."""
+    add_views(session=session, username=username, role=role, unit=unit, case_nos=case_nos, via=via, detail=detail)
+    session.commit()
+
+
+def add_views(
+    *, session: Session, username: str, role: str, unit: str, case_nos: list[str | None], via: str, detail: str = ""
+) -> None:
+    """Add one audit row per case to the session's transaction (the caller commits)."""
     now = utcnow()
     for case_no in case_nos:
         session.add(
@@ -53,7 +61,6 @@ def record_views(
                 at=now, username=username, role=str(role), unit=unit, case_no=case_no, via=via, detail=detail[:200]
             )
         )
-    session.commit()
 
 
 def list_views(

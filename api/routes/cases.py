@@ -21,7 +21,14 @@ from starlette.concurrency import run_in_threadpool
 from api import schemas
 from api.actions import PUBLIC_ACTIONS, action_params, body_schema
 from api.case_service import CaseNotFound, perform_action, register_case, visible_units
-from api.case_views import DocumentNotFound, case_detail, load_visible_case, summary_of, visible_document
+from api.case_views import (
+    DocumentNotFound,
+    case_detail,
+    load_visible_case,
+    may_see_personal_data,
+    summary_of,
+    visible_document,
+)
 from api.deps import (
     CurrentUser,
     JurisdictionDep,
@@ -51,8 +58,9 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
-def _detail(session, record, user, jurisdiction) -> schemas.CaseDetail:
-    return case_detail(session=session, record=record, user=user, calendar=loaded_calendar(session, jurisdiction))
+def _detail(session, record, user, jurisdiction, view_recorded: bool = False) -> schemas.CaseDetail:
+    calendar = loaded_calendar(session, jurisdiction)
+    return case_detail(session=session, record=record, user=user, calendar=calendar, view_recorded=view_recorded)
 
 
 def _body_optional(action: Action) -> bool:
@@ -86,6 +94,7 @@ async def post_case(
     """Register a complaint. Every complaint is registered (有案必接): it is routed to its lead unit at once,
     the acknowledge clock starts from `received_at`, and a receipt (受理回执) is issued."""
     session.commit()  # end the read transaction: hold no connection while the workflow works
+    unmasked = may_see_personal_data(user)
     case_no = await register_case(
         client=client,
         engine=request.app.state.engine,
@@ -94,16 +103,17 @@ async def post_case(
         jurisdiction=jurisdiction,
         task_queue=settings.task_queue,
         idempotency_key=idempotency_key,
+        shown_unmasked=unmasked,
     )
     response.headers["Location"] = f"/api/cases/{case_no}"
     # the registrant is shown what they registered even when it was routed to a unit they cannot see
-    return await run_in_threadpool(_fresh_detail, session, case_no, user, jurisdiction)
+    return await run_in_threadpool(_fresh_detail, session, case_no, user, jurisdiction, unmasked)
 
 
-def _fresh_detail(session, case_no: str, user, jurisdiction) -> schemas.CaseDetail:
+def _fresh_detail(session, case_no: str, user, jurisdiction, view_recorded: bool = False) -> schemas.CaseDetail:
     """The case as its projection stands now (after the workflow wrote it)."""
     session.expire_all()
-    return _detail(session, get_case(session=session, case_no=case_no), user, jurisdiction)
+    return _detail(session, get_case(session=session, case_no=case_no), user, jurisdiction, view_recorded)
 
 
 @router.get("/api/cases", response_model=schemas.CaseList, summary="List cases")

@@ -86,6 +86,24 @@ async def test_every_unmasked_view_is_recorded_with_who_when_and_which_case(api)
     assert (await api.http.get("/api/audit/personal-data-views", headers=hrss)).status_code == 403
 
 
+async def test_registering_as_an_unmasked_role_records_the_view_of_the_answer_once(api):
+    """POST /api/cases answers with the case unmasked for a caseworker: one audit row, written with the intake;
+    the same request again with its Idempotency-Key answers again, so it is recorded again."""
+    hrss = await api.user("hrss1", "caseworker", "hrss")
+    keyed = {**hrss, "Idempotency-Key": "intake-audit-1"}
+    r = await api.http.post("/api/cases", headers=keyed, json=complaint())
+    assert r.status_code == 201, r.text
+    no = r.json()["case_no"]
+    assert r.json()["complainant"]["id_number"] == ID_NUMBER
+    rows = audit_rows(api, no)
+    assert [(r.username, r.role, r.unit, r.case_no, r.via) for r in rows] == [
+        ("hrss1", "caseworker", "hrss", no, "case_detail")
+    ]
+    again = await api.http.post("/api/cases", headers=keyed, json=complaint())
+    assert again.status_code == 201 and again.json()["case_no"] == no
+    assert len(audit_rows(api, no)) == 2
+
+
 async def raw_history(dev_server, case_no: str) -> list:
     """The workflow's history as the Temporal server stores it (no codec involved)."""
     response = await dev_server.client.workflow_service.get_workflow_execution_history(
