@@ -1,6 +1,9 @@
 """The database engine, sessions and schema creation (SQLite for one machine, PostgreSQL for real)."""
 
+from __future__ import annotations
+
 import importlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -82,17 +85,42 @@ def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 
+# One queue per SQLite file for this process's writing sessions (session_scope). SQLite's busy handler
+# polls, sleeping up to 100 ms between tries, so under a burst a writer that has waited long keeps losing the
+# lock to newcomers: fifty concurrent complaints had a p99 over 8 s at a p50 of 1.6 s (bench, phase b). Taking
+# a lock in the process first lets this process's writers take SQLite's lock one after another; only the
+# other processes (the API and the workers) still meet at SQLite's own lock.
+_WRITE_QUEUES: dict[str, threading.RLock] = {}
+_WRITE_QUEUES_GUARD = threading.Lock()
+
+
+def _write_queue(engine: Engine) -> threading.RLock | None:
+    if engine.dialect.name != "sqlite":
+        return None  # PostgreSQL's row locks queue fairly
+    key = str(engine.url)
+    with _WRITE_QUEUES_GUARD:
+        return _WRITE_QUEUES.setdefault(key, threading.RLock())
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits when the block ends and rolls back if it raises (on SQLite it holds the write
-    lock from its first statement, so that a read followed by a write never fails on a stale snapshot)."""
-    with Session(engine.execution_options(**{IMMEDIATE: True}), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    lock from its first statement, so that a read followed by a write never fails on a stale snapshot, and
+    waits its turn behind this process's other writing sessions first)."""
+    queue = _write_queue(engine)
+    if queue is not None:
+        queue.acquire()
+    try:
+        with Session(engine.execution_options(**{IMMEDIATE: True}), expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        if queue is not None:
+            queue.release()
 
 
 def import_tables() -> None:
