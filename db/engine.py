@@ -5,9 +5,10 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
@@ -34,6 +35,14 @@ TABLE_MODULES = (
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option of sessions that read and then write in one transaction (session_scope).
 IMMEDIATE = "sqlite_begin_immediate"
+
+# A queue per SQLite engine for this process's writing sessions (session_scope), made with the engine.
+# SQLite's busy handler polls, sleeping up to 100 ms between tries, so under a burst a writer that has waited
+# long keeps losing the lock to newcomers: fifty concurrent complaints had a p99 over 8 s at a p50 of 1.6 s
+# (bench, phase b). Taking this lock first lets the process's writers take SQLite's lock one after another;
+# only the processes (the API and the workers) still meet at SQLite's own lock. PostgreSQL has none: its
+# row locks queue fairly.
+_WRITE_QUEUES: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
 
 
 def _sqlite_begin(conn) -> None:
@@ -73,6 +82,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        _WRITE_QUEUES[engine] = threading.RLock()
         return engine
     engine = create_engine(url, pool_pre_ping=True, pool_size=10)
     event.listen(engine, "connect", _postgres_session)
@@ -85,42 +95,21 @@ def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 
-# One queue per SQLite file for this process's writing sessions (session_scope). SQLite's busy handler
-# polls, sleeping up to 100 ms between tries, so under a burst a writer that has waited long keeps losing the
-# lock to newcomers: fifty concurrent complaints had a p99 over 8 s at a p50 of 1.6 s (bench, phase b). Taking
-# a lock in the process first lets this process's writers take SQLite's lock one after another; only the
-# other processes (the API and the workers) still meet at SQLite's own lock.
-_WRITE_QUEUES: dict[str, threading.RLock] = {}
-_WRITE_QUEUES_GUARD = threading.Lock()
-
-
-def _write_queue(engine: Engine) -> threading.RLock | None:
-    if engine.dialect.name != "sqlite":
-        return None  # PostgreSQL's row locks queue fairly
-    key = str(engine.url)
-    with _WRITE_QUEUES_GUARD:
-        return _WRITE_QUEUES.setdefault(key, threading.RLock())
-
-
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits when the block ends and rolls back if it raises (on SQLite it holds the write
     lock from its first statement, so that a read followed by a write never fails on a stale snapshot, and
     waits its turn behind this process's other writing sessions first)."""
-    queue = _write_queue(engine)
-    if queue is not None:
-        queue.acquire()
-    try:
-        with Session(engine.execution_options(**{IMMEDIATE: True}), expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-    finally:
-        if queue is not None:
-            queue.release()
+    with (
+        _WRITE_QUEUES.get(engine) or nullcontext(),
+        Session(engine.execution_options(**{IMMEDIATE: True}), expire_on_commit=False) as session,
+    ):
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 def import_tables() -> None:
