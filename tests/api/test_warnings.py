@@ -264,8 +264,10 @@ async def test_a_missed_instalment_opens_a_warning(drill):
             "reason": "工程款未到位，资金周转困难",
             "signed_for_workers": "县总工会及农民工代表王秀英",
             "instalments": [
-                {"due_at": (now + timedelta(seconds=2)).isoformat(), "amount": "10000.00"},
-                {"due_at": (now + timedelta(seconds=3)).isoformat(), "amount": "20000.00"},
+                # seconds ahead enough for the filing and the first payment on a loaded machine (with 2 s
+                # the filing itself once arrived after the first date: 422)
+                {"due_at": (now + timedelta(seconds=8)).isoformat(), "amount": "10000.00"},
+                {"due_at": (now + timedelta(seconds=9)).isoformat(), "amount": "20000.00"},
             ],
         },
     )
