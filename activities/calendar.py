@@ -1,5 +1,6 @@
 """The working-day calendar of the activities: official schedules loaded in the database, cached per
-process, and the recomputation of a running case's clocks when a year's schedule is loaded.
+process; the clocks' instants (an activity's, or the service's for a new case just before its workflow
+starts); the recomputation of a running case's clocks when a year's schedule is loaded.
 
 Whatever these return is recorded in the case's history (the activity's result), so a replay never
 reads the database or sees a schedule loaded later."""
@@ -9,6 +10,7 @@ import threading
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -17,12 +19,13 @@ from temporalio.exceptions import ApplicationError
 
 from core.calendar import YearSchedule, build_calendar
 from db.calendar import cases_counting_year, current_schedules, latest_version
+from domain import lifecycle, procedure
 from domain.calendar import CHINA_TZ, WorkCalendar
 from domain.deadlines import due_instant, extended_due
 from domain.errors import DomainError
-from domain.lifecycle import ClockTimes
-from domain.messages import ClockRules
-from domain.model import CasePolicy
+from domain.lifecycle import ClockRequest, ClockTimes
+from domain.messages import CaseOpening, ClockRules, ComputeClocksInput
+from domain.model import CaseIntake, CasePolicy, CaseState
 from domain.recompute import RecomputeClocksInput, RecomputedClock
 
 log = logging.getLogger(__name__)
@@ -73,6 +76,17 @@ class ScheduleCache:
                 return self._schedules
 
 
+_CACHES: "WeakKeyDictionary[Engine, ScheduleCache]" = WeakKeyDictionary()
+
+
+def schedule_cache(engine: Engine) -> ScheduleCache:
+    """The process's ScheduleCache of an engine (the API counts a new case's first clocks with it)."""
+    cache = _CACHES.get(engine)
+    if cache is None:
+        cache = _CACHES.setdefault(engine, ScheduleCache(engine))
+    return cache
+
+
 def clock_times(
     policy: CasePolicy | ClockRules,
     rule_name: str,
@@ -98,6 +112,50 @@ def clock_times(
     counted = rule.unit.value in ("working_days", "calendar_days", "months")
     assumed = cal.years_assumed(start.astimezone(CHINA_TZ).date(), due.astimezone(CHINA_TZ).date()) if counted else []
     return ClockTimes(due, escalate_at, provisional=bool(assumed))
+
+
+def count_clocks(
+    rules: CasePolicy | ClockRules,
+    requests: list[ClockRequest],
+    levels: int,
+    schedules: Mapping[int, YearSchedule] = {},
+    case_no: str = "",
+) -> dict[str, ClockTimes]:
+    """Due instants (and later escalation instants) for the clocks an action opens or extends, on the
+    official schedules loaded so far and, for other years, the provisional calendar (marked as such).
+    Raises DomainError when a rule cannot be counted."""
+    cal = calendar_for(rules, schedules)
+    out: dict[str, ClockTimes] = {}
+    for req in requests:
+        times = clock_times(rules, req.rule, req.start, cal, levels, extend_working_days=req.extend_working_days)
+        if times.provisional:
+            log.info("case %s: %s counted on a provisional year (no official schedule loaded yet)", case_no, req.rule)
+        out[req.key] = times
+    return out
+
+
+def compute_clocks(input: ComputeClocksInput, schedules: Mapping[int, YearSchedule] = {}) -> dict[str, ClockTimes]:
+    """The compute_clocks activity's work: count_clocks, its refusal as a non-retryable ApplicationError."""
+    rules = input.rules or input.policy  # ClockRules has the policy's attribute names
+    assert rules is not None
+    try:
+        return count_clocks(rules, input.requests, input.escalation_levels, schedules, input.case_no)
+    except DomainError as err:
+        raise ApplicationError(err.message, type=err.kind, non_retryable=True) from None
+
+
+def open_clocks(intake: CaseIntake, schedules: Mapping[int, YearSchedule] = {}) -> CaseOpening | None:
+    """The clocks a new case's registration opens (lifecycle.open_case on a case of today's procedure),
+    counted as the compute_clocks activity counts them; None when a rule cannot be counted (the workflow
+    then counts them itself and the activity reports why)."""
+    state = CaseState(intake=intake, procedure=procedure.STATUTORY_PROCEDURE)
+    requests = lifecycle.open_case(state)  # routes the throw-away state: the levels depend on `major`
+    rules = ClockRules.for_requests(intake.policy, requests)
+    try:
+        times = count_clocks(rules, requests, len(lifecycle.escalation_levels(state)), schedules, intake.case_no)
+    except DomainError:
+        return None
+    return CaseOpening(requests, times)
 
 
 def recompute_clocks(input: RecomputeClocksInput, schedules: Mapping[int, YearSchedule] = {}) -> list[RecomputedClock]:

@@ -6,17 +6,14 @@ a retry after a crash computes the same instants, finds the same document, rewri
 
 import json
 import logging
-from collections.abc import Mapping
 from datetime import datetime
 
 from pydantic import TypeAdapter
 from sqlalchemy import Engine
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from activities.calendar import ScheduleCache, calendar_for, clock_times
+from activities.calendar import ScheduleCache, compute_clocks
 from activities.deposits import DepositActivities
-from core.calendar import YearSchedule
 from db.blacklist import project_blacklist
 from db.case_documents import store_document, store_documents
 from db.cases import CaseRecord, stored_policy
@@ -26,7 +23,6 @@ from db.outbox import enqueue_complainant_messages
 from documents import DOCUMENT_KINDS, content_hash, render_document
 from documents.context import document_context
 from domain.calendar import CHINA_TZ
-from domain.errors import DomainError
 from domain.jurisdiction import Jurisdiction
 from domain.lifecycle import ClockTimes, DocumentRequest, pending_actions
 from domain.messages import ComputeClocksInput, IssueDocumentsInput
@@ -34,29 +30,6 @@ from domain.model import CasePolicy, CaseState, WorkerClaim
 from domain.ui_text import CHANNEL_LABELS  # noqa: F401  (the web pages import it from here)
 
 log = logging.getLogger(__name__)
-
-
-def compute_clocks(input: ComputeClocksInput, schedules: Mapping[int, YearSchedule] = {}) -> dict[str, ClockTimes]:
-    """Due instants (and later escalation instants) for the clocks an action opens or extends, on the
-    official schedules loaded so far and, for other years, the provisional calendar (marked as such)."""
-    rules = input.rules or input.policy  # ClockRules has the policy's attribute names
-    cal = calendar_for(rules, schedules)
-    out: dict[str, ClockTimes] = {}
-    try:
-        for req in input.requests:
-            times = clock_times(
-                rules, req.rule, req.start, cal, input.escalation_levels, extend_working_days=req.extend_working_days
-            )
-            if times.provisional:
-                log.info(
-                    "case %s: %s counted on a provisional year (no official schedule loaded yet)",
-                    input.case_no,
-                    req.rule,
-                )
-            out[req.key] = times
-    except DomainError as err:
-        raise ApplicationError(err.message, type=err.kind, non_retryable=True) from None
-    return out
 
 
 _ROSTER = TypeAdapter(list[WorkerClaim])

@@ -27,6 +27,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.calendar import open_clocks, schedule_cache
 from api import schemas
 from core.policy import case_policy
 from db.accounts import ProjectCreate, User, create_project, get_project
@@ -45,7 +46,7 @@ from domain.calendar import CHINA_TZ
 from domain.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, from_kind
 from domain.formatting import clock_time
 from domain.jurisdiction import Jurisdiction
-from domain.messages import ActionInput, CaseInput
+from domain.messages import ActionInput, CaseInput, CaseOpening
 from domain.model import Actor, CaseIntake, Person, WorkerClaim
 from domain.roles import Role
 from domain.rules import DeadlineRule
@@ -242,6 +243,13 @@ def _reserve(
             return intake
 
 
+def _reserve_and_count(*, engine: Engine, **reserve) -> tuple[CaseIntake, CaseOpening | None]:
+    """_reserve, then the new case's first clocks (counted after the intake's transaction, which holds the
+    write lock; with the calendar the worker's compute_clocks activity uses, activities/calendar.py)."""
+    intake = _reserve(engine=engine, **reserve)
+    return intake, open_clocks(intake, schedule_cache(engine).get())
+
+
 def reserve_intakes(
     *, engine: Engine, bodies: list[schemas.CaseCreate], user: User, jurisdiction: Jurisdiction
 ) -> list[CaseIntake]:
@@ -265,10 +273,16 @@ def _unit_or_office(jurisdiction: Jurisdiction, code: str) -> str:
 
 
 def case_start(
-    intake: CaseIntake, jurisdiction: Jurisdiction, task_queue: str, *, skip_documents: bool = False
+    intake: CaseIntake,
+    jurisdiction: Jurisdiction,
+    task_queue: str,
+    *,
+    opening: CaseOpening | None = None,
+    skip_documents: bool = False,
 ) -> WithStartWorkflowOperation:
-    """The start of a new case's workflow, for update-with-start. `skip_documents` is the benchmark's fill
-    only (bench/fill.py; domain.messages.CaseInput): no request of the API sets it."""
+    """The start of a new case's workflow, for update-with-start. `opening`: its first clocks, counted by
+    activities.calendar.open_clocks (the workflow then runs no activity to count them). `skip_documents` is
+    the benchmark's fill only (bench/fill.py; domain.messages.CaseInput): no request of the API sets it."""
     # What the Temporal Web UI shows for the case: no ID numbers or phones in it.
     # Names typed at intake are escaped: the UI renders this text as Markdown.
     project = f"（{md_escape(intake.project.name)}）" if intake.project else ""
@@ -283,7 +297,7 @@ def case_start(
     )
     return WithStartWorkflowOperation(
         CaseWorkflow.run,
-        CaseInput(intake=intake, skip_documents=skip_documents),
+        CaseInput(intake=intake, skip_documents=skip_documents, opening=opening),
         id=intake.case_no,
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -314,8 +328,8 @@ async def register_case(
     """Register a complaint and start its workflow; returns once the case is routed and projected.
     `shown_unmasked`: the caller shows the registrant the case unmasked (its audit row is written here)."""
     # Database work runs in a thread: the event loop keeps serving while SQLite waits for its write lock.
-    intake = await run_in_threadpool(
-        _reserve,
+    intake, opening = await run_in_threadpool(
+        _reserve_and_count,
         engine=engine,
         body=body,
         user=user,
@@ -323,7 +337,7 @@ async def register_case(
         key=idempotency_key,
         shown_unmasked=shown_unmasked,
     )
-    start = case_start(intake, jurisdiction, task_queue)
+    start = case_start(intake, jurisdiction, task_queue, opening=opening)
     try:
         await client.execute_update_with_start_workflow(CaseWorkflow.registered, start_workflow_operation=start)
     except WorkflowAlreadyStartedError:

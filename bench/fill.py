@@ -3,9 +3,10 @@
 The fill does not go through POST /api/cases (one request, one transaction and one rendered receipt and
 referral per complaint): it builds the intakes as the API does (api.case_service.reserve_intakes, case
 numbers from the same counter, a batch per transaction) and starts each case's workflow directly with the
-Temporal client, by the same update-with-start as the API (api.case_service.case_start), `in_flight` at a
-time. Each case is routed, gets its clocks and its projection exactly as any other; only its documents are
-not rendered (CaseInput.skip_documents, honoured only on an input sealed with the service's key).
+Temporal client, by the same update-with-start as the API (api.case_service.case_start, with the first
+clocks counted as the API counts them), `in_flight` at a time. Each case is routed, gets its clocks and its
+projection exactly as any other; only its documents are not rendered (CaseInput.skip_documents, honoured
+only on an input sealed with the service's key).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 from temporalio.client import Client
 
+from activities.calendar import ScheduleCache, open_clocks
 from api import schemas
 from api.case_service import case_start, reserve_intakes
 from bench.phases import complaint, progress
@@ -40,6 +42,7 @@ class Filler:
         self.client = client
         self.engine = make_engine(f"sqlite:///{service_db}")
         self.jurisdiction = load_jurisdiction(str(jurisdiction))
+        self.schedules = ScheduleCache(self.engine)
         with Session(self.engine) as session:
             self.user = session.exec(select(User).where(User.username == "admin")).one()
         self.project_ids = project_ids
@@ -49,7 +52,9 @@ class Filler:
         numbers = range(self.next_number, self.next_number + count)
         self.next_number += count
         bodies = [schemas.CaseCreate.model_validate(complaint(n, self.project_ids)) for n in numbers]
-        return reserve_intakes(engine=self.engine, bodies=bodies, user=self.user, jurisdiction=self.jurisdiction)
+        intakes = reserve_intakes(engine=self.engine, bodies=bodies, user=self.user, jurisdiction=self.jurisdiction)
+        schedules = self.schedules.get()
+        return [(intake, open_clocks(intake, schedules)) for intake in intakes]  # as POST /api/cases counts them
 
     async def fill(self, count: int, in_flight: int = IN_FLIGHT, on_done: Callable[[int], None] | None = None) -> dict:
         """Start `count` cases, `in_flight` at a time; each returns once routed and projected."""
@@ -64,15 +69,16 @@ class Filler:
             while left > 0:
                 batch = await asyncio.to_thread(self._intakes, min(BATCH, left))
                 left -= len(batch)
-                for intake in batch:
-                    await queue.put(intake)
+                for item in batch:
+                    await queue.put(item)
             for _ in range(in_flight):
                 await queue.put(None)
 
         async def start() -> None:
             nonlocal done
-            while (intake := await queue.get()) is not None:
-                operation = case_start(intake, self.jurisdiction, TASK_QUEUE, skip_documents=True)
+            while (item := await queue.get()) is not None:
+                intake, opening = item
+                operation = case_start(intake, self.jurisdiction, TASK_QUEUE, opening=opening, skip_documents=True)
                 t0 = time.perf_counter()
                 try:
                     await self.client.execute_update_with_start_workflow(

@@ -4,9 +4,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar
 
-from domain.lifecycle import ClockRequest, DocumentRequest
+from domain.lifecycle import ClockRequest, ClockTimes, DocumentRequest
 from domain.model import Actor, CaseIntake, CasePolicy, CaseState, DocumentRef
 from domain.rules import DeadlineRule
+
+
+@dataclass
+class CaseOpening:
+    """The clocks a new case's registration opens, counted by the service just before it starts the case's
+    workflow (activities/calendar.py `open_clocks`: the code and calendar of the compute_clocks activity), so
+    that registering needs no activity of its own to count them. The workflow takes them only from an input
+    the service sealed, and only when it asks for exactly these clocks; otherwise it counts them itself."""
+
+    requests: list[ClockRequest]
+    times: dict[str, ClockTimes]
 
 
 @dataclass
@@ -20,6 +31,7 @@ class CaseInput:
     # only on an input the service's codec opened (`sealed`, core/codec.py), so a start sent to Temporal
     # by anyone else cannot turn a case's documents off.
     skip_documents: bool = False
+    opening: CaseOpening | None = None  # a new case's first clocks, counted by the service (None: by the workflow)
     sealed: bool = False  # set when the input is decoded, whatever a sender wrote (core/codec.py)
 
     SEALABLE: ClassVar[bool] = True

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import DomainError
     from domain.joining import JoinInput, JoinMatterInput, JoinResult
     from domain.lifecycle import (
+        ClockRequest,
         ClockTimes,
         DocumentRequest,
     )
@@ -157,6 +158,9 @@ class CaseWorkflow:
         # The benchmark's fill: no documents rendered (domain.messages.CaseInput). Every other case has False,
         # so what it does, and what recorded histories replay, is unchanged.
         self._skip_documents = input.skip_documents and input.sealed
+        # A new case's first clocks as the service counted them (domain.messages.CaseOpening). Which path a
+        # registration takes is decided by its recorded input, so cases started without one replay unchanged.
+        self._opening = input.opening if input.sealed else None
 
     @workflow.run
     async def run(self, input: CaseInput) -> CaseOutcome:
@@ -173,7 +177,7 @@ class CaseWorkflow:
                 if matter is not None:
                     self._state.related_cases = [matter]
                 requests = lifecycle.open_case(self._state)
-                times = await self._compute(requests)
+                times = self._opened(requests) or await self._compute(requests)
                 docs = lifecycle.refer(self._state, workflow.now(), times)
                 self._state.version += 1
                 await self._commit(docs)
@@ -470,6 +474,11 @@ class CaseWorkflow:
 
     def _result(self) -> ActionResult:
         return ActionResult(self._state.case_no, self._state.version, self._state.stage.value)
+
+    def _opened(self, requests: list[ClockRequest]) -> dict[str, ClockTimes] | None:
+        """The instants the service counted for these clocks before the case started, if it counted these."""
+        opening = self._opening
+        return opening.times if opening is not None and opening.requests == requests else None
 
     async def _compute(self, requests) -> dict[str, ClockTimes]:
         if not requests:

@@ -18,6 +18,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from activities.calendar import open_clocks, schedule_cache
 from api.case_service import action_digest
 from core.codec import data_converter
 from core.config import Settings
@@ -158,8 +159,9 @@ async def record(client: Client, engine, jurisdiction, task_queue: str, group: s
     paths = {}
 
     async def start(name, case_intake):
+        opening = open_clocks(case_intake, schedule_cache(engine).get())  # as the service starts a case
         handle = await client.start_workflow(
-            CaseWorkflow.run, CaseInput(case_intake), id=case_intake.case_no, task_queue=task_queue
+            CaseWorkflow.run, CaseInput(case_intake, opening=opening), id=case_intake.case_no, task_queue=task_queue
         )
         await handle.execute_update(CaseWorkflow.registered)
         paths[name] = case_intake.case_no
