@@ -40,6 +40,7 @@ from db.cases import (
 )
 from db.engine import session_scope
 from db.matters import open_matter
+from domain import lifecycle, procedure
 from domain.actions import ACTIONS
 from domain.actions.petition import earliest_received, received_too_long_ago
 from domain.calendar import CHINA_TZ
@@ -47,12 +48,12 @@ from domain.errors import DomainError, Forbidden, InvalidInput, NotAllowedNow, f
 from domain.formatting import clock_time
 from domain.jurisdiction import Jurisdiction
 from domain.messages import ActionInput, CaseInput, CaseOpening
-from domain.model import Actor, CaseIntake, Person, WorkerClaim
+from domain.model import Actor, CaseIntake, CaseState, Person, WorkerClaim
 from domain.roles import Role
 from domain.rules import DeadlineRule
 from domain.ui_text import CHANNEL_LABELS, md_escape
 from workflows.case import CaseWorkflow
-from workflows.search_attributes import CASE_NO, CASE_STAGE, WORKERS_AFFECTED
+from workflows.search_attributes import CASE_NO, CASE_STAGE, WORKERS_AFFECTED, case_attributes
 
 # No complaint handled here is older: an earlier date is a typing error (1900, 0001).
 EARLIEST_RECEIVED = datetime(2000, 1, 1, tzinfo=CHINA_TZ)
@@ -272,6 +273,22 @@ def _unit_or_office(jurisdiction: Jurisdiction, code: str) -> str:
     return jurisdiction.units[code].name if code in jurisdiction.units else jurisdiction.office_name
 
 
+def start_search_attributes(intake: CaseIntake, opening: CaseOpening | None) -> list[SearchAttributePair]:
+    """What the Temporal UI can search a new case by from its start. With an opening: the attributes the
+    case has once registered and referred (workflows/search_attributes.py `case_attributes`), so that the workflow has
+    nothing to upsert at registration (it upserts whatever differs); without one, the intake's."""
+    if opening is None:
+        return [
+            SearchAttributePair(CASE_NO, intake.case_no),
+            SearchAttributePair(CASE_STAGE, "intake"),
+            SearchAttributePair(WORKERS_AFFECTED, len(intake.workers)),
+        ]
+    state = CaseState(intake=intake, procedure=procedure.STATUTORY_PROCEDURE)
+    lifecycle.open_case(state)
+    lifecycle.refer(state, datetime.now(timezone.utc), opening.times)
+    return [SearchAttributePair(update.key, update.value) for update in case_attributes(state)]
+
+
 def case_start(
     intake: CaseIntake,
     jurisdiction: Jurisdiction,
@@ -302,13 +319,7 @@ def case_start(
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        search_attributes=TypedSearchAttributes(
-            [
-                SearchAttributePair(CASE_NO, intake.case_no),
-                SearchAttributePair(CASE_STAGE, "intake"),
-                SearchAttributePair(WORKERS_AFFECTED, len(intake.workers)),
-            ]
-        ),
+        search_attributes=TypedSearchAttributes(start_search_attributes(intake, opening)),
         static_summary=summary,
         static_details=details,
     )

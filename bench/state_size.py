@@ -26,9 +26,12 @@ from pathlib import Path
 from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
+from temporalio.common import TypedSearchAttributes
 from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 
+from activities.calendar import open_clocks
+from api.case_service import start_search_attributes
 from core.codec import EncryptionCodec, data_converter, payload_keys
 from core.config import Settings
 from core.jurisdiction import DEFAULT_JURISDICTION, load_jurisdiction
@@ -89,7 +92,14 @@ async def lifecycle(client: Client, queue: str, workers: int, notes: int) -> dic
     MeasuringCodec.sizes = []
     case = intake(workers)
     owed = str(case.amount_claimed)
-    handle = await client.start_workflow(CaseWorkflow.run, CaseInput(intake=case), id=case.case_no, task_queue=queue)
+    opening = open_clocks(case)  # started as the service starts a case (api/case_service.py case_start)
+    handle = await client.start_workflow(
+        CaseWorkflow.run,
+        CaseInput(intake=case, opening=opening),
+        id=case.case_no,
+        task_queue=queue,
+        search_attributes=TypedSearchAttributes(start_search_attributes(case, opening)),
+    )
     await handle.execute_update(CaseWorkflow.registered)
     steps = (
         [("accept", {})]

@@ -349,6 +349,9 @@ class CaseState:
     documents: list[DocumentRef] = field(default_factory=list)
     applied: list[AppliedAction] = field(default_factory=list)  # the last APPLIED_KEYS_KEPT keyed actions
     refused_steps: list[str] = field(default_factory=list)  # steps the case took by itself that the rules refused
+    # Started with its first clocks counted by the service (CaseInput.opening, patch `case-opening`): the
+    # case takes the patches older than that one without recording their markers (workflows/case.py).
+    opened_by_service: bool = False
     # The ladder the case follows, fixed when it starts (docs/deadlines.md): 1, an unpaid order draws the
     # deposit at once (cases started before the handling decision); 2, an unpaid order waits for the
     # handling decision (行政处理决定), and only the decision's lapse moves the case on by itself; 3, the

@@ -12,22 +12,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RawValue, RetryPolicy, SearchAttributeUpdate
+from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows.case_texts import details_markdown, wake_summary
-from workflows.search_attributes import (
-    AMOUNT_OWED,
-    CASE_NO,
-    CASE_STAGE,
-    ESCALATED,
-    LEAD_UNIT,
-    MAJOR_CASE,
-    NEXT_DEADLINE,
-    OVERDUE,
-    TOWNSHIP,
-    WORKERS_AFFECTED,
-)
+from workflows.search_attributes import NEXT_DEADLINE, case_attributes
 
 with workflow.unsafe.imports_passed_through():
     from domain import joining, lifecycle, procedure, recompute
@@ -76,6 +65,23 @@ STATUTORY_PROCEDURE = "statutory-procedure"  # new cases follow domain.procedure
 # for such an intake: the cases recorded before it have none. No procedure level: any case, of any
 # procedure, can be a matter (the update join_complaint is new, so no recorded case ever received it).
 ONE_MATTER = "one-matter"
+# A case started with its first clocks in its input (CaseInput.opening) asks this patch once, at
+# registration; with it the case takes every patch above without asking (CaseState.opened_by_service):
+# no history recorded before them holds this marker, so theirs would only repeat it (each marker also
+# upserts TemporalChangeVersion: two events and a visibility write per patch per run).
+CASE_OPENING = "case-opening"
+_OLDER_PATCHES = frozenset(
+    {
+        ONE_WRITE_PER_STEP,
+        CONTINUE_AS_NEW_AT_LIMIT,
+        REFUSED_STEP_ESCALATES,
+        LEAN_STEPS,
+        CARRY_STATE_ONCE,
+        LAWFUL_LADDER,
+        STATUTORY_PROCEDURE,
+        ONE_MATTER,
+    }
+)
 
 # What a state sent without its intake's policy carries in its place (record_step restores the real one).
 _NO_POLICY = CasePolicy(
@@ -118,27 +124,6 @@ _JOIN: dict[str, Any] = dict(
 _MAX_STEPS = 5
 
 
-def search_attributes(state: CaseState) -> list[SearchAttributeUpdate[Any]]:
-    """The contract's search attributes for a case (no personal data)."""
-    facts = state.intake.project.facts if state.intake.project else None
-    owed = state.amount_owed if state.amount_owed is not None else state.intake.amount_claimed
-    pairs: list[SearchAttributeUpdate[Any]] = [
-        CASE_NO.value_set(state.case_no),
-        CASE_STAGE.value_set(state.stage.value),
-        LEAD_UNIT.value_set(state.lead_unit or "-"),
-        TOWNSHIP.value_set((facts.township if facts and facts.township else "-")),
-        AMOUNT_OWED.value_set(float(owed - state.amount_recovered)),
-        WORKERS_AFFECTED.value_set(len(state.intake.workers)),
-        OVERDUE.value_set(state.overdue()),
-        ESCALATED.value_set(bool(state.escalations)),
-        MAJOR_CASE.value_set(state.major),
-    ]
-    nxt = state.next_deadline()
-    if nxt is not None:
-        pairs.append(NEXT_DEADLINE.value_set(nxt))
-    return pairs
-
-
 @workflow.defn(name="CaseWorkflow")
 class CaseWorkflow:
     @workflow.init
@@ -158,22 +143,23 @@ class CaseWorkflow:
         # The benchmark's fill: no documents rendered (domain.messages.CaseInput). Every other case has False,
         # so what it does, and what recorded histories replay, is unchanged.
         self._skip_documents = input.skip_documents and input.sealed
-        # A new case's first clocks as the service counted them (domain.messages.CaseOpening). Which path a
-        # registration takes is decided by its recorded input, so cases started without one replay unchanged.
+        # A new case's first clocks as the service counted them (domain.messages.CaseOpening), taken behind
+        # the patch CASE_OPENING; its start's search attributes are then already those of the registered case.
         self._opening = input.opening if input.sealed else None
 
     @workflow.run
     async def run(self, input: CaseInput) -> CaseOutcome:
         if not self._ready:
             async with self._lock:
-                if workflow.patched(LAWFUL_LADDER):
+                if self._opening is not None and workflow.patched(CASE_OPENING):
+                    self._state.opened_by_service = True
+                    self._published = {p.key.name: p.value for p in workflow.info().typed_search_attributes}
+                if self._patched(LAWFUL_LADDER):
                     self._state.procedure = procedure.LAWFUL_LADDER
-                if workflow.patched(STATUTORY_PROCEDURE):
+                if self._patched(STATUTORY_PROCEDURE):
                     self._state.procedure = procedure.STATUTORY_PROCEDURE
                 # 有案必接: the matter the registry found (asked only then: no case recorded before had one)
-                matter = (
-                    self._state.intake.matter if self._state.intake.matter and workflow.patched(ONE_MATTER) else None
-                )
+                matter = self._state.intake.matter if self._state.intake.matter and self._patched(ONE_MATTER) else None
                 if matter is not None:
                     self._state.related_cases = [matter]
                 requests = lifecycle.open_case(self._state)
@@ -192,7 +178,7 @@ class CaseWorkflow:
             if self._run_is_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if not self._calendar_changes:  # one that came in meanwhile is handled first
-                    intake = None if workflow.patched(CARRY_STATE_ONCE) else self._state.intake
+                    intake = None if self._patched(CARRY_STATE_ONCE) else self._state.intake
                     workflow.continue_as_new(
                         CaseInput(intake=intake, carried=self._state, skip_documents=self._skip_documents)
                     )
@@ -201,13 +187,18 @@ class CaseWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         return CaseOutcome(self._state.case_no, self._state.outcome or "", self._state.amount_recovered)
 
-    @staticmethod
-    def _run_is_long() -> bool:
+    def _patched(self, patch: str) -> bool:
+        """workflow.patched; a case opened by the service takes the patches older than CASE_OPENING unasked."""
+        if self._state.opened_by_service and patch in _OLDER_PATCHES:
+            return True
+        return workflow.patched(patch)
+
+    def _run_is_long(self) -> bool:
         info = workflow.info()
         if info.is_continue_as_new_suggested():
             return True
         # patched() is asked only past the limit: shorter cases recorded before the limit replay unchanged.
-        return info.get_current_history_length() >= RUN_EVENT_LIMIT and workflow.patched(CONTINUE_AS_NEW_AT_LIMIT)
+        return info.get_current_history_length() >= RUN_EVENT_LIMIT and self._patched(CONTINUE_AS_NEW_AT_LIMIT)
 
     async def _wait_for_change_or_clock(self) -> None:
         wake = self._next_wake()
@@ -393,7 +384,7 @@ class CaseWorkflow:
                 lifecycle.check(self._state, step, params, SYSTEM, now)
             except DomainError as err:
                 # Asked only when a step is refused: every case recorded before it never got this far.
-                if not workflow.patched(REFUSED_STEP_ESCALATES):
+                if not self._patched(REFUSED_STEP_ESCALATES):
                     raise
                 self._refuse_step(step, params, err, now)
                 continue
@@ -478,7 +469,9 @@ class CaseWorkflow:
     def _opened(self, requests: list[ClockRequest]) -> dict[str, ClockTimes] | None:
         """The instants the service counted for these clocks before the case started, if it counted these."""
         opening = self._opening
-        return opening.times if opening is not None and opening.requests == requests else None
+        if opening is None or not self._state.opened_by_service or opening.requests != requests:
+            return None
+        return opening.times
 
     async def _compute(self, requests) -> dict[str, ClockTimes]:
         if not requests:
@@ -499,9 +492,9 @@ class CaseWorkflow:
         """Issue the documents and write the projection in one local activity; publish to the Web UI."""
         if self._skip_documents:
             docs = []
-        if workflow.patched(ONE_WRITE_PER_STEP):
+        if self._patched(ONE_WRITE_PER_STEP):
             written = None
-            if self._intake_projected and workflow.patched(LEAN_STEPS):
+            if self._intake_projected and self._patched(LEAN_STEPS):
                 lean = IssueDocumentsInput(self._without_roster(_NO_POLICY), docs, intake_omitted=True)
                 written = await workflow.execute_local_activity(
                     "record_step", lean, summary="出具文书并更新案件台账", **_LOCAL
@@ -561,7 +554,7 @@ class CaseWorkflow:
                 await self._commit([])
 
     def _publish(self) -> None:
-        pairs = search_attributes(self._state)
+        pairs = case_attributes(self._state)
         changed = [p for p in pairs if self._published.get(p.key.name) != p.value]
         if self._state.next_deadline() is None and self._published.get(NEXT_DEADLINE.name) is not None:
             changed.append(NEXT_DEADLINE.value_unset())

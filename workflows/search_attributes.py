@@ -5,9 +5,12 @@ Cases (docs/contract.md, "Temporal") and projects under payroll monitoring (work
 from its own copy of `TYPES` (scripts/run.py is standard library only; a test keeps the two equal).
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from temporalio.common import SearchAttributeKey
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
+
+if TYPE_CHECKING:
+    from domain.model import CaseState
 
 CASE_NO = SearchAttributeKey.for_keyword("CaseNo")
 CASE_STAGE = SearchAttributeKey.for_keyword("CaseStage")
@@ -45,3 +48,24 @@ ALL: list[SearchAttributeKey[Any]] = [
 _CLI_TYPES = {"KEYWORD": "Keyword", "DOUBLE": "Double", "INT": "Int", "DATETIME": "Datetime", "BOOL": "Bool"}
 # name → the type as `temporal server start-dev --search-attribute Name=Type` spells it
 TYPES = {key.name: _CLI_TYPES[key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_")] for key in ALL}
+
+
+def case_attributes(state: "CaseState") -> list[SearchAttributeUpdate[Any]]:
+    """The contract's search attributes for a case (no personal data)."""
+    facts = state.intake.project.facts if state.intake.project else None
+    owed = state.amount_owed if state.amount_owed is not None else state.intake.amount_claimed
+    pairs: list[SearchAttributeUpdate[Any]] = [
+        CASE_NO.value_set(state.case_no),
+        CASE_STAGE.value_set(state.stage.value),
+        LEAD_UNIT.value_set(state.lead_unit or "-"),
+        TOWNSHIP.value_set((facts.township if facts and facts.township else "-")),
+        AMOUNT_OWED.value_set(float(owed - state.amount_recovered)),
+        WORKERS_AFFECTED.value_set(len(state.intake.workers)),
+        OVERDUE.value_set(state.overdue()),
+        ESCALATED.value_set(bool(state.escalations)),
+        MAJOR_CASE.value_set(state.major),
+    ]
+    nxt = state.next_deadline()
+    if nxt is not None:
+        pairs.append(NEXT_DEADLINE.value_set(nxt))
+    return pairs
