@@ -368,28 +368,32 @@ def project_case(*, session: Session, state: CaseState, pending: list[str], poli
     texts = [case_no, *(values[name] for name in SEARCHED_COLUMNS[1:])]
     if new or [getattr(record, name) for name in SEARCHED_COLUMNS] != texts:
         _index_search(session, case_no, texts, new=new)
-    if new:
-        record = CaseRecord(case_no=case_no, **values)
+    if new:  # a new case's rows go in by plain inserts: the ORM's unit of work has nothing to track
+        session.execute(insert(CaseRecord.__table__).values(case_no=case_no, **values))
     else:
         for key, value in values.items():
             setattr(record, key, value)
-    session.add(record)
+        session.add(record)
 
     units = {
         **{u: "liaison" for u in state.liaison_units},  # police, court, procuratorate once referred
         **{u: "co" for u in state.co_units},
         state.lead_unit: "lead",
     }
-    existing_units = (
-        {} if new else {u.unit: u for u in session.exec(select(CaseUnit).where(CaseUnit.case_no == case_no))}
-    )
-    for unit, row in existing_units.items():
-        if unit not in units:
-            session.delete(row)
-    for unit, role in units.items():
-        row = existing_units.get(unit) or CaseUnit(case_no=case_no, unit=unit, role=role)
-        row.role, row.stage, row.overdue = role, values["stage"], values["overdue"]
-        session.add(row)
+    if new:
+        rows = [
+            dict(unit=unit, role=role, stage=values["stage"], overdue=values["overdue"]) for unit, role in units.items()
+        ]
+        _insert_all(session, CaseUnit, case_no, rows)
+    else:
+        existing_units = {u.unit: u for u in session.exec(select(CaseUnit).where(CaseUnit.case_no == case_no))}
+        for unit, row in existing_units.items():
+            if unit not in units:
+                session.delete(row)
+        for unit, role in units.items():
+            row = existing_units.get(unit) or CaseUnit(case_no=case_no, unit=unit, role=role)
+            row.role, row.stage, row.overdue = role, values["stage"], values["overdue"]
+            session.add(row)
 
     _upsert(
         session,
@@ -463,9 +467,9 @@ def project_case(*, session: Session, state: CaseState, pending: list[str], poli
 
 
 def _insert_all(session: Session, model, case_no: str, rows: list[dict]) -> None:
-    """Insert every row, in one executemany (the children of a new case)."""
+    """Insert every row, in one executemany of a plain insert (the children of a new case)."""
     if rows:
-        session.execute(insert(model), [{"case_no": case_no, **row} for row in rows])
+        session.execute(insert(model.__table__), [{"case_no": case_no, **row} for row in rows])
 
 
 def _insert_new(session: Session, model, case_no: str, new: bool, rows: list[dict]) -> None:
@@ -539,7 +543,7 @@ def _index_search(session: Session, case_no: str, texts: list[str | None], *, ne
     pieces = [piece for text in texts if text for piece in text.split(PARTY_SEPARATOR)]
     rows = [{"gram": g, "case_no": case_no} for g in sorted(grams_of(pieces))]
     if rows:  # one executemany: some sixty rows per case, too many for the ORM's unit of work at intake
-        session.execute(insert(CaseSearchGram), rows)
+        session.execute(insert(CaseSearchGram.__table__), rows)
 
 
 def next_case_no(*, session: Session, prefix: str, year: int) -> str:
