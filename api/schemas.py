@@ -236,7 +236,10 @@ class CaseSummary(BaseModel):
 
 class CaseList(BaseModel):
     items: list[CaseSummary]
-    total: int = Field(description="matching cases, counted up to the cap (WAGECASE_COUNT_CAP, default 10,000)")
+    total: int = Field(
+        description="matching cases, counted up to the cap (WAGECASE_COUNT_CAP, default 10,000; a search "
+        "with `q`: WAGECASE_SEARCH_COUNT_CAP, default 1,000)"
+    )
     total_capped: bool = Field(
         False, description="true when more cases match than the cap: `total` is then the cap, shown as “10,000+”"
     )

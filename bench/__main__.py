@@ -389,7 +389,8 @@ def run_case_queries(args: argparse.Namespace) -> int:
     tables = [f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}.", ""]
     for db in ("sqlite", "postgres") if args.postgres else ("sqlite",):
         progress(f"case queries on {db}: {args.queries:,} cases")
-        result = case_queries.run(db, args.queries, case_queries.ROUNDS, Settings().count_cap)
+        settings = Settings()
+        result = case_queries.run(db, args.queries, case_queries.ROUNDS, settings.count_cap, settings.search_count_cap)
         progress(f"   filled in {result['fill']['seconds']} s")
         print(result["table"], flush=True)
         tables += [result["table"], ""]

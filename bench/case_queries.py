@@ -148,10 +148,13 @@ def fill(url: str, count: int) -> dict:
     return {"cases": count, "grams": n_grams, "seconds": round(time.perf_counter() - t0, 1)}
 
 
-def queries(count_cap: int) -> dict[str, Callable[[Session, int], object]]:
-    """What is timed: name → a call with a session and the round's number (the API's own functions)."""
+def queries(count_cap: int, search_cap: int) -> dict[str, Callable[[Session, int], object]]:
+    """What is timed: name → a call with a session and the round's number (the API's own functions, with
+    the caps the API gives them: Settings.count_cap_for)."""
     every = dict(visible_units=None, count_cap=count_cap)
     housing = dict(visible_units=["housing"], count_cap=count_cap)  # a caseworker's unit-scoped list
+    searched = dict(visible_units=None, count_cap=search_cap)
+    housing_searched = dict(visible_units=["housing"], count_cap=search_cap)
     return {
         "list (admin, offset 0..200)": lambda s, n: list_cases(session=s, **every, offset=50 * (n % 5)),
         "list (housing caseworker)": lambda s, n: list_cases(session=s, **housing),
@@ -162,24 +165,24 @@ def queries(count_cap: int) -> dict[str, Callable[[Session, int], object]]:
         "filter housing stage=referred overdue=false": lambda s, n: list_cases(
             session=s, **housing, stage="referred", overdue=False
         ),
-        "search rare name 鹤鸣山泉": lambda s, n: list_cases(session=s, **every, q="鹤鸣山泉"),
-        "search common bigrams 劳务有限": lambda s, n: list_cases(session=s, **every, q="劳务有限"),
+        "search rare name 鹤鸣山泉": lambda s, n: list_cases(session=s, **searched, q="鹤鸣山泉"),
+        "search common bigrams 劳务有限": lambda s, n: list_cases(session=s, **searched, q="劳务有限"),
         "search 劳务有限, every match counted": lambda s, n: list_cases(
             session=s, visible_units=None, q="劳务有限", count_cap=None
         ),
-        "search most cases 有限公司": lambda s, n: list_cases(session=s, **every, q="有限公司"),
-        "search most cases 公司 (2 chars)": lambda s, n: list_cases(session=s, **every, q="公司"),
-        "search 劳务有限 housing caseworker": lambda s, n: list_cases(session=s, **housing, q="劳务有限"),
+        "search most cases 有限公司": lambda s, n: list_cases(session=s, **searched, q="有限公司"),
+        "search most cases 公司 (2 chars)": lambda s, n: list_cases(session=s, **searched, q="公司"),
+        "search 劳务有限 housing caseworker": lambda s, n: list_cases(session=s, **housing_searched, q="劳务有限"),
         "stats": lambda s, n: case_stats(session=s),
     }
 
 
-def measure(url: str, rounds: int, count_cap: int) -> list[dict]:
+def measure(url: str, rounds: int, count_cap: int, search_cap: int) -> list[dict]:
     """p50/p99 of each query over `rounds` calls after two warm-up calls, with what the first call returned."""
     engine = make_engine(url)
     out = []
     with Session(engine) as session:
-        for name, call in queries(count_cap).items():
+        for name, call in queries(count_cap, search_cap).items():
             for n in range(2):
                 call(session, n)
             seconds = []
@@ -196,7 +199,7 @@ def measure(url: str, rounds: int, count_cap: int) -> list[dict]:
     return out
 
 
-def explain(url: str, count_cap: int, names: list[str] | None = None) -> None:
+def explain(url: str, count_cap: int, search_cap: int, names: list[str] | None = None) -> None:
     """EXPLAIN ANALYZE of every statement of the queries (all, or those named), printed (PostgreSQL)."""
     from sqlalchemy import event
 
@@ -207,7 +210,7 @@ def explain(url: str, count_cap: int, names: list[str] | None = None) -> None:
         statements.append((statement, parameters))
 
     with Session(engine) as session:
-        for name, call in queries(count_cap).items():
+        for name, call in queries(count_cap, search_cap).items():
             if names and name not in names:
                 continue
             statements.clear()
@@ -229,7 +232,7 @@ def table(rows: list[dict], title: str) -> str:
     return "\n".join(lines)
 
 
-def run(db: str, cases: int, rounds: int, count_cap: int, show_plans: bool = False) -> dict:
+def run(db: str, cases: int, rounds: int, count_cap: int, search_cap: int, show_plans: bool = False) -> dict:
     """Fill a scratch database, time the queries, drop it; {"fill": …, "queries": […], "table": markdown}."""
     workdir = schema = None
     try:
@@ -242,15 +245,15 @@ def run(db: str, cases: int, rounds: int, count_cap: int, show_plans: bool = Fal
             workdir = Path(tempfile.mkdtemp(prefix="wagecase-queries-"))
             url = f"sqlite:///{workdir / 'cases.db'}"
         filled = fill(url, cases)
-        rows = measure(url, rounds, count_cap)
+        rows = measure(url, rounds, count_cap, search_cap)
         if show_plans and db == "postgres":
-            explain(url, count_cap)
+            explain(url, count_cap, search_cap)
     finally:
         if schema is not None:
             schema.drop()
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
-    title = f"{db}, {cases:,} cases ({filled['grams']:,} bigrams), {rounds} rounds, count cap {count_cap:,}"
+    title = f"{db}, {cases:,} cases ({filled['grams']:,} bigrams), {rounds} rounds, count cap {count_cap:,} (a search's {search_cap:,})"
     return {"db": db, "fill": filled, "queries": rows, "table": table(rows, title)}
 
 
@@ -260,9 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"timed calls of each query (default {ROUNDS})")
     parser.add_argument("--count-cap", type=int, default=Settings().count_cap, help="WAGECASE_COUNT_CAP")
+    parser.add_argument(
+        "--search-count-cap", type=int, default=Settings().search_count_cap, help="WAGECASE_SEARCH_COUNT_CAP"
+    )
     parser.add_argument("--explain", action="store_true", help="PostgreSQL: print the plans of the common searches")
     args = parser.parse_args(argv)
-    result = run(args.db, args.cases, args.rounds, args.count_cap, args.explain)
+    result = run(args.db, args.cases, args.rounds, args.count_cap, args.search_count_cap, args.explain)
     print(f"filled in {result['fill']['seconds']} s")
     print(result["table"])
     return 0

@@ -133,8 +133,9 @@ def get_cases(
 ) -> schemas.CaseList:
     """Cases the user may see, nearest deadline first.
 
-    `total` counts the matching cases up to a cap (WAGECASE_COUNT_CAP, 10,000 by default); when more
-    match, `total` is the cap and `total_capped` is true (the inbox shows "10,000+")."""
+    `total` counts the matching cases up to a cap (WAGECASE_COUNT_CAP, 10,000 by default; with `q`,
+    WAGECASE_SEARCH_COUNT_CAP, 1,000); when more match, `total` is the cap and `total_capped` is true (the
+    inbox shows "10,000+")."""
     rows, total, capped = list_cases(
         session=session,
         visible_units=visible_units(user),
@@ -146,7 +147,7 @@ def get_cases(
         q=q,
         limit=limit,
         offset=offset,
-        count_cap=settings.count_cap,
+        count_cap=settings.count_cap_for(q),
     )
     return schemas.CaseList(
         items=[summary_of(r) for r in rows], total=total, total_capped=capped, limit=limit, offset=offset

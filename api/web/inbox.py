@@ -54,7 +54,7 @@ def _inbox_filter(source, jurisdiction: Jurisdiction, *, with_query: bool) -> In
 
 def _inbox_rows(session, user: User, flt: InboxFilter, cap: int) -> tuple[list, int, bool]:
     """One page of the user's cases: overdue ones first, then by nearest deadline (db.case_list.list_cases order);
-    (rows, total, capped): the total counts up to `cap` cases (Settings.count_cap), capped when more match."""
+    (rows, total, capped): the total counts up to `cap` cases (Settings.count_cap_for), capped when more match."""
     scope = dict(
         session=session,
         visible_units=visible_units(user),
@@ -77,7 +77,7 @@ def _inbox_rows(session, user: User, flt: InboxFilter, cap: int) -> tuple[list, 
 
 
 def _inbox(request: Request, session, user: User, jurisdiction: Jurisdiction, flt: InboxFilter) -> HTMLResponse:
-    cap = request.app.state.settings.count_cap
+    cap = request.app.state.settings.count_cap_for(flt.q)
     flt.page = min(flt.page, max(1, -(-cap // PAGE_SIZE)))  # the pages of the counted cases at most
     rows, total, capped = _inbox_rows(session, user, flt, cap)
     cal = calendar(request, session)

@@ -1,5 +1,6 @@
-"""The case list's total is counted up to WAGECASE_COUNT_CAP: beyond it GET /api/cases says `total_capped`
-and the inbox shows "5+" (db.case_list.list_cases); the rows are written directly, without workflows."""
+"""The case list's total is counted up to WAGECASE_COUNT_CAP, a search's up to WAGECASE_SEARCH_COUNT_CAP:
+beyond it GET /api/cases says `total_capped` and the inbox shows "5+" (db.case_list.list_cases); the rows
+are written directly, without workflows."""
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -19,7 +20,9 @@ from tests.workflows.conftest import make_intake
 ADMIN_PASSWORD = "admin-password-1"
 SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 CAP = 5
-EMPLOYERS = {"代县恒泰劳务有限公司": 7, "山西鑫源建设集团": 3}  # 7 cases above the cap, 3 below it
+SEARCH_CAP = 4
+# 11 cases: a list is capped at 5; a search for 恒泰劳务 (7) is capped at 4, for 鑫源 (3) and 鹤鸣 (1) not
+EMPLOYERS = {"代县恒泰劳务有限公司": 7, "山西鑫源建设集团": 3, "代县鹤鸣山泉商贸": 1}
 
 
 @pytest.fixture
@@ -31,6 +34,7 @@ async def app(db_url):
         secret_key=SECRET,
         admin_password=ADMIN_PASSWORD,
         count_cap=CAP,
+        search_count_cap=SEARCH_CAP,
     )
     app = create_app(settings, jurisdiction=load_jurisdiction(DEFAULT_JURISDICTION))
     async with app.router.lifespan_context(app):
@@ -56,10 +60,12 @@ async def admin(app) -> AsyncIterator[tuple[AsyncClient, dict]]:
 @pytest.mark.parametrize(
     "params, total, capped, items",
     [
-        ({"q": "恒泰劳务"}, CAP, True, 7),  # 7 match: counted up to 5, every one listed
-        ({"q": "恒泰劳务", "limit": 2}, CAP, True, 2),
+        ({"q": "恒泰劳务"}, SEARCH_CAP, True, 7),  # 7 match: counted up to 4, every one listed
+        ({"q": "恒泰劳务", "limit": 2}, SEARCH_CAP, True, 2),
         ({"q": "鑫源"}, 3, False, 3),  # below the cap: exact
-        ({}, CAP, True, 10),
+        ({"q": "鹤鸣"}, 1, False, 1),
+        ({}, CAP, True, 11),  # a list without a search: counted up to 5
+        ({"q": "  "}, CAP, True, 11),  # a blank search is no search
         ({"q": "没有这家"}, 0, False, 0),
     ],
 )
@@ -85,3 +91,5 @@ async def test_the_inbox_shows_a_capped_total_with_a_plus(app):
         assert page.status_code == 200 and f"共 {CAP}+ 条" in page.text
         searched = await web.post("/", {"q": "鑫源"})
         assert searched.status_code == 200 and "共 3 条" in searched.text and "3+" not in searched.text
+        many = await web.post("/", {"q": "恒泰劳务"})
+        assert many.status_code == 200 and f"共 {SEARCH_CAP}+ 条" in many.text
