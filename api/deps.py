@@ -41,6 +41,15 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+def expire_reads(session: Session, user: User) -> None:
+    """Expire what the request's session has read (the case's rows, to be read again once the workflow has
+    written them), except the user it authenticated: unchanged within the request, and expiring it would
+    cost a query to read it again at its next attribute."""
+    for instance in list(session.identity_map.values()):
+        if instance is not user:
+            session.expire(instance)
+
+
 def get_jurisdiction(request: Request) -> Jurisdiction:
     """The jurisdiction loaded at start-up."""
     return request.app.state.jurisdiction

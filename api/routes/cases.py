@@ -35,6 +35,7 @@ from api.deps import (
     SessionDep,
     SettingsDep,
     TemporalDep,
+    expire_reads,
     require_roles,
 )
 from api.errors import validation_error_response
@@ -112,7 +113,7 @@ async def post_case(
 
 def _fresh_detail(session, case_no: str, user, jurisdiction, view_recorded: bool = False) -> schemas.CaseDetail:
     """The case as its projection stands now (after the workflow wrote it)."""
-    session.expire_all()
+    expire_reads(session, user)
     return _detail(session, get_case(session=session, case_no=case_no), user, jurisdiction, view_recorded)
 
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from api.actions import PUBLIC_ACTIONS, action_params
 from api.case_service import perform_action
 from api.case_views import DocumentNotFound, case_detail, load_visible_case, visible_document
-from api.deps import JurisdictionDep, SessionDep, TemporalDep
+from api.deps import JurisdictionDep, SessionDep, TemporalDep, expire_reads
 from api.inputs import WEB_FORM
 from api.routes.cases import document_html, document_pdf
 from api.routes.complainant_office import message_rows, sms_configured
@@ -210,9 +210,9 @@ async def case_action(
             idempotency_key=clean(form.get("key")),
         )
     except DomainError as exc:
-        session.expire_all()
+        expire_reads(session, user)
         return _refused(exc, values, failed)
-    session.expire_all()
+    expire_reads(session, user)
     try:  # after a transfer the case may belong to another unit
         load_visible_case(session=session, case_no=case_no, user=user)
     except Forbidden:

@@ -13,7 +13,7 @@ from activities.cases import CHANNEL_LABELS
 from api import schemas
 from api.case_service import check_received_at, check_township, register_case
 from api.case_views import load_visible_case
-from api.deps import JurisdictionDep, SessionDep, SettingsDep, TemporalDep
+from api.deps import JurisdictionDep, SessionDep, SettingsDep, TemporalDep, expire_reads
 from api.inputs import WEB_FORM
 from api.roster_sheets import (
     MAX_ROSTER_BYTES,
@@ -287,7 +287,7 @@ async def intake_submit(
         if name:
             return _intake_page(request, session, values=values, rows=rows, status=422, errors={name: exc.text("zh")})
         return _intake_page(request, session, values=values, rows=rows, status=422, general=[exc.text("zh")])
-    session.expire_all()
+    expire_reads(session, user)
     record = load_visible_case(session=session, case_no=case_no, user=user)
     lead = unit_namer(jurisdiction)(record.lead_unit)
     if record.outcome == JOINED:  # 有案必接: registered, and joined to the open case about the same matter
