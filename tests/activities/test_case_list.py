@@ -5,6 +5,7 @@ import itertools
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from db.case_list import case_stats, list_cases
@@ -167,3 +168,30 @@ def test_stats_count_each_case_once_by_unit_and_by_township(engine):
             sum(s.stage == Stage.CLOSED for s in mine) / len(mine), 4
         )
     assert sum(t["total"] for t in stats["by_township"].values()) == len(cases)
+
+
+def test_the_statistics_read_their_index_alone(engine):
+    """Every column case_stats reads is in ix_cases_stats (db/cases.py), so it never reads the case rows with
+    their state: a column added to the statistics but not to the index fails here."""
+    seen: list[tuple[str, dict]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    with Session(engine) as session:
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            case_stats(session=session)
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
+        ((statement, parameters),) = seen
+        connection = session.connection()
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # an empty table is otherwise scanned
+            plan = " ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters))
+            assert "Index Only Scan using ix_cases_stats" in plan, plan
+        else:
+            plan = " ".join(
+                row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            )
+            assert "USING COVERING INDEX ix_cases_stats" in plan, plan
