@@ -155,8 +155,9 @@ def test_run_starts_dev_server_registers_attributes_and_stops_on_ctrl_c(tmp_path
     (root / "worker.py").write_text(
         "import json, os, time\n"
         "env = {k: v for k, v in os.environ.items() if k.startswith('WAGECASE_')}\n"
-        "json.dump({'pid': os.getpid(), 'env': env}, open('var/worker.json', 'w'))\n"
-        "print('worker stub ready')\n"
+        "with open('var/worker.json.tmp', 'w') as f: json.dump({'pid': os.getpid(), 'env': env}, f)\n"
+        "os.replace('var/worker.json.tmp', 'var/worker.json')  # whole, or not there yet\n"
+        "print('worker stub ready', flush=True)\n"
         "while True: time.sleep(1)\n"
     )
     (root / "api" / "__main__.py").write_text(
@@ -191,8 +192,10 @@ def test_run_starts_dev_server_registers_attributes_and_stops_on_ctrl_c(tmp_path
     reader.start()
     try:
         wait_for(lambda: any("Press Ctrl-C" in line for line in lines) or process.poll() is not None, timeout=90)
+        assert process.poll() is None, "".join(lines)
+        # the banner does not wait for the worker: its stub says when it has written what it saw
+        wait_for(lambda: any("worker stub ready" in line for line in lines), timeout=30)
         output = "".join(lines)
-        assert process.poll() is None, output
 
         worker = json.loads((root / "var" / "worker.json").read_text())
         password = worker["env"]["WAGECASE_ADMIN_PASSWORD"]
