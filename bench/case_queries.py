@@ -55,7 +55,7 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 WORKS = ["道路改造工程", "住宅小区", "安置房项目", "水利枢纽工程", "学校教学楼", "污水管网工程", "景区提升工程"]
 RARE_EMPLOYER = "代县鹤鸣山泉劳务有限公司"  # one case: the rare name searched
 BATCH = 2_000  # cases written per transaction
-ROUNDS = 100  # timed calls of each query (the p99 of 30 calls is their second-slowest: one stall sets it)
+ROUNDS = 100  # timed calls of each query (the p99 of 30 lies between their two slowest: one stall sets it)
 
 
 # Lead units: labour inspection leads a quarter of the cases (weighted below), the industry bureaus and
