@@ -5,7 +5,6 @@ import itertools
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import event
 from sqlmodel import Session, select
 
 from db.case_list import case_stats, list_cases
@@ -13,6 +12,7 @@ from db.cases import CaseUnit, project_case
 from db.engine import session_scope
 from domain.lifecycle import pending_actions
 from domain.model import CaseState, Deadline, DeadlineStatus, Organisation, Stage
+from tests.statements import captured_statements
 from tests.workflows.conftest import make_intake
 
 LEADS = ["housing", "hrss", "water"]
@@ -173,17 +173,9 @@ def test_stats_count_each_case_once_by_unit_and_by_township(engine):
 def test_the_statistics_read_their_index_alone(engine):
     """Every column case_stats reads is in ix_cases_stats (db/cases.py), so it never reads the case rows with
     their state: a column added to the statistics but not to the index fails here."""
-    seen: list[tuple[str, dict]] = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
-
     with Session(engine) as session:
-        event.listen(engine, "before_cursor_execute", keep)
-        try:
+        with captured_statements(engine) as seen:
             case_stats(session=session)
-        finally:
-            event.remove(engine, "before_cursor_execute", keep)
         ((statement, parameters),) = seen
         connection = session.connection()
         if engine.dialect.name == "postgresql":

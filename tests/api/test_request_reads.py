@@ -2,28 +2,15 @@
 the case is read again after the workflow wrote it (api/deps.py expire_reads), the user is not."""
 
 import re
-from contextlib import contextmanager
-
-from sqlalchemy import event
 
 from tests.api.test_cases import PROJECT, complaint
+from tests.statements import captured_statements
 
 USERS = re.compile(r"\bFROM users\b|\bJOIN users\b")
 
 
-@contextmanager
-def statements_on_users(engine):
-    seen: list[str] = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        if USERS.search(statement):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
+def on_users(seen: list[tuple[str, object]]) -> list[str]:
+    return [statement for statement, _ in seen if USERS.search(statement)]
 
 
 async def test_registration_and_action_read_the_user_once(api):
@@ -32,13 +19,13 @@ async def test_registration_and_action_read_the_user_once(api):
     project = (await api.http.post("/api/projects", headers=clerk, json=PROJECT)).json()
     engine = api.app.state.engine
 
-    with statements_on_users(engine) as seen:
+    with captured_statements(engine) as seen:
         r = await api.http.post("/api/cases", headers=clerk, json=complaint(project_id=project["id"]))
     assert r.status_code == 201, r.text
     assert r.json()["registered_by"] == "clerk1"
-    assert len(seen) == 1, seen
+    assert len(on_users(seen)) == 1, on_users(seen)
 
-    with statements_on_users(engine) as seen:
+    with captured_statements(engine) as seen:
         r = await api.act(housing, r.json()["case_no"], "accept")
     assert r.status_code == 200 and r.json()["stage"] == "investigating", r.text
-    assert len(seen) == 1, seen
+    assert len(on_users(seen)) == 1, on_users(seen)
