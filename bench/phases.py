@@ -491,7 +491,7 @@ def query_latencies(base_url: str, admin: dict, caseworker: dict, rounds: int) -
 
 
 async def replay(client: Client, case_no: str) -> dict:
-    """Time to replay one case's history with the worker's runner and the pydantic data converter."""
+    """Time to replay one case's longest run with the worker's runner and the pydantic data converter."""
     from temporalio.worker import Replayer
 
     from bench.service import service_data_converter
@@ -499,7 +499,10 @@ async def replay(client: Client, case_no: str) -> dict:
     from worker import workflow_runner
     from workflows.case import CaseWorkflow
 
-    history = await client.get_workflow_handle(case_no).fetch_history()
+    # A long case is a chain of runs (continue-as-new) under one id: replay the run with the most events.
+    runs = [e.run_id async for e in client.list_workflows(f"WorkflowId = '{case_no}'")]
+    histories = [await client.get_workflow_handle(case_no, run_id=run_id).fetch_history() for run_id in runs]
+    history = max(histories, key=lambda h: len(h.events))
     replayer = Replayer(
         workflows=[CaseWorkflow], data_converter=service_data_converter(), workflow_runner=workflow_runner(Settings())
     )  # the worker's default runner
