@@ -72,25 +72,36 @@ def results(
     rss=(150.0, 160.0),
     events=60,
     long_runs=(120, 140),
+    lifecycle=10.0,
+    intake_p99=1500.0,
+    worker_api_ms=(10.0, 6.0),
+    temporal_bytes=15_000.0,
 ) -> dict:
     latency = {
         q: {"count": 100, "p50": 5.0, "p99": list_p99, "max": list_p99 + 1} for q in ("list", "filter", "search")
     }
     latency["stats"] = {"count": 100, "p50": 50.0, "p99": stats_p99, "max": stats_p99 + 1}
     return {
-        "ceiling": {"workflows_per_s": ceiling, "count": 3000, "in_flight": 200, "latency_ms": {"count": 0}},
+        "ceiling": {
+            "workflows_per_s": ceiling,
+            "count": 3000,
+            "in_flight": 200,
+            "latency_ms": {"count": 0},
+            "cpu_ms": {"temporal": 15.0, "noop_worker": 3.0, "bench": 2.0},  # a no-op costs 20 ms in all
+        },
         "intake": {
             "cases_per_s": intake,
             "count": 1000,
             "concurrency": 50,
-            "latency_ms": latency["list"],
+            "latency_ms": {"count": 1000, "p50": 500.0, "p99": intake_p99, "max": intake_p99 + 1},
+            "cpu_ms": {"temporal": 20.0, "worker": worker_api_ms[0], "api": worker_api_ms[1], "bench": 2.0},
             "ratio_to_ceiling": intake / ceiling,
         },
         "lifecycle": {
-            "cases_per_s": 5.0,
+            "cases_per_s": lifecycle,
             "count": 200,
             "concurrency": 50,
-            "ratio_to_ceiling": 5 / ceiling,
+            "ratio_to_ceiling": lifecycle / ceiling,
             "history_events": {"min": events - 2, "mean": events - 1, "max": events},
             "state_transitions": {"min": 7, "mean": 7, "max": 7},
             "long_case": {
@@ -107,7 +118,7 @@ def results(
             "worker_rss_mb": rss[1],
             "server_rss_mb": 400.0,
             "api_rss_mb": 150.0,
-            "temporal_bytes_per_case": 20_000.0,
+            "temporal_bytes_per_case": temporal_bytes,
             "service_bytes_per_case": 15_000.0,
             "checkpoints": [
                 {"open_cases": 10_000, "worker_rss_mb": rss[0], "server_rss_mb": 300.0},
@@ -127,6 +138,11 @@ def test_targets_pass_when_every_figure_is_within_its_limit():
     got = statuses(results())
     assert got == {
         "intake ÷ ceiling": PASS,
+        "lifecycle ÷ ceiling": PASS,
+        "intake p99": PASS,
+        "worker + API CPU per complaint": PASS,
+        "Temporal bytes per case": PASS,
+        "service-DB bytes per case": PASS,
         "deadline storm": PASS,
         "list p99": PASS,
         "filter p99": PASS,
@@ -147,6 +163,12 @@ def test_each_target_fails_on_its_own_figure():
     assert statuses(results(rss=(150.0, 181.0)))["worker RSS 10k → 100k parked"] == FAIL  # +21%
     assert statuses(results(events=151))["history events per full lifecycle"] == FAIL
     assert statuses(results(long_runs=(175,)))["history events per run"] == FAIL  # no continue-as-new
+    assert statuses(results(lifecycle=7.9))["lifecycle ÷ ceiling"] == FAIL  # 0.1975 < 0.2
+    assert statuses(results(intake_p99=2001.0))["intake p99"] == FAIL
+    # worker + API in no-op workflows of the same run: 16.6 / 20 = 0.83 passes, 17 / 20 = 0.85 fails
+    assert statuses(results(worker_api_ms=(10.6, 6.0)))["worker + API CPU per complaint"] == PASS
+    assert statuses(results(worker_api_ms=(11.0, 6.0)))["worker + API CPU per complaint"] == FAIL
+    assert statuses(results(temporal_bytes=17_888.0))["Temporal bytes per case"] == FAIL  # half of 35,775
 
 
 def test_targets_not_measured_are_said_so():
@@ -157,6 +179,8 @@ def test_targets_not_measured_are_said_so():
     assert got["deadline storm"] == NOT_MEASURED
     assert got["worker RSS 10k → 100k parked"] == NOT_MEASURED
     assert statuses({})["intake ÷ ceiling"] == NOT_MEASURED
+    assert statuses({})["lifecycle ÷ ceiling"] == statuses({})["worker + API CPU per complaint"] == NOT_MEASURED
+    assert statuses({})["intake p99"] == statuses({})["Temporal bytes per case"] == NOT_MEASURED
 
 
 def test_a_run_that_stops_short_of_100k_says_how_far_it_got():
