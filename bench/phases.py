@@ -302,6 +302,12 @@ async def lifecycle(
     )
 
 
+async def run_histories(client: Client, workflow_id: str) -> list:
+    """The history of each run under one workflow id (a long case continues as new into several)."""
+    runs = [e.run_id async for e in client.list_workflows(f"WorkflowId = '{workflow_id}'")]
+    return [await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history() for run_id in runs]
+
+
 async def long_case(
     base_url: str, headers: dict, client: Client, project_ids: list[int], notes: int, number: int
 ) -> dict:
@@ -326,15 +332,11 @@ async def long_case(
             r = await http.post(f"/api/cases/{no}/actions/{action}", json=params, headers=key)
             if r.status_code != 200:
                 raise RuntimeError(f"long case {no}: {action} answered {r.status_code} {r.text[:200]}")
-    runs = [e async for e in client.list_workflows(f"WorkflowId = '{no}'")]
-    per_run = []
-    for run in runs:
-        history = await client.get_workflow_handle(no, run_id=run.run_id).fetch_history()
-        per_run.append(len(history.events))
+    per_run = [len(history.events) for history in await run_histories(client, no)]
     return {
         "case_no": no,
         "notes": notes,
-        "runs": len(runs),
+        "runs": len(per_run),
         "events_per_run": sorted(per_run),
         "events_total": sum(per_run),
         "stage": r.json()["stage"],
@@ -499,10 +501,7 @@ async def replay(client: Client, case_no: str) -> dict:
     from worker import workflow_runner
     from workflows.case import CaseWorkflow
 
-    # A long case is a chain of runs (continue-as-new) under one id: replay the run with the most events.
-    runs = [e.run_id async for e in client.list_workflows(f"WorkflowId = '{case_no}'")]
-    histories = [await client.get_workflow_handle(case_no, run_id=run_id).fetch_history() for run_id in runs]
-    history = max(histories, key=lambda h: len(h.events))
+    history = max(await run_histories(client, case_no), key=lambda h: len(h.events))
     replayer = Replayer(
         workflows=[CaseWorkflow], data_converter=service_data_converter(), workflow_runner=workflow_runner(Settings())
     )  # the worker's default runner

@@ -78,22 +78,14 @@ def _target(name: str, figure: str, target: str, ok: bool | None, note: str = ""
 
 def evaluate_targets(results: dict) -> list[dict]:
     """Each performance target with the measured figure and pass / FAIL / not measured."""
-    out = []
     ceiling = (results.get("ceiling") or {}).get("workflows_per_s")
-    intake = (results.get("intake") or {}).get("cases_per_s")
-    if ceiling and intake is not None:
-        ratio = intake / ceiling
-        out.append(
-            _target(
-                "intake ÷ ceiling",
-                f"{ratio:.2f} ({intake:g} / {ceiling:g} per s)",
-                f"≥ {INTAKE_MIN_RATIO}",
-                ratio >= INTAKE_MIN_RATIO,
-            )
-        )
-    else:
-        out.append(_target("intake ÷ ceiling", "—", f"≥ {INTAKE_MIN_RATIO}", None))
-    out += _issue_17_targets(results, ceiling)
+    out = [
+        _ratio_target("intake ÷ ceiling", (results.get("intake") or {}).get("cases_per_s"), ceiling, INTAKE_MIN_RATIO),
+        _ratio_target(
+            "lifecycle ÷ ceiling", (results.get("lifecycle") or {}).get("cases_per_s"), ceiling, LIFECYCLE_MIN_RATIO
+        ),
+        *_baseline_targets(results),
+    ]
 
     storm = results.get("storm") or {}
     if ceiling and storm.get("seconds_to_all_escalated") is not None:
@@ -180,18 +172,17 @@ def evaluate_targets(results: dict) -> list[dict]:
     return out
 
 
-def _issue_17_targets(results: dict, ceiling: float | None) -> list[dict]:
-    """The lifecycle's ratio, the intake's p99, the CPU and the bytes per case against the baseline."""
-    out = []
-    lifecycle = (results.get("lifecycle") or {}).get("cases_per_s")
-    name = "lifecycle ÷ ceiling"
-    if ceiling and lifecycle is not None:
-        ratio = lifecycle / ceiling
-        figure = f"{ratio:.2f} ({lifecycle:g} / {ceiling:g} per s)"
-        out.append(_target(name, figure, f"≥ {LIFECYCLE_MIN_RATIO}", ratio >= LIFECYCLE_MIN_RATIO))
-    else:
-        out.append(_target(name, "—", f"≥ {LIFECYCLE_MIN_RATIO}", None))
+def _ratio_target(name: str, per_s: float | None, ceiling: float | None, minimum: float) -> dict:
+    """A phase's throughput as a share of the ceiling measured in the same run."""
+    if not ceiling or per_s is None:
+        return _target(name, "—", f"≥ {minimum}", None)
+    ratio = per_s / ceiling
+    return _target(name, f"{ratio:.2f} ({per_s:g} / {ceiling:g} per s)", f"≥ {minimum}", ratio >= minimum)
 
+
+def _baseline_targets(results: dict) -> list[dict]:
+    """The intake's p99, and the CPU and bytes per case against the issue's baseline run."""
+    out = []
     intake = results.get("intake") or {}
     p99 = (intake.get("latency_ms") or {}).get("p99")
     name = f"intake p99, {intake.get('concurrency', 50)} concurrent"
@@ -204,11 +195,12 @@ def _issue_17_targets(results: dict, ceiling: float | None) -> list[dict]:
     noop = sum(((results.get("ceiling") or {}).get("cpu_ms") or {}).values())
     cpu = intake.get("cpu_ms") or {}
     name = "worker + API CPU per complaint"
-    limit = f"≤ {BASELINE_WORKER_API_IN_NOOPS / 2:.2f} no-op workflows (half of {BASELINE_WORKER_API_IN_NOOPS})"
+    half = BASELINE_WORKER_API_IN_NOOPS / 2
+    limit = f"≤ {half:.2f} no-op workflows (half of {BASELINE_WORKER_API_IN_NOOPS})"
     if noop and "worker" in cpu and "api" in cpu:
         ms = cpu["worker"] + cpu["api"]
         figure = f"{ms / noop:.2f} no-op workflows ({ms:.1f} / {noop:.1f} ms)"
-        out.append(_target(name, figure, limit, ms / noop <= BASELINE_WORKER_API_IN_NOOPS / 2))
+        out.append(_target(name, figure, limit, ms / noop <= half))
     else:
         out.append(_target(name, "—", limit, None))
 
